@@ -1,0 +1,45 @@
+"""Defaults shared by every environment.
+
+Every upper-case setting here can be overridden by an environment variable of the same name
+(`DATABASE_URL` sets `SQLALCHEMY_DATABASE_URI`); the app factory applies them, coercing the
+text to the type of the default.
+"""
+
+from __future__ import annotations
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and pick the psycopg 3 driver for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class DefaultConfig:
+    ENV_NAME = "default"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # None means "a SQLite file in the instance folder", resolved by the app factory.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = False
+
+    # Werkzeug hash method; production keeps scrypt, tests use a cheaper one.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    TIMEZONE = "Asia/Shanghai"
+    CASES_PER_PAGE = 25
+    MAX_TEXT_LENGTH = 10_000
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    SCHEDULER_EMBEDDED = False

@@ -1,0 +1,5 @@
+from config.default import DefaultConfig
+
+
+class DevelopmentConfig(DefaultConfig):
+    ENV_NAME = "development"

@@ -1,0 +1,12 @@
+from config.default import DefaultConfig
+
+
+class TestingConfig(DefaultConfig):
+    """Tests: an in-memory SQLite unless TEST_DATABASE_URL names another database."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    WTF_CSRF_ENABLED = False

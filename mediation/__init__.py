@@ -1,0 +1,160 @@
+"""mediation: labor-dispute mediation and wage-arrears early warning.
+
+`create_app` assembles the application from a short list of named `register_*` steps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import get_config
+from config.default import DEFAULT_SECRET_KEY, normalize_database_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) -> Flask:
+    """Build the app. `config` names an environment (development/testing/production) or is a
+    mapping of settings laid over the environment named by `MEDIATION_ENV`."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MEDIATION_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    register_config(app, config, overrides)
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    register_security_headers(app)
+    return app
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def register_config(app: Flask, config: str | Mapping[str, Any] | None, overrides: dict) -> None:
+    name = config if isinstance(config, str) else os.environ.get("MEDIATION_ENV", "development")
+    cls = get_config(name)
+    app.config.from_object(cls)
+    # Every setting may be overridden by an environment variable of the same name.
+    for key in [k for k in dir(cls) if k.isupper()]:
+        if key in os.environ and key != "SQLALCHEMY_DATABASE_URI":
+            app.config[key] = _coerce(os.environ[key], getattr(cls, key))
+    url_var = "TEST_DATABASE_URL" if cls.ENV_NAME == "testing" else "DATABASE_URL"
+    if os.environ.get(url_var):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ[url_var]
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    app.config.update(overrides)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'mediation.db'}"
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if app.config["ENV_NAME"] == "production" and app.config.get("SECRET_KEY") in (
+        None,
+        "",
+        DEFAULT_SECRET_KEY,
+    ):
+        raise ConfigurationError(
+            "production refuses to start with the default SECRET_KEY; set SECRET_KEY"
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Foreign keys on, WAL and a busy timeout so the embedded web app and scheduler share a file."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def register_database(app: Flask) -> None:
+    # import every model so metadata is complete for create_all and Alembic
+    from mediation.accounts import models as _accounts  # noqa: F401
+    from mediation.cases import models as _cases  # noqa: F401
+    from mediation.core import migrations as migration_hooks
+    from mediation.enterprises import models as _enterprises  # noqa: F401
+    from mediation.extensions import db, migrate
+    from mediation.orgs import models as _orgs  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=migration_hooks.compare_type,
+        include_object=migration_hooks.include_object,
+        render_item=migration_hooks.render_item,
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    from mediation.accounts.auth import init_login
+    from mediation.extensions import csrf
+
+    csrf.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from mediation.accounts.views import bp as accounts_bp
+    from mediation.cases.views import bp as cases_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(cases_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from mediation.core.web import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from mediation.core.web import init_template_helpers
+
+    init_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from mediation.cli import init_cli
+
+    init_cli(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,41 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from mediation.accounts.auth import is_safe_next
+from mediation.accounts.services import authenticate
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = request.values.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        user = authenticate(username, request.form.get("password", ""))
+        if user is None:
+            error = "用户名或密码错误，或账号已停用。"
+        else:
+            login_user(user)
+            flash(f"欢迎，{user.display_name}。", "success")
+            return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))
+    status = 401 if error else 200
+    return render_template(
+        "auth/login.html", error=error, username=username, next_url=next_url
+    ), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("已退出登录。", "info")
+    return redirect(url_for("accounts.login"))

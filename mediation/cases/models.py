@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import DDL
+
+from mediation.accounts.models import User
+from mediation.cases.enums import (
+    CaseKind,
+    Category,
+    Channel,
+    EventKind,
+    Outcome,
+    ReferralTarget,
+    RulingResult,
+    WarningLevel,
+)
+from mediation.cases.workflow import INITIAL_STATE, State
+from mediation.core.clock import utcnow
+from mediation.core.types import UTCDateTime
+from mediation.enterprises.models import Enterprise
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier, enum_column
+
+case_advocates = Table(
+    "case_advocates",
+    db.metadata,
+    Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+    Column("assigned_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
+
+class CaseNumberCounter(db.Model):
+    """The last sequence number used per organization and year.
+
+    Incremented with an upsert inside the case-creating transaction: the row lock serialises
+    concurrent creations and a rollback gives the number back, so numbers are gap-free.
+    """
+
+    __tablename__ = "case_number_counters"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("workers_involved >= 1", name="workers_involved"),
+        CheckConstraint("claim_amount_fen IS NULL OR claim_amount_fen >= 0", name="claim_amount"),
+        CheckConstraint(
+            "agreement_amount_fen IS NULL OR agreement_amount_fen >= 0", name="agreement_amount"
+        ),
+        CheckConstraint("paid_amount_fen IS NULL OR paid_amount_fen >= 0", name="paid_amount"),
+        CheckConstraint(
+            "ruling_amount_fen IS NULL OR ruling_amount_fen >= 0", name="ruling_amount"
+        ),
+        CheckConstraint("arrears_months IS NULL OR arrears_months >= 0", name="arrears_months"),
+        CheckConstraint(
+            "(state = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
+        ),
+        Index("ix_cases_handling_org_state", "handling_org_id", "state"),
+        Index("ix_cases_enterprise_received", "enterprise_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[CaseKind] = mapped_column(enum_column(CaseKind, "kind"))
+    category: Mapped[Category] = mapped_column(enum_column(Category, "category"))
+
+    # parties
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    worker_name: Mapped[str | None] = mapped_column(String(100))
+    worker_phone: Mapped[str | None] = mapped_column(String(32))
+    worker_id_number: Mapped[str | None] = mapped_column(String(18))
+    workers_involved: Mapped[int] = mapped_column(Integer, default=1)
+    is_migrant: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_construction: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # facts
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    claim_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    arrears_months: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    infringement_known_at: Mapped[date | None] = mapped_column(Date)
+    employment_ended_at: Mapped[date | None] = mapped_column(Date)
+    owner_absconded: Mapped[bool] = mapped_column(Boolean, default=False)
+    incident_in_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # handling
+    state: Mapped[State] = mapped_column(
+        enum_column(State, "state"), default=INITIAL_STATE, index=True
+    )
+    handling_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    tier: Mapped[Tier] = mapped_column(enum_column(Tier, "tier"))
+    warning_level: Mapped[WarningLevel | None] = mapped_column(
+        enum_column(WarningLevel, "warning_level")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    # outcome
+    agreement_terms: Mapped[str | None] = mapped_column(Text)
+    agreement_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    agreement_due_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    referral_target: Mapped[ReferralTarget | None] = mapped_column(
+        enum_column(ReferralTarget, "referral_target")
+    )
+    referral_reference: Mapped[str | None] = mapped_column(String(200))
+    ruling_result: Mapped[RulingResult | None] = mapped_column(
+        enum_column(RulingResult, "ruling_result")
+    )
+    ruling_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # bookkeeping
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    handling_org: Mapped[Organization] = relationship(lazy="joined")
+    mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    advocates: Mapped[list[User]] = relationship(
+        secondary=case_advocates, order_by=User.display_name
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.seq", viewonly=True
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return State(self.state).is_open
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number} {self.state}>"
+
+
+class CaseEvent(db.Model):
+    """One entry of a case's timeline. Append-only: a database trigger refuses UPDATE and DELETE,
+    and `hash` chains each event to the one before so `flask audit verify` finds any tampering."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    trigger: Mapped[str | None] = mapped_column(String(40))
+    body: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    def canonical(self) -> str:
+        """The content the hash covers, as canonical JSON."""
+        return json.dumps(
+            {
+                "case_id": self.case_id,
+                "seq": self.seq,
+                "at": self.at.isoformat(timespec="microseconds"),
+                "actor_id": self.actor_id,
+                "kind": str(self.kind),
+                "from_state": self.from_state,
+                "to_state": self.to_state,
+                "trigger": self.trigger,
+                "body": self.body,
+                "data": self.data,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
+        )
+
+    def compute_hash(self, previous_hash: str) -> str:
+        return hashlib.sha256((previous_hash + self.canonical()).encode()).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+# The audit trail is append-only in the database itself, not just by convention.
+APPEND_ONLY_SQLITE = [
+    f"CREATE TRIGGER case_events_no_{op.lower()} BEFORE {op} ON case_events "
+    f"BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END"
+    for op in ("UPDATE", "DELETE")
+]
+APPEND_ONLY_POSTGRES = [
+    """CREATE OR REPLACE FUNCTION case_events_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'case_events is append-only'; END; $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events "
+    "FOR EACH ROW EXECUTE FUNCTION case_events_append_only()",
+]
+for _statement in APPEND_ONLY_SQLITE:
+    event.listen(CaseEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in APPEND_ONLY_POSTGRES:
+    event.listen(
+        CaseEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )

@@ -1,0 +1,188 @@
+"""Input schemas: the new-case payload, fact edits, notes and one schema per trigger payload.
+
+The web forms and (later) the JSON API load through the same schemas, so validation lives once.
+"""
+
+from __future__ import annotations
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from mediation.cases.enums import (
+    CaseKind,
+    Category,
+    Channel,
+    ReferralTarget,
+    RulingResult,
+)
+from mediation.core.clock import local_date, utcnow
+from mediation.core.fields import AwareDateTime, Money
+from mediation.core.identifiers import (
+    is_valid_credit_code,
+    is_valid_id_number,
+    normalize_credit_code,
+    normalize_id_number,
+)
+
+SHORT_TEXT = 200
+REASON_TEXT = 2_000
+LONG_TEXT = 10_000
+MAX_WORKERS = 100_000
+MAX_ARREARS_MONTHS = 240
+
+
+def text(max_len: int, *, required: bool = False, min_len: int = 1, **kw) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=min_len, max=max_len),
+        **kw,
+    )
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class EnterpriseInputSchema(StrictSchema):
+    name = text(SHORT_TEXT, required=True)
+    credit_code = fields.String(required=True)
+    organization_id = fields.Integer(strict=False)
+    address = text(300)
+    sector = text(100)
+    legal_representative = text(100)
+    headcount = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    has_union = fields.Boolean()
+
+    @validates("credit_code")
+    def _credit_code(self, value: str, data_key: str) -> None:
+        if not is_valid_credit_code(value):
+            raise ValidationError(
+                "Not a valid unified social credit code (GB 32100 check character)."
+            )
+
+
+class CaseFactsSchema(StrictSchema):
+    """Facts a mediator records and may later correct."""
+
+    category = fields.Enum(Category, by_value=True)
+    enterprise_id = fields.Integer()
+    worker_name = text(100)
+    worker_phone = fields.String(
+        validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$", error="Not a valid phone number.")
+    )
+    worker_id_number = fields.String()
+    workers_involved = fields.Integer(validate=validate.Range(min=1, max=MAX_WORKERS))
+    is_migrant = fields.Boolean()
+    is_construction = fields.Boolean()
+    title = text(SHORT_TEXT)
+    description = text(LONG_TEXT, min_len=0)
+    claim_amount = Money(attribute="claim_amount_fen", data_key="claim_amount")
+    arrears_months = fields.Integer(validate=validate.Range(min=0, max=MAX_ARREARS_MONTHS))
+    channel = fields.Enum(Channel, by_value=True)
+    received_at = AwareDateTime()
+    infringement_known_at = fields.Date()
+    employment_ended_at = fields.Date()
+    owner_absconded = fields.Boolean()
+    incident_in_progress = fields.Boolean()
+
+    @validates("worker_id_number")
+    def _id_number(self, value: str, data_key: str) -> None:
+        if not is_valid_id_number(value):
+            raise ValidationError("Not a valid resident ID number (GB 11643 check digit).")
+
+    @validates("received_at")
+    def _received_not_future(self, value, data_key: str) -> None:
+        if value > utcnow():
+            raise ValidationError("Must not be in the future.")
+
+    @validates("infringement_known_at", "employment_ended_at")
+    def _date_not_future(self, value, data_key: str) -> None:
+        if value > local_date(utcnow()):
+            raise ValidationError("Must not be in the future.")
+
+
+class CaseCreateSchema(CaseFactsSchema):
+    kind = fields.Enum(CaseKind, by_value=True, required=True)
+    category = fields.Enum(Category, by_value=True, required=True)
+    title = text(SHORT_TEXT, required=True)
+    workers_involved = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=MAX_WORKERS)
+    )
+    channel = fields.Enum(Channel, by_value=True, load_default=Channel.walk_in)
+    handling_org_id = fields.Integer()
+    enterprise = fields.Nested(EnterpriseInputSchema)
+
+    @validates_schema
+    def _enterprise_given(self, data: dict, **kwargs) -> None:
+        if not data.get("enterprise_id") and not data.get("enterprise"):
+            raise ValidationError("Choose an enterprise or register a new one.", "enterprise_id")
+        if data.get("kind") == CaseKind.arrears and data.get("arrears_months") is None:
+            raise ValidationError("Required for a wage-arrears case.", "arrears_months")
+
+
+class CaseEditSchema(CaseFactsSchema):
+    version = fields.Integer(required=True)
+
+
+def clean_id_number(value: str | None) -> str | None:
+    return normalize_id_number(value) if value else value
+
+
+def clean_credit_code(value: str) -> str:
+    return normalize_credit_code(value)
+
+
+class NoteSchema(StrictSchema):
+    kind = fields.String(load_default="note", validate=validate.OneOf(["note", "visit"]))
+    body = text(LONG_TEXT, required=True)
+
+
+class AssignAdvocateSchema(StrictSchema):
+    user_id = fields.Integer(required=True)
+
+
+# --- trigger payloads -------------------------------------------------------------------------
+
+
+class TriggerPayload(StrictSchema):
+    note = text(LONG_TEXT, min_len=0)
+
+
+class AcceptPayload(TriggerPayload):
+    mediator_id = fields.Integer()
+
+
+class ReasonPayload(TriggerPayload):
+    reason = text(REASON_TEXT, required=True)
+
+
+class EmptyPayload(TriggerPayload):
+    pass
+
+
+class RecordAgreementPayload(TriggerPayload):
+    terms = text(LONG_TEXT, required=True)
+    agreement_amount = Money(attribute="agreement_amount_fen", data_key="agreement_amount")
+    agreement_due_on = fields.Date(required=True)
+
+
+class ConfirmPerformancePayload(TriggerPayload):
+    paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount", required=True)
+
+
+class ReferPayload(TriggerPayload):
+    referral_target = fields.Enum(ReferralTarget, by_value=True, required=True)
+    referral_reference = text(SHORT_TEXT, required=True)
+
+
+class RecordRulingPayload(TriggerPayload):
+    result = fields.Enum(RulingResult, by_value=True, required=True)
+    amount = Money(attribute="ruling_amount_fen", data_key="amount", required=True)

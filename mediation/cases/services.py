@@ -1,0 +1,391 @@
+"""Everything that changes a case. Each public function is one transaction: it checks scope and
+role, validates, changes the case, appends the timeline event, runs the case-change hooks (where
+the warning rules will plug in) and commits; on any failure it rolls back and raises a
+`DomainError`, so nothing is half-written."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
+
+from mediation.accounts.models import Role, User
+from mediation.accounts.scope import can_see_org, get_visible_case
+from mediation.cases import schemas, workflow
+from mediation.cases.enums import EventKind
+from mediation.cases.models import GENESIS_HASH, Case, CaseEvent, CaseNumberCounter, case_advocates
+from mediation.cases.workflow import State, TransitionContext
+from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
+from mediation.core.db import transaction
+from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mediation.enterprises.services import get_visible_enterprise, register_enterprise
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+from mediation.orgs.services import subtree_ids_select
+
+CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
+
+# Called inside the transaction after every change to a case, before commit, with
+# (case, event kind, now). The early-warning engine registers its immediate rules here.
+CaseChangeHook = Callable[[Case, EventKind, datetime], None]
+case_change_hooks: list[CaseChangeHook] = []
+
+# Fields whose changes an edit records, old → new.
+EDITABLE_FIELDS = (
+    "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
+    "workers_involved", "is_migrant", "is_construction", "title", "description",
+    "claim_amount_fen", "arrears_months", "channel", "received_at", "infringement_known_at",
+    "employment_ended_at", "owner_absconded", "incident_in_progress",
+)  # fmt: skip
+TRACKED_FIELDS = EDITABLE_FIELDS + (
+    "mediator_id", "agreement_terms", "agreement_amount_fen", "agreement_due_on",
+    "paid_amount_fen", "referral_target", "referral_reference", "ruling_result",
+    "ruling_amount_fen", "outcome", "closed_at", "handling_org_id",
+)  # fmt: skip
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return ensure_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _snapshot(case: Case, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _json_value(getattr(case, name)) for name in names}
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+
+
+def _load(schema_cls, payload: dict | None, **kwargs) -> dict:
+    try:
+        return schema_cls(**kwargs).load(payload or {})
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+
+
+def _require_role(user: User, roles: frozenset[Role], action: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied(f"your role may not {action}")
+
+
+def _lock_case(user: User, case_id: int) -> Case:
+    """The case, in scope, locked for this transaction (row lock on PostgreSQL)."""
+    return get_visible_case(user, case_id, for_update=True)
+
+
+def append_event(
+    case: Case,
+    kind: EventKind,
+    actor: User | None,
+    now: datetime,
+    *,
+    body: str | None = None,
+    data: dict | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    trigger: str | None = None,
+) -> CaseEvent:
+    """Add the next link of the case's hash chain, inside the caller's transaction.
+
+    The sequence number comes from an UPDATE on the case row, which takes the row lock, so two
+    transactions can never append with the same predecessor. It does not bump `version`: a note
+    does not make someone else's open form stale.
+    """
+    db.session.flush()
+    seq = db.session.execute(
+        update(Case.__table__)
+        .where(Case.__table__.c.id == case.id)
+        .values(event_seq=Case.__table__.c.event_seq + 1)
+        .returning(Case.__table__.c.event_seq)
+    ).scalar_one()
+    previous = GENESIS_HASH
+    if seq > 1:
+        previous = db.session.scalar(
+            select(CaseEvent.hash).where(CaseEvent.case_id == case.id, CaseEvent.seq == seq - 1)
+        )
+    ev = CaseEvent(
+        case_id=case.id,
+        seq=seq,
+        at=ensure_utc(now),
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        body=body,
+        data=data or None,
+        from_state=from_state,
+        to_state=to_state,
+        trigger=trigger,
+    )
+    ev.hash = ev.compute_hash(previous)
+    db.session.add(ev)
+    db.session.flush()
+    set_committed_value(case, "event_seq", seq)  # in step in memory, version untouched
+    return ev
+
+
+def _run_hooks(case: Case, kind: EventKind, now: datetime) -> None:
+    for hook in case_change_hooks:
+        hook(case, kind, now)
+
+
+def _allocate_number(org: Organization, now: datetime) -> str:
+    year = now.astimezone(LOCAL_TZ).year
+    table = CaseNumberCounter.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(table)
+        .values(organization_id=org.id, year=year, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.organization_id, table.c.year],
+            set_={"last_seq": table.c.last_seq + 1},
+        )
+        .returning(table.c.last_seq)
+    )
+    seq = db.session.execute(stmt).scalar_one()
+    return f"{org.code}-{year}-{seq:05d}"
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            "the case was changed by someone else since you opened it; reload and try again",
+            current_version=case.version,
+        )
+
+
+def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Case:
+    """Register a new case (state `reported`) with its number and its `created` event."""
+    now = ensure_utc(now or utcnow())
+    _require_role(user, CASE_WRITERS, "register cases")
+    data = _load(schemas.CaseCreateSchema, payload)
+    with transaction():
+        handling_org_id = data.pop("handling_org_id", None) or user.organization_id
+        if not can_see_org(user, handling_org_id):
+            raise ValidationFailed({"handling_org_id": ["Not an organization you may act for."]})
+        handling_org = db.session.get(Organization, handling_org_id)
+        enterprise_input = data.pop("enterprise", None)
+        if data.get("enterprise_id"):
+            try:
+                enterprise = get_visible_enterprise(user, data["enterprise_id"])
+            except NotFound:
+                raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
+        else:
+            enterprise = register_enterprise(enterprise_input, handling_org)
+        data["enterprise_id"] = enterprise.id
+        if data.get("worker_id_number"):
+            data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
+        data.setdefault("received_at", now)
+        case = Case(
+            **data,
+            number=_allocate_number(handling_org, now),
+            state=workflow.INITIAL_STATE,
+            handling_org_id=handling_org.id,
+            tier=handling_org.tier,
+            created_by_id=user.id,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(case)
+        db.session.flush()
+        append_event(
+            case, EventKind.created, user, now,
+            to_state=State.reported.value,
+            body=case.title,
+            data={"number": case.number, "enterprise_id": enterprise.id},
+        )  # fmt: skip
+        _run_hooks(case, EventKind.created, now)
+    return case
+
+
+def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Case:
+    """Correct a case's facts; `payload["version"]` must match (optimistic lock)."""
+    now = ensure_utc(now or utcnow())
+    data = _load(schemas.CaseEditSchema, payload)
+    expected_version = data.pop("version")
+    with transaction():
+        case = _lock_case(user, case_id)
+        _require_role(user, CASE_WRITERS, "edit case facts")
+        _check_version(case, expected_version)
+        if not case.is_open:
+            raise Conflict("a closed case's facts cannot be edited; reopen it first")
+        if "enterprise_id" in data:
+            try:
+                get_visible_enterprise(user, data["enterprise_id"])
+            except NotFound:
+                raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
+        if data.get("worker_id_number"):
+            data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
+        before = _snapshot(case, EDITABLE_FIELDS)
+        for name, value in data.items():
+            setattr(case, name, value)
+        changes = _diff(before, _snapshot(case, EDITABLE_FIELDS))
+        if not changes:
+            db.session.rollback()
+            return case
+        case.updated_at = now
+        append_event(case, EventKind.edit, user, now, data=changes)
+        _run_hooks(case, EventKind.edit, now)
+    return case
+
+
+def eligible_mediators(case: Case) -> list[User]:
+    """Active mediators who can see the case: at its handling org or an ancestor of it."""
+    org_ids, org = [], case.handling_org
+    while org is not None:
+        org_ids.append(org.id)
+        org = org.parent
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.mediator, User.active.is_(True), User.organization_id.in_(org_ids)
+            )
+            .order_by(User.display_name)
+        )
+    )
+
+
+def eligible_advocates(case: Case) -> list[User]:
+    """Active advocates of the area (the handling org's town subtree)."""
+    area = case.handling_org.ancestor_at(Tier.town)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.advocate,
+                User.active.is_(True),
+                User.organization_id.in_(subtree_ids_select(area.id)),
+            )
+            .order_by(User.display_name)
+        )
+    )
+
+
+def fire_trigger(
+    case_id: int,
+    trigger_name: str,
+    user: User,
+    payload: dict | None = None,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Perform a lifecycle trigger for a user, in one transaction.
+
+    Order of checks (design.md §5): scope (404) → role (403) → stale version or not allowed
+    from the current state (409) → payload and guard (422) → change, event, hooks, commit.
+    """
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        case = _lock_case(user, case_id)
+        try:
+            trigger = workflow.get_trigger(trigger_name)
+        except workflow.UnknownTrigger:
+            raise ValidationFailed({"trigger": [f"Unknown trigger {trigger_name!r}."]}) from None
+        _require_role(user, trigger.roles, f"perform {trigger.name}")
+        _check_version(case, expected_version)
+        if not workflow.is_allowed_from(trigger, case.state):
+            raise Conflict(
+                f"{trigger.name} is not allowed while the case is {case.state}",
+                current_state=str(case.state),
+                current_version=case.version,
+            )
+        data = _load(trigger.payload, payload)
+        mediators = {m.id: m for m in eligible_mediators(case)} if trigger.name == "accept" else {}
+        ctx = TransitionContext(
+            case=case, user=user, data=data, now=now, find_mediator=mediators.get
+        )
+        from_state = str(case.state)
+        before = _snapshot(case, TRACKED_FIELDS)
+        if not workflow.fire(trigger, ctx):
+            raise ValidationFailed(ctx.errors or {"trigger": ["The trigger's guard refused."]})
+        case.updated_at = now
+        body = data.get("reason") or data.get("note") or data.get("terms")
+        event_data = _diff(before, _snapshot(case, TRACKED_FIELDS))
+        if data.get("reason") and data.get("note"):
+            event_data["note"] = data["note"]
+        append_event(
+            case, EventKind.transition, user, now,
+            from_state=from_state, to_state=str(case.state), trigger=trigger.name,
+            body=body, data=event_data,
+        )  # fmt: skip
+        _run_hooks(case, EventKind.transition, now)
+    return case
+
+
+def add_note(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> CaseEvent:
+    """A progress note or a visit record; every role that can see the case may add one."""
+    now = ensure_utc(now or utcnow())
+    data = _load(schemas.NoteSchema, payload)
+    with transaction():
+        case = _lock_case(user, case_id)
+        ev = append_event(case, EventKind(data["kind"]), user, now, body=data["body"])
+        _run_hooks(case, ev.kind, now)
+    return ev
+
+
+def assign_advocate(
+    case_id: int, user: User, advocate_id: int, *, now: datetime | None = None
+) -> Case:
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        case = _lock_case(user, case_id)
+        _require_role(user, CASE_WRITERS, "assign advocates")
+        advocate = next((a for a in eligible_advocates(case) if a.id == advocate_id), None)
+        if advocate is None:
+            raise ValidationFailed({"user_id": ["Not an active advocate of this area."]})
+        if advocate in case.advocates:
+            raise Conflict(f"{advocate.display_name} is already assigned")
+        db.session.execute(
+            case_advocates.insert().values(case_id=case.id, user_id=advocate.id, assigned_at=now)
+        )
+        append_event(
+            case, EventKind.assignment, user, now,
+            body=advocate.display_name, data={"advocate_added": advocate.id},
+        )  # fmt: skip
+    db.session.expire(case, ["advocates"])
+    return case
+
+
+def unassign_advocate(
+    case_id: int, user: User, advocate_id: int, *, now: datetime | None = None
+) -> Case:
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        case = _lock_case(user, case_id)
+        _require_role(user, CASE_WRITERS, "assign advocates")
+        advocate = next((a for a in case.advocates if a.id == advocate_id), None)
+        if advocate is None:
+            raise NotFound("that advocate is not assigned to this case")
+        db.session.execute(
+            case_advocates.delete().where(
+                case_advocates.c.case_id == case.id, case_advocates.c.user_id == advocate.id
+            )
+        )
+        append_event(
+            case, EventKind.assignment, user, now,
+            body=advocate.display_name, data={"advocate_removed": advocate.id},
+        )  # fmt: skip
+    db.session.expire(case, ["advocates"])
+    return case
+
+
+def timeline(case: Case) -> list[CaseEvent]:
+    return list(
+        db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        )
+    )

@@ -1,0 +1,260 @@
+"""Case pages. Thin: parse the request, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from mediation.accounts.models import Role
+from mediation.accounts.scope import get_visible_case, visible_cases
+from mediation.cases import services, workflow
+from mediation.cases.enums import CaseKind, Category, Channel
+from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
+from mediation.cases.models import Case
+from mediation.cases.workflow import State
+from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.pagination import paginate
+from mediation.enterprises.models import Enterprise
+from mediation.enterprises.services import visible_enterprises
+from mediation.extensions import db
+from mediation.orgs.services import organizations_in_subtree
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    return redirect(url_for("cases.case_list"))
+
+
+def _enum_arg(name: str, enum_cls):
+    value = request.args.get(name) or None
+    if value is None:
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/cases")
+@login_required
+def case_list():
+    state = _enum_arg("state", State)
+    kind = _enum_arg("kind", CaseKind)
+    category = _enum_arg("category", Category)
+    page = request.args.get("page", 1, type=int) or 1
+    stmt = visible_cases(current_user)
+    if state:
+        stmt = stmt.where(Case.state == state)
+    if kind:
+        stmt = stmt.where(Case.kind == kind)
+    if category:
+        stmt = stmt.where(Case.category == category)
+    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc())
+    result = paginate(stmt, page, current_app.config["CASES_PER_PAGE"])
+    return render_template(
+        "cases/list.html",
+        page=result,
+        filters={"state": state, "kind": kind, "category": category},
+        states=list(State),
+        kinds=list(CaseKind),
+        categories=list(Category),
+    )
+
+
+def _new_case_context(values: dict, errors: dict) -> dict:
+    return {
+        "values": values,
+        "errors": errors,
+        "labels": FIELD_LABELS,
+        "kinds": list(CaseKind),
+        "categories": list(Category),
+        "channels": list(Channel),
+        "enterprises": list(
+            db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name))
+        ),
+        "organizations": (
+            organizations_in_subtree(current_user.organization_id)
+            if current_user.role != Role.admin
+            else organizations_in_subtree(_city_id())
+        ),
+    }
+
+
+def _city_id() -> int:
+    from mediation.orgs.models import Organization, Tier
+
+    return db.session.scalar(select(Organization.id).where(Organization.tier == Tier.city))
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    if current_user.role not in services.CASE_WRITERS:
+        raise PermissionDenied("your role may not register cases")
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            case = services.create_case(
+                current_user, case_form_payload(request.form, include_unchecked=True)
+            )
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(f"案件 {case.number} 已登记。", "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    else:
+        values = {"handling_org_id": str(current_user.organization_id), "workers_involved": "1"}
+    status = 422 if errors else 200
+    return render_template("cases/new.html", **_new_case_context(values, errors)), status
+
+
+def _detail_context(case: Case, **extra) -> dict:
+    triggers = workflow.allowed_triggers(case, current_user)
+    writer = current_user.role in services.CASE_WRITERS
+    return {
+        "case": case,
+        "events": services.timeline(case),
+        "triggers": triggers,
+        "trigger_fields": {t.name: trigger_form_fields(t) for t in triggers},
+        "mediators": services.eligible_mediators(case)
+        if any(t.name == "accept" for t in triggers)
+        else [],
+        "advocates": services.eligible_advocates(case) if writer and case.is_open else [],
+        "can_assign": writer and case.is_open,
+        "mask_ids": current_user.role == Role.advocate,
+        "labels": FIELD_LABELS,
+        "form_errors": {},
+        "form_values": {},
+        "open_form": None,
+        "message": None,
+        **extra,
+    }
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    case = get_visible_case(current_user, case_id)
+    return render_template("cases/detail.html", **_detail_context(case))
+
+
+def _rerender(case_id: int, status: int, **extra):
+    db.session.expire_all()
+    case = get_visible_case(current_user, case_id)
+    return render_template("cases/detail.html", **_detail_context(case, **extra)), status
+
+
+@bp.route("/cases/<int:case_id>/transitions/<trigger>", methods=["POST"])
+@login_required
+def transition(case_id: int, trigger: str):
+    payload = form_payload(request.form, drop=("csrf_token", "version"))
+    version = request.form.get("version", type=int)
+    try:
+        case = services.fire_trigger(
+            case_id, trigger, current_user, payload, expected_version=version
+        )
+    except ValidationFailed as exc:
+        return _rerender(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form=trigger
+        )
+    except Conflict as exc:
+        return _rerender(case_id, 409, message=exc.message)
+    flash(
+        f"已执行：{workflow.get_trigger(trigger).label}。当前状态：{State(case.state).label}。",
+        "success",
+    )
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@login_required
+def add_note(case_id: int):
+    payload = form_payload(request.form)
+    try:
+        services.add_note(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return _rerender(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="note"
+        )
+    flash("进展记录已保存。", "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#timeline")
+
+
+@bp.route("/cases/<int:case_id>/advocates", methods=["POST"])
+@login_required
+def assign_advocate(case_id: int):
+    advocate_id = request.form.get("user_id", type=int)
+    try:
+        if advocate_id is None:
+            raise ValidationFailed({"user_id": ["Choose an advocate."]})
+        services.assign_advocate(case_id, current_user, advocate_id)
+    except ValidationFailed as exc:
+        return _rerender(case_id, 422, form_errors=exc.fields, open_form="assign")
+    except Conflict as exc:
+        return _rerender(case_id, 409, message=exc.message)
+    flash("已指派维权志愿者。", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/advocates/<int:user_id>/remove", methods=["POST"])
+@login_required
+def unassign_advocate(case_id: int, user_id: int):
+    services.unassign_advocate(case_id, current_user, user_id)
+    flash("已取消指派。", "info")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(case_id: int):
+    case = get_visible_case(current_user, case_id)
+    if current_user.role not in services.CASE_WRITERS:
+        raise PermissionDenied("your role may not edit case facts")
+    errors: dict = {}
+    message = None
+    if request.method == "POST":
+        payload = case_form_payload(request.form, include_unchecked=True)
+        payload.pop("handling_org_id", None)
+        payload.pop("kind", None)
+        try:
+            services.update_facts(case_id, current_user, payload)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        except Conflict as exc:
+            message = exc.message
+        else:
+            flash("案件信息已更新。", "success")
+            return redirect(url_for("cases.detail", case_id=case_id))
+        values = request.form.to_dict()
+    else:
+        values = _case_values(case)
+    status = 422 if errors else (409 if message else 200)
+    ctx = _new_case_context(values, errors)
+    return render_template("cases/edit.html", case=case, message=message, **ctx), status
+
+
+def _case_values(case: Case) -> dict:
+    from mediation.core.money import fen_to_yuan
+    from mediation.core.web import local_datetime
+
+    values = {
+        name: getattr(case, name)
+        for name in (
+            "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
+            "workers_involved", "title", "description", "arrears_months", "channel",
+            "infringement_known_at", "employment_ended_at",
+        )
+    }  # fmt: skip
+    values = {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in values.items()}
+    values["claim_amount"] = fen_to_yuan(case.claim_amount_fen) or ""
+    values["received_at"] = local_datetime(case.received_at, "%Y-%m-%dT%H:%M")
+    values["version"] = str(case.version)
+    for name in ("is_migrant", "is_construction", "owner_absconded", "incident_in_progress"):
+        if getattr(case, name):
+            values[name] = "y"
+    return values

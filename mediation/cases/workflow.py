@@ -1,0 +1,297 @@
+"""The case lifecycle (design.md §5), defined once, as data.
+
+`TRIGGERS` is the table: for each trigger its source states, destination, the roles that may fire
+it, its payload schema, its guard and its effect on the case's fields. One shared `transitions`
+machine is built from that table (`model=None`, no auto transitions); it is never instantiated per
+case: the service hands a case to the machine's event, which reads and writes `case.state`.
+Everything else (services, pages, the API, the diagram) asks this module.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from transitions import Machine
+
+from mediation.accounts.models import Role
+from mediation.cases import schemas
+from mediation.cases.enums import (
+    PAYMENT_ORDER_CATEGORIES,
+    CaseKind,
+    Category,
+    Outcome,
+    ReferralTarget,
+)
+from mediation.core.clock import local_date
+
+if TYPE_CHECKING:
+    from mediation.accounts.models import User
+    from mediation.cases.models import Case
+
+
+class State(enum.StrEnum):
+    reported = "reported"
+    accepted = "accepted"
+    mediating = "mediating"
+    agreement = "agreement"
+    failed = "failed"
+    referred = "referred"
+    closed = "closed"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self is not State.closed
+
+
+STATE_LABELS = {
+    State.reported: "已登记",
+    State.accepted: "已受理",
+    State.mediating: "调解中",
+    State.agreement: "已达成协议",
+    State.failed: "调解不成",
+    State.referred: "已移送",
+    State.closed: "已结案",
+}
+OPEN_STATES = tuple(s for s in State if s.is_open)
+INITIAL_STATE = State.reported
+
+HANDLERS = frozenset({Role.mediator, Role.officer, Role.admin})
+SUPERVISORS = frozenset({Role.officer, Role.admin})
+
+
+@dataclass
+class TransitionContext:
+    """What a guard and an effect see: the case, who acts, the validated payload, the time."""
+
+    case: Case
+    user: User
+    data: dict[str, Any]
+    now: datetime
+    # Resolves a user id to a user eligible to mediate this case, or None (given by the service,
+    # so this module stays free of queries).
+    find_mediator: Callable[[int], User | None] = lambda _id: None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now)
+
+
+Guard = Callable[[TransitionContext], dict[str, str]]
+Effect = Callable[[TransitionContext], None]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    sources: tuple[State, ...]
+    dest: State
+    roles: frozenset[Role]
+    payload: type[schemas.TriggerPayload]
+    label: str
+    guard: Guard | None = None
+    effect: Effect | None = None
+
+
+# --- guards: return {field: message} for each problem, empty when the trigger may proceed --------
+
+
+def _guard_accept(ctx: TransitionContext) -> dict[str, str]:
+    mediator_id = ctx.data.get("mediator_id")
+    if mediator_id is None:
+        if ctx.case.mediator_id is None:
+            return {"mediator_id": "A mediator must be assigned before the case is accepted."}
+        return {}
+    if ctx.find_mediator(mediator_id) is None:
+        return {"mediator_id": "Not an active mediator who may handle this case."}
+    return {}
+
+
+def _needs_agreed_amount(case: Case) -> bool:
+    return case.kind == CaseKind.arrears or case.category == Category.remuneration
+
+
+def _guard_record_agreement(ctx: TransitionContext) -> dict[str, str]:
+    errors = {}
+    if _needs_agreed_amount(ctx.case) and ctx.data.get("agreement_amount_fen") is None:
+        errors["agreement_amount"] = "Required for a remuneration or arrears case."
+    due = ctx.data.get("agreement_due_on")
+    if due is not None and due < ctx.today:
+        errors["agreement_due_on"] = "The due date must not be in the past."
+    return errors
+
+
+def _guard_refer(ctx: TransitionContext) -> dict[str, str]:
+    if (
+        ctx.data.get("referral_target") == ReferralTarget.payment_order
+        and ctx.case.category not in PAYMENT_ORDER_CATEGORIES
+    ):
+        return {
+            "referral_target": "A payment order is only available for remuneration or "
+            "work-injury compensation claims."
+        }
+    return {}
+
+
+# --- effects: the fields a trigger changes besides the state ---------------------------------
+
+
+def _close(ctx: TransitionContext, outcome: Outcome) -> None:
+    ctx.case.outcome = outcome
+    ctx.case.closed_at = ctx.now
+
+
+def _effect_accept(ctx: TransitionContext) -> None:
+    if ctx.data.get("mediator_id") is not None:
+        ctx.case.mediator_id = ctx.data["mediator_id"]
+
+
+def _effect_record_agreement(ctx: TransitionContext) -> None:
+    ctx.case.agreement_terms = ctx.data["terms"]
+    ctx.case.agreement_amount_fen = ctx.data.get("agreement_amount_fen")
+    ctx.case.agreement_due_on = ctx.data["agreement_due_on"]
+
+
+def _effect_confirm_performance(ctx: TransitionContext) -> None:
+    ctx.case.paid_amount_fen = ctx.data["paid_amount_fen"]
+    _close(ctx, Outcome.agreement_performed)
+
+
+def _effect_refer(ctx: TransitionContext) -> None:
+    ctx.case.referral_target = ctx.data["referral_target"]
+    ctx.case.referral_reference = ctx.data["referral_reference"]
+
+
+def _effect_record_ruling(ctx: TransitionContext) -> None:
+    ctx.case.ruling_result = ctx.data["result"]
+    ctx.case.ruling_amount_fen = ctx.data["ruling_amount_fen"]
+    _close(ctx, Outcome(ctx.data["result"].value))
+
+
+def _effect_reopen(ctx: TransitionContext) -> None:
+    ctx.case.outcome = None
+    ctx.case.closed_at = None
+
+
+S = State
+TRIGGERS: tuple[Trigger, ...] = (
+    Trigger("accept", (S.reported,), S.accepted, HANDLERS, schemas.AcceptPayload, "受理",
+            _guard_accept, _effect_accept),
+    Trigger("reject", (S.reported,), S.closed, HANDLERS, schemas.ReasonPayload, "不予受理",
+            effect=lambda ctx: _close(ctx, Outcome.not_accepted)),
+    Trigger("begin_mediation", (S.accepted,), S.mediating, HANDLERS, schemas.EmptyPayload,
+            "开始调解"),
+    Trigger("record_agreement", (S.mediating,), S.agreement, HANDLERS,
+            schemas.RecordAgreementPayload, "达成调解协议", _guard_record_agreement,
+            _effect_record_agreement),
+    Trigger("confirm_performance", (S.agreement,), S.closed, HANDLERS,
+            schemas.ConfirmPerformancePayload, "确认履行完毕", effect=_effect_confirm_performance),
+    Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReasonPayload,
+            "报告未履行协议"),
+    Trigger("fail_mediation", (S.accepted, S.mediating), S.failed, HANDLERS,
+            schemas.ReasonPayload, "调解不成"),
+    Trigger("refer", (S.failed,), S.referred, HANDLERS, schemas.ReferPayload, "移送",
+            _guard_refer, _effect_refer),
+    Trigger("record_ruling", (S.referred,), S.closed, HANDLERS, schemas.RecordRulingPayload,
+            "登记裁决结果", effect=_effect_record_ruling),
+    Trigger("withdraw", OPEN_STATES, S.closed, HANDLERS, schemas.ReasonPayload, "撤回",
+            effect=lambda ctx: _close(ctx, Outcome.withdrawn)),
+    Trigger("reopen", (S.closed,), S.accepted, SUPERVISORS, schemas.ReasonPayload, "重新受理",
+            effect=_effect_reopen),
+)  # fmt: skip
+TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
+
+
+def _check_guard(event) -> bool:
+    ctx: TransitionContext = event.kwargs["ctx"]
+    trigger = TRIGGERS_BY_NAME[event.event.name]
+    problems = trigger.guard(ctx) if trigger.guard else {}
+    for name, message in problems.items():
+        ctx.errors.setdefault(name, []).append(message)
+    return not problems
+
+
+def _apply_effect(event) -> None:
+    ctx: TransitionContext = event.kwargs["ctx"]
+    trigger = TRIGGERS_BY_NAME[event.event.name]
+    if trigger.effect:
+        trigger.effect(ctx)
+
+
+MACHINE = Machine(
+    model=None,
+    states=[s.value for s in State],
+    initial=INITIAL_STATE.value,
+    transitions=[
+        {
+            "trigger": t.name,
+            "source": [s.value for s in t.sources],
+            "dest": t.dest.value,
+            "conditions": [_check_guard],
+            "after": [_apply_effect],
+        }
+        for t in TRIGGERS
+    ],
+    auto_transitions=False,
+    send_event=True,
+    model_attribute="state",
+    ignore_invalid_triggers=False,
+)
+
+
+class UnknownTrigger(KeyError):
+    pass
+
+
+def get_trigger(name: str) -> Trigger:
+    try:
+        return TRIGGERS_BY_NAME[name]
+    except (KeyError, TypeError):
+        raise UnknownTrigger(name) from None
+
+
+def triggers_from(state: State | str) -> list[Trigger]:
+    """Triggers the machine accepts from `state`, in table order."""
+    names = set(MACHINE.get_triggers(str(state)))
+    return [t for t in TRIGGERS if t.name in names]
+
+
+def is_allowed_from(trigger: Trigger, state: State | str) -> bool:
+    return str(state) in {s.value for s in trigger.sources}
+
+
+def allowed_triggers(case: Case, user: User) -> list[Trigger]:
+    """The triggers `user` may fire on `case` now. The caller has already checked scope."""
+    return [t for t in triggers_from(case.state) if user.role in t.roles]
+
+
+def fire(trigger: Trigger, ctx: TransitionContext) -> bool:
+    """Run the machine's event on the case; False when a guard refused (see `ctx.errors`)."""
+    return MACHINE.events[trigger.name].trigger(ctx.case, ctx=ctx)
+
+
+def as_data() -> dict[str, Any]:
+    """The machine as plain data, for the API and the diagram."""
+    return {
+        "states": [{"code": s.value, "label": s.label, "open": s.is_open} for s in State],
+        "initial": INITIAL_STATE.value,
+        "triggers": [
+            {
+                "name": t.name,
+                "label": t.label,
+                "from": [s.value for s in t.sources],
+                "to": t.dest.value,
+                "roles": sorted(r.value for r in t.roles),
+                "payload": sorted(t.payload().fields),
+            }
+            for t in TRIGGERS
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Shared plumbing: time, money, identifiers, errors, pagination."""

@@ -1,0 +1,35 @@
+"""marshmallow fields for the project's value types (money in fen, local datetimes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from marshmallow import ValidationError, fields
+
+from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.core.money import MoneyError, fen_to_yuan, yuan_to_fen
+
+
+class Money(fields.Field):
+    """Yuan as a decimal string (or number) outside, integer fen inside."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return fen_to_yuan(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (dict, list, tuple)):
+            raise ValidationError("Not a valid amount.")
+        try:
+            return yuan_to_fen(value)
+        except MoneyError as exc:
+            raise ValidationError(f"Not a valid amount: {exc}.") from None
+
+
+class AwareDateTime(fields.DateTime):
+    """ISO 8601; a value without offset is China time (what a person typed), stored as UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None:
+            result = result.replace(tzinfo=LOCAL_TZ)
+        return ensure_utc(result)

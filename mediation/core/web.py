@@ -1,0 +1,97 @@
+"""Web plumbing shared by every blueprint: error pages and template helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from mediation.cases.enums import LABELS
+from mediation.cases.workflow import STATE_LABELS, State
+from mediation.core.clock import to_local
+from mediation.core.errors import DomainError
+from mediation.core.identifiers import mask_id_number
+from mediation.core.money import fen_to_yuan, format_yuan
+from mediation.orgs.models import TIER_LABELS, Tier
+
+ERROR_TITLES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "无权执行此操作",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "操作冲突",
+    413: "上传内容过大",
+    422: "输入有误",
+    500: "服务器内部错误",
+}
+
+
+def _error_page(status: int, message: str | None = None):
+    return (
+        render_template(
+            "error.html", status=status, title=ERROR_TITLES.get(status, "错误"), message=message
+        ),
+        status,
+    )
+
+
+def init_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        return _error_page(exc.status_code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return _error_page(400, "表单已过期或缺少安全令牌，请刷新页面后重试。")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return _error_page(exc.code or 500, None)
+
+
+def label(value) -> str:
+    """A person's word for any code the system stores."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, State) or value in STATE_LABELS:
+        return STATE_LABELS[State(value)]
+    if isinstance(value, Tier):
+        return TIER_LABELS[value]
+    return LABELS.get(value, str(getattr(value, "value", value)))
+
+
+def local_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "—" if value is None else to_local(value).strftime(fmt)
+
+
+def local_date_str(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return to_local(value).strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def init_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        label=label,
+        yuan=format_yuan,
+        yuan_input=lambda fen: fen_to_yuan(fen) or "",
+        local_dt=local_datetime,
+        local_date=local_date_str,
+        mask_id=mask_id_number,
+        options=lambda items, value, text: [(getattr(i, value), getattr(i, text)) for i in items],
+    )
+
+    @app.context_processor
+    def _globals():
+        def url_with(**changes):
+            args = request.args.to_dict()
+            args.update(changes)
+            return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
+
+        return {"url_with": url_with, "State": State}

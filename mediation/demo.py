@@ -1,0 +1,317 @@
+"""Realistic demonstration data: one city federation, three towns with their grassroots unions,
+twenty enterprises, users of every role and cases in every state with plausible timelines.
+
+Every case is driven through the real services (with back-dated clocks), so numbers, timelines
+and hash chains are exactly what real use produces. Loading twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from mediation.accounts.models import Role, User
+from mediation.cases import services
+from mediation.cases.enums import CaseKind, Category, Channel, ReferralTarget, RulingResult
+from mediation.core.clock import utcnow
+from mediation.core.identifiers import credit_code_check_char, id_check_digit
+from mediation.enterprises.models import Enterprise, Ownership
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+
+DEMO_PASSWORD = "demo1234"
+CITY = ("JC", "江川市总工会")
+TOWNS = [
+    (
+        "JC-DC",
+        "东城街道总工会",
+        [("JC-DC-01", "东城科技园联合工会"), ("JC-DC-02", "东城商贸市场工会")],
+    ),
+    ("JC-XH", "西湖镇总工会", [("JC-XH-01", "西湖工业区联合工会"), ("JC-XH-02", "西湖建筑业工会")]),
+    ("JC-NG", "南港管理区工会", [("JC-NG-01", "南港物流园工会"), ("JC-NG-02", "南港电子厂工会")]),
+]
+USERS = [
+    # username, display name, role, org code
+    ("admin", "系统管理员", Role.admin, "JC"),
+    ("city_officer", "周督办（市总）", Role.officer, "JC"),
+    ("city_mediator", "郑调解（市总）", Role.mediator, "JC"),
+    ("dc_officer", "陈督办（东城）", Role.officer, "JC-DC"),
+    ("dc_mediator", "李调解（东城）", Role.mediator, "JC-DC"),
+    ("dc01_mediator", "黄调解（科技园）", Role.mediator, "JC-DC-01"),
+    ("dc_advocate", "王志愿（东城）", Role.advocate, "JC-DC"),
+    ("xh_officer", "刘督办（西湖）", Role.officer, "JC-XH"),
+    ("xh_mediator", "张调解（西湖）", Role.mediator, "JC-XH"),
+    ("xh_advocate", "赵志愿（西湖）", Role.advocate, "JC-XH-02"),
+    ("ng_officer", "吴督办（南港）", Role.officer, "JC-NG"),
+    ("ng_mediator", "孙调解（南港）", Role.mediator, "JC-NG"),
+    ("ng_advocate", "钱志愿（南港）", Role.advocate, "JC-NG"),
+]
+ENTERPRISES = [
+    # name, org code, sector, ownership, legal representative, headcount
+    ("江川华芯电子有限公司", "JC-DC-01", "电子制造", Ownership.private, "林建华", 860),
+    ("江川智联软件有限公司", "JC-DC-01", "软件和信息技术", Ownership.private, "何晓东", 120),
+    ("东城鑫源餐饮管理有限公司", "JC-DC-02", "餐饮", Ownership.private, "陈国强", 75),
+    ("江川百佳超市有限公司", "JC-DC-02", "零售", Ownership.private, "吴丽", 210),
+    ("东城保安服务有限公司", "JC-DC", "保安服务", Ownership.state, "许卫国", 340),
+    ("江川宏达家具制造有限公司", "JC-XH-01", "家具制造", Ownership.private, "黄志明", 430),
+    ("西湖精工模具有限公司", "JC-XH-01", "模具加工", Ownership.hmt, "梁嘉伟", 150),
+    ("江川第三建筑工程有限公司", "JC-XH-02", "房屋建筑", Ownership.collective, "杨建军", 1200),
+    ("西湖恒基劳务分包有限公司", "JC-XH-02", "建筑劳务分包", Ownership.private, "马春生", 95),
+    ("江川路桥建设集团有限公司", "JC-XH-02", "道路桥梁", Ownership.state, "高振东", 2100),
+    ("西湖纺织印染有限公司", "JC-XH", "纺织印染", Ownership.private, "朱美玲", 520),
+    ("南港顺达物流有限公司", "JC-NG-01", "道路货运", Ownership.private, "邓海涛", 380),
+    ("南港冷链仓储有限公司", "JC-NG-01", "仓储", Ownership.foreign, "Kim Soo-jin", 160),
+    ("江川快递分拨中心有限公司", "JC-NG-01", "快递", Ownership.private, "罗斌", 640),
+    ("南港光电科技有限公司", "JC-NG-02", "光电器件", Ownership.foreign, "Tanaka Hiroshi", 900),
+    ("南港电子元件有限公司", "JC-NG-02", "电子元件", Ownership.hmt, "陈志伟", 700),
+    ("南港汽车配件有限公司", "JC-NG", "汽车零部件", Ownership.private, "曾庆丰", 300),
+    ("江川物业管理有限公司", "JC-DC", "物业管理", Ownership.private, "潘小红", 260),
+    ("西湖鞋业有限公司", "JC-XH-01", "制鞋", Ownership.private, "蔡文斌", 480),
+    ("南港食品加工有限公司", "JC-NG", "食品加工", Ownership.private, "彭丽娟", 230),
+]
+WORKER_NAMES = [
+    "王建国",
+    "李秀英",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨磊",
+    "赵敏",
+    "黄强",
+    "周丽",
+    "吴军",
+    "徐芳",
+    "孙涛",
+    "马超",
+    "朱红",
+    "胡斌",
+    "郭玲",
+    "何勇",
+    "林娜",
+    "罗平",
+    "高峰",
+]
+CASE_STORIES = [
+    (CaseKind.arrears, Category.remuneration, "拖欠{n}名工人{m}个月工资"),
+    (CaseKind.arrears, Category.remuneration, "项目完工后劳务分包方拖欠{n}名农民工工资"),
+    (CaseKind.dispute, Category.dismissal, "违法解除劳动合同要求支付赔偿金"),
+    (CaseKind.dispute, Category.social_insurance, "未依法缴纳社会保险"),
+    (CaseKind.dispute, Category.remuneration, "加班费计算争议"),
+    (CaseKind.dispute, Category.employment_relationship, "外卖骑手要求确认劳动关系"),
+    (CaseKind.dispute, Category.injury_compensation, "工伤医疗费及停工留薪期工资"),
+    (CaseKind.dispute, Category.contract, "调岗降薪变更劳动合同争议"),
+    (CaseKind.dispute, Category.working_conditions, "年休假及高温津贴争议"),
+    (CaseKind.dispute, Category.other, "培训服务期违约金争议"),
+]
+# The state each demo case is driven to, in order; every state appears, closed ones with
+# each kind of ending.
+TARGETS = (
+    ["reported"] * 6 + ["accepted"] * 5 + ["mediating"] * 7 + ["agreement"] * 6 + ["failed"] * 4
+    + ["referred"] * 4 + ["closed:performed"] * 6 + ["closed:ruling"] * 3
+    + ["closed:withdrawn"] * 2 + ["closed:rejected"] * 2
+)  # fmt: skip
+
+
+def _credit_code(index: int) -> str:
+    first17 = f"91440300MA5GK{index:04d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def _id_number(rng: random.Random) -> str:
+    first17 = f"4403{rng.randint(10, 99)}{rng.randint(1965, 2003)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(100, 999)}"
+    return first17 + id_check_digit(first17)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    orgs = {c: n for c, n, *_ in [CITY, *TOWNS]}
+    for _code, _name, children in TOWNS:
+        orgs.update(dict(children))
+    return [(u, role.value, orgs[org]) for u, _d, role, org in USERS]
+
+
+def load_demo(password: str | None = None, now: datetime | None = None) -> tuple[bool, list]:
+    """Load the demo once; returns (created?, logins). With `password`, every demo user gets it."""
+    if db.session.scalar(select(Organization.id).where(Organization.code == CITY[0])) is not None:
+        if password:
+            for user in db.session.scalars(
+                select(User).where(User.username.in_([u[0] for u in USERS]))
+            ):
+                user.set_password(password)
+            db.session.commit()
+        return False, demo_logins()
+    now = now or utcnow()
+    rng = random.Random(2026)
+    orgs = _load_orgs()
+    users = _load_users(orgs, password or DEMO_PASSWORD)
+    enterprises = _load_enterprises(orgs)
+    db.session.commit()
+    _load_cases(rng, now, orgs, users, enterprises)
+    return True, demo_logins()
+
+
+def _load_orgs() -> dict[str, Organization]:
+    city = Organization(code=CITY[0], name=CITY[1], tier=Tier.city)
+    orgs = {city.code: city}
+    for code, name, children in TOWNS:
+        town = Organization(code=code, name=name, tier=Tier.town, parent=city)
+        orgs[code] = town
+        for child_code, child_name in children:
+            orgs[child_code] = Organization(
+                code=child_code, name=child_name, tier=Tier.grassroots, parent=town
+            )
+    db.session.add_all(orgs.values())
+    db.session.flush()
+    return orgs
+
+
+def _load_users(orgs: dict[str, Organization], password: str) -> dict[str, User]:
+    users = {}
+    for username, display, role, org_code in USERS:
+        user = User(
+            username=username,
+            display_name=display,
+            role=role,
+            organization_id=orgs[org_code].id,
+            email=f"{username}@demo.jc-union.example",
+        )
+        user.set_password(password)
+        users[username] = user
+    db.session.add_all(users.values())
+    db.session.flush()
+    return users
+
+
+def _load_enterprises(orgs: dict[str, Organization]) -> list[Enterprise]:
+    result = []
+    for index, (name, org_code, sector, ownership, rep, headcount) in enumerate(ENTERPRISES, 1):
+        result.append(
+            Enterprise(
+                name=name,
+                credit_code=_credit_code(index),
+                organization_id=orgs[org_code].id,
+                address=f"江川市{orgs[org_code].name.replace('工会', '').replace('总', '')}{index}号",
+                sector=sector,
+                ownership=ownership,
+                legal_representative=rep,
+                headcount=headcount,
+                has_union=index % 3 != 0,
+            )
+        )
+    db.session.add_all(result)
+    db.session.flush()
+    return result
+
+
+def _town_code(org: Organization) -> str:
+    return org.ancestor_at(Tier.town).code
+
+
+def _load_cases(rng, now, orgs, users, enterprises) -> None:
+    mediator_by_town = {"JC-DC": "dc_mediator", "JC-XH": "xh_mediator", "JC-NG": "ng_mediator"}
+    advocate_by_town = {"JC-DC": "dc_advocate", "JC-XH": "xh_advocate", "JC-NG": "ng_advocate"}
+    officer_by_town = {"JC-DC": "dc_officer", "JC-XH": "xh_officer", "JC-NG": "ng_officer"}
+    for index, target in enumerate(TARGETS):
+        enterprise = enterprises[(index * 7) % len(enterprises)]
+        org = db.session.get(Organization, enterprise.organization_id)
+        town = _town_code(org)
+        actor = users[mediator_by_town[town]]
+        kind, category, title = CASE_STORIES[index % len(CASE_STORIES)]
+        collective = kind == CaseKind.arrears or index % 5 == 0
+        workers = rng.choice([12, 18, 25, 36, 60]) if collective else rng.randint(1, 4)
+        months = rng.randint(1, 4) if kind == CaseKind.arrears else None
+        per_worker = rng.randint(4_000, 9_000)
+        claim = workers * per_worker * (months or rng.randint(1, 3))
+        # older cases have travelled further
+        age_days = {"reported": rng.randint(0, 5), "accepted": rng.randint(3, 12),
+                    "mediating": rng.randint(6, 35)}.get(target.split(":")[0], rng.randint(25, 160))  # fmt: skip
+        received = now - timedelta(days=age_days, hours=rng.randint(1, 9))
+        clock = received + timedelta(minutes=rng.randint(10, 180))
+        payload = {
+            "kind": kind.value,
+            "category": category.value,
+            "enterprise_id": enterprise.id,
+            "handling_org_id": org.id,
+            "worker_name": WORKER_NAMES[index % len(WORKER_NAMES)],
+            "worker_phone": f"139{rng.randint(10_000_000, 99_999_999)}",
+            "worker_id_number": _id_number(rng),
+            "workers_involved": workers,
+            "is_migrant": kind == CaseKind.arrears,
+            "is_construction": enterprise.sector in ("房屋建筑", "建筑劳务分包", "道路桥梁"),
+            "title": f"{enterprise.name}{title.format(n=workers, m=months or 1)}",
+            "description": "申请人陈述："
+            + title.format(n=workers, m=months or 1)
+            + "，多次与单位协商未果，请求工会协调解决。",
+            "claim_amount": str(claim),
+            "channel": rng.choice(list(Channel)).value,
+            "received_at": received.isoformat(),
+            "infringement_known_at": (received - timedelta(days=rng.randint(10, 200)))
+            .date()
+            .isoformat(),
+            "owner_absconded": index == 9,
+        }
+        if months is not None:
+            payload["arrears_months"] = months
+        case = services.create_case(actor, payload, now=clock)
+
+        def step(
+            days: float, trigger: str, data: dict | None = None, who=actor, case_id=case.id
+        ) -> None:
+            nonlocal clock
+            clock = min(clock + timedelta(days=days, minutes=rng.randint(5, 240)), now)
+            services.fire_trigger(case_id, trigger, who, data or {}, now=clock)
+
+        if index % 3 == 0 and target != "closed:rejected":
+            services.assign_advocate(case.id, actor, users[advocate_by_town[town]].id, now=clock)
+        state = target.split(":")[0]
+        if target == "closed:rejected":
+            step(1, "reject", {"reason": "不属于劳动争议受案范围，已告知向人民法院起诉。"})
+            continue
+        if state == "reported":
+            continue
+        step(rng.uniform(0.2, 2.5), "accept", {"mediator_id": actor.id})
+        if state == "accepted":
+            continue
+        if target == "closed:withdrawn":
+            step(2, "withdraw", {"reason": "申请人与单位自行和解，撤回申请。"})
+            continue
+        step(
+            rng.uniform(0.5, 2),
+            "begin_mediation",
+            {"note": "已通知双方到场，首次调解安排在工会调解室。"},
+        )
+        if state == "mediating":
+            if rng.random() < 0.6:
+                services.add_note(case.id, users[advocate_by_town[town]] if index % 3 == 0 else actor,
+                                  {"kind": "visit", "body": "走访企业及工人宿舍，核实考勤与工资发放记录。"},
+                                  now=min(clock + timedelta(days=1), now))  # fmt: skip
+            continue
+        if state in ("failed", "referred") or target == "closed:ruling":
+            step(
+                rng.uniform(3, 9),
+                "fail_mediation",
+                {"reason": "单位对欠付金额有异议，经两次调解未能达成一致。"},
+            )
+            if state == "failed":
+                continue
+            step(rng.uniform(1, 3), "refer", {
+                "referral_target": ReferralTarget.arbitration.value,
+                "referral_reference": f"江劳人仲案字〔{clock.year}〕第{rng.randint(100, 999)}号",
+            })  # fmt: skip
+            if state == "referred":
+                continue
+            step(rng.uniform(30, 50), "record_ruling", {
+                "result": rng.choice(list(RulingResult)).value, "amount": f"{claim * 0.8:.2f}",
+            }, who=users[officer_by_town[town]])  # fmt: skip
+            continue
+        gap = rng.uniform(3, 11)
+        due = (clock + timedelta(days=gap + rng.randint(10, 30))).date()
+        step(gap, "record_agreement", {
+            "terms": f"单位于{due.isoformat()}前一次性支付拖欠款项，双方就本争议再无其他纠纷。",
+            "agreement_amount": f"{claim * 0.9:.2f}",
+            "agreement_due_on": due.isoformat(),
+        })  # fmt: skip
+        if state == "agreement":
+            continue
+        step(rng.uniform(5, 25), "confirm_performance", {"paid_amount": f"{claim * 0.9:.2f}"})

@@ -1,0 +1,1 @@
+"""The registry of employers that cases are brought against."""

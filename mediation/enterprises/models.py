@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from mediation.core.clock import utcnow
+from mediation.core.identifiers import is_valid_credit_code, normalize_credit_code
+from mediation.core.types import UTCDateTime
+from mediation.extensions import db
+from mediation.orgs.models import Organization, enum_column
+
+
+class Ownership(enum.StrEnum):
+    state = "state"
+    private = "private"
+    foreign = "foreign"
+    hmt = "hmt"
+    collective = "collective"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return OWNERSHIP_LABELS[self]
+
+
+OWNERSHIP_LABELS = {
+    Ownership.state: "国有",
+    Ownership.private: "民营",
+    Ownership.foreign: "外资",
+    Ownership.hmt: "港澳台资",
+    Ownership.collective: "集体",
+    Ownership.other: "其他",
+}
+
+
+class Enterprise(db.Model):
+    __tablename__ = "enterprises"
+    __table_args__ = (CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    sector: Mapped[str | None] = mapped_column(String(100))
+    ownership: Mapped[Ownership] = mapped_column(
+        enum_column(Ownership, "ownership"), default=Ownership.private
+    )
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    has_union: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+
+    @validates("credit_code")
+    def _check_credit_code(self, _key: str, value: str) -> str:
+        value = normalize_credit_code(value)
+        if not is_valid_credit_code(value):
+            raise ValueError(f"invalid unified social credit code {value!r}")
+        return value
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.credit_code} {self.name}>"

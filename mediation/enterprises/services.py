@@ -1,0 +1,69 @@
+"""Enterprise registry: lookups in scope and registration."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from mediation.accounts.models import Role, User
+from mediation.core.errors import NotFound, ValidationFailed
+from mediation.core.identifiers import normalize_credit_code
+from mediation.enterprises.models import Enterprise
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+from mediation.orgs.services import subtree_ids_select
+
+
+def visible_enterprises(user: User) -> Select:
+    """Enterprises a user may pick for a case: those in the area of the user's town (or all,
+    for admins and city staff)."""
+    stmt = select(Enterprise)
+    if user.role == Role.admin:
+        return stmt
+    area_root = user.organization.ancestor_at(Tier.town)
+    if area_root.tier == Tier.city:
+        return stmt
+    return stmt.where(Enterprise.organization_id.in_(subtree_ids_select(area_root.id)))
+
+
+def get_visible_enterprise(user: User, enterprise_id: int) -> Enterprise:
+    enterprise = db.session.scalar(visible_enterprises(user).where(Enterprise.id == enterprise_id))
+    if enterprise is None:
+        raise NotFound("enterprise not found")
+    return enterprise
+
+
+def find_by_credit_code(code: str) -> Enterprise | None:
+    return db.session.scalar(
+        select(Enterprise).where(Enterprise.credit_code == normalize_credit_code(code))
+    )
+
+
+def register_enterprise(data: dict, default_org: Organization) -> Enterprise:
+    """Add an enterprise inside the caller's transaction (no commit here).
+
+    A credit code that is already registered is an error on that field, not a silent reuse,
+    so two different names never end up under one code.
+    """
+    code = normalize_credit_code(data["credit_code"])
+    existing = find_by_credit_code(code)
+    if existing is not None:
+        raise ValidationFailed(
+            {
+                "enterprise.credit_code": [
+                    f"Already registered as {existing.name}; choose it instead."
+                ]
+            }
+        )
+    enterprise = Enterprise(
+        name=data["name"].strip(),
+        credit_code=code,
+        organization_id=data.get("organization_id") or default_org.id,
+        address=data.get("address"),
+        sector=data.get("sector"),
+        legal_representative=data.get("legal_representative"),
+        headcount=data.get("headcount"),
+        has_union=bool(data.get("has_union", False)),
+    )
+    db.session.add(enterprise)
+    db.session.flush()
+    return enterprise

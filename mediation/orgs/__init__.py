@@ -1,0 +1,1 @@
+"""Organizations of the three-tier union network and the scope queries built on them."""

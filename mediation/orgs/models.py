@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mediation.extensions import db
+
+
+class Tier(enum.StrEnum):
+    """The three tiers, lowest first: a tier's rank is its position here."""
+
+    grassroots = "grassroots"
+    town = "town"
+    city = "city"
+
+    @property
+    def rank(self) -> int:
+        return list(Tier).index(self)
+
+    @property
+    def label(self) -> str:
+        return TIER_LABELS[self]
+
+
+TIER_LABELS = {Tier.grassroots: "基层工会", Tier.town: "镇街工会", Tier.city: "市总工会"}
+# The tier a child organization must have, per parent tier.
+CHILD_TIER = {Tier.city: Tier.town, Tier.town: Tier.grassroots}
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A portable VARCHAR + CHECK enum storing the lowercase code."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(
+            "(tier = 'city' AND parent_id IS NULL) OR (tier <> 'city' AND parent_id IS NOT NULL)",
+            name="city_is_root",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[Tier] = mapped_column(enum_column(Tier, "tier"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organization]] = relationship(
+        back_populates="parent", order_by="Organization.code"
+    )
+
+    def ancestor_at(self, tier: Tier) -> Organization:
+        """This org's ancestor at `tier`, or itself when it is already at or above that tier."""
+        org = self
+        while org.tier.rank < tier.rank and org.parent is not None:
+            org = org.parent
+        return org
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.code} {self.tier.value}>"
