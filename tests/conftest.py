@@ -1,0 +1,237 @@
+"""Fixtures and factories.
+
+Tests run on SQLite (a fresh file per test) by default and on PostgreSQL when TEST_DATABASE_URL
+is set: the schema is created once per session and every table is truncated after each test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from mediation import create_app
+from mediation.accounts.models import Role, User
+from mediation.cases import services
+from mediation.cases.models import Case
+from mediation.core.clock import utcnow
+from mediation.core.identifiers import credit_code_check_char, id_check_digit
+from mediation.enterprises.models import Enterprise
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres"))
+
+requires_postgres = pytest.mark.skipif(
+    not ON_POSTGRES, reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql://…"
+)
+
+PASSWORD = "correct-horse-1"
+_counter = itertools.count(1)
+
+
+def valid_credit_code(n: int | None = None) -> str:
+    first17 = f"91440300MA5GT{(n if n is not None else next(_counter)) % 10000:04d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def valid_id_number(birth: str = "19900307", serial: int = 123) -> str:
+    first17 = f"440305{birth}{serial:03d}"
+    return first17 + id_check_digit(first17)
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[None]:
+    """On PostgreSQL: build the schema once for the whole session."""
+    if not ON_POSTGRES:
+        yield
+        return
+    app = create_app("testing")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, _postgres_schema) -> Iterator[Flask]:
+    overrides: dict[str, Any] = {}
+    if not ON_POSTGRES:
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app("testing", **overrides)
+    app.config["MEDIATION_TMP"] = str(tmp_path)
+    with app.app_context():
+        if not ON_POSTGRES:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if ON_POSTGRES:
+            names = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def orgs(app) -> dict[str, Organization]:
+    """city C ─┬─ town T1 ─── grassroots G1
+    └─ town T2 ─── grassroots G2"""
+    city = Organization(code="C", name="市总工会", tier=Tier.city)
+    t1 = Organization(code="T1", name="一镇工会", tier=Tier.town, parent=city)
+    t2 = Organization(code="T2", name="二镇工会", tier=Tier.town, parent=city)
+    g1 = Organization(code="G1", name="一镇甲厂工会", tier=Tier.grassroots, parent=t1)
+    g2 = Organization(code="G2", name="二镇乙厂工会", tier=Tier.grassroots, parent=t2)
+    db.session.add_all([city, t1, t2, g1, g2])
+    db.session.commit()
+    return {"C": city, "T1": t1, "T2": t2, "G1": g1, "G2": g2}
+
+
+@pytest.fixture
+def make_user(orgs) -> Callable[..., User]:
+    def factory(role: str | Role, org: str = "T1", username: str | None = None, **kw) -> User:
+        role = Role(role)
+        user = User(
+            username=username or f"{role.value}{next(_counter)}",
+            display_name=kw.pop("display_name", f"{role.value} at {org}"),
+            role=role,
+            organization_id=orgs[org].id,
+            **kw,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def users(make_user) -> dict[str, User]:
+    """One of each role at town T1, plus out-of-scope staff at T2 and the city."""
+    return {
+        "admin": make_user("admin", "C", "admin"),
+        "city_officer": make_user("officer", "C", "city_officer"),
+        "officer": make_user("officer", "T1", "officer"),
+        "mediator": make_user("mediator", "T1", "mediator"),
+        "g1_mediator": make_user("mediator", "G1", "g1_mediator"),
+        "advocate": make_user("advocate", "T1", "advocate"),
+        "other_mediator": make_user("mediator", "T2", "other_mediator"),
+        "other_officer": make_user("officer", "T2", "other_officer"),
+        "other_advocate": make_user("advocate", "T2", "other_advocate"),
+    }
+
+
+@pytest.fixture
+def make_enterprise(orgs) -> Callable[..., Enterprise]:
+    def factory(org: str = "G1", **kw) -> Enterprise:
+        enterprise = Enterprise(
+            name=kw.pop("name", f"测试企业{next(_counter)}有限公司"),
+            credit_code=kw.pop("credit_code", valid_credit_code()),
+            organization_id=orgs[org].id,
+            **kw,
+        )
+        db.session.add(enterprise)
+        db.session.commit()
+        return enterprise
+
+    return factory
+
+
+@pytest.fixture
+def case_payload(make_enterprise, orgs) -> Callable[..., dict]:
+    def factory(**overrides) -> dict:
+        payload = {
+            "kind": "arrears",
+            "category": "remuneration",
+            "enterprise_id": overrides.pop("enterprise_id", None) or make_enterprise().id,
+            "handling_org_id": orgs[overrides.pop("org", "G1")].id,
+            "title": "拖欠12名工人两个月工资",
+            "workers_involved": 12,
+            "claim_amount": "96000.00",
+            "arrears_months": 2,
+            "worker_name": "王建国",
+            "worker_id_number": valid_id_number(),
+            "channel": "walk_in",
+        }
+        payload.update(overrides)
+        return payload
+
+    return factory
+
+
+@pytest.fixture
+def make_case(users, case_payload) -> Callable[..., Case]:
+    def factory(by: User | None = None, now: datetime | None = None, **overrides) -> Case:
+        return services.create_case(by or users["mediator"], case_payload(**overrides), now=now)
+
+    return factory
+
+
+def future_date(days: int = 20) -> str:
+    return (utcnow() + timedelta(days=days)).date().isoformat()
+
+
+# The payload that satisfies each trigger (for a remuneration/arrears case).
+def trigger_payload(trigger: str, users: dict[str, User]) -> dict:
+    return {
+        "accept": {"mediator_id": users["mediator"].id},
+        "reject": {"reason": "不属于受案范围"},
+        "begin_mediation": {},
+        "record_agreement": {
+            "terms": "单位于期限内一次性支付",
+            "agreement_amount": "90000.00",
+            "agreement_due_on": future_date(),
+        },
+        "confirm_performance": {"paid_amount": "90000.00"},
+        "report_default": {"reason": "到期未付"},
+        "fail_mediation": {"reason": "双方分歧过大"},
+        "refer": {"referral_target": "arbitration", "referral_reference": "江劳人仲〔2026〕1号"},
+        "record_ruling": {"result": "worker_won", "amount": "90000.00"},
+        "withdraw": {"reason": "申请人撤回"},
+        "reopen": {"reason": "发现新证据"},
+    }[trigger]
+
+
+# A path of triggers from `reported` to each state.
+PATH_TO = {
+    "reported": [],
+    "accepted": ["accept"],
+    "mediating": ["accept", "begin_mediation"],
+    "agreement": ["accept", "begin_mediation", "record_agreement"],
+    "failed": ["accept", "fail_mediation"],
+    "referred": ["accept", "fail_mediation", "refer"],
+    "closed": ["reject"],
+}
+
+
+@pytest.fixture
+def drive(users) -> Callable[[Case, str], Case]:
+    """Move a case to a state through the real service, as the T1 officer."""
+
+    def factory(case: Case, state: str) -> Case:
+        for trigger in PATH_TO[state]:
+            case = services.fire_trigger(
+                case.id, trigger, users["officer"], trigger_payload(trigger, users)
+            )
+        return case
+
+    return factory
+
+
+def login(client, user: User, password: str = PASSWORD):
+    return client.post("/login", data={"username": user.username, "password": password})
