@@ -1,0 +1,98 @@
+"""`flask db upgrade` on an empty database must yield exactly the models' schema, and
+`downgrade base` must take it all away again, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from mediation import create_app
+from mediation.core import migrations as hooks
+from mediation.extensions import db
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
+
+APPEND_ONLY_PROBE = (
+    "INSERT INTO organizations (id, code, name, tier) VALUES (1, 'C', 'city', 'city')",
+    "INSERT INTO enterprises (id, name, credit_code, organization_id, ownership, has_union, created_at)"
+    " VALUES (1, 'e', '91350100M000100Y43', 1, 'private', false, CURRENT_TIMESTAMP)",
+)
+
+
+def _check_upgrade_downgrade(url: str) -> None:
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": hooks.compare_type,
+                    "include_object": hooks.include_object,
+                    "render_item": hooks.render_item,
+                },
+            )
+            diff = compare_metadata(context, db.metadata)
+        assert diff == [], f"migrations and models differ: {diff}"
+
+        tables = set(inspect(db.engine).get_table_names())
+        assert {t.name for t in db.metadata.sorted_tables} <= tables
+
+        flask_migrate.downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_sqlite_upgrade_equals_models_and_downgrades(tmp_path):
+    _check_upgrade_downgrade(f"sqlite:///{tmp_path / 'migrated.db'}")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: set TEST_DATABASE_URL")
+def test_postgres_upgrade_equals_models_and_downgrades():
+    schema = f"migtest_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        base = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        sep = "&" if "?" in base else "?"
+        _check_upgrade_downgrade(f"{base}{sep}options=-csearch_path%3D{schema}")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def test_migrated_timeline_is_append_only(tmp_path):
+    """The migration installs the same append-only guard as the models."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}")
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.begin() as conn:
+            for statement in APPEND_ONLY_PROBE:
+                conn.execute(text(statement))
+            conn.execute(
+                text(
+                    "INSERT INTO cases (id, number, kind, category, enterprise_id, workers_involved,"
+                    " is_migrant, is_construction, title, description, channel, received_at,"
+                    " owner_absconded, incident_in_progress, state, handling_org_id, tier, version,"
+                    " event_seq, created_at, updated_at) VALUES (1, 'C-2026-00001', 'dispute',"
+                    " 'other', 1, 1, false, false, 't', '', 'walk_in', CURRENT_TIMESTAMP, false,"
+                    " false, 'reported', 1, 'city', 1, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO case_events (case_id, seq, at, kind, hash) VALUES"
+                    " (1, 1, CURRENT_TIMESTAMP, 'created', 'x')"
+                )
+            )
+        for statement in ("UPDATE case_events SET body = 'forged'", "DELETE FROM case_events"):
+            with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(text(statement))
+        db.engine.dispose()
