@@ -1,0 +1,168 @@
+"""Resident ID numbers (GB 11643) and unified social credit codes (GB 32100)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from mediation.core.identifiers import (
+    CREDIT_CODE_ALPHABET,
+    credit_code_check_char,
+    id_check_digit,
+    is_valid_credit_code,
+    is_valid_id_number,
+    mask_id_number,
+    normalize_credit_code,
+    normalize_id_number,
+)
+
+KNOWN_ID = "11010519491231002X"
+KNOWN_CREDIT_CODE = "91350100M000100Y43"
+
+
+def with_check_digit(first17: str) -> str:
+    return first17 + id_check_digit(first17)
+
+
+# --- resident ID numbers ----------------------------------------------------------------------
+
+
+def test_known_id_number_is_valid():
+    assert is_valid_id_number(KNOWN_ID)
+    assert id_check_digit(KNOWN_ID[:17]) == "X"
+
+
+def test_a_freshly_computed_check_digit_is_accepted():
+    # 1990-03-07, serial 123: check digit computed by the module, then verified independently
+    number = with_check_digit("44030519900307123")
+    assert is_valid_id_number(number)
+    assert number[:17] == "44030519900307123"
+
+
+def test_every_wrong_check_character_is_refused():
+    first17 = KNOWN_ID[:17]
+    wrong = [c for c in "0123456789X" if c != "X"]
+    assert len(wrong) == 10
+    for char in wrong:
+        assert not is_valid_id_number(first17 + char), char
+
+
+def test_lowercase_x_and_surrounding_spaces_are_accepted_and_normalized():
+    assert is_valid_id_number("11010519491231002x")
+    assert is_valid_id_number(f"  {KNOWN_ID} ")
+    assert normalize_id_number(" 11010519491231002x ") == KNOWN_ID
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "",
+        KNOWN_ID[:17],  # 17 characters
+        KNOWN_ID + "1",  # 19 characters
+        "110105491231002",  # an old 15-digit number
+        "11010519491231X02X",  # X outside the last position
+        "1101051949123100AX",  # letters
+        "11010519491231 02X",  # inner space
+        pytest.param("１１０１０５１９４９１２３１００２X", id="fullwidth-digits"),
+        pytest.param("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", id="arabic-indic-digits"),
+    ],
+)
+def test_wrong_length_or_characters_are_refused(number):
+    assert not is_valid_id_number(number)
+
+
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19490230",  # 30 February
+        "19491301",  # month 13
+        "19490001",  # month 0
+        "19490100",  # day 0
+        "19490431",  # 31 April
+        "19010229",  # 1901 is not a leap year
+        "18991231",  # before 1900
+    ],
+)
+def test_impossible_birth_dates_are_refused_even_with_a_correct_check_digit(birth):
+    number = with_check_digit(f"110105{birth}002")
+    assert not is_valid_id_number(number)
+
+
+def test_birth_date_in_the_future_is_refused():
+    tomorrow = (date.today() + timedelta(days=1)).strftime("%Y%m%d")
+    assert not is_valid_id_number(with_check_digit(f"110105{tomorrow}002"))
+
+
+def test_leap_day_birth_date_is_accepted():
+    assert is_valid_id_number(with_check_digit("11010520000229002"))
+
+
+def test_mask_keeps_region_and_last_four():
+    assert mask_id_number(KNOWN_ID) == "110105********002X"
+    masked = mask_id_number(KNOWN_ID)
+    assert "19491231" not in masked
+    assert len(masked) == len(KNOWN_ID)
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_mask_passes_empty_values_through(value):
+    assert mask_id_number(value) == value
+
+
+# --- unified social credit codes ---------------------------------------------------------------
+
+
+def test_known_credit_code_is_valid():
+    assert is_valid_credit_code(KNOWN_CREDIT_CODE)
+    assert credit_code_check_char(KNOWN_CREDIT_CODE[:17]) == "3"
+
+
+def test_every_wrong_credit_code_check_character_is_refused():
+    first17 = KNOWN_CREDIT_CODE[:17]
+    wrong = [c for c in CREDIT_CODE_ALPHABET if c != "3"]
+    assert len(wrong) == 30
+    for char in wrong:
+        assert not is_valid_credit_code(first17 + char), char
+
+
+def test_credit_code_lowercase_and_spaces_are_normalized():
+    assert is_valid_credit_code(KNOWN_CREDIT_CODE.lower())
+    assert is_valid_credit_code(f" {KNOWN_CREDIT_CODE}  ")
+    assert normalize_credit_code(" 91350100m000100y43 ") == KNOWN_CREDIT_CODE
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        KNOWN_CREDIT_CODE[:17],  # 17 characters
+        KNOWN_CREDIT_CODE + "0",  # 19 characters
+        "91350100M000100Y4 ",  # 17 characters and a space
+        "9135A100M000100Y43",  # a letter in the six-digit region code
+        "91350100M000100Y4-",  # punctuation
+        # full-width digits in the region code: refused (False), not a crash
+        pytest.param("9135０１００M000100Y43", id="fullwidth-region-digits"),
+    ],
+)
+def test_credit_code_wrong_length_or_characters_are_refused(code):
+    assert not is_valid_credit_code(code)
+
+
+@pytest.mark.parametrize("letter", ["I", "O", "S", "V", "Z"])
+def test_letters_outside_the_gb32100_alphabet_are_refused(letter):
+    # Replace a letter position with a forbidden letter and give it the "right" check character
+    # computed as if the letter were allowed: the code must still be refused.
+    first17 = KNOWN_CREDIT_CODE[:8] + letter + KNOWN_CREDIT_CODE[9:17]
+    for check in CREDIT_CODE_ALPHABET:
+        assert not is_valid_credit_code(first17 + check)
+
+
+def test_credit_code_check_char_round_trip():
+    for n in range(0, 500, 7):
+        first17 = f"91440300MA5GT{n:04d}"
+        code = first17 + credit_code_check_char(first17)
+        assert is_valid_credit_code(code), code
+        # changing any one of the first 17 characters breaks the check
+        changed = ("0" if first17[-1] != "0" else "1").join([first17[:-1], ""]) + code[17]
+        assert not is_valid_credit_code(changed), changed
