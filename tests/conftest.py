@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
+from config.default import normalize_database_url
 from mediation import create_app
 from mediation.accounts.models import Role, User
 from mediation.cases import services
@@ -48,27 +50,31 @@ def valid_id_number(birth: str = "19900307", serial: int = 123) -> str:
 
 
 @pytest.fixture(scope="session")
-def _postgres_schema() -> Iterator[None]:
-    """On PostgreSQL: build the schema once for the whole session."""
+def _postgres_url() -> Iterator[str | None]:
+    """On PostgreSQL: a schema of this run's own (so parallel runs cannot collide), built once."""
     if not ON_POSTGRES:
-        yield
+        yield None
         return
-    app = create_app("testing")
+    base = normalize_database_url(TEST_DATABASE_URL)
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
-        db.drop_all()
         db.create_all()
-    yield
-    with app.app_context():
-        db.drop_all()
         db.engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture
-def app(tmp_path, _postgres_schema) -> Iterator[Flask]:
-    overrides: dict[str, Any] = {}
-    if not ON_POSTGRES:
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
-    app = create_app("testing", **overrides)
+def app(tmp_path, _postgres_url) -> Iterator[Flask]:
+    url = _postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     app.config["MEDIATION_TMP"] = str(tmp_path)
     with app.app_context():
         if not ON_POSTGRES:
