@@ -42,4 +42,21 @@ class DefaultConfig:
     MAX_TEXT_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # early warning
     SCHEDULER_EMBEDDED = False
+    SWEEP_INTERVAL_SECONDS = 60
+    DELIVERY_INTERVAL_SECONDS = 30
+    DIGEST_TIME = "08:00"  # China time
+
+    # notifications (SMTP, optional SMS webhook that takes {"to", "text"} as JSON)
+    BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "预警通知 <alerts@mediation.local>"
+    MAIL_TIMEOUT = 10
+    SMS_WEBHOOK_URL = ""
+    NOTIFY_MAX_ATTEMPTS = 48

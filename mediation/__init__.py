@@ -36,6 +36,7 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
     register_config(app, config, overrides)
     register_database(app)
     register_extensions(app)
+    register_warnings(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -104,6 +105,7 @@ def register_database(app: Flask) -> None:
     from mediation.enterprises import models as _enterprises  # noqa: F401
     from mediation.extensions import db, migrate
     from mediation.orgs import models as _orgs  # noqa: F401
+    from mediation.warnings import models as _warnings  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(
@@ -128,9 +130,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from mediation.accounts.views import bp as accounts_bp
     from mediation.cases.views import bp as cases_bp
+    from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(warnings_bp)
+
+
+def register_warnings(app: Flask) -> None:
+    from mediation.warnings.web import init_warnings
+
+    init_warnings(app)
 
 
 def register_error_handlers(app: Flask) -> None:

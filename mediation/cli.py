@@ -11,6 +11,65 @@ from mediation.core.errors import ValidationFailed
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
+warnings_cli = AppGroup("warnings", help="The early-warning engine.")
+scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
+
+
+def _parse_now(_ctx, _param, value: str | None):
+    """ISO 8601; without an offset the time is China time."""
+    if value is None:
+        return None
+    from datetime import datetime
+
+    from mediation.core.clock import LOCAL_TZ, ensure_utc
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time, e.g. 2026-11-23T09:00+08:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return ensure_utc(moment)
+
+
+@warnings_cli.command("sweep")
+@click.option("--now", callback=_parse_now, help="pretend it is this time (ISO 8601)")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def sweep_command(now, batch_size):
+    """Run one sweep and print what it did."""
+    from mediation.warnings.rules import RULE_LABELS
+    from mediation.warnings.sweep import sweep
+
+    outcome = sweep(now, batch_size=batch_size)
+    for label, alerts in (("raised", outcome.raised), ("climbed", outcome.climbed)):
+        for alert in alerts:
+            click.echo(
+                f"{label:8} {alert.case.number:<24} {alert.level.value:<7} "
+                f"{RULE_LABELS.get(alert.rule, alert.rule)} -> {alert.target_org.name}"
+            )
+    click.echo(
+        f"checked {outcome.checked} case(s): raised {len(outcome.raised)}, "
+        f"climbed {len(outcome.climbed)}, resolved {len(outcome.resolved)}"
+    )
+
+
+@scheduler_cli.command("run")
+def scheduler_run_command():
+    """The production scheduler process (blocking): sweep, notification delivery, daily digest."""
+    from flask import current_app
+
+    from mediation.warnings.scheduler import build_scheduler
+
+    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
+    click.echo(
+        "scheduler running (Ctrl+C to stop): " + ", ".join(j.id for j in scheduler.get_jobs())
+    )
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -54,8 +113,9 @@ def demo_load_command(password):
     created, logins = load_demo(password=password)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing added.")
     click.echo("Demo logins (username / password / role / organization):")
+    shown = password or (DEMO_PASSWORD if created else "(unchanged)")
     for username, role, org in logins:
-        click.echo(f"  {username:<16} {password or DEMO_PASSWORD:<12} {role:<9} {org}")
+        click.echo(f"  {username:<16} {shown:<12} {role:<9} {org}")
 
 
 @audit_cli.command("verify")
@@ -72,6 +132,25 @@ def audit_verify_command():
     click.echo(f"Audit chains intact: {cases} cases, {events} events.")
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host, port):
+    """Serve the web app (threaded) and, with SCHEDULER_EMBEDDED on, start the scheduler now."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from mediation.warnings.scheduler import start_embedded
+
+    app = current_app._get_current_object()
+    if app.config.get("SCHEDULER_EMBEDDED"):
+        start_embedded(app)
+        click.echo("early-warning scheduler running inside the web process")
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
 def init_cli(app: Flask) -> None:
-    for group in (users_cli, demo_cli, audit_cli):
+    app.cli.add_command(serve_command)
+    for group in (users_cli, demo_cli, audit_cli, warnings_cli, scheduler_cli):
         app.cli.add_command(group)

@@ -148,7 +148,28 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     enterprises = _load_enterprises(orgs)
     db.session.commit()
     _load_cases(rng, now, orgs, users, enterprises)
+    _bring_alerts_up_to_date(now, users)
     return True, demo_logins()
+
+
+def _bring_alerts_up_to_date(now: datetime, users: dict[str, User]) -> None:
+    """Run the sweep as the scheduler would have, then let the Xihu officer acknowledge what
+    reached their desk, so the demo shows open, acknowledged and climbed alerts at every level."""
+    from mediation.warnings.models import Alert, AlertStatus
+    from mediation.warnings.services import acknowledge
+    from mediation.warnings.sweep import sweep
+
+    sweep(now)
+    officer = users["xh_officer"]
+    for alert in db.session.scalars(
+        select(Alert)
+        .where(Alert.target_org_id == officer.organization_id, Alert.status == AlertStatus.open)
+        .order_by(Alert.id)
+        .limit(2)
+    ).all():
+        acknowledge(
+            alert.id, officer, {"note": "已了解，已安排调解员当天到企业核实情况。"}, now=now
+        )
 
 
 def _load_orgs() -> dict[str, Organization]:
@@ -227,7 +248,7 @@ def _load_cases(rng, now, orgs, users, enterprises) -> None:
         age_days = {"reported": rng.randint(0, 5), "accepted": rng.randint(3, 12),
                     "mediating": rng.randint(6, 35)}.get(target.split(":")[0], rng.randint(25, 160))  # fmt: skip
         received = now - timedelta(days=age_days, hours=rng.randint(1, 9))
-        clock = received + timedelta(minutes=rng.randint(10, 180))
+        clock = min(received + timedelta(minutes=rng.randint(10, 180)), now)
         payload = {
             "kind": kind.value,
             "category": category.value,

@@ -11,10 +11,9 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import create_engine, text
 
 from config.default import normalize_database_url
@@ -76,6 +75,13 @@ def app(tmp_path, _postgres_url) -> Iterator[Flask]:
     url = _postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     app.config["MEDIATION_TMP"] = str(tmp_path)
+
+    @app.before_request
+    def _forget_cached_user() -> None:
+        """Tests hold one app context across requests, so Flask-Login's cached user would leak
+        from one request into the next; each request must authenticate from its own cookie."""
+        g.pop("_login_user", None)
+
     with app.app_context():
         if not ON_POSTGRES:
             db.create_all()
@@ -209,7 +215,7 @@ def trigger_payload(trigger: str, users: dict[str, User]) -> dict:
         "refer": {"referral_target": "arbitration", "referral_reference": "江劳人仲〔2026〕1号"},
         "record_ruling": {"result": "worker_won", "amount": "90000.00"},
         "withdraw": {"reason": "申请人撤回"},
-        "reopen": {"reason": "发现新证据"},
+        "reopen": {"reason": "发现新证据", "mediator_id": users["mediator"].id},
     }[trigger]
 
 

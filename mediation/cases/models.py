@@ -115,6 +115,7 @@ class Case(db.Model):
     state: Mapped[State] = mapped_column(
         enum_column(State, "state"), default=INITIAL_STATE, index=True
     )
+    state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handling_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     tier: Mapped[Tier] = mapped_column(enum_column(Tier, "tier"))
@@ -144,7 +145,7 @@ class Case(db.Model):
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # set by services
 
     __mapper_args__ = {"version_id_col": version}
 

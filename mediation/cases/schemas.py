@@ -74,28 +74,31 @@ class CaseFactsSchema(StrictSchema):
 
     category = fields.Enum(Category, by_value=True)
     enterprise_id = fields.Integer()
-    worker_name = text(100)
+    worker_name = text(100, allow_none=True)
     worker_phone = fields.String(
-        validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$", error="Not a valid phone number.")
+        allow_none=True,
+        validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$", error="Not a valid phone number."),
     )
-    worker_id_number = fields.String()
+    worker_id_number = fields.String(allow_none=True)
     workers_involved = fields.Integer(validate=validate.Range(min=1, max=MAX_WORKERS))
     is_migrant = fields.Boolean()
     is_construction = fields.Boolean()
     title = text(SHORT_TEXT)
     description = text(LONG_TEXT, min_len=0)
-    claim_amount = Money(attribute="claim_amount_fen", data_key="claim_amount")
-    arrears_months = fields.Integer(validate=validate.Range(min=0, max=MAX_ARREARS_MONTHS))
+    claim_amount = Money(attribute="claim_amount_fen", data_key="claim_amount", allow_none=True)
+    arrears_months = fields.Integer(
+        allow_none=True, validate=validate.Range(min=0, max=MAX_ARREARS_MONTHS)
+    )
     channel = fields.Enum(Channel, by_value=True)
     received_at = AwareDateTime()
-    infringement_known_at = fields.Date()
-    employment_ended_at = fields.Date()
+    infringement_known_at = fields.Date(allow_none=True)
+    employment_ended_at = fields.Date(allow_none=True)
     owner_absconded = fields.Boolean()
     incident_in_progress = fields.Boolean()
 
     @validates("worker_id_number")
-    def _id_number(self, value: str, data_key: str) -> None:
-        if not is_valid_id_number(value):
+    def _id_number(self, value: str | None, data_key: str) -> None:
+        if value is not None and not is_valid_id_number(value):
             raise ValidationError("Not a valid resident ID number (GB 11643 check digit).")
 
     @validates("received_at")
@@ -105,7 +108,7 @@ class CaseFactsSchema(StrictSchema):
 
     @validates("infringement_known_at", "employment_ended_at")
     def _date_not_future(self, value, data_key: str) -> None:
-        if value > local_date(utcnow()):
+        if value is not None and value > local_date(utcnow()):
             raise ValidationError("Must not be in the future.")
 
 
@@ -157,6 +160,11 @@ class TriggerPayload(StrictSchema):
 
 
 class AcceptPayload(TriggerPayload):
+    mediator_id = fields.Integer()
+
+
+class ReopenPayload(TriggerPayload):
+    reason = text(REASON_TEXT, required=True)
     mediator_id = fields.Integer()
 
 

@@ -11,10 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org, get_visible_case
@@ -135,6 +136,67 @@ def append_event(
     return ev
 
 
+def append_events_bulk(items: list[dict]) -> list[CaseEvent]:
+    """Append many events (several per case allowed, in list order) with a fixed number of
+    queries, inside the caller's transaction; the cases must already be locked by the caller.
+
+    Each item: case_id, kind, at, and optionally actor_id, body, data, from_state, to_state,
+    trigger.
+    """
+    if not items:
+        return []
+    db.session.flush()
+    table = Case.__table__
+    case_ids = sorted({item["case_id"] for item in items})
+    seqs = dict(
+        db.session.execute(
+            select(table.c.id, table.c.event_seq).where(table.c.id.in_(case_ids))
+        ).all()
+    )
+    heads = [(cid, seq) for cid, seq in seqs.items() if seq > 0]
+    previous = {cid: GENESIS_HASH for cid in case_ids}
+    if heads:
+        previous.update(
+            db.session.execute(
+                select(CaseEvent.case_id, CaseEvent.hash).where(
+                    tuple_(CaseEvent.case_id, CaseEvent.seq).in_(heads)
+                )
+            ).all()
+        )
+    events = []
+    for item in items:
+        cid = item["case_id"]
+        seqs[cid] += 1
+        ev = CaseEvent(
+            case_id=cid,
+            seq=seqs[cid],
+            at=ensure_utc(item["at"]),
+            actor_id=item.get("actor_id"),
+            kind=item["kind"],
+            body=item.get("body"),
+            data=item.get("data") or None,
+            from_state=item.get("from_state"),
+            to_state=item.get("to_state"),
+            trigger=item.get("trigger"),
+        )
+        ev.hash = ev.compute_hash(previous[cid])
+        previous[cid] = ev.hash
+        events.append(ev)
+    db.session.add_all(events)
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("b_id")).values(event_seq=bindparam("b_seq")),
+        [{"b_id": cid, "b_seq": seqs[cid]} for cid in case_ids],
+        execution_options={"synchronize_session": False},
+    )
+    db.session.flush()
+    identity = db.session.identity_map
+    for cid in case_ids:
+        loaded = identity.get(identity_key(Case, cid))
+        if loaded is not None:
+            set_committed_value(loaded, "event_seq", seqs[cid])
+    return events
+
+
 def _run_hooks(case: Case, kind: EventKind, now: datetime) -> None:
     for hook in case_change_hooks:
         hook(case, kind, now)
@@ -173,9 +235,9 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
     data = _load(schemas.CaseCreateSchema, payload)
     with transaction():
         handling_org_id = data.pop("handling_org_id", None) or user.organization_id
-        if not can_see_org(user, handling_org_id):
-            raise ValidationFailed({"handling_org_id": ["Not an organization you may act for."]})
         handling_org = db.session.get(Organization, handling_org_id)
+        if handling_org is None or not can_see_org(user, handling_org_id):
+            raise ValidationFailed({"handling_org_id": ["Not an organization you may act for."]})
         enterprise_input = data.pop("enterprise", None)
         if data.get("enterprise_id"):
             try:
@@ -183,7 +245,7 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             except NotFound:
                 raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
         else:
-            enterprise = register_enterprise(enterprise_input, handling_org)
+            enterprise = register_enterprise(enterprise_input, handling_org, user)
         data["enterprise_id"] = enterprise.id
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
@@ -195,6 +257,7 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             handling_org_id=handling_org.id,
             tier=handling_org.tier,
             created_by_id=user.id,
+            state_changed_at=now,
             created_at=now,
             updated_at=now,
         )
@@ -304,7 +367,11 @@ def fire_trigger(
                 current_version=case.version,
             )
         data = _load(trigger.payload, payload)
-        mediators = {m.id: m for m in eligible_mediators(case)} if trigger.name == "accept" else {}
+        mediators = (
+            {m.id: m for m in eligible_mediators(case)}
+            if "mediator_id" in trigger.payload().fields
+            else {}
+        )
         ctx = TransitionContext(
             case=case, user=user, data=data, now=now, find_mediator=mediators.get
         )
@@ -313,6 +380,7 @@ def fire_trigger(
         if not workflow.fire(trigger, ctx):
             raise ValidationFailed(ctx.errors or {"trigger": ["The trigger's guard refused."]})
         case.updated_at = now
+        case.state_changed_at = now
         body = data.get("reason") or data.get("note") or data.get("terms")
         event_data = _diff(before, _snapshot(case, TRACKED_FIELDS))
         if data.get("reason") and data.get("note"):

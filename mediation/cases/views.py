@@ -13,12 +13,19 @@ from mediation.cases.enums import CaseKind, Category, Channel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
+from mediation.core.clock import utcnow
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.money import fen_to_yuan
 from mediation.core.pagination import paginate
+from mediation.core.web import local_datetime
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.services import organizations_in_subtree
+from mediation.warnings.deadlines import case_deadlines
+from mediation.warnings.engine import current_settings
+from mediation.warnings.rules import RULE_LABELS
+from mediation.warnings.services import case_alerts
 
 bp = Blueprint("cases", __name__)
 
@@ -121,9 +128,11 @@ def _detail_context(case: Case, **extra) -> dict:
         "events": services.timeline(case),
         "triggers": triggers,
         "trigger_fields": {t.name: trigger_form_fields(t) for t in triggers},
-        "mediators": services.eligible_mediators(case)
-        if any(t.name == "accept" for t in triggers)
-        else [],
+        "mediators": (
+            services.eligible_mediators(case)
+            if any(t.name in ("accept", "reopen") for t in triggers)
+            else []
+        ),
         "advocates": services.eligible_advocates(case) if writer and case.is_open else [],
         "can_assign": writer and case.is_open,
         "mask_ids": current_user.role == Role.advocate,
@@ -132,6 +141,10 @@ def _detail_context(case: Case, **extra) -> dict:
         "form_values": {},
         "open_form": None,
         "message": None,
+        "alerts": case_alerts(case.id),
+        "deadlines": case_deadlines(case, current_settings()),
+        "rule_labels": RULE_LABELS,
+        "now": utcnow(),
         **extra,
     }
 
@@ -221,6 +234,13 @@ def edit(case_id: int):
         payload = case_form_payload(request.form, include_unchecked=True)
         payload.pop("handling_org_id", None)
         payload.pop("kind", None)
+        # a blank optional input clears the fact
+        for name in CLEARABLE_FACTS:
+            if name in request.form and not request.form[name].strip():
+                payload[name] = None
+        # the form shows received_at to the minute: unchanged means keep the stored value
+        if payload.get("received_at") == local_datetime(case.received_at, "%Y-%m-%dT%H:%M"):
+            del payload["received_at"]
         try:
             services.update_facts(case_id, current_user, payload)
         except ValidationFailed as exc:
@@ -238,10 +258,13 @@ def edit(case_id: int):
     return render_template("cases/edit.html", case=case, message=message, **ctx), status
 
 
-def _case_values(case: Case) -> dict:
-    from mediation.core.money import fen_to_yuan
-    from mediation.core.web import local_datetime
+CLEARABLE_FACTS = (
+    "worker_name", "worker_phone", "worker_id_number", "claim_amount", "arrears_months",
+    "infringement_known_at", "employment_ended_at",
+)  # fmt: skip
 
+
+def _case_values(case: Case) -> dict:
     values = {
         name: getattr(case, name)
         for name in (

@@ -177,6 +177,8 @@ def _effect_record_ruling(ctx: TransitionContext) -> None:
 
 
 def _effect_reopen(ctx: TransitionContext) -> None:
+    """Back to `accepted`, which needs a mediator like `accept` does."""
+    _effect_accept(ctx)
     ctx.case.outcome = None
     ctx.case.closed_at = None
 
@@ -204,8 +206,8 @@ TRIGGERS: tuple[Trigger, ...] = (
             "登记裁决结果", effect=_effect_record_ruling),
     Trigger("withdraw", OPEN_STATES, S.closed, HANDLERS, schemas.ReasonPayload, "撤回",
             effect=lambda ctx: _close(ctx, Outcome.withdrawn)),
-    Trigger("reopen", (S.closed,), S.accepted, SUPERVISORS, schemas.ReasonPayload, "重新受理",
-            effect=_effect_reopen),
+    Trigger("reopen", (S.closed,), S.accepted, SUPERVISORS, schemas.ReopenPayload, "重新受理",
+            _guard_accept, _effect_reopen),
 )  # fmt: skip
 TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
 

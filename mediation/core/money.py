@@ -25,11 +25,11 @@ def yuan_to_fen(value: str | int | float | Decimal) -> int:
         raise MoneyError("not an amount")
     if amount < 0:
         raise MoneyError("must not be negative")
+    if amount > MAX_FEN / 100:
+        raise MoneyError("amount too large")
     if amount != amount.quantize(Decimal("0.01")):
         raise MoneyError("at most two decimal places")
     fen = int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
-    if fen > MAX_FEN:
-        raise MoneyError("amount too large")
     return fen
 
 

@@ -38,7 +38,20 @@ def find_by_credit_code(code: str) -> Enterprise | None:
     )
 
 
-def register_enterprise(data: dict, default_org: Organization) -> Enterprise:
+def _in_area(user: User, org_id: int) -> bool:
+    """Is `org_id` an existing organization of the user's area (see `visible_enterprises`)?"""
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        return False
+    if user.role == Role.admin:
+        return True
+    area_root = user.organization.ancestor_at(Tier.town)
+    return area_root.tier == Tier.city or org_id in set(
+        db.session.scalars(subtree_ids_select(area_root.id))
+    )
+
+
+def register_enterprise(data: dict, default_org: Organization, user: User) -> Enterprise:
     """Add an enterprise inside the caller's transaction (no commit here).
 
     A credit code that is already registered is an error on that field, not a silent reuse,
@@ -54,10 +67,15 @@ def register_enterprise(data: dict, default_org: Organization) -> Enterprise:
                 ]
             }
         )
+    org_id = data.get("organization_id") or default_org.id
+    if org_id != default_org.id and not _in_area(user, org_id):
+        raise ValidationFailed(
+            {"enterprise.organization_id": ["Not an organization of your area."]}
+        )
     enterprise = Enterprise(
         name=data["name"].strip(),
         credit_code=code,
-        organization_id=data.get("organization_id") or default_org.id,
+        organization_id=org_id,
         address=data.get("address"),
         sector=data.get("sector"),
         legal_representative=data.get("legal_representative"),

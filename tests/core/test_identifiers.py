@@ -33,11 +33,11 @@ def test_known_id_number_is_valid():
     assert id_check_digit(KNOWN_ID[:17]) == "X"
 
 
-def test_a_freshly_computed_check_digit_is_accepted():
-    # 1990-03-07, serial 123: check digit computed by the module, then verified independently
-    number = with_check_digit("44030519900307123")
-    assert is_valid_id_number(number)
-    assert number[:17] == "44030519900307123"
+def test_a_hand_computed_check_digit():
+    # weighted sum of 44030519900307123 is 248; 248 mod 11 = 6 -> "10X98765432"[6] = "6"
+    assert id_check_digit("44030519900307123") == "6"
+    assert is_valid_id_number("440305199003071236")
+    assert not is_valid_id_number("440305199003071235")
 
 
 def test_every_wrong_check_character_is_refused():
@@ -163,6 +163,7 @@ def test_credit_code_check_char_round_trip():
         first17 = f"91440300MA5GT{n:04d}"
         code = first17 + credit_code_check_char(first17)
         assert is_valid_credit_code(code), code
-        # changing any one of the first 17 characters breaks the check
-        changed = ("0" if first17[-1] != "0" else "1").join([first17[:-1], ""]) + code[17]
+        # changing one of the first 17 characters (31 is prime) always breaks the check
+        other = "1" if first17[-1] == "0" else "0"
+        changed = first17[:-1] + other + code[17]
         assert not is_valid_credit_code(changed), changed

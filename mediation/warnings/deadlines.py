@@ -1,0 +1,80 @@
+"""The statutory and local deadlines of a case, for countdowns on its page."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mediation.cases.enums import ReferralTarget
+from mediation.cases.models import Case
+from mediation.cases.workflow import State
+from mediation.core.calendar import add_working_days
+from mediation.core.clock import local_date
+from mediation.warnings import rules
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: datetime
+    basis: str
+
+    def days_left(self, now: datetime) -> int:
+        """Days left, rounded up (negative: days overdue, rounded down)."""
+        delta = (self.due - now).total_seconds() / 86400
+        return math.ceil(delta) if delta >= 0 else math.floor(delta)
+
+
+def case_deadlines(case: Case, settings: dict) -> list[Deadline]:
+    if not case.is_open:
+        return []
+    result = []
+    state = State(case.state)
+    if state == State.reported:
+        cfg = settings["acceptance_overdue"]
+        last = add_working_days(local_date(case.received_at), cfg["working_days"])
+        result.append(
+            Deadline(
+                "受理期限",
+                rules.local_midnight(last + timedelta(days=1)),
+                f"收到申请后{cfg['working_days']}个工作日",
+            )
+        )
+    if state in rules.NOT_AGREED:
+        result.append(
+            Deadline(
+                "调解期限",
+                case.received_at + timedelta(days=15),
+                "劳动争议调解仲裁法第十四条：收到申请之日起15日",
+            )
+        )
+    if state == State.agreement and case.agreement_due_on:
+        result.append(
+            Deadline(
+                "协议履行期限",
+                rules.local_midnight(case.agreement_due_on + timedelta(days=1)),
+                "调解协议约定",
+            )
+        )
+    if state in rules.LIMITATION_RUNS:
+        cfg = settings["limitation_near"]
+        ends = rules.limitation_date(
+            rules.CaseFacts(state=state, kind=case.kind, received_at=case.received_at,
+                            handling_tier=case.handling_org.tier,
+                            infringement_known_at=case.infringement_known_at,
+                            employment_ended_at=case.employment_ended_at),
+            cfg["limitation_days"],
+        )  # fmt: skip
+        if ends:
+            result.append(
+                Deadline(
+                    "仲裁时效届满", rules.local_midnight(ends), "劳动争议调解仲裁法第二十七条：一年"
+                )
+            )
+    if state == State.referred and case.referral_target == ReferralTarget.arbitration:
+        since = case.state_changed_at or case.received_at
+        result.append(
+            Deadline("仲裁裁决（预期）", since + timedelta(days=60), "受理后45日，可延长15日")
+        )
+    return sorted(result, key=lambda d: d.due)

@@ -1,0 +1,284 @@
+"""The alert engine: turns rule evaluations into alert rows, climbs unacknowledged alerts, and
+keeps each case's `warning_level`, `tier` and `next_check_at` in step.
+
+`process_cases` is batch-shaped (a fixed number of queries per batch, not per case) and runs both
+inside a service's transaction (immediate rules, one case) and in the sweep (many cases).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.models import Case
+from mediation.cases.services import append_events_bulk
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+from mediation.warnings import rules
+from mediation.warnings.models import Alert, AlertStatus, RuleSettingsVersion
+from mediation.warnings.notifications import queue_alert_notifications
+from mediation.warnings.settings import load_defaults, merge
+
+_defaults_cache: dict | None = None
+
+
+def current_settings() -> dict[str, dict]:
+    """Defaults merged with the newest admin overrides (read each time: no restart needed)."""
+    global _defaults_cache
+    if _defaults_cache is None:
+        _defaults_cache = load_defaults()
+    overrides = db.session.scalar(
+        select(RuleSettingsVersion.overrides).order_by(RuleSettingsVersion.id.desc()).limit(1)
+    )
+    return merge(_defaults_cache, overrides)
+
+
+@dataclass
+class Outcome:
+    checked: int = 0
+    raised: list[Alert] = field(default_factory=list)
+    climbed: list[Alert] = field(default_factory=list)
+    resolved: list[Alert] = field(default_factory=list)
+
+    def add(self, other: Outcome) -> None:
+        self.checked += other.checked
+        self.raised += other.raised
+        self.climbed += other.climbed
+        self.resolved += other.resolved
+
+
+def _recent_enterprise_counts(cases: list[Case], window_days: int) -> dict[int, int]:
+    """For each case: cases against its enterprise received within the window up to it
+    (itself included). One query per batch; the counting is done here so it stays portable."""
+    window = timedelta(days=window_days)
+    rows = db.session.execute(
+        select(Case.enterprise_id, Case.received_at).where(
+            Case.enterprise_id.in_({c.enterprise_id for c in cases}),
+            Case.received_at > min(c.received_at for c in cases) - window,
+            Case.received_at <= max(c.received_at for c in cases),
+        )
+    ).all()
+    by_enterprise: dict[int, list[datetime]] = defaultdict(list)
+    for enterprise_id, received_at in rows:
+        by_enterprise[enterprise_id].append(received_at)
+    return {
+        c.id: sum(
+            1 for r in by_enterprise[c.enterprise_id] if c.received_at - window < r <= c.received_at
+        )
+        for c in cases
+    }
+
+
+def facts_of(case: Case, recent_enterprise_cases: int = 1) -> rules.CaseFacts:
+    return rules.CaseFacts(
+        state=case.state,
+        kind=case.kind,
+        received_at=case.received_at,
+        handling_tier=case.handling_org.tier,
+        workers_involved=case.workers_involved,
+        claim_amount_fen=case.claim_amount_fen,
+        arrears_months=case.arrears_months,
+        owner_absconded=case.owner_absconded,
+        incident_in_progress=case.incident_in_progress,
+        agreement_due_on=case.agreement_due_on,
+        infringement_known_at=case.infringement_known_at,
+        employment_ended_at=case.employment_ended_at,
+        referral_target=case.referral_target,
+        state_changed_at=case.state_changed_at,
+        recent_enterprise_cases=recent_enterprise_cases,
+    )
+
+
+def _alert_label(alert: Alert) -> str:
+    return (
+        f"{WarningLevel(alert.level).label}：{rules.RULE_LABELS.get(alert.rule, alert.rule)}"
+        f" → {alert.target_org.name}"
+    )
+
+
+class _Batch:
+    """Collects the writes of one batch so they go to the database together."""
+
+    def __init__(self, now: datetime, settings: dict, orgs: dict[int, Organization]):
+        self.now = now
+        self.settings = settings
+        self.orgs = orgs
+        self.events: list[dict] = []
+        self.notify: list[Alert] = []
+        self.outcome = Outcome()
+
+    def target_org(self, case: Case, tier: Tier) -> Organization:
+        org = self.orgs[case.handling_org_id]
+        while org.tier.rank < tier.rank and org.parent_id is not None:
+            org = self.orgs[org.parent_id]
+        return org
+
+    def event(self, alert: Alert, action: str, body: str | None = None) -> None:
+        self.events.append(
+            {
+                "case_id": alert.case_id,
+                "kind": EventKind.alert,
+                "at": self.now,
+                "body": body or f"{action}：{_alert_label(alert)}",
+                "data": {
+                    "action": action,
+                    "alert_id": alert.id,
+                    "rule": alert.rule,
+                    "level": str(alert.level),
+                    "target_tier": str(alert.target_tier),
+                },
+            }
+        )
+
+    def raise_alert(
+        self,
+        case: Case,
+        existing: dict[tuple[str, Tier], Alert],
+        rule: str,
+        tier: Tier,
+        level: WarningLevel,
+        climbed_from: Alert | None = None,
+    ) -> Alert | None:
+        """Open the (case, rule, tier) alert, reusing its row if it was resolved before."""
+        alert = existing.get((rule, tier))
+        if alert is not None and alert.is_active:
+            if rules.LEVELS.index(level) > rules.LEVELS.index(WarningLevel(alert.level)):
+                alert.level = level
+            return None
+        org = self.target_org(case, tier)
+        if alert is None:
+            alert = Alert(case_id=case.id, rule=rule, target_tier=tier)
+            db.session.add(alert)
+            existing[(rule, tier)] = alert
+        alert.level = level
+        alert.target_org_id = org.id
+        alert.target_org = org
+        alert.status = AlertStatus.open
+        alert.raised_at = self.now
+        alert.acknowledged_at = alert.acknowledged_by_id = alert.note = alert.resolved_at = None
+        alert.climbed_from_id = climbed_from.id if climbed_from is not None else None
+        (self.outcome.climbed if climbed_from is not None else self.outcome.raised).append(alert)
+        self.notify.append(alert)
+        return alert
+
+    def resolve(self, alert: Alert) -> None:
+        alert.status = AlertStatus.resolved
+        alert.resolved_at = self.now
+        self.outcome.resolved.append(alert)
+
+
+def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> Outcome:
+    """Evaluate the rules for these (already locked) cases and write the consequences, inside
+    the caller's transaction."""
+    if not case_ids:
+        return Outcome()
+    settings = settings or current_settings()
+    db.session.flush()
+    cases = list(
+        db.session.scalars(
+            select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
+        )
+    )
+    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
+    alerts_by_case: dict[int, dict[tuple[str, Tier], Alert]] = defaultdict(dict)
+    for alert in db.session.scalars(select(Alert).where(Alert.case_id.in_(case_ids))):
+        alerts_by_case[alert.case_id][(alert.rule, Tier(alert.target_tier))] = alert
+    window = settings["repeat_enterprise"]["window_days"]
+    recent = _recent_enterprise_counts(cases, window)
+
+    batch = _Batch(now, settings, orgs)
+    batch.outcome.checked = len(cases)
+    updates = []
+    for case in cases:
+        existing = alerts_by_case[case.id]
+        evaluation = rules.evaluate(facts_of(case, recent.get(case.id, 1)), now, settings)
+        wanted = {(a.rule, a.target_tier): a for a in evaluation.alerts}
+
+        # raise what should exist
+        for (rule, tier), spec in wanted.items():
+            batch.raise_alert(case, existing, rule, tier, spec.level)
+        # resolve what no longer holds (with anything that climbed from it)
+        by_id = {a.id: a for a in existing.values() if a.id is not None}
+        for alert in list(existing.values()):
+            if not alert.is_active:
+                continue
+            origin = alert
+            while origin.climbed_from_id is not None and origin.climbed_from_id in by_id:
+                origin = by_id[origin.climbed_from_id]
+            if (origin.rule, Tier(origin.target_tier)) not in wanted:
+                batch.resolve(alert)
+        # climb what nobody acknowledged in time
+        wakes = [evaluation.next_check_at] if evaluation.next_check_at else []
+        for alert in list(existing.values()):
+            if alert.status != AlertStatus.open:
+                continue
+            deadline = rules.acknowledgement_deadline(
+                WarningLevel(alert.level), Tier(alert.target_tier), alert.raised_at, settings
+            )
+            if deadline is None:
+                continue
+            up = rules.next_tier(Tier(alert.target_tier))
+            above = existing.get((alert.rule, up))
+            if above is not None and above.is_active:
+                continue
+            if deadline <= now:
+                db.session.flush()  # the climbed alert points at this one's id
+                batch.raise_alert(
+                    case,
+                    existing,
+                    alert.rule,
+                    up,
+                    rules.next_level(WarningLevel(alert.level)),
+                    alert,
+                )
+                deadline = rules.acknowledgement_deadline(
+                    rules.next_level(WarningLevel(alert.level)), up, now, settings
+                )
+            if deadline is not None:
+                wakes.append(deadline)
+
+        active = [a for a in existing.values() if a.is_active]
+        level = rules.max_level(a.level for a in active)
+        tier = max(
+            [case.handling_org.tier, *(Tier(a.target_tier) for a in active)], key=lambda t: t.rank
+        )
+        next_check = min(wakes) if wakes and case.is_open else None
+        if next_check is not None and next_check <= now:
+            next_check = now + timedelta(minutes=1)
+        updates.append({"b_id": case.id, "b_level": level, "b_tier": tier, "b_next": next_check})
+
+    db.session.flush()
+    for alert in batch.outcome.raised:
+        batch.event(alert, "预警")
+    for alert in batch.outcome.climbed:
+        batch.event(alert, "未签收升级")
+    for alert in batch.outcome.resolved:
+        batch.event(alert, "预警解除")
+    if batch.events:
+        append_events_bulk(batch.events)
+    if batch.notify:
+        queue_alert_notifications(batch.notify, now)
+    if updates:
+        table = Case.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                warning_level=bindparam("b_level"),
+                tier=bindparam("b_tier"),
+                next_check_at=bindparam("b_next"),
+            ),
+            updates,
+            execution_options={"synchronize_session": False},
+        )
+        # keep the loaded cases in step without bumping their version
+        for case, row in zip(cases, updates, strict=True):
+            set_committed_value(case, "warning_level", row["b_level"])
+            set_committed_value(case, "tier", row["b_tier"])
+            set_committed_value(case, "next_check_at", row["b_next"])
+    return batch.outcome

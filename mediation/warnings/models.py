@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mediation.accounts.models import User
+from mediation.cases.enums import WarningLevel
+from mediation.cases.models import Case
+from mediation.core.clock import utcnow
+from mediation.core.types import UTCDateTime
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier, enum_column
+
+
+class AlertStatus(enum.StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+
+    @property
+    def label(self) -> str:
+        return {"open": "待签收", "acknowledged": "已签收", "resolved": "已解除"}[self.value]
+
+
+ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
+
+
+class Alert(db.Model):
+    """A levelled warning on a case, addressed to the organization at one tier.
+
+    Unique per (case, rule, target tier): an alert can never be raised twice. When its condition
+    clears it is resolved; should the condition return, the same row opens again.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("case_id", "rule", "target_tier"),
+        Index("ix_alerts_target_org_status", "target_org_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    rule: Mapped[str] = mapped_column(String(40))
+    level: Mapped[WarningLevel] = mapped_column(enum_column(WarningLevel, "alert_level"))
+    target_tier: Mapped[Tier] = mapped_column(enum_column(Tier, "alert_tier"))
+    target_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    status: Mapped[AlertStatus] = mapped_column(
+        enum_column(AlertStatus, "alert_status"), default=AlertStatus.open
+    )
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    climbed_from_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+
+    case: Mapped[Case] = relationship()
+    target_org: Mapped[Organization] = relationship(lazy="joined")
+    acknowledged_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class NotificationStatus(enum.StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class Notification(db.Model):
+    """The outbox: one message to one recipient on one channel, written in the transaction that
+    raised the alert and delivered later by the delivery job (so a rolled-back alert sends
+    nothing and a mail server that is down loses nothing)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[NotificationStatus] = mapped_column(
+        enum_column(NotificationStatus, "notification_status"), default=NotificationStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    alert: Mapped[Alert | None] = relationship()
+
+
+class RuleSettingsVersion(db.Model):
+    """Every admin change of the rule thresholds, append-only; the newest row is in force."""
+
+    __tablename__ = "rule_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    overrides: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()

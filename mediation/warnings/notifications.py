@@ -1,0 +1,262 @@
+"""Notifications through an outbox.
+
+`queue_alert_notifications` writes one outbox row per recipient and channel inside the
+transaction that raised the alerts; `deliver_due` (a scheduler job) sends what is due, leasing
+rows first so no transaction stays open while a mail server is slow, and retries with backoff.
+A rolled-back alert therefore sends nothing, and a mail server that is down loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import urllib.request
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from mediation.accounts.models import Role, User
+from mediation.cases.enums import WarningLevel
+from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
+from mediation.core.money import format_yuan
+from mediation.extensions import db
+from mediation.warnings import rules
+from mediation.warnings.models import ACTIVE_STATUSES, Alert, Notification, NotificationStatus
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def _parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def quiet_until(now: datetime, quiet_start: str, quiet_end: str) -> datetime | None:
+    """If `now` falls in the quiet hours (China time), the moment they end; else None."""
+    local = to_local(now)
+    start, end = _parse_hhmm(quiet_start), _parse_hhmm(quiet_end)
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    end_day = local.date() if t < end else local.date() + timedelta(days=1)
+    return ensure_utc(datetime.combine(end_day, end, tzinfo=LOCAL_TZ))
+
+
+def _officers_by_org(org_ids: set[int]) -> dict[int, list[User]]:
+    result: dict[int, list[User]] = defaultdict(list)
+    for user in db.session.scalars(
+        select(User).where(
+            User.organization_id.in_(org_ids), User.role == Role.officer, User.active.is_(True)
+        )
+    ):
+        result[user.organization_id].append(user)
+    return result
+
+
+def alert_message(alert: Alert) -> tuple[str, str]:
+    """Subject and body of an alert notice: what a warning report states (cause, nature, people
+    involved, amount, where it stands) and where to act."""
+    case = alert.case
+    level = WarningLevel(alert.level)
+    rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
+    subject = f"【{level.label}】{case.number} {rule}"
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    lines = [
+        f"{alert.target_org.name}：",
+        "",
+        f"案件 {case.number}《{case.title}》触发{level.label}（{rule}）。",
+        f"用人单位：{case.enterprise.name}",
+        f"涉及人数：{case.workers_involved}；请求金额：{format_yuan(case.claim_amount_fen)}",
+        f"当前状态：{case.state.label if hasattr(case.state, 'label') else case.state}；"
+        f"承办单位：{case.handling_org.name}",
+        f"收到申请：{to_local(case.received_at):%Y-%m-%d %H:%M}",
+    ]
+    if alert.climbed_from_id:
+        lines.append("下级单位未在时限内签收，预警已升级至本级。")
+    lines += ["", f"请登录系统签收并督办：{base}/alerts" if base else "请登录系统签收并督办。"]
+    return subject, "\n".join(lines)
+
+
+def queue_alert_notifications(alerts: list[Alert], now: datetime) -> list[Notification]:
+    """Outbox rows for new alerts, to the officers of each target organization."""
+    config = current_app.config
+    settings_quiet = _quiet_settings()
+    officers = _officers_by_org({a.target_org_id for a in alerts})
+    rows = []
+    for alert in alerts:
+        due = now
+        if WarningLevel(alert.level) != WarningLevel.red:
+            due = quiet_until(now, *settings_quiet) or now
+        subject, body = alert_message(alert)
+        for user in officers.get(alert.target_org_id, []):
+            targets = []
+            if user.email:
+                targets.append(("email", user.email))
+            if config.get("SMS_WEBHOOK_URL") and user.phone:
+                targets.append(("sms", user.phone))
+            for channel, recipient in targets:
+                rows.append(
+                    Notification(
+                        alert_id=alert.id,
+                        user_id=user.id,
+                        channel=channel,
+                        recipient=recipient,
+                        subject=subject,
+                        body=body,
+                        next_attempt_at=due,
+                        created_at=now,
+                    )
+                )
+    db.session.add_all(rows)
+    return rows
+
+
+def _quiet_settings() -> tuple[str, str]:
+    from mediation.warnings.engine import current_settings
+
+    cfg = current_settings()["notifications"]
+    return cfg["quiet_start"], cfg["quiet_end"]
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def _send_email(notification: Notification) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["Subject"] = notification.subject
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = notification.recipient
+    message["Message-ID"] = make_msgid(idstring=f"n{notification.id}")
+    message.set_content(notification.body)
+    smtp_cls = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    with smtp_cls(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def _send_sms(notification: Notification) -> None:
+    url = current_app.config["SMS_WEBHOOK_URL"]
+    payload = json.dumps(
+        {
+            "to": notification.recipient,
+            "text": f"{notification.subject}\n{notification.body[:300]}",
+        },
+        ensure_ascii=False,
+    ).encode()
+    request = urllib.request.Request(
+        url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=current_app.config["MAIL_TIMEOUT"]) as response:
+        if response.status >= 300:
+            raise OSError(f"SMS webhook answered {response.status}")
+
+
+SENDERS = {"email": _send_email, "sms": _send_sms}
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes, at most an hour."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
+    """Send the outbox rows that are due. Returns counts of sent / retrying / failed."""
+    now = ensure_utc(now)
+    stmt = (
+        select(Notification.id)
+        .where(
+            Notification.status == NotificationStatus.pending, Notification.next_attempt_at <= now
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(stmt))
+    if not ids:
+        db.session.rollback()
+        return {"sent": 0, "retrying": 0, "failed": 0}
+    # lease the rows, so another deliverer leaves them alone while we talk to the server
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(ids)).values(next_attempt_at=now + LEASE),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    for notification in db.session.scalars(select(Notification).where(Notification.id.in_(ids))):
+        try:
+            SENDERS[notification.channel](notification)
+        except (OSError, smtplib.SMTPException) as exc:
+            notification.attempts += 1
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            permanent = isinstance(exc, smtplib.SMTPRecipientsRefused)
+            if permanent or notification.attempts >= max_attempts:
+                notification.status = NotificationStatus.failed
+                counts["failed"] += 1
+            else:
+                notification.next_attempt_at = now + backoff(notification.attempts)
+                counts["retrying"] += 1
+            log.warning(
+                "notification %s not delivered: %s", notification.id, notification.last_error
+            )
+        else:
+            notification.attempts += 1
+            notification.status = NotificationStatus.sent
+            notification.sent_at = now
+            notification.last_error = None
+            counts["sent"] += 1
+        db.session.commit()
+    return counts
+
+
+def queue_daily_digest(now: datetime) -> int:
+    """One summary per officer of the alerts still open at their organization."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for org_id, level in db.session.execute(
+        select(Alert.target_org_id, Alert.level).where(Alert.status.in_(ACTIVE_STATUSES))
+    ):
+        counts[org_id][str(level)] += 1
+    if not counts:
+        return 0
+    officers = _officers_by_org(set(counts))
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    rows = []
+    for org_id, by_level in counts.items():
+        summary = "，".join(
+            f"{lv.label} {by_level[lv.value]} 条"
+            for lv in reversed(WarningLevel)
+            if by_level.get(lv.value)
+        )
+        for user in officers.get(org_id, []):
+            if not user.email:
+                continue
+            rows.append(
+                Notification(
+                    user_id=user.id,
+                    channel="email",
+                    recipient=user.email,
+                    subject=f"每日预警摘要 {to_local(now):%Y-%m-%d}",
+                    body=f"{user.display_name}：\n\n本单位尚未解除的预警：{summary}。\n\n{base}/alerts",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    db.session.add_all(rows)
+    db.session.commit()
+    return len(rows)

@@ -1,0 +1,142 @@
+"""What people do with alerts: see their inbox, acknowledge; and what admins do with the rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, case, select
+
+from mediation.accounts.models import Role, User
+from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.services import append_event
+from mediation.core.clock import ensure_utc, utcnow
+from mediation.core.db import transaction
+from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mediation.extensions import db
+from mediation.warnings import rules
+from mediation.warnings.engine import current_settings
+from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, RuleSettingsVersion
+from mediation.warnings.settings import SettingsError, load_defaults
+from mediation.warnings.settings import validate as validate_settings
+
+INBOX_ROLES = frozenset({Role.officer, Role.admin})
+LEVEL_ORDER = case({lv.value: i for i, lv in enumerate(WarningLevel)}, value=Alert.level)
+
+
+class AcknowledgeSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+def inbox_query(user: User, *, status: str | None = "active") -> Select:
+    """Alerts addressed to the user's organization (all of them for an admin): unacknowledged
+    first, then most severe, then newest."""
+    if user.role not in INBOX_ROLES:
+        raise PermissionDenied("only escalation officers have an alert inbox")
+    stmt = select(Alert)
+    if user.role != Role.admin:
+        stmt = stmt.where(Alert.target_org_id == user.organization_id)
+    if status == "active":
+        stmt = stmt.where(Alert.status.in_(ACTIVE_STATUSES))
+    elif status:
+        stmt = stmt.where(Alert.status == AlertStatus(status))
+    open_first = case((Alert.status == AlertStatus.open, 0), else_=1)
+    return stmt.order_by(open_first, LEVEL_ORDER.desc(), Alert.raised_at.desc(), Alert.id.desc())
+
+
+def case_alerts(case_id: int) -> list[Alert]:
+    """Every alert of a case (the caller has checked the case is in scope)."""
+    return list(
+        db.session.scalars(
+            select(Alert)
+            .where(Alert.case_id == case_id)
+            .order_by(case((Alert.status == AlertStatus.resolved, 1), else_=0), LEVEL_ORDER.desc())
+        )
+    )
+
+
+def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Alert:
+    """An officer of the target organization takes the alert on; the climb stops."""
+    now = ensure_utc(now or utcnow())
+    try:
+        data = AcknowledgeSchema().load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+    with transaction():
+        alert = db.session.scalar(
+            select(Alert).where(Alert.id == alert_id).with_for_update(of=Alert)
+        )
+        if alert is None or user.role not in INBOX_ROLES:
+            raise NotFound("alert not found")
+        if user.role != Role.admin and alert.target_org_id != user.organization_id:
+            raise NotFound("alert not found")
+        if alert.status != AlertStatus.open:
+            raise Conflict(f"this alert is already {alert.status}")
+        alert.status = AlertStatus.acknowledged
+        alert.acknowledged_at = now
+        alert.acknowledged_by_id = user.id
+        alert.note = data["note"]
+        append_event(
+            alert.case,
+            EventKind.acknowledgement,
+            user,
+            now,
+            body=data["note"],
+            data={"alert_id": alert.id, "rule": alert.rule, "level": str(alert.level)},
+        )
+    return alert
+
+
+def update_rule_settings(
+    user: User, changes: dict[str, dict], *, now: datetime | None = None
+) -> dict:
+    """Admins change thresholds; each change is a new, append-only settings row (who, when,
+    old → new), in force at once."""
+    if user.role != Role.admin:
+        raise PermissionDenied("only administrators change rule thresholds")
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        latest = db.session.scalar(
+            select(RuleSettingsVersion).order_by(RuleSettingsVersion.id.desc()).limit(1)
+        )
+        overrides = {k: dict(v) for k, v in (latest.overrides if latest else {}).items()}
+        for section, values in changes.items():
+            overrides.setdefault(section, {}).update(values)
+        try:
+            clean = validate_settings(overrides)
+        except SettingsError as exc:
+            raise ValidationFailed(exc.fields) from None
+        before = current_settings()
+        defaults = load_defaults()
+        # keep only what differs from the defaults
+        clean = {
+            s: {k: v for k, v in vals.items() if defaults[s].get(k) != v}
+            for s, vals in clean.items()
+        }
+        clean = {s: vals for s, vals in clean.items() if vals}
+        diff = {
+            f"{s}.{k}": [before[s][k], v]
+            for s, vals in changes.items()
+            for k in vals
+            if before[s][k] != (v := clean.get(s, {}).get(k, defaults[s][k]))
+        }
+        if not diff:
+            return before
+        db.session.add(
+            RuleSettingsVersion(
+                overrides=clean, changes=diff, changed_by_id=user.id, changed_at=now
+            )
+        )
+    return current_settings()
+
+
+def settings_history(limit: int = 50) -> list[RuleSettingsVersion]:
+    return list(
+        db.session.scalars(
+            select(RuleSettingsVersion).order_by(RuleSettingsVersion.id.desc()).limit(limit)
+        )
+    )
+
+
+def rule_label(code: str) -> str:
+    return rules.RULE_LABELS.get(code, code)

@@ -1,0 +1,113 @@
+"""Rule thresholds: defaults from `config/warning_rules.toml`, admin overrides from the database.
+
+Validation lives here so the admin page, the CLI and the tests refuse the same bad values.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from mediation.cases.enums import WarningLevel
+from mediation.orgs.models import Tier
+
+DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "warning_rules.toml"
+TARGETS = {"handling", *(t.value for t in Tier)}
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SettingsError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("invalid warning-rule settings")
+        self.fields = fields
+
+
+def load_defaults(path: Path = DEFAULTS_PATH) -> dict[str, dict[str, Any]]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def merge(defaults: dict, overrides: dict | None) -> dict:
+    merged = copy.deepcopy(defaults)
+    for section, values in (overrides or {}).items():
+        merged.setdefault(section, {}).update(values)
+    return merged
+
+
+def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Check every value and the relations between them; raise SettingsError naming fields."""
+    errors: dict[str, list[str]] = {}
+    defaults = load_defaults()
+    clean: dict[str, dict[str, Any]] = {}
+
+    def err(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    for section, values in settings.items():
+        if section not in defaults:
+            err(section, "Unknown rule.")
+            continue
+        clean[section] = {}
+        for name, value in values.items():
+            key = f"{section}.{name}"
+            if name not in defaults[section]:
+                err(key, "Unknown setting.")
+                continue
+            default = defaults[section][name]
+            if name == "level":
+                if value not in {lv.value for lv in WarningLevel}:
+                    err(key, "Must be one of blue, yellow, orange, red.")
+            elif name == "target":
+                if value not in TARGETS:
+                    err(key, "Must be one of handling, grassroots, town, city.")
+            elif isinstance(default, str):
+                if not isinstance(value, str) or not TIME_RE.match(value):
+                    err(key, "Must be a time of day HH:MM.")
+            else:
+                if isinstance(value, str):
+                    try:
+                        value = int(value.strip())
+                    except ValueError:
+                        err(key, "Must be a whole number.")
+                        continue
+                if isinstance(value, bool) or not isinstance(value, int):
+                    err(key, "Must be a whole number.")
+                    continue
+                if value < 0:
+                    err(key, "Must not be negative.")
+                    continue
+                if value == 0 and name not in ("grace_days",):
+                    err(key, "Must be at least 1.")
+                    continue
+            clean[section][name] = value
+    if errors:
+        raise SettingsError(errors)
+
+    full = merge(defaults, clean)
+
+    def rel(a: str, b: str, message: str) -> None:
+        sa, na = a.split(".")
+        sb, nb = b.split(".")
+        if full[sa][na] >= full[sb][nb]:
+            err(b, message)
+
+    rel("collective.workers", "major_collective.workers", "Must be above the collective threshold.")
+    rel("mediation_due_soon.days", "mediation_overdue.days", "Must be after the due-soon day.")
+    rel("mediation_overdue.days", "mediation_stalled.days", "Must be after the overdue day.")
+    rel(
+        "arrears_duration.orange_above_months",
+        "arrears_duration.red_above_months",
+        "Must be above the orange threshold.",
+    )
+    rel(
+        "limitation_near.days_before",
+        "limitation_near.limitation_days",
+        "Must exceed the warning period.",
+    )
+    rel("unacknowledged.red_hours", "unacknowledged.hours", "Must exceed the red window.")
+    if errors:
+        raise SettingsError(errors)
+    return clean

@@ -1,0 +1,128 @@
+"""The alert inbox and the admin pages of the early-warning engine."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from mediation.accounts.models import Role
+from mediation.cases.enums import WarningLevel
+from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.pagination import paginate
+from mediation.extensions import db
+from mediation.warnings import services
+from mediation.warnings.engine import current_settings
+from mediation.warnings.models import AlertStatus, Notification, NotificationStatus
+from mediation.warnings.rules import RULE_LABELS
+from mediation.warnings.settings import load_defaults
+
+bp = Blueprint("warnings", __name__)
+
+
+@bp.route("/alerts")
+@login_required
+def inbox():
+    status = request.args.get("status", "active")
+    if status not in ("active", *[s.value for s in AlertStatus]):
+        status = "active"
+    level = request.args.get("level") or None
+    stmt = services.inbox_query(current_user, status=status)
+    if level in {lv.value for lv in WarningLevel}:
+        stmt = stmt.where(services.Alert.level == level)
+    page = paginate(stmt, request.args.get("page", 1, type=int) or 1, 25)
+    return render_template(
+        "warnings/inbox.html",
+        page=page,
+        status=status,
+        level=level,
+        levels=list(WarningLevel),
+        rule_labels=RULE_LABELS,
+        errors={},
+        open_alert=None,
+    )
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(alert_id: int):
+    try:
+        alert = services.acknowledge(
+            alert_id, current_user, {"note": request.form.get("note", "").strip()}
+        )
+    except ValidationFailed as exc:
+        stmt = services.inbox_query(current_user)
+        page = paginate(stmt, 1, 25)
+        return render_template(
+            "warnings/inbox.html", page=page, status="active", level=None,
+            levels=list(WarningLevel), rule_labels=RULE_LABELS,
+            errors=exc.fields, open_alert=alert_id,
+        ), 422  # fmt: skip
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("warnings.inbox"))
+    flash(f"已签收预警：{alert.case.number} {RULE_LABELS.get(alert.rule, alert.rule)}。", "success")
+    back = request.form.get("back")
+    if back == "case":
+        return redirect(url_for("cases.detail", case_id=alert.case_id))
+    return redirect(url_for("warnings.inbox"))
+
+
+def _require_admin() -> None:
+    if current_user.role != Role.admin:
+        raise PermissionDenied("administrators only")
+
+
+@bp.route("/admin/rules", methods=["GET", "POST"])
+@login_required
+def rule_settings():
+    _require_admin()
+    errors: dict = {}
+    values: dict = {}
+    if request.method == "POST":
+        changes: dict[str, dict] = {}
+        for key, value in request.form.items():
+            if "." in key:
+                section, name = key.split(".", 1)
+                changes.setdefault(section, {})[name] = value.strip()
+                values[key] = value
+        try:
+            services.update_rule_settings(current_user, changes)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash("预警规则阈值已更新，立即生效。", "success")
+            return redirect(url_for("warnings.rule_settings"))
+    settings = current_settings()
+    return render_template(
+        "warnings/rules.html",
+        settings=settings,
+        defaults=load_defaults(),
+        values=values,
+        errors=errors,
+        rule_labels=RULE_LABELS,
+        history=services.settings_history(),
+    ), (422 if errors else 200)
+
+
+@bp.route("/admin/outbox")
+@login_required
+def outbox():
+    _require_admin()
+    status = request.args.get("status") or None
+    stmt = select(Notification).order_by(Notification.id.desc())
+    if status in {s.value for s in NotificationStatus}:
+        stmt = stmt.where(Notification.status == status)
+    page = paginate(stmt, request.args.get("page", 1, type=int) or 1, 50)
+    counts = dict(
+        db.session.execute(
+            select(Notification.status, db.func.count()).group_by(Notification.status)
+        ).all()
+    )
+    return render_template(
+        "warnings/outbox.html",
+        page=page,
+        status=status,
+        counts=counts,
+        statuses=list(NotificationStatus),
+    )
