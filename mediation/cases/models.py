@@ -193,27 +193,29 @@ class CaseEvent(db.Model):
 
     def canonical(self) -> str:
         """The content the hash covers, as canonical JSON."""
-        return json.dumps(
-            {
-                "case_id": self.case_id,
-                "seq": self.seq,
-                "at": self.at.isoformat(timespec="microseconds"),
-                "actor_id": self.actor_id,
-                "kind": str(self.kind),
-                "from_state": self.from_state,
-                "to_state": self.to_state,
-                "trigger": self.trigger,
-                "body": self.body,
-                "data": self.data,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
-        )
+        return event_canonical({name: getattr(self, name) for name in HASHED_FIELDS})
 
     def compute_hash(self, previous_hash: str) -> str:
-        return hashlib.sha256((previous_hash + self.canonical()).encode()).hexdigest()
+        return event_hash(previous_hash, {name: getattr(self, name) for name in HASHED_FIELDS})
+
+
+HASHED_FIELDS = (
+    "case_id", "seq", "at", "actor_id", "kind", "from_state", "to_state", "trigger", "body", "data",
+)  # fmt: skip
+
+
+def event_canonical(fields: dict[str, Any]) -> str:
+    """Canonical JSON of an event's hashed fields (the same for ORM objects and bulk rows)."""
+    content = {name: fields.get(name) for name in HASHED_FIELDS}
+    content["at"] = fields["at"].isoformat(timespec="microseconds")
+    content["kind"] = str(fields["kind"])
+    return json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+
+
+def event_hash(previous_hash: str, fields: dict[str, Any]) -> str:
+    return hashlib.sha256((previous_hash + event_canonical(fields)).encode()).hexdigest()
 
 
 GENESIS_HASH = "0" * 64

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import Integer, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,10 +21,18 @@ from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org, get_visible_case
 from mediation.cases import schemas, workflow
 from mediation.cases.enums import EventKind
-from mediation.cases.models import GENESIS_HASH, Case, CaseEvent, CaseNumberCounter, case_advocates
+from mediation.cases.models import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    case_advocates,
+    event_hash,
+)
 from mediation.cases.workflow import State, TransitionContext
 from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
-from mediation.core.db import transaction
+from mediation.core.db import bulk_insert, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.enterprises.services import get_visible_enterprise, register_enterprise
 from mediation.extensions import db
@@ -136,14 +144,19 @@ def append_event(
     return ev
 
 
-def append_events_bulk(items: list[dict]) -> list[CaseEvent]:
+def append_events_bulk(
+    items: list[dict], case_fields: dict[int, dict[str, Any]] | None = None
+) -> list[dict]:
     """Append many events (several per case allowed, in list order) with a fixed number of
-    queries, inside the caller's transaction; the cases must already be locked by the caller.
+    statements, inside the caller's transaction; the cases must already be locked by the caller.
 
     Each item: case_id, kind, at, and optionally actor_id, body, data, from_state, to_state,
-    trigger.
+    trigger. Rows go in with one executemany (no ORM objects, no RETURNING): this is the sweep's
+    hot path. `case_fields` are further column values for the cases, written by the same
+    UPDATE (every case in it must carry the same columns).
     """
-    if not items:
+    case_fields = case_fields or {}
+    if not items and not case_fields:
         return []
     db.session.flush()
     table = Case.__table__
@@ -152,7 +165,7 @@ def append_events_bulk(items: list[dict]) -> list[CaseEvent]:
         db.session.execute(
             select(table.c.id, table.c.event_seq).where(table.c.id.in_(case_ids))
         ).all()
-    )
+    ) if case_ids else {}  # fmt: skip
     heads = [(cid, seq) for cid, seq in seqs.items() if seq > 0]
     previous = {cid: GENESIS_HASH for cid in case_ids}
     if heads:
@@ -163,38 +176,43 @@ def append_events_bulk(items: list[dict]) -> list[CaseEvent]:
                 )
             ).all()
         )
-    events = []
+    rows = []
     for item in items:
         cid = item["case_id"]
         seqs[cid] += 1
-        ev = CaseEvent(
-            case_id=cid,
-            seq=seqs[cid],
-            at=ensure_utc(item["at"]),
-            actor_id=item.get("actor_id"),
-            kind=item["kind"],
-            body=item.get("body"),
-            data=item.get("data") or None,
-            from_state=item.get("from_state"),
-            to_state=item.get("to_state"),
-            trigger=item.get("trigger"),
-        )
-        ev.hash = ev.compute_hash(previous[cid])
-        previous[cid] = ev.hash
-        events.append(ev)
-    db.session.add_all(events)
+        row = {name: item.get(name) for name in HASHED_FIELDS}
+        row.update(seq=seqs[cid], at=ensure_utc(item["at"]), data=item.get("data") or None)
+        row["hash"] = previous[cid] = event_hash(previous[cid], row)
+        rows.append(row)
+    if rows:
+        bulk_insert(CaseEvent.__table__, rows)
+    # one UPDATE for the new sequence numbers and the caller's fields
+    columns = next(iter(case_fields.values()), {}).keys()
+    params = [
+        {
+            "b_id": cid,
+            "b_seq": seqs.get(cid),
+            **{f"b_{c}": case_fields.get(cid, {}).get(c) for c in columns},
+        }
+        for cid in sorted(set(case_ids) | set(case_fields))
+    ]
+    values = {"event_seq": func.coalesce(bindparam("b_seq", type_=Integer), table.c.event_seq)}
+    if case_fields:
+        values.update({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
     db.session.execute(
-        update(table).where(table.c.id == bindparam("b_id")).values(event_seq=bindparam("b_seq")),
-        [{"b_id": cid, "b_seq": seqs[cid]} for cid in case_ids],
+        update(table).where(table.c.id == bindparam("b_id")).values(values),
+        params,
         execution_options={"synchronize_session": False},
     )
-    db.session.flush()
     identity = db.session.identity_map
-    for cid in case_ids:
+    for cid in set(case_ids) | set(case_fields):
         loaded = identity.get(identity_key(Case, cid))
         if loaded is not None:
-            set_committed_value(loaded, "event_seq", seqs[cid])
-    return events
+            if cid in seqs:
+                set_committed_value(loaded, "event_seq", seqs[cid])
+            for column, value in case_fields.get(cid, {}).items():
+                set_committed_value(loaded, column, value)
+    return rows
 
 
 def _run_hooks(case: Case, kind: EventKind, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -43,3 +44,40 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def bulk_insert(table, rows: list[dict]) -> None:
+    """Insert many rows in the session's transaction, as fast as the backend allows.
+
+    PostgreSQL gets COPY (an order of magnitude cheaper than executemany for the sweep's
+    thousands of rows); other backends an executemany. Every row must have the same keys.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    converters = [_copy_converter(table.c[name].type) for name in columns]
+    names = ", ".join(f'"{name}"' for name in columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [conv(row[name]) for name, conv in zip(columns, converters, strict=True)]
+            )
+
+
+def _copy_converter(type_):
+    """Python value → what COPY's text format needs for a column of this type."""
+    from enum import Enum
+
+    from sqlalchemy import JSON
+    from sqlalchemy import Enum as SAEnum
+
+    if isinstance(type_, JSON):
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+    if isinstance(type_, SAEnum):
+        return lambda v: v.value if isinstance(v, Enum) else v
+    return lambda v: v

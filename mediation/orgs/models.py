@@ -17,13 +17,14 @@ class Tier(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Tier).index(self)
+        return TIER_RANKS[self]
 
     @property
     def label(self) -> str:
         return TIER_LABELS[self]
 
 
+TIER_RANKS = {tier: rank for rank, tier in enumerate(Tier)}
 TIER_LABELS = {Tier.grassroots: "基层工会", Tier.town: "镇街工会", Tier.city: "市总工会"}
 # The tier a child organization must have, per parent tier.
 CHILD_TIER = {Tier.city: Tier.town, Tier.town: Tier.grassroots}

@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.services import append_events_bulk
+from mediation.core.db import bulk_insert
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
@@ -110,6 +110,7 @@ class _Batch:
         self.orgs = orgs
         self.events: list[dict] = []
         self.notify: list[Alert] = []
+        self.new_alerts: list[Alert] = []
         self.outcome = Outcome()
 
     def target_org(self, case: Case, tier: Tier) -> Organization:
@@ -152,8 +153,10 @@ class _Batch:
             return None
         org = self.target_org(case, tier)
         if alert is None:
+            # a new row: kept out of the session and inserted in bulk (see _insert_new_alerts)
             alert = Alert(case_id=case.id, rule=rule, target_tier=tier)
-            db.session.add(alert)
+            alert.case = case
+            self.new_alerts.append(alert)
             existing[(rule, tier)] = alert
         alert.level = level
         alert.target_org_id = org.id
@@ -170,6 +173,29 @@ class _Batch:
         alert.status = AlertStatus.resolved
         alert.resolved_at = self.now
         self.outcome.resolved.append(alert)
+
+
+ALERT_COLUMNS = (
+    "case_id", "rule", "level", "target_tier", "target_org_id", "status", "raised_at",
+    "acknowledged_at", "acknowledged_by_id", "note", "resolved_at", "climbed_from_id",
+)  # fmt: skip
+
+
+def _insert_new_alerts(alerts: list[Alert], case_ids: list[int]) -> None:
+    """One executemany for the batch's new alerts, then one query to learn their ids."""
+    if not alerts:
+        return
+    bulk_insert(Alert.__table__, [{c: getattr(a, c) for c in ALERT_COLUMNS} for a in alerts])
+    ids = {
+        (case_id, rule, Tier(tier)): alert_id
+        for alert_id, case_id, rule, tier in db.session.execute(
+            select(Alert.id, Alert.case_id, Alert.rule, Alert.target_tier).where(
+                Alert.case_id.in_({a.case_id for a in alerts})
+            )
+        )
+    }
+    for alert in alerts:
+        alert.id = ids[(alert.case_id, alert.rule, Tier(alert.target_tier))]
 
 
 def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> Outcome:
@@ -227,7 +253,6 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
             if above is not None and above.is_active:
                 continue
             if deadline <= now:
-                db.session.flush()  # the climbed alert points at this one's id
                 batch.raise_alert(
                     case,
                     existing,
@@ -253,32 +278,26 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
         updates.append({"b_id": case.id, "b_level": level, "b_tier": tier, "b_next": next_check})
 
     db.session.flush()
+    _insert_new_alerts(batch.new_alerts, case_ids)
     for alert in batch.outcome.raised:
         batch.event(alert, "预警")
     for alert in batch.outcome.climbed:
         batch.event(alert, "未签收升级")
     for alert in batch.outcome.resolved:
         batch.event(alert, "预警解除")
-    if batch.events:
-        append_events_bulk(batch.events)
     if batch.notify:
         queue_alert_notifications(batch.notify, now)
-    if updates:
-        table = Case.__table__
-        db.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                warning_level=bindparam("b_level"),
-                tier=bindparam("b_tier"),
-                next_check_at=bindparam("b_next"),
-            ),
-            updates,
-            execution_options={"synchronize_session": False},
-        )
-        # keep the loaded cases in step without bumping their version
-        for case, row in zip(cases, updates, strict=True):
-            set_committed_value(case, "warning_level", row["b_level"])
-            set_committed_value(case, "tier", row["b_tier"])
-            set_committed_value(case, "next_check_at", row["b_next"])
+    # the events and the cases' warning fields in one go; the version is not bumped, so the
+    # sweep never makes someone's open form stale
+    append_events_bulk(
+        batch.events,
+        {
+            row["b_id"]: {
+                "warning_level": row["b_level"],
+                "tier": row["b_tier"],
+                "next_check_at": row["b_next"],
+            }
+            for row in updates
+        },
+    )
     return batch.outcome

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import WarningLevel
 from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
+from mediation.core.db import bulk_insert
 from mediation.core.money import format_yuan
 from mediation.extensions import db
 from mediation.warnings import rules
@@ -85,38 +86,39 @@ def alert_message(alert: Alert) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def queue_alert_notifications(alerts: list[Alert], now: datetime) -> list[Notification]:
-    """Outbox rows for new alerts, to the officers of each target organization."""
+def queue_alert_notifications(alerts: list[Alert], now: datetime) -> int:
+    """Outbox rows for new alerts, one per officer of the target organization and channel,
+    in the caller's transaction (one executemany)."""
     config = current_app.config
     settings_quiet = _quiet_settings()
     officers = _officers_by_org({a.target_org_id for a in alerts})
     rows = []
     for alert in alerts:
+        recipients = officers.get(alert.target_org_id, [])
+        if not recipients:
+            continue
         due = now
         if WarningLevel(alert.level) != WarningLevel.red:
             due = quiet_until(now, *settings_quiet) or now
         subject, body = alert_message(alert)
-        for user in officers.get(alert.target_org_id, []):
+        for user in recipients:
             targets = []
             if user.email:
                 targets.append(("email", user.email))
             if config.get("SMS_WEBHOOK_URL") and user.phone:
                 targets.append(("sms", user.phone))
-            for channel, recipient in targets:
-                rows.append(
-                    Notification(
-                        alert_id=alert.id,
-                        user_id=user.id,
-                        channel=channel,
-                        recipient=recipient,
-                        subject=subject,
-                        body=body,
-                        next_attempt_at=due,
-                        created_at=now,
-                    )
-                )
-    db.session.add_all(rows)
-    return rows
+            rows += [
+                {
+                    "alert_id": alert.id, "user_id": user.id, "channel": channel,
+                    "recipient": recipient, "subject": subject, "body": body,
+                    "status": NotificationStatus.pending, "attempts": 0,
+                    "next_attempt_at": due, "created_at": now,
+                }
+                for channel, recipient in targets
+            ]  # fmt: skip
+    if rows:
+        bulk_insert(Notification.__table__, rows)
+    return len(rows)
 
 
 def _quiet_settings() -> tuple[str, str]:
