@@ -31,33 +31,60 @@ SCHEMA = "bench_sweep"
 
 
 def generate(n: int, now) -> None:
-    """Bulk-insert the org tree, 1,000 enterprises, officers and N mediating cases, none due."""
+    """Bulk-insert the org tree, officers, N/5 enterprises (at least 1,000: about five cases
+    per employer) and N mediating cases, none due."""
+    enterprises = max(1000, n // 5)
     db.session.execute(text("TRUNCATE case_events, notifications, alerts, case_advocates, cases,"
                             " case_number_counters, users, enterprises, organizations RESTART IDENTITY CASCADE"))  # fmt: skip
-    db.session.execute(text("INSERT INTO organizations (id, code, name, tier, parent_id) VALUES (1, 'C', 'city', 'city', NULL)"))
-    db.session.execute(text(
-        "INSERT INTO organizations (id, code, name, tier, parent_id) "
-        "SELECT 1 + g, 'T' || g, 'town ' || g, 'town', 1 FROM generate_series(1, 10) g"))
-    db.session.execute(text(
-        "INSERT INTO organizations (id, code, name, tier, parent_id) "
-        "SELECT 100 + g, 'G' || g, 'grassroots ' || g, 'grassroots', 2 + (g % 10) FROM generate_series(1, 100) g"))
-    db.session.execute(text(
-        "INSERT INTO users (username, display_name, password_hash, role, organization_id, email, locale, active, created_at) "
-        "SELECT 'officer' || o.id, 'officer ' || o.id, 'x', 'officer', o.id, 'officer' || o.id || '@bench.local', 'zh_Hans_CN', true, now() "
-        "FROM organizations o WHERE o.tier IN ('city', 'town')"))
-    db.session.execute(text(
-        "INSERT INTO enterprises (name, credit_code, organization_id, ownership, has_union, created_at) "
-        "SELECT 'enterprise ' || g, lpad(g::text, 18, '0'), 101 + (g % 100), 'private', false, now() "
-        "FROM generate_series(1, 1000) g"))
-    db.session.execute(text("""
+    db.session.execute(
+        text(
+            "INSERT INTO organizations (id, code, name, tier, parent_id) VALUES (1, 'C', 'city', 'city', NULL)"
+        )
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO organizations (id, code, name, tier, parent_id) "
+            "SELECT 1 + g, 'T' || g, 'town ' || g, 'town', 1 FROM generate_series(1, 10) g"
+        )
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO organizations (id, code, name, tier, parent_id) "
+            "SELECT 100 + g, 'G' || g, 'grassroots ' || g, 'grassroots', 2 + (g % 10) FROM generate_series(1, 100) g"
+        )
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO users (username, display_name, password_hash, role, organization_id, email, locale, active, created_at) "
+            "SELECT 'officer' || o.id, 'officer ' || o.id, 'x', 'officer', o.id, 'officer' || o.id || '@bench.local', 'zh_Hans_CN', true, now() "
+            "FROM organizations o WHERE o.tier IN ('city', 'town')"
+        )
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO enterprises (name, credit_code, organization_id, ownership, has_union, created_at) "
+            "SELECT 'enterprise ' || g, lpad(g::text, 18, '0'), 101 + (g % 100), 'private', false, now() "
+            "FROM generate_series(1, :e) g"
+        ),
+        {"e": enterprises},
+    )
+    db.session.execute(
+        text("""
         INSERT INTO cases (number, kind, category, enterprise_id, workers_involved, is_migrant,
             is_construction, title, description, channel, received_at, owner_absconded,
             incident_in_progress, state, state_changed_at, handling_org_id, tier, version, event_seq,
             next_check_at, created_at, updated_at)
-        SELECT 'B-' || g, 'dispute', 'dismissal', 1 + (g % 1000), 1, false, false,
+        SELECT 'B-' || g, 'dispute', 'dismissal', 1 + (g % :e), 1, false, false,
             'case ' || g, '', 'walk_in', :received, false, false, 'mediating', :received,
             101 + (g % 100), 'grassroots', 1, 0, :later, :received, :received
-        FROM generate_series(1, :n) g"""), {"n": n, "received": now - timedelta(days=5), "later": now + timedelta(days=7)})
+        FROM generate_series(1, :n) g"""),
+        {
+            "n": n,
+            "e": enterprises,
+            "received": now - timedelta(days=5),
+            "later": now + timedelta(days=7),
+        },
+    )
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
@@ -90,7 +117,9 @@ def main() -> None:
     parser.add_argument("--due-percent", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5, help="runs of the nothing-due sweep")
     parser.add_argument("--due-repeat", type=int, default=3, help="runs of the due sweep")
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1/test"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1/test")
+    )
     args = parser.parse_args()
 
     base = normalize_database_url(args.database_url)
@@ -103,7 +132,9 @@ def main() -> None:
     try:
         with app.app_context():
             db.create_all()
-            print(f"{'open cases':>12} {'due':>8} {'sweep median':>14} {'per due case':>13} {'alerts':>8}  runs")
+            print(
+                f"{'open cases':>12} {'due':>8} {'sweep median':>14} {'per due case':>13} {'alerts':>8}  runs"
+            )
             for n in [int(x) for x in args.sizes.split(",")]:
                 now = utcnow()
                 t0 = time.perf_counter()
@@ -111,7 +142,9 @@ def main() -> None:
                 gen = time.perf_counter() - t0
                 make_due(0, now)
                 idle = [timed_sweep(now)[0] for _ in range(args.repeat)]
-                print(f"{n:>12,} {0:>8,} {statistics.median(idle) * 1000:>11.1f} ms {'—':>13} {0:>8}  {args.repeat}   (generated in {gen:.1f} s)")
+                print(
+                    f"{n:>12,} {0:>8,} {statistics.median(idle) * 1000:>11.1f} ms {'—':>13} {0:>8}  {args.repeat}   (generated in {gen:.1f} s)"
+                )
                 due = int(n * args.due_percent / 100)
                 runs, raised = [], 0
                 for _ in range(args.due_repeat):
@@ -121,7 +154,9 @@ def main() -> None:
                     raised = len(outcome.raised)
                     assert outcome.checked == due, (outcome.checked, due)
                 med = statistics.median(runs)
-                print(f"{n:>12,} {due:>8,} {med * 1000:>11.1f} ms {med / max(due, 1) * 1000:>10.3f} ms {raised:>8}  {args.due_repeat}")
+                print(
+                    f"{n:>12,} {due:>8,} {med * 1000:>11.1f} ms {med / max(due, 1) * 1000:>10.3f} ms {raised:>8}  {args.due_repeat}"
+                )
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Integer, bindparam, func, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,7 +32,7 @@ from mediation.cases.models import (
 )
 from mediation.cases.workflow import State, TransitionContext
 from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
-from mediation.core.db import bulk_insert, transaction
+from mediation.core.db import bulk_insert, bulk_update, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.enterprises.services import get_visible_enterprise, register_enterprise
 from mediation.extensions import db
@@ -187,22 +187,18 @@ def append_events_bulk(
     if rows:
         bulk_insert(CaseEvent.__table__, rows)
     # one UPDATE for the new sequence numbers and the caller's fields
-    columns = next(iter(case_fields.values()), {}).keys()
-    params = [
-        {
-            "b_id": cid,
-            "b_seq": seqs.get(cid),
-            **{f"b_{c}": case_fields.get(cid, {}).get(c) for c in columns},
-        }
-        for cid in sorted(set(case_ids) | set(case_fields))
-    ]
-    values = {"event_seq": func.coalesce(bindparam("b_seq", type_=Integer), table.c.event_seq)}
-    if case_fields:
-        values.update({c: bindparam(f"b_{c}", type_=table.c[c].type) for c in columns})
-    db.session.execute(
-        update(table).where(table.c.id == bindparam("b_id")).values(values),
-        params,
-        execution_options={"synchronize_session": False},
+    columns = list(next(iter(case_fields.values()), {}))
+    bulk_update(
+        table,
+        [
+            {
+                "id": cid,
+                "event_seq": seqs.get(cid),
+                **{c: case_fields.get(cid, {}).get(c) for c in columns},
+            }
+            for cid in sorted(set(case_ids) | set(case_fields))
+        ],
+        coalesce=("event_seq",),
     )
     identity = db.session.identity_map
     for cid in set(case_ids) | set(case_fields):

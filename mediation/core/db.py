@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, bindparam, func, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -81,3 +82,58 @@ def _copy_converter(type_):
     if isinstance(type_, SAEnum):
         return lambda v: v.value if isinstance(v, Enum) else v
     return lambda v: v
+
+
+def bulk_update(
+    table, rows: list[dict], *, key: str = "id", coalesce: tuple[str, ...] = ()
+) -> None:
+    """UPDATE many rows by key in the session's transaction. Every row holds `key` and the same
+    columns; for a column named in `coalesce`, None means "leave it as it is".
+
+    PostgreSQL gets one statement over `unnest` of typed arrays; other backends executemany.
+    """
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        names = [key, *columns]
+        sets = ", ".join(
+            f'"{c}" = COALESCE(v."{c}", t."{c}")' if c in coalesce else f'"{c}" = v."{c}"'
+            for c in columns
+        )
+        arrays = ", ".join(f"CAST(:{n} AS {_pg_array_type(table.c[n].type)}[])" for n in names)
+        aliases = ", ".join(f'"{n}"' for n in names)
+        statement = text(
+            f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({arrays}) AS v({aliases}) '
+            f'WHERE t."{key}" = v."{key}"'
+        )
+        convert = {n: _copy_converter(table.c[n].type) for n in names}
+        connection.execute(statement, {n: [convert[n](r[n]) for r in rows] for n in names})
+        return
+    values = {
+        c: func.coalesce(bindparam(f"b_{c}", type_=table.c[c].type), table.c[c])
+        if c in coalesce
+        else bindparam(f"b_{c}", type_=table.c[c].type)
+        for c in columns
+    }
+    connection.execute(
+        update(table).where(table.c[key] == bindparam("b_key")).values(values),
+        [{"b_key": r[key], **{f"b_{c}": r[c] for c in columns}} for r in rows],
+    )
+
+
+def _pg_array_type(type_) -> str:
+    """The PostgreSQL element type for an array parameter of a column's values."""
+    impl = getattr(type_, "impl", type_)
+    if isinstance(impl, BigInteger):
+        return "bigint"
+    if isinstance(impl, Integer):
+        return "integer"
+    if isinstance(impl, Boolean):
+        return "boolean"
+    if isinstance(impl, DateTime):
+        return "timestamptz"
+    if isinstance(impl, Date):
+        return "date"
+    return "text"
