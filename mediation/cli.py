@@ -62,6 +62,7 @@ def scheduler_run_command():
 
     from mediation.warnings.scheduler import build_scheduler
 
+    _log_to_console()
     scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
     click.echo(
         "scheduler running (Ctrl+C to stop): " + ", ".join(j.id for j in scheduler.get_jobs())
@@ -70,6 +71,16 @@ def scheduler_run_command():
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped")
+
+
+def _log_to_console() -> None:
+    """Long-running commands report what the scheduler does (sweeps, deliveries)."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -142,6 +153,7 @@ def serve_command(host, port):
 
     from mediation.warnings.scheduler import start_embedded
 
+    _log_to_console()
     app = current_app._get_current_object()
     if app.config.get("SCHEDULER_EMBEDDED"):
         start_embedded(app)

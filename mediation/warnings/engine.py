@@ -257,8 +257,8 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
         # resolve what no longer holds (with anything that climbed from it)
         by_id = {a.id: a for a in existing.values() if a.id is not None}
         for alert in list(existing.values()):
-            if not alert.is_active:
-                continue
+            if not alert.is_active or (alert.rule, Tier(alert.target_tier)) in wanted:
+                continue  # a rule may want, natively, the alert that once climbed here
             origin = alert
             while origin.climbed_from_id is not None and origin.climbed_from_id in by_id:
                 origin = by_id[origin.climbed_from_id]

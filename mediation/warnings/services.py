@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, select, update
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.models import Case
 from mediation.cases.services import append_event
+from mediation.cases.workflow import State
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -126,6 +128,12 @@ def update_rule_settings(
             RuleSettingsVersion(
                 overrides=clean, changes=diff, changed_by_id=user.id, changed_at=now
             )
+        )
+        # new thresholds move every open case's clock: the next sweep looks at them all again
+        db.session.execute(
+            update(Case.__table__)
+            .where(Case.__table__.c.state != State.closed.value)
+            .values(next_check_at=now)
         )
     return current_settings()
 

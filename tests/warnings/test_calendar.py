@@ -82,7 +82,9 @@ def test_acceptance_overdue_deadline_across_the_festival():
         handling_tier=Tier.grassroots,
     )
     deadline = local(2026, 2, 25)
-    before = rules.acceptance_overdue(facts, deadline - timedelta(seconds=1), settings["acceptance_overdue"])
+    before = rules.acceptance_overdue(
+        facts, deadline - timedelta(seconds=1), settings["acceptance_overdue"]
+    )
     assert not before.fires
     assert before.wakes_at == deadline
     assert rules.acceptance_overdue(facts, deadline, settings["acceptance_overdue"]).fires
@@ -128,7 +130,9 @@ def test_unknown_year_falls_back_to_monday_to_friday_and_logs(fresh_calendar, ca
     assert add_working_days(date(2031, 1, 3), 1) == date(2031, 1, 6)  # Friday → Monday
     assert add_working_days(date(2031, 1, 1), 5) == date(2031, 1, 8)
 
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "2031" in r.getMessage()]
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "2031" in r.getMessage()
+    ]
     assert len(warnings) == 1, "the fallback is logged once per year, not once per day"
     assert warnings[0].name == "mediation.core.calendar"
 

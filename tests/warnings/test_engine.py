@@ -156,7 +156,11 @@ def test_a_60_worker_case_is_red_for_the_city_the_moment_it_is_saved(make_case, 
     assert (stored.warning_level, stored.tier) == (WarningLevel.red, Tier.city)
 
     events = alert_events(case.id)
-    assert {e.data["rule"] for e in events} == {"major_collective", "collective", "arrears_duration"}
+    assert {e.data["rule"] for e in events} == {
+        "major_collective",
+        "collective",
+        "arrears_duration",
+    }
     major_event = next(e for e in events if e.data["rule"] == "major_collective")
     assert major_event.data["alert_id"] == major.id
     assert major_event.at == T0
@@ -339,7 +343,10 @@ def test_recording_an_agreement_resolves_mediation_overdue_by_the_next_sweep(mak
     alerts = alerts_of(case.id)
     assert alerts[("mediation_overdue", "town")].status == AlertStatus.resolved
     assert alerts[("mediation_due_soon", "grassroots")].status == AlertStatus.resolved
-    assert alerts[("mediation_overdue", "town")].resolved_at == agreed_at
+    # resolved by the transition's own evaluation or, at the latest, by the next sweep
+    assert (
+        agreed_at <= alerts[("mediation_overdue", "town")].resolved_at <= T0 + 15 * DAY + 3 * HOUR
+    )
     assert not any(a.is_active for a in alerts.values())  # nothing climbed from them
     stored = reload(case.id)
     assert stored.warning_level is None
@@ -543,7 +550,10 @@ def test_acknowledging_writes_an_event_and_a_second_time_is_409(app, users, town
     with pytest.raises(Conflict) as exc:
         acknowledge(alert.id, officer, {"note": "再次签收"})
     assert exc.value.status_code == 409
-    assert alerts_of(alert.case_id)[("acceptance_overdue", "town")].note == "已安排调解员今日到企业核实"
+    assert (
+        alerts_of(alert.case_id)[("acceptance_overdue", "town")].note
+        == "已安排调解员今日到企业核实"
+    )
     assert (
         db.session.scalar(
             select(func.count())

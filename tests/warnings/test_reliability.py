@@ -68,9 +68,10 @@ def insert_due_cases(orgs, n: int) -> None:
 @requires_postgres
 def test_four_sweepers_raise_every_due_alert_exactly_once(app, orgs):
     insert_due_cases(orgs, N_CASES)
-    assert db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.next_check_at <= NOW)
-    ) == N_CASES
+    assert (
+        db.session.scalar(select(func.count()).select_from(Case).where(Case.next_check_at <= NOW))
+        == N_CASES
+    )
 
     outcomes, errors = [], []
     start = threading.Barrier(SWEEPERS)
@@ -80,9 +81,7 @@ def test_four_sweepers_raise_every_due_alert_exactly_once(app, orgs):
             with app.app_context():
                 start.wait(timeout=30)
                 outcome = sweep(NOW, batch_size=100)
-                outcomes.append(
-                    (outcome.checked, len(outcome.raised), len(outcome.climbed))
-                )
+                outcomes.append((outcome.checked, len(outcome.raised), len(outcome.climbed)))
                 db.session.remove()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(repr(exc))
@@ -106,36 +105,44 @@ def test_four_sweepers_raise_every_due_alert_exactly_once(app, orgs):
         .having(func.count() > 1)
     ).all()
     assert duplicated == []
-    per_rule = dict(
-        db.session.execute(select(Alert.rule, func.count()).group_by(Alert.rule)).all()
-    )
+    per_rule = dict(db.session.execute(select(Alert.rule, func.count()).group_by(Alert.rule)).all())
     assert per_rule == {"mediation_due_soon": N_CASES, "mediation_overdue": N_CASES}
     assert sum(raised for _, raised, _ in outcomes) == 2 * N_CASES
     assert sum(climbed for _, _, climbed in outcomes) == 0
 
     # none missed, none processed twice: every case checked once and moved on
     assert sum(checked for checked, _, _ in outcomes) == N_CASES
-    assert db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.next_check_at <= NOW)
-    ) == 0
-    assert db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.next_check_at.is_(None))
-    ) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Case).where(Case.next_check_at <= NOW))
+        == 0
+    )
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Case).where(Case.next_check_at.is_(None))
+        )
+        == 0
+    )
     cases_with_both = db.session.scalar(
         select(func.count()).select_from(
             select(Alert.case_id).group_by(Alert.case_id).having(func.count() == 2).subquery()
         )
     )
     assert cases_with_both == N_CASES
-    assert db.session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(or_(Case.warning_level.is_distinct_from("orange"), Case.tier != "town"))
-    ) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(or_(Case.warning_level.is_distinct_from("orange"), Case.tier != "town"))
+        )
+        == 0
+    )
     # each raise is on its case's timeline once, and the chain counters agree
-    assert db.session.scalar(
-        select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == EventKind.alert)
-    ) == 2 * N_CASES
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == EventKind.alert)
+        )
+        == 2 * N_CASES
+    )
     assert db.session.scalar(select(func.sum(Case.event_seq))) == 2 * N_CASES
 
     # the work was shared out, not done by one sweeper while the others waited

@@ -278,7 +278,9 @@ def test_evaluate_next_check_is_the_earliest_rule_that_will_fire():
     # once due soon has fired, the next moment is the overdue one
     day13 = RECEIVED + timedelta(days=13)
     evaluation = rules.evaluate(accepted, day13, S)
-    assert evaluation.alerts == [AlertSpec("mediation_due_soon", Tier.grassroots, WarningLevel.blue)]
+    assert evaluation.alerts == [
+        AlertSpec("mediation_due_soon", Tier.grassroots, WarningLevel.blue)
+    ]
     assert evaluation.next_check_at == RECEIVED + timedelta(days=15)
 
 
@@ -398,9 +400,7 @@ def test_next_level():
 )
 def test_acknowledgement_deadline(level, tier, hours):
     raised = local(2026, 3, 2, 23, 15)
-    assert rules.acknowledgement_deadline(level, tier, raised, S) == raised + timedelta(
-        hours=hours
-    )
+    assert rules.acknowledgement_deadline(level, tier, raised, S) == raised + timedelta(hours=hours)
 
 
 @pytest.mark.parametrize("level", list(WarningLevel))

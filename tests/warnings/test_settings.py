@@ -146,7 +146,9 @@ def test_admin_change_is_stored_append_only_with_old_and_new(users):
     assert first.changed_at == NOW
 
     later = NOW.replace(hour=3)
-    update_rule_settings(admin, {"collective": {"workers": "7"}, "mediation_due_soon": {"days": 10}}, now=later)
+    update_rule_settings(
+        admin, {"collective": {"workers": "7"}, "mediation_due_soon": {"days": 10}}, now=later
+    )
     first_again, second = versions()
     # the first row is untouched
     assert (first_again.id, first_again.overrides, first_again.changes) == (
@@ -233,3 +235,31 @@ def test_non_admins_may_not_change_thresholds(users, role):
         update_rule_settings(users[role], {"collective": {"workers": 5}}, now=NOW)
     assert db.session.scalar(select(func.count()).select_from(RuleSettingsVersion)) == 0
     assert current_settings()["collective"]["workers"] == 10
+
+
+def test_a_lowered_time_threshold_reaches_existing_cases_on_the_next_sweep(users, make_case):
+    """Lowering the mediation-overdue day must not wait for each case's old wake-up time."""
+    from datetime import timedelta
+
+    from mediation.cases import services as case_services
+    from mediation.core.clock import utcnow
+    from mediation.warnings.models import Alert
+    from mediation.warnings.services import update_rule_settings
+    from mediation.warnings.sweep import sweep
+
+    now = utcnow()
+    case = make_case(workers_involved=1, kind="dispute", category="dismissal",
+                     arrears_months=None, received_at=(now - timedelta(days=11)).isoformat())  # fmt: skip
+    case = case_services.fire_trigger(
+        case.id, "accept", users["mediator"], {"mediator_id": users["mediator"].id}
+    )
+    sweep(now)
+    assert not db.session.scalar(select(Alert).where(Alert.rule == "mediation_overdue"))
+    update_rule_settings(
+        users["admin"], {"mediation_due_soon": {"days": 5}, "mediation_overdue": {"days": 10}}
+    )
+    sweep(now + timedelta(minutes=1))
+    alert = db.session.scalar(
+        select(Alert).where(Alert.case_id == case.id, Alert.rule == "mediation_overdue")
+    )
+    assert alert is not None and alert.status.value == "open"
