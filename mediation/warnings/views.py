@@ -13,11 +13,28 @@ from mediation.core.pagination import paginate
 from mediation.extensions import db
 from mediation.warnings import services
 from mediation.warnings.engine import current_settings
-from mediation.warnings.models import AlertStatus, Notification, NotificationStatus
+from mediation.warnings.models import Alert, AlertStatus, Notification, NotificationStatus
 from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.settings import load_defaults
 
 bp = Blueprint("warnings", __name__)
+
+
+def _render_inbox(status: str = "active", level: str | None = None, page_number: int = 1,
+                  errors: dict | None = None, open_alert: int | None = None):  # fmt: skip
+    stmt = services.inbox_query(current_user, status=status)
+    if level:
+        stmt = stmt.where(Alert.level == level)
+    return render_template(
+        "warnings/inbox.html",
+        page=paginate(stmt, page_number, 25),
+        status=status,
+        level=level,
+        levels=list(WarningLevel),
+        rule_labels=RULE_LABELS,
+        errors=errors or {},
+        open_alert=open_alert,
+    )
 
 
 @bp.route("/alerts")
@@ -27,20 +44,9 @@ def inbox():
     if status not in ("active", *[s.value for s in AlertStatus]):
         status = "active"
     level = request.args.get("level") or None
-    stmt = services.inbox_query(current_user, status=status)
-    if level in {lv.value for lv in WarningLevel}:
-        stmt = stmt.where(services.Alert.level == level)
-    page = paginate(stmt, request.args.get("page", 1, type=int) or 1, 25)
-    return render_template(
-        "warnings/inbox.html",
-        page=page,
-        status=status,
-        level=level,
-        levels=list(WarningLevel),
-        rule_labels=RULE_LABELS,
-        errors={},
-        open_alert=None,
-    )
+    if level not in {lv.value for lv in WarningLevel}:
+        level = None
+    return _render_inbox(status, level, request.args.get("page", 1, type=int) or 1)
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
@@ -51,13 +57,7 @@ def acknowledge(alert_id: int):
             alert_id, current_user, {"note": request.form.get("note", "").strip()}
         )
     except ValidationFailed as exc:
-        stmt = services.inbox_query(current_user)
-        page = paginate(stmt, 1, 25)
-        return render_template(
-            "warnings/inbox.html", page=page, status="active", level=None,
-            levels=list(WarningLevel), rule_labels=RULE_LABELS,
-            errors=exc.fields, open_alert=alert_id,
-        ), 422  # fmt: skip
+        return _render_inbox(errors=exc.fields, open_alert=alert_id), 422
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("warnings.inbox"))
