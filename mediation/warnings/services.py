@@ -60,10 +60,6 @@ def case_alerts(case_id: int) -> list[Alert]:
 def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Alert:
     """An officer of the target organization takes the alert on; the climb stops."""
     now = ensure_utc(now or utcnow())
-    try:
-        data = AcknowledgeSchema().load(payload)
-    except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from None
     with transaction():
         alert = db.session.scalar(
             select(Alert).where(Alert.id == alert_id).with_for_update(of=Alert)
@@ -72,6 +68,10 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
             raise NotFound("alert not found")
         if user.role != Role.admin and alert.target_org_id != user.organization_id:
             raise NotFound("alert not found")
+        try:
+            data = AcknowledgeSchema().load(payload)
+        except ValidationError as exc:
+            raise ValidationFailed(exc.messages) from None
         if alert.status != AlertStatus.open:
             raise Conflict(f"this alert is already {alert.status}")
         alert.status = AlertStatus.acknowledged

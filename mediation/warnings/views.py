@@ -25,8 +25,14 @@ def _render_inbox(status: str = "active", level: str | None = None, page_number:
     stmt = services.inbox_query(current_user, status=status)
     if level:
         stmt = stmt.where(Alert.level == level)
+    focus = None
+    if open_alert is not None:
+        # the alert whose form was refused comes first, wherever it would be in the list
+        focus = db.session.get(Alert, open_alert)
+        stmt = stmt.where(Alert.id != open_alert)
     return render_template(
         "warnings/inbox.html",
+        focus=focus,
         page=paginate(stmt, page_number, 25),
         status=status,
         level=level,
