@@ -50,7 +50,7 @@ class DefaultConfig:
 
     # notifications (SMTP, optional SMS webhook that takes {"to", "text"} as JSON)
     BASE_URL = "http://127.0.0.1:5000"
-    MAIL_SERVER = "127.0.0.1"
+    MAIL_SERVER = ""  # empty: mail is written to instance/mail/*.eml instead of sent
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False

@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -132,6 +133,7 @@ def _quiet_settings() -> tuple[str, str]:
 
 
 def _send_email(notification: Notification) -> None:
+    """SMTP when MAIL_SERVER is set; otherwise (the demo) an .eml file under instance/mail."""
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = notification.subject
@@ -139,6 +141,11 @@ def _send_email(notification: Notification) -> None:
     message["To"] = notification.recipient
     message["Message-ID"] = make_msgid(idstring=f"n{notification.id}")
     message.set_content(notification.body)
+    if not config.get("MAIL_SERVER"):
+        folder = Path(current_app.instance_path) / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{notification.id:08d}-{notification.recipient}.eml").write_bytes(bytes(message))
+        return
     smtp_cls = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
     with smtp_cls(
         config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
@@ -201,12 +208,19 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
 
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    unreachable: dict[str, str] = {}  # channel → error, once its server refused a connection
     for notification in db.session.scalars(select(Notification).where(Notification.id.in_(ids))):
         try:
+            if notification.channel in unreachable:
+                raise _Unreachable(unreachable[notification.channel])
             SENDERS[notification.channel](notification)
         except (OSError, smtplib.SMTPException) as exc:
+            error = str(exc) if isinstance(exc, _Unreachable) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, (ConnectionError, TimeoutError, smtplib.SMTPServerDisconnected)):
+                # the server is down: don't knock on its door for every row of the batch
+                unreachable[notification.channel] = error
             notification.attempts += 1
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            notification.last_error = error[:1000]
             permanent = isinstance(exc, smtplib.SMTPRecipientsRefused)
             if permanent or notification.attempts >= max_attempts:
                 notification.status = NotificationStatus.failed
@@ -214,9 +228,8 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
             else:
                 notification.next_attempt_at = now + backoff(notification.attempts)
                 counts["retrying"] += 1
-            log.warning(
-                "notification %s not delivered: %s", notification.id, notification.last_error
-            )
+            if not isinstance(exc, _Unreachable):
+                log.warning("notification %s not delivered: %s", notification.id, error)
         else:
             notification.attempts += 1
             notification.status = NotificationStatus.sent
@@ -225,6 +238,10 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+class _Unreachable(OSError):
+    """Stands for the connection error already met in this delivery run."""
 
 
 def queue_daily_digest(now: datetime) -> int:

@@ -1,0 +1,89 @@
+"""Where mail goes without a mail server, and how delivery treats a server that is down."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+
+from sqlalchemy import select
+
+from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.extensions import db
+from mediation.warnings.models import Notification, NotificationStatus
+from mediation.warnings.notifications import deliver_due
+
+DAYTIME = ensure_utc(datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ))  # outside quiet hours
+
+
+def _collective_case_with_officers(make_user, make_case, officers: int = 1):
+    for n in range(officers):
+        make_user("officer", "T1", email=f"officer{n}@t1.example")
+    return make_case(workers_involved=12, now=DAYTIME, received_at=DAYTIME.isoformat())
+
+
+def test_without_a_mail_server_mail_is_written_to_the_instance_folder(
+    app, tmp_path, make_user, make_case
+):
+    app.config["MAIL_SERVER"] = ""
+    app.instance_path = str(tmp_path)
+    case = _collective_case_with_officers(make_user, make_case)
+    counts = deliver_due(DAYTIME)
+    assert counts["sent"] >= 1
+    files = sorted((tmp_path / "mail").glob("*.eml"))
+    assert files, "the message should be in instance/mail"
+    message = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert case.number in message["Subject"]
+    assert message["To"] == "officer0@t1.example"
+    assert db.session.scalar(select(Notification.status)) == NotificationStatus.sent
+
+
+class _SlammingServer:
+    """Accepts connections and closes them at once, counting them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.accepted = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.sock.getsockname()[1]
+
+    def _serve(self) -> None:
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def stop(self) -> None:
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+def test_a_server_that_is_down_is_tried_once_per_run_and_every_row_waits(app, make_user, make_case):
+    server = _SlammingServer()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=2)
+        _collective_case_with_officers(make_user, make_case, officers=3)
+        counts = deliver_due(DAYTIME)
+    finally:
+        server.stop()
+    rows = list(db.session.scalars(select(Notification)))
+    assert len(rows) >= 3  # three officers, at least one alert each
+    assert counts == {"sent": 0, "retrying": len(rows), "failed": 0}
+    assert server.accepted == 1, "one refused connection is enough to know the server is down"
+    for row in rows:
+        assert row.status == NotificationStatus.pending
+        assert row.attempts == 1 and row.last_error
+        assert row.next_attempt_at > DAYTIME + timedelta(seconds=30)
