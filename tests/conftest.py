@@ -100,6 +100,21 @@ def client(app):
 
 
 @pytest.fixture
+def csrf_app(app) -> Iterator[Flask]:
+    """A second app on the same database with CSRF protection on (the testing config has it
+    off)."""
+    protected = create_app(
+        "testing",
+        WTF_CSRF_ENABLED=True,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    yield protected
+    with protected.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def orgs(app) -> dict[str, Organization]:
     """city C ─┬─ town T1 ─── grassroots G1
     └─ town T2 ─── grassroots G2"""

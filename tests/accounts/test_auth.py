@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +12,7 @@ from mediation import create_app
 from mediation.accounts.models import Role, User
 from mediation.extensions import db
 from tests.conftest import PASSWORD, login
+from tests.html import dom
 
 LOGIN_ERROR = "用户名或密码错误，或账号已停用。"
 
@@ -20,53 +20,33 @@ LOGIN_ERROR = "用户名或密码错误，或账号已停用。"
 # --- small HTML helpers -------------------------------------------------------------------------
 
 
-class _Forms(HTMLParser):
-    """Collects every <form> with its method, action and inputs."""
+class _Page:
+    """The page's <form>s (method, action and inputs) and the texts of its alerts."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self._current: dict | None = None
-        self.alerts: list[str] = []
-        self._in_alert = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._current = {
-                "method": (attrs.get("method") or "get").lower(),
-                "action": attrs.get("action"),
-                "inputs": [],
+    def __init__(self, response) -> None:
+        page = dom(response)
+        self.forms: list[dict] = [
+            {
+                "method": (form.attrs.get("method") or "get").lower(),
+                "action": form.attrs.get("action"),
+                "inputs": [
+                    {
+                        "tag": node.tag,
+                        "type": (node.attrs.get("type") or "").lower(),
+                        "name": node.attrs.get("name"),
+                        "value": node.attrs.get("value"),
+                    }
+                    for node in form.iter()
+                    if node.tag in ("input", "select", "textarea")
+                ],
             }
-            self.forms.append(self._current)
-        elif tag in ("input", "select", "textarea") and self._current is not None:
-            self._current["inputs"].append(
-                {
-                    "tag": tag,
-                    "type": (attrs.get("type") or "").lower(),
-                    "name": attrs.get("name"),
-                    "value": attrs.get("value"),
-                }
-            )
-        elif tag == "div" and attrs.get("role") == "alert":
-            self._in_alert = True
-            self.alerts.append("")
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._current = None
-        elif tag == "div":
-            self._in_alert = False
-
-    def handle_data(self, data):
-        if self._in_alert:
-            self.alerts[-1] += data
+            for form in page.find_all("form")
+        ]
+        self.alerts: list[str] = [div.text for div in page.find_all("div", role="alert")]
 
 
-def parse(response) -> _Forms:
-    parser = _Forms()
-    parser.feed(response.get_data(as_text=True))
-    return parser
+def parse(response) -> _Page:
+    return _Page(response)
 
 
 def csrf_token_of(response) -> str:
@@ -316,21 +296,6 @@ def test_set_password_replaces_the_hash(users):
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_app(app):
-    """A second app on the same database with CSRF protection on (the testing config has it
-    off)."""
-    protected = create_app(
-        "testing",
-        WTF_CSRF_ENABLED=True,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-    )
-    yield protected
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _csrf_login(client, username: str = "mediator"):

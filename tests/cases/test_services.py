@@ -18,6 +18,7 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from tests.conftest import trigger_payload, valid_credit_code, valid_id_number
+from tests.helpers import reload
 
 
 def local_year(moment: datetime | None = None) -> int:
@@ -35,11 +36,6 @@ def counts() -> dict[str, int]:
         ),
         "advocates": db.session.scalar(select(func.count()).select_from(case_advocates)),
     }
-
-
-def reload(case_id: int) -> Case:
-    db.session.expire_all()
-    return db.session.get(Case, case_id)
 
 
 def events_of(case_id: int) -> list[CaseEvent]:

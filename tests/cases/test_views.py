@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from mediation.cases import services, workflow
 from mediation.cases.enums import EventKind
@@ -19,91 +18,10 @@ from mediation.core.identifiers import mask_id_number
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from tests.conftest import PATH_TO, login, trigger_payload, valid_credit_code, valid_id_number
+from tests.helpers import count, reload
+from tests.html import Node, dom
 
-# --- a tiny DOM over html.parser ----------------------------------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict, parent: Node | None = None) -> None:
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Node | str] = []
-
-    @property
-    def classes(self) -> set[str]:
-        return set((self.attrs.get("class") or "").split())
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, **attrs) -> list[Node]:
-        def matches(node: Node) -> bool:
-            if tag and node.tag != tag:
-                return False
-            for key, want in attrs.items():
-                key = key.rstrip("_")
-                if key == "class":
-                    if want not in node.classes:
-                        return False
-                elif node.attrs.get(key) != want:
-                    return False
-            return True
-
-        return [n for n in self.iter() if n is not self and matches(n)]
-
-    def find(self, tag: str | None = None, **attrs) -> Node | None:
-        found = self.find_all(tag, **attrs)
-        return found[0] if found else None
-
-    def text(self) -> str:
-        parts = []
-        for child in self.children:
-            parts.append(child.text() if isinstance(child, Node) else child)
-        return " ".join(" ".join(parts).split())
-
-    def ancestor(self, cls: str) -> Node | None:
-        node = self.parent
-        while node is not None and cls not in node.classes:
-            node = node.parent
-        return node
-
-
-class _Builder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#root", {})
-        self.current = self.root
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(
-            Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
-        )
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def dom(response) -> Node:
-    builder = _Builder()
-    builder.feed(response.get_data(as_text=True))
-    return builder.root
+# --- reading the pages --------------------------------------------------------------------------
 
 
 def form_values(form: Node) -> dict[str, str]:
@@ -141,7 +59,7 @@ def errors_next_to(page: Node, name: str) -> list[str]:
     """The error messages shown in the field block that holds the input `name`."""
     block = field_of(page, name).ancestor("field")
     assert block is not None, f"field {name!r} is not inside a .field block"
-    return [p.text() for p in block.find_all("p", class_="field-error")]
+    return [p.text for p in block.find_all("p", class_="field-error")]
 
 
 def main_form(page: Node) -> Node:
@@ -183,7 +101,7 @@ def transition_form(page: Node, case_id: int, trigger: str) -> Node:
 def timeline_items(page: Node) -> list[str]:
     ol = page.find("ol", class_="timeline")
     assert ol is not None
-    return [li.text() for li in ol.find_all("li")]
+    return [li.text for li in ol.find_all("li")]
 
 
 def events_of(case: Case) -> list[CaseEvent]:
@@ -198,15 +116,6 @@ def last_event(case: Case, kind: EventKind) -> CaseEvent:
     matching = [e for e in events_of(case) if e.kind == kind]
     assert matching, f"no {kind} event"
     return matching[-1]
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def reload(case: Case) -> Case:
-    db.session.expire_all()
-    return db.session.get(Case, case.id)
 
 
 # --- fixtures -----------------------------------------------------------------------------------
@@ -390,7 +299,7 @@ def test_new_case_form_shows_the_fields(client, users, make_enterprise):
     options = {o.attrs.get("value") for o in field_of(page, "enterprise_id").find_all("option")}
     assert str(enterprise.id) in options
     # only organizations the mediator may act for (T1 and below)
-    orgs = {o.text() for o in field_of(page, "handling_org_id").find_all("option")}
+    orgs = {o.text for o in field_of(page, "handling_org_id").find_all("option")}
     assert "一镇工会" in orgs and "一镇甲厂工会" in orgs
     assert "二镇工会" not in orgs and "二镇乙厂工会" not in orgs
 
@@ -488,7 +397,7 @@ def test_new_case_invalid_post_shows_field_errors_keeps_input_and_writes_nothing
     assert field_of(page, "claim_amount").attrs["value"] == "-100"
     assert field_of(page, "workers_involved").attrs["value"] == "0"
     assert field_of(page, "enterprise.name").attrs["value"] == "不存在的公司"
-    assert field_of(page, "description").text() == "详细情况说明"
+    assert field_of(page, "description").text == "详细情况说明"
     kept = form_values(main_form(page))
     assert kept["category"] == "remuneration" and kept["kind"] == "arrears"
     # nothing written
@@ -658,7 +567,7 @@ def test_transition_with_a_stale_version_is_409_and_changes_nothing(client, user
 
     assert response.status_code == 409
     page = dom(response)
-    alerts = [d.text() for d in page.find_all("div", role="alert")]
+    alerts = [d.text for d in page.find_all("div", role="alert")]
     assert any("changed by someone else" in a for a in alerts)
     case = reload(case)
     assert case.state == State.reported
@@ -882,7 +791,7 @@ def test_edit_with_a_stale_version_is_409(client, users, make_case, drive):
     response = client.post(f"/cases/{case.id}/edit", data=data)
 
     assert response.status_code == 409
-    alerts = [d.text() for d in dom(response).find_all("div", role="alert")]
+    alerts = [d.text for d in dom(response).find_all("div", role="alert")]
     assert any("changed by someone else" in a for a in alerts)
     case = reload(case)
     assert case.title == "拖欠12名工人两个月工资"

@@ -20,6 +20,7 @@ from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.extensions import db
 from tests.conftest import PATH_TO, trigger_payload
+from tests.helpers import reload
 
 ALL_STATES = ["reported", "accepted", "mediating", "agreement", "failed", "referred", "closed"]
 OPEN = {"reported", "accepted", "mediating", "agreement", "failed", "referred"}
@@ -68,11 +69,6 @@ def last_transition(case_id: int) -> CaseEvent:
         .order_by(CaseEvent.seq.desc())
         .limit(1)
     ).one()
-
-
-def reload(case_id: int) -> Case:
-    db.session.expire_all()
-    return db.session.get(Case, case_id)
 
 
 def snapshot(case_id: int) -> tuple:

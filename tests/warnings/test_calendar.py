@@ -4,7 +4,7 @@ Monday–Friday fallback for a year `chinesecalendar` does not know."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,21 +13,17 @@ from mediation.cases.enums import CaseKind
 from mediation.cases.workflow import State
 from mediation.core import calendar
 from mediation.core.calendar import add_working_days, is_working_day, working_days_between
-from mediation.core.clock import LOCAL_TZ, ensure_utc
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.models import Alert
 from mediation.warnings.settings import load_defaults
 from mediation.warnings.sweep import sweep
+from tests.helpers import local
 
 # Spring Festival 2026: Sunday 15 – Monday 23 February off; Saturdays 14 and 28 February worked.
 FESTIVAL = [date(2026, 2, 15) + timedelta(days=i) for i in range(9)]
 ADJUSTED_SATURDAYS = [date(2026, 2, 14), date(2026, 2, 28)]
-
-
-def local(*args: int) -> datetime:
-    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
 
 
 def test_the_festival_week_is_off_even_on_weekdays():

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import socket
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 from sqlalchemy import select
 
-from mediation.core.clock import LOCAL_TZ, ensure_utc
 from mediation.extensions import db
 from mediation.warnings.models import Notification, NotificationStatus
 from mediation.warnings.notifications import deliver_due
+from tests.helpers import local
 
-DAYTIME = ensure_utc(datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ))  # outside quiet hours
+DAYTIME = local(2026, 3, 2, 10, 0)  # outside quiet hours
 
 
 def _collective_case_with_officers(make_user, make_case, officers: int = 1):

@@ -7,7 +7,7 @@ Times are fixed in March 2026 (China time) so working days and deadlines are kno
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -25,19 +25,9 @@ from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, Notif
 from mediation.warnings.services import acknowledge, update_rule_settings
 from mediation.warnings.sweep import sweep
 from tests.conftest import login
+from tests.helpers import DAY, HOUR, SECOND, T0, local, reload
 
-SECOND = timedelta(seconds=1)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def local(*args: int) -> datetime:
-    """A China-time moment, as UTC."""
-    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
-
-
-# Monday 2 March 2026, 10:00 China time. Three working days later: overdue from Fri 6 March 00:00.
-T0 = local(2026, 3, 2, 10, 0)
+# Three working days after T0 (Monday 2 March 2026, 10:00): overdue from Fri 6 March 00:00.
 ACCEPTANCE_DUE = local(2026, 3, 6)
 # A case no fact-driven rule cares about: one worker, a small dismissal dispute.
 QUIET = {
@@ -63,11 +53,6 @@ def alerts_of(case_id: int) -> dict[tuple[str, str], Alert]:
 
 def active_keys(case_id: int) -> set[tuple[str, str]]:
     return {key for key, a in alerts_of(case_id).items() if a.status in ACTIVE_STATUSES}
-
-
-def reload(case_id: int) -> Case:
-    db.session.expire_all()
-    return db.session.get(Case, case_id)
 
 
 def alert_events(case_id: int) -> list[CaseEvent]:

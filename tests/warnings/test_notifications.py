@@ -8,13 +8,10 @@ explicitly, so quiet hours, backoff and retries are exact.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
-import socket
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,7 +21,6 @@ from sqlalchemy import func, select
 from mediation.accounts.models import User
 from mediation.cases import services as case_services
 from mediation.cases.models import Case
-from mediation.core.clock import LOCAL_TZ, ensure_utc
 from mediation.extensions import db
 from mediation.warnings import notifications
 from mediation.warnings.models import Alert, Notification, NotificationStatus
@@ -32,75 +28,8 @@ from mediation.warnings.notifications import deliver_due, queue_daily_digest
 from mediation.warnings.services import acknowledge, update_rule_settings
 from mediation.warnings.sweep import sweep
 from tests.conftest import requires_postgres
-
-MINUTE = timedelta(minutes=1)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def local(*args: int) -> datetime:
-    """A China-time moment, as UTC."""
-    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
-
-
-# Monday 2 March 2026, 10:00 China time: a working morning, outside the quiet hours.
-T0 = local(2026, 3, 2, 10, 0)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# --- a real SMTP server ---------------------------------------------------------------------------
-
-
-class _Collect:
-    def __init__(self, inbox: list) -> None:
-        self.inbox = inbox
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.inbox.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    """aiosmtpd on a fixed free port of 127.0.0.1 that can be stopped and started again."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        assert self._controller is None
-        self._controller = Controller(
-            _Collect(self.received), hostname="127.0.0.1", port=self.port, ready_timeout=5
-        )
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for rcpt, m in self.received if address in rcpt]
-
-    def subjects(self, address: str) -> list[str]:
-        return [str(m["Subject"]) for m in self.to(address)]
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer()
-    server.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
-    yield server
-    server.stop()
-
+from tests.helpers import DAY, HOUR, MINUTE, T0, alert_of, count, free_port, local
+from tests.warnings.conftest import Collect
 
 # --- a real SMS webhook ---------------------------------------------------------------------------
 
@@ -172,15 +101,6 @@ def outbox() -> list[Notification]:
     return list(db.session.scalars(select(Notification).order_by(Notification.id)))
 
 
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def alert(case_id: int, rule: str) -> Alert:
-    db.session.expire_all()
-    return db.session.scalar(select(Alert).where(Alert.case_id == case_id, Alert.rule == rule))
-
-
 # --- the outbox is written with the alert ---------------------------------------------------------
 
 
@@ -193,9 +113,9 @@ def test_a_new_alert_writes_one_row_per_officer_with_email_of_the_target_org(
 
     case = make_case(now=T0, workers_involved=60)  # red city + yellow and orange town alerts
 
-    major = alert(case.id, "major_collective")
-    collective = alert(case.id, "collective")
-    arrears = alert(case.id, "arrears_duration")
+    major = alert_of(case.id, "major_collective")
+    collective = alert_of(case.id, "collective")
+    arrears = alert_of(case.id, "arrears_duration")
     rows = outbox()
     assert Counter((n.alert_id, n.recipient) for n in rows) == {
         (major.id, "city@union.example"): 1,
@@ -521,7 +441,7 @@ def test_the_daily_digest_queues_one_summary_per_officer_with_open_alerts(
     other = make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)  # T1 yellow
     deliver_due(T0)
     smtp.received.clear()
-    acknowledge(alert(other.id, "collective").id, officers["t1a"], {"note": "已安排"}, now=T0)
+    acknowledge(alert_of(other.id, "collective").id, officers["t1a"], {"note": "已安排"}, now=T0)
 
     digest_at = local(2026, 3, 3, 8, 0)
     assert queue_daily_digest(digest_at) == 3  # t1a, t1b, city; not T2 (nothing open there)
@@ -572,7 +492,7 @@ def test_a_climbed_alert_notifies_the_officers_of_the_next_tier(make_case, offic
     assert len(smtp.to("t1a@union.example")) == 1  # only the first notice
 
 
-class _RefuseRecipient(_Collect):
+class _RefuseRecipient(Collect):
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.startswith("t1a@"):
             return "550 5.1.1 no such mailbox"
@@ -636,7 +556,7 @@ def test_two_deliverers_at_once_send_each_message_exactly_once(app, make_case, m
 
     received: list = []
 
-    class Slow(_Collect):
+    class Slow(Collect):
         async def handle_DATA(self, server, session, envelope):  # noqa: N802
             await asyncio.sleep(0.05)
             return await super().handle_DATA(server, session, envelope)

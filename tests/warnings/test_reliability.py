@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select, text
 
 from mediation.cases.enums import EventKind
 from mediation.cases.models import Case, CaseEvent
-from mediation.core.clock import LOCAL_TZ, ensure_utc
 from mediation.extensions import db
 from mediation.warnings.models import Alert
 from mediation.warnings.sweep import sweep
 from tests.conftest import requires_postgres
+from tests.helpers import local
 
 N_CASES = 5_000
 SWEEPERS = 4
-NOW = ensure_utc(datetime(2026, 3, 20, 10, 0, tzinfo=LOCAL_TZ))
+NOW = local(2026, 3, 20, 10, 0)
 
 
 def insert_due_cases(orgs, n: int) -> None:

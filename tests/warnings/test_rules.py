@@ -12,21 +12,16 @@ import pytest
 
 from mediation.cases.enums import CaseKind, ReferralTarget, WarningLevel
 from mediation.cases.workflow import State
-from mediation.core.clock import LOCAL_TZ, ensure_utc
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.rules import AlertSpec, CaseFacts, RuleResult
 from mediation.warnings.settings import load_defaults
+from tests.helpers import local
 
 S = load_defaults()
 SECOND = timedelta(seconds=1)
 # Monday 2 March 2026, 10:00 in China: an ordinary working week (no holiday, no 调休).
-RECEIVED = ensure_utc(datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ))
-
-
-def local(*args: int) -> datetime:
-    """A China-time moment, as UTC."""
-    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
+RECEIVED = local(2026, 3, 2, 10, 0)
 
 
 def facts(**kw) -> CaseFacts:

@@ -24,7 +24,6 @@ from mediation.orgs.models import Tier
 from mediation.warnings import jobs
 from mediation.warnings.models import Alert, AlertStatus, Notification, NotificationStatus
 from mediation.warnings.scheduler import build_scheduler
-from tests.warnings.test_notifications import SMTPServer
 
 JOB_FUNCTIONS = {
     "warnings.sweep": "mediation.warnings.jobs:sweep_job",
@@ -201,15 +200,6 @@ def test_the_sweep_job_raises_the_alerts_of_due_cases(app, make_case, orgs):
         )
         == 1
     )
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer()
-    server.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
-    yield server
-    server.stop()
 
 
 def test_the_delivery_job_sends_what_is_due(app, make_case, make_user, smtp):

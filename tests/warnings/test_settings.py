@@ -3,20 +3,18 @@ once, non-admins refused."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from sqlalchemy import func, select
 
-from mediation.core.clock import LOCAL_TZ, ensure_utc
 from mediation.core.errors import PermissionDenied, ValidationFailed
 from mediation.extensions import db
 from mediation.warnings.engine import current_settings
 from mediation.warnings.models import Alert, RuleSettingsVersion
 from mediation.warnings.services import update_rule_settings
 from mediation.warnings.settings import SettingsError, load_defaults, validate
+from tests.helpers import local
 
-NOW = ensure_utc(datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ))
+NOW = local(2026, 3, 2, 10, 0)
 
 
 def refused(changes: dict) -> dict[str, list[str]]:

@@ -4,22 +4,18 @@ on a case's page, and the admin pages for rule thresholds and the notification o
 from __future__ import annotations
 
 import re
-import socket
-from datetime import datetime, timedelta
-from html.parser import HTMLParser
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
-from mediation import create_app
 from mediation.cases.enums import EventKind
 from mediation.cases.models import CaseEvent
-from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
+from mediation.core.clock import utcnow
 from mediation.extensions import db
 from mediation.warnings.engine import current_settings
 from mediation.warnings.models import (
-    Alert,
     AlertStatus,
     Notification,
     NotificationStatus,
@@ -28,88 +24,11 @@ from mediation.warnings.models import (
 from mediation.warnings.notifications import deliver_due
 from mediation.warnings.services import acknowledge
 from tests.conftest import PASSWORD, login
+from tests.helpers import HOUR, T0, alert_of, free_port
+from tests.html import Node, dom
 
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def local(*args: int) -> datetime:
-    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
-
-
-T0 = local(2026, 3, 2, 10, 0)
 NUMBER = re.compile(r"\b[A-Z0-9]+-\d{4}-\d{5}\b")
 LEVEL_LABELS = {"blue": "蓝色预警", "yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
-
-
-# --- a tiny DOM over html.parser ------------------------------------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict, parent: Node | None = None) -> None:
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Node | str] = []
-
-    @property
-    def classes(self) -> set[str]:
-        return set((self.attrs.get("class") or "").split())
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list[Node]:
-        return [
-            n
-            for n in self.iter()
-            if n is not self
-            and (tag is None or n.tag == tag)
-            and (cls is None or cls in n.classes)
-            and all(n.attrs.get(k) == v for k, v in attrs.items())
-        ]
-
-    def find(self, tag: str | None = None, cls: str | None = None, **attrs) -> Node | None:
-        found = self.find_all(tag, cls, **attrs)
-        return found[0] if found else None
-
-    @property
-    def text(self) -> str:
-        parts = []
-        for child in self.children:
-            parts.append(child if isinstance(child, str) else child.text)
-        return re.sub(r"\s+", " ", "".join(parts)).strip()
-
-
-class _Builder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Node("#root", {})
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def dom(response) -> Node:
-    builder = _Builder()
-    builder.feed(response.get_data(as_text=True))
-    return builder.root
 
 
 def alert_cards(response) -> list[dict]:
@@ -147,11 +66,6 @@ def logged_in(app, user):
     response = login(client, user)
     assert response.status_code == 302
     return client
-
-
-def alert_of(case_id: int, rule: str) -> Alert:
-    db.session.expire_all()
-    return db.session.scalar(select(Alert).where(Alert.case_id == case_id, Alert.rule == rule))
 
 
 @pytest.fixture
@@ -535,18 +449,12 @@ def test_the_admin_pages_need_a_login(client, users):
 # --- admin: the outbox ----------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_the_admin_sees_the_outbox_with_delivery_state(app, users, make_user, make_case):
     make_user("officer", "T1", "t1mail", email="t1@union.example")
     make_user("officer", "C", "citymail", email="city@union.example")
     case = make_case(now=T0, kind="dispute", workers_involved=60, arrears_months=None)
     # nothing listens on that port: with one attempt allowed, the rows fail
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port(), MAIL_TIMEOUT=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
     app.config["NOTIFY_MAX_ATTEMPTS"] = 1
     assert deliver_due(T0)["failed"] == 2
     make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)  # one more, pending
@@ -595,20 +503,6 @@ def test_non_admins_may_not_see_the_outbox(app, users, who):
 
 
 # --- CSRF -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_app(app):
-    """A second app on the same database with CSRF protection on (testing has it off)."""
-    protected = create_app(
-        "testing",
-        WTF_CSRF_ENABLED=True,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-    )
-    yield protected
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def csrf_login(app, user):

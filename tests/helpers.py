@@ -1,0 +1,60 @@
+"""Small helpers shared by the tests: China-time moments, database read-backs and a free port."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from mediation.cases.models import Case
+from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.extensions import db
+from mediation.warnings.models import Alert
+
+# --- time -----------------------------------------------------------------------------------------
+
+SECOND = timedelta(seconds=1)
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def local(*args: int) -> datetime:
+    """A China-time moment, as UTC."""
+    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
+
+
+# Monday 2 March 2026, 10:00 China time: a working morning of an ordinary week (no holiday, no
+# 调休), outside the notification quiet hours.
+T0 = local(2026, 3, 2, 10, 0)
+
+
+# --- the database ---------------------------------------------------------------------------------
+
+
+def count(model) -> int:
+    """How many rows the model's table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def reload(case: Case | int) -> Case:
+    """The case (or the case with that id) read afresh from the database."""
+    db.session.expire_all()
+    return db.session.get(Case, case if isinstance(case, int) else case.id)
+
+
+def alert_of(case_id: int, rule: str) -> Alert:
+    """The case's alert of that rule, read afresh from the database."""
+    db.session.expire_all()
+    return db.session.scalar(select(Alert).where(Alert.case_id == case_id, Alert.rule == rule))
+
+
+# --- the network ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on (when asked)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
