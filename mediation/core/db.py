@@ -137,3 +137,15 @@ def _pg_array_type(type_) -> str:
     if isinstance(impl, Date):
         return "date"
     return "text"
+
+
+def take_write_lock() -> None:
+    """On SQLite, take the database's write lock now, before reading what will be written.
+
+    Python's sqlite3 opens a transaction only at the first write, so a read-then-write job
+    (the sweep, the deliverer) could otherwise act on rows another connection changed in
+    between. PostgreSQL callers lock rows with FOR UPDATE instead; this does nothing there.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("UPDATE cases SET id = id WHERE 0")

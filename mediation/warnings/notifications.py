@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import smtplib
 import urllib.request
 from collections import defaultdict
@@ -24,7 +25,7 @@ from sqlalchemy import select, update
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import WarningLevel
 from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
-from mediation.core.db import bulk_insert
+from mediation.core.db import bulk_insert, take_write_lock
 from mediation.core.money import format_yuan
 from mediation.extensions import db
 from mediation.warnings import rules
@@ -195,13 +196,16 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
     )
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
+    take_write_lock()
     ids = list(db.session.scalars(stmt))
     if not ids:
         db.session.rollback()
         return {"sent": 0, "retrying": 0, "failed": 0}
-    # lease the rows, so another deliverer leaves them alone while we talk to the server
+    # lease the rows, so another deliverer leaves them alone while we talk to the server; the
+    # lease's odd microseconds tell this run's lease from any other's
+    lease = now + LEASE + timedelta(microseconds=secrets.randbelow(999_999) + 1)
     db.session.execute(
-        update(Notification).where(Notification.id.in_(ids)).values(next_attempt_at=now + LEASE),
+        update(Notification).where(Notification.id.in_(ids)).values(next_attempt_at=lease),
         execution_options={"synchronize_session": False},
     )
     db.session.commit()
@@ -210,6 +214,8 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     unreachable: dict[str, str] = {}  # channel → error, once its server refused a connection
     for notification in db.session.scalars(select(Notification).where(Notification.id.in_(ids))):
+        if not _still_ours(notification.id, lease):
+            continue  # a slow run: another deliverer has taken the row over
         try:
             if notification.channel in unreachable:
                 raise _Unreachable(unreachable[notification.channel])
@@ -230,6 +236,12 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
                 counts["retrying"] += 1
             if not isinstance(exc, _Unreachable):
                 log.warning("notification %s not delivered: %s", notification.id, error)
+        except Exception as exc:  # a message that can never be sent (bad header, bad URL …)
+            notification.attempts += 1
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            notification.status = NotificationStatus.failed
+            counts["failed"] += 1
+            log.exception("notification %s cannot be sent", notification.id)
         else:
             notification.attempts += 1
             notification.status = NotificationStatus.sent
@@ -238,6 +250,22 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def _still_ours(notification_id: int, lease: datetime) -> bool:
+    """Is the row still pending under this run's lease?"""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == NotificationStatus.pending,
+            Notification.next_attempt_at == lease,
+        )
+        .values(next_attempt_at=lease),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    return result.rowcount == 1
 
 
 class _Unreachable(OSError):

@@ -13,7 +13,7 @@ from mediation.cases.models import Case
 from mediation.cases.services import append_event
 from mediation.cases.workflow import State
 from mediation.core.clock import ensure_utc, utcnow
-from mediation.core.db import transaction
+from mediation.core.db import take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.extensions import db
 from mediation.warnings import rules
@@ -61,8 +61,15 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
     """An officer of the target organization takes the alert on; the climb stops."""
     now = ensure_utc(now or utcnow())
     with transaction():
+        case_id = db.session.scalar(select(Alert.case_id).where(Alert.id == alert_id))
+        if case_id is not None:  # lock the case, then the alert: the sweep's order
+            take_write_lock()
+            db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
         alert = db.session.scalar(
-            select(Alert).where(Alert.id == alert_id).with_for_update(of=Alert)
+            select(Alert)
+            .where(Alert.id == alert_id)
+            .with_for_update(of=Alert)
+            .execution_options(populate_existing=True)
         )
         if alert is None or user.role not in INBOX_ROLES:
             raise NotFound("alert not found")

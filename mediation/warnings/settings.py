@@ -16,6 +16,14 @@ from mediation.orgs.models import Tier
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "warning_rules.toml"
 TARGETS = {"handling", *(t.value for t in Tier)}
+# Upper bounds by setting name: generous for any province's rules, small enough that no date
+# arithmetic can overflow.
+MAXIMUM = {
+    "working_days": 60, "days": 3650, "grace_days": 365, "workers": 1_000_000,
+    "claim_yuan": 10_000_000_000, "orange_above_months": 240, "red_above_months": 240,
+    "cases": 1000, "window_days": 3650, "days_before": 3650, "limitation_days": 3650,
+    "hours": 720, "red_hours": 720,
+}  # fmt: skip
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -81,6 +89,9 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                     continue
                 if value == 0 and name not in ("grace_days",):
                     err(key, "Must be at least 1.")
+                    continue
+                if value > MAXIMUM.get(name, 10**9):
+                    err(key, f"Must be at most {MAXIMUM.get(name, 10**9)}.")
                     continue
             clean[section][name] = value
     if errors:

@@ -10,12 +10,13 @@ sweep redoes.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from mediation.cases.models import Case
 from mediation.core.clock import ensure_utc, utcnow
+from mediation.core.db import take_write_lock
 from mediation.extensions import db
 from mediation.warnings.engine import Outcome, current_settings, process_cases
 
@@ -23,16 +24,46 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
 
 
-def claim_due(now: datetime, batch_size: int) -> list[int]:
+def claim_due(now: datetime, batch_size: int, only: int | None = None) -> list[int]:
     stmt = (
         select(Case.id)
         .where(Case.next_check_at <= now)
         .order_by(Case.next_check_at)
         .limit(batch_size)
     )
+    if only is not None:
+        stmt = stmt.where(Case.id == only)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(db.session.scalars(stmt))
+
+
+RETRY_FAILED_CASE_AFTER = timedelta(hours=1)
+
+
+def _one_by_one(ids: list[int], now: datetime, settings: dict) -> Outcome:
+    """After a failed batch: process each case alone, so one bad case cannot stop the sweep
+    for all the others; a case that fails again is looked at again in an hour."""
+    total = Outcome()
+    for case_id in ids:
+        take_write_lock()
+        claimed = claim_due(now, 1, only=case_id)
+        if not claimed:
+            db.session.rollback()
+            continue
+        try:
+            total.add(process_cases(claimed, now, settings))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("sweep: case %s fails its rules; next look in an hour", case_id)
+            db.session.execute(
+                update(Case.__table__)
+                .where(Case.__table__.c.id == case_id)
+                .values(next_check_at=now + RETRY_FAILED_CASE_AFTER)
+            )
+            db.session.commit()
+    return total
 
 
 def sweep(
@@ -45,17 +76,18 @@ def sweep(
     settings = current_settings()
     db.session.commit()
     for _ in range(max_batches):
+        take_write_lock()
+        ids = claim_due(now, batch_size)
+        if not ids:
+            db.session.rollback()
+            break
         try:
-            ids = claim_due(now, batch_size)
-            if not ids:
-                db.session.rollback()
-                break
             outcome = process_cases(ids, now, settings)
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("sweep batch failed; the next sweep will retry it")
-            raise
+            log.exception("sweep batch failed; checking its cases one by one")
+            outcome = _one_by_one(ids, now, settings)
         total.add(outcome)
         if len(ids) < batch_size:
             break
