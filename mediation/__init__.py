@@ -128,6 +128,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        """Ids in URLs: positive 32-bit integers (larger ones answer 404, not a database error)."""
+
+        def __init__(self, url_map):
+            super().__init__(url_map, min=1, max=2**31 - 1)
+
+    app.url_map.converters["id"] = IdConverter
     from mediation.accounts.views import bp as accounts_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.warnings.views import bp as warnings_bp

@@ -29,6 +29,8 @@ def _parse_now(_ctx, _param, value: str | None):
         raise click.BadParameter(
             f"{value!r} is not an ISO 8601 time, e.g. 2026-11-23T09:00+08:00"
         ) from None
+    if not 1990 <= moment.year <= 2100:
+        raise click.BadParameter(f"{value!r} is not a plausible time (years 1990–2100)")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
     return ensure_utc(moment)
@@ -43,7 +45,11 @@ def sweep_command(now, batch_size):
     from mediation.warnings.sweep import sweep
 
     outcome = sweep(now, batch_size=batch_size)
-    for label, alerts in (("raised", outcome.raised), ("climbed", outcome.climbed)):
+    for label, alerts in (
+        ("raised", outcome.raised),
+        ("climbed", outcome.climbed),
+        ("relevel", outcome.releveled),
+    ):
         for alert in alerts:
             click.echo(
                 f"{label:8} {alert.case.number:<24} {alert.level.value:<7} "

@@ -5,6 +5,8 @@ The web forms and (later) the JSON API load through the same schemas, so validat
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import (
     RAISE,
     Schema,
@@ -38,6 +40,16 @@ MAX_WORKERS = 100_000
 MAX_ARREARS_MONTHS = 240
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+PLAUSIBLE_DATE = validate.Range(
+    min=date(1990, 1, 1), max=date(2100, 12, 31), error="Must be between 1990 and 2100."
+)
+
+
+def id_field(**kw) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
 def text(max_len: int, *, required: bool = False, min_len: int = 1, **kw) -> fields.String:
     return fields.String(
         required=required,
@@ -54,7 +66,7 @@ class StrictSchema(Schema):
 class EnterpriseInputSchema(StrictSchema):
     name = text(SHORT_TEXT, required=True)
     credit_code = fields.String(required=True)
-    organization_id = fields.Integer(strict=False)
+    organization_id = id_field()
     address = text(300)
     sector = text(100)
     legal_representative = text(100)
@@ -73,7 +85,7 @@ class CaseFactsSchema(StrictSchema):
     """Facts a mediator records and may later correct."""
 
     category = fields.Enum(Category, by_value=True)
-    enterprise_id = fields.Integer()
+    enterprise_id = id_field()
     worker_name = text(100, allow_none=True)
     worker_phone = fields.String(
         allow_none=True,
@@ -91,8 +103,8 @@ class CaseFactsSchema(StrictSchema):
     )
     channel = fields.Enum(Channel, by_value=True)
     received_at = AwareDateTime()
-    infringement_known_at = fields.Date(allow_none=True)
-    employment_ended_at = fields.Date(allow_none=True)
+    infringement_known_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    employment_ended_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
     owner_absconded = fields.Boolean()
     incident_in_progress = fields.Boolean()
 
@@ -120,7 +132,7 @@ class CaseCreateSchema(CaseFactsSchema):
         required=True, validate=validate.Range(min=1, max=MAX_WORKERS)
     )
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.walk_in)
-    handling_org_id = fields.Integer()
+    handling_org_id = id_field()
     enterprise = fields.Nested(EnterpriseInputSchema)
 
     @validates_schema
@@ -132,7 +144,7 @@ class CaseCreateSchema(CaseFactsSchema):
 
 
 class CaseEditSchema(CaseFactsSchema):
-    version = fields.Integer(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
 
 
 def clean_id_number(value: str | None) -> str | None:
@@ -149,7 +161,7 @@ class NoteSchema(StrictSchema):
 
 
 class AssignAdvocateSchema(StrictSchema):
-    user_id = fields.Integer(required=True)
+    user_id = id_field(required=True)
 
 
 # --- trigger payloads -------------------------------------------------------------------------
@@ -160,12 +172,12 @@ class TriggerPayload(StrictSchema):
 
 
 class AcceptPayload(TriggerPayload):
-    mediator_id = fields.Integer()
+    mediator_id = id_field()
 
 
 class ReopenPayload(TriggerPayload):
     reason = text(REASON_TEXT, required=True)
-    mediator_id = fields.Integer()
+    mediator_id = id_field()
 
 
 class ReasonPayload(TriggerPayload):
@@ -179,7 +191,7 @@ class EmptyPayload(TriggerPayload):
 class RecordAgreementPayload(TriggerPayload):
     terms = text(LONG_TEXT, required=True)
     agreement_amount = Money(attribute="agreement_amount_fen", data_key="agreement_amount")
-    agreement_due_on = fields.Date(required=True)
+    agreement_due_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
 
 
 class ConfirmPerformancePayload(TriggerPayload):

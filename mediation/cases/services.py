@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org, get_visible_case
 from mediation.cases import schemas, workflow
-from mediation.cases.enums import EventKind
+from mediation.cases.enums import CaseKind, EventKind
 from mediation.cases.models import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -298,6 +298,12 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
         _check_version(case, expected_version)
         if not case.is_open:
             raise Conflict("a closed case's facts cannot be edited; reopen it first")
+        if (
+            case.kind == CaseKind.arrears
+            and "arrears_months" in data
+            and data["arrears_months"] is None
+        ):
+            raise ValidationFailed({"arrears_months": ["Required for a wage-arrears case."]})
         if "enterprise_id" in data:
             try:
                 get_visible_enterprise(user, data["enterprise_id"])
@@ -426,6 +432,8 @@ def assign_advocate(
     with transaction():
         case = _lock_case(user, case_id)
         _require_role(user, CASE_WRITERS, "assign advocates")
+        if not case.is_open:
+            raise Conflict("advocates cannot be assigned to a closed case")
         advocate = next((a for a in eligible_advocates(case) if a.id == advocate_id), None)
         if advocate is None:
             raise ValidationFailed({"user_id": ["Not an active advocate of this area."]})

@@ -149,7 +149,7 @@ def _detail_context(case: Case, **extra) -> dict:
     }
 
 
-@bp.route("/cases/<int:case_id>")
+@bp.route("/cases/<id:case_id>")
 @login_required
 def detail(case_id: int):
     case = get_visible_case(current_user, case_id)
@@ -162,11 +162,16 @@ def _rerender(case_id: int, status: int, **extra):
     return render_template("cases/detail.html", **_detail_context(case, **extra)), status
 
 
-@bp.route("/cases/<int:case_id>/transitions/<trigger>", methods=["POST"])
+@bp.route("/cases/<id:case_id>/transitions/<trigger>", methods=["POST"])
 @login_required
 def transition(case_id: int, trigger: str):
     payload = form_payload(request.form, drop=("csrf_token", "version"))
     version = request.form.get("version", type=int)
+    if version is None:  # the form always carries it: without it a stale form could win
+        return _rerender(
+            case_id, 422, form_errors={"version": ["Reload the page and try again."]},
+            form_values=payload, open_form=trigger,
+        )  # fmt: skip
     try:
         case = services.fire_trigger(
             case_id, trigger, current_user, payload, expected_version=version
@@ -184,7 +189,7 @@ def transition(case_id: int, trigger: str):
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
-@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@bp.route("/cases/<id:case_id>/notes", methods=["POST"])
 @login_required
 def add_note(case_id: int):
     payload = form_payload(request.form)
@@ -198,7 +203,7 @@ def add_note(case_id: int):
     return redirect(url_for("cases.detail", case_id=case_id) + "#timeline")
 
 
-@bp.route("/cases/<int:case_id>/advocates", methods=["POST"])
+@bp.route("/cases/<id:case_id>/advocates", methods=["POST"])
 @login_required
 def assign_advocate(case_id: int):
     advocate_id = request.form.get("user_id", type=int)
@@ -214,7 +219,7 @@ def assign_advocate(case_id: int):
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
-@bp.route("/cases/<int:case_id>/advocates/<int:user_id>/remove", methods=["POST"])
+@bp.route("/cases/<id:case_id>/advocates/<id:user_id>/remove", methods=["POST"])
 @login_required
 def unassign_advocate(case_id: int, user_id: int):
     services.unassign_advocate(case_id, current_user, user_id)
@@ -222,7 +227,7 @@ def unassign_advocate(case_id: int, user_id: int):
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
-@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@bp.route("/cases/<id:case_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(case_id: int):
     case = get_visible_case(current_user, case_id)

@@ -30,6 +30,8 @@ class AwareDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         result: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if not 1990 <= result.year <= 2100:
+            raise ValidationError("Must be between 1990 and 2100.")
         if result.tzinfo is None:
             result = result.replace(tzinfo=LOCAL_TZ)
         return ensure_utc(result)

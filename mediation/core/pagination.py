@@ -31,8 +31,11 @@ class Page:
         return self.page < self.pages
 
 
+MAX_PAGE = 100_000
+
+
 def paginate(stmt: Select, page: int, per_page: int) -> Page:
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total or 0)

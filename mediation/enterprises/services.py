@@ -60,13 +60,13 @@ def register_enterprise(data: dict, default_org: Organization, user: User) -> En
     code = normalize_credit_code(data["credit_code"])
     existing = find_by_credit_code(code)
     if existing is not None:
-        raise ValidationFailed(
-            {
-                "enterprise.credit_code": [
-                    f"Already registered as {existing.name}; choose it instead."
-                ]
-            }
+        visible = db.session.scalar(visible_enterprises(user).where(Enterprise.id == existing.id))
+        message = (
+            f"Already registered as {existing.name}; choose it instead."
+            if visible is not None
+            else "Already registered in another area; ask that area's union to handle the case."
         )
+        raise ValidationFailed({"enterprise.credit_code": [message]})
     org_id = data.get("organization_id") or default_org.id
     if org_id != default_org.id and not _in_area(user, org_id):
         raise ValidationFailed(

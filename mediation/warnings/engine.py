@@ -44,12 +44,14 @@ class Outcome:
     raised: list[Alert] = field(default_factory=list)
     climbed: list[Alert] = field(default_factory=list)
     resolved: list[Alert] = field(default_factory=list)
+    releveled: list[Alert] = field(default_factory=list)
 
     def add(self, other: Outcome) -> None:
         self.checked += other.checked
         self.raised += other.raised
         self.climbed += other.climbed
         self.resolved += other.resolved
+        self.releveled += other.releveled
 
 
 def _recent_enterprise_counts(cases: list[Case], window_days: int) -> dict[int, int]:
@@ -175,8 +177,8 @@ class _Batch:
         """Open the (case, rule, tier) alert, reusing its row if it was resolved before."""
         alert = existing.get((rule, tier))
         if alert is not None and alert.is_active:
-            if rules.LEVELS.index(level) > rules.LEVELS.index(WarningLevel(alert.level)):
-                alert.level = level
+            if level != WarningLevel(alert.level):
+                self.relevel(alert, level)
             return None
         org = self.target_org(case, tier)
         if alert is None:
@@ -194,6 +196,30 @@ class _Batch:
         (self.outcome.climbed if climbed_from is not None else self.outcome.raised).append(alert)
         self.notify.append(alert)
         return alert
+
+    def relevel(self, alert: Alert, level: WarningLevel) -> None:
+        """The rule now wants another level (the facts changed). Worse news must be
+        acknowledged afresh, so a raised level re-opens the alert and notifies again."""
+        before = WarningLevel(alert.level)
+        alert.level = level
+        self.events.append(
+            {
+                "case_id": alert.case_id,
+                "kind": EventKind.alert,
+                "at": self.now,
+                "body": f"预警级别调整：{before.label} → {_alert_label(alert)}",
+                "data": {
+                    "action": "relevel", "alert_id": alert.id, "rule": alert.rule,
+                    "from_level": before.value, "level": level.value,
+                },
+            }
+        )  # fmt: skip
+        if rules.LEVELS.index(level) > rules.LEVELS.index(before):
+            alert.status = AlertStatus.open
+            alert.raised_at = self.now
+            alert.acknowledged_at = alert.acknowledged_by_id = alert.note = None
+            self.notify.append(alert)
+        self.outcome.releveled.append(alert)
 
     def resolve(self, alert: Alert) -> None:
         alert.status = AlertStatus.resolved

@@ -55,7 +55,7 @@ def inbox():
     return _render_inbox(status, level, request.args.get("page", 1, type=int) or 1)
 
 
-@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@bp.route("/alerts/<id:alert_id>/acknowledge", methods=["POST"])
 @login_required
 def acknowledge(alert_id: int):
     try:
