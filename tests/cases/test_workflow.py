@@ -231,11 +231,15 @@ def test_a_reason_and_a_note_both_go_into_the_event(case_in, users):
 # --- roles ---------------------------------------------------------------------------------------
 
 
-def test_advocates_may_fire_no_trigger(case_per_state, users, subtests):
-    for case in case_per_state.values():
+def test_advocates_may_fire_no_trigger(case_per_state, users, subtests, make_case, drive):
+    cases = dict(case_per_state)
+    # advocates are assigned while a case is open; the closed one is closed after assignment
+    cases["closed"] = make_case()
+    for case in cases.values():
         services.assign_advocate(case.id, users["mediator"], users["advocate"].id)
+    cases["closed"] = drive(cases["closed"], "closed")
     for trigger in ALL_TRIGGERS:
-        case = case_per_state[source_state(trigger)]
+        case = cases[source_state(trigger)]
         with subtests.test(trigger=trigger):
             before = snapshot(case.id)
             with pytest.raises(PermissionDenied) as info:
