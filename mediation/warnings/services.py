@@ -6,6 +6,7 @@ from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Select, case, select, update
+from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import EventKind, WarningLevel
@@ -35,7 +36,9 @@ def inbox_query(user: User, *, status: str | None = "active") -> Select:
     first, then most severe, then newest."""
     if user.role not in INBOX_ROLES:
         raise PermissionDenied("only escalation officers have an alert inbox")
-    stmt = select(Alert)
+    # the rows show their case (with enterprise and org) and who acknowledged: load them with
+    # the page, not one query per row
+    stmt = select(Alert).options(selectinload(Alert.case), selectinload(Alert.acknowledged_by))
     if user.role != Role.admin:
         stmt = stmt.where(Alert.target_org_id == user.organization_id)
     if status == "active":

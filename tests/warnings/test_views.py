@@ -557,3 +557,27 @@ def test_acknowledging_and_rule_changes_without_a_token_are_refused(csrf_app, us
     admin = csrf_login(csrf_app, users["admin"])
     assert admin.post("/admin/rules", data={"collective.workers": "8"}).status_code == 400
     assert db.session.scalar(select(func.count()).select_from(RuleSettingsVersion)) == 0
+
+
+def test_the_inbox_does_not_query_per_alert(app, client, users, make_case):
+    """A page of 20 alerts costs the same number of statements as a page of 2."""
+    from sqlalchemy import event
+
+    def statements_for_inbox() -> int:
+        db.session.expire_all()  # as in a real request: nothing loaded and fresh
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/alerts").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    login(client, users["officer"])
+    make_case(workers_involved=12)
+    few = statements_for_inbox()
+    for _ in range(9):
+        make_case(workers_involved=12)
+    many = statements_for_inbox()
+    assert many == few
