@@ -22,6 +22,19 @@ log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Shanghai"
 
 
+def _jobs(config) -> list[tuple[str, str, str, dict]]:
+    """The jobs, as data: id, import path, name, trigger arguments."""
+    hour, minute = (int(x) for x in config["DIGEST_TIME"].split(":"))
+    return [
+        ("warnings.sweep", "mediation.warnings.jobs:sweep_job", "early-warning sweep",
+         {"trigger": "interval", "seconds": config["SWEEP_INTERVAL_SECONDS"]}),
+        ("warnings.deliver", "mediation.warnings.jobs:deliver_job", "notification delivery",
+         {"trigger": "interval", "seconds": config["DELIVERY_INTERVAL_SECONDS"]}),
+        ("warnings.digest", "mediation.warnings.jobs:digest_job", "daily alert digest",
+         {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+    ]  # fmt: skip
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     jobs.bind_app(app)
     with app.app_context():
@@ -32,34 +45,8 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
-    config = app.config
-    scheduler.add_job(
-        "mediation.warnings.jobs:sweep_job",
-        trigger="interval",
-        seconds=config["SWEEP_INTERVAL_SECONDS"],
-        id="warnings.sweep",
-        name="early-warning sweep",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        "mediation.warnings.jobs:deliver_job",
-        trigger="interval",
-        seconds=config["DELIVERY_INTERVAL_SECONDS"],
-        id="warnings.deliver",
-        name="notification delivery",
-        replace_existing=True,
-    )
-    hour, minute = (int(x) for x in config["DIGEST_TIME"].split(":"))
-    scheduler.add_job(
-        "mediation.warnings.jobs:digest_job",
-        trigger="cron",
-        hour=hour,
-        minute=minute,
-        id="warnings.digest",
-        name="daily alert digest",
-        replace_existing=True,
-        misfire_grace_time=3600,
-    )
+    for job_id, func, name, trigger in _jobs(app.config):
+        scheduler.add_job(func, id=job_id, name=name, replace_existing=True, **trigger)
     return scheduler
 
 
