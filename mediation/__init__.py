@@ -121,10 +121,12 @@ def register_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from mediation.accounts.auth import init_login
+    from mediation.core.i18n import init_i18n
     from mediation.extensions import csrf
 
     csrf.init_app(app)
     init_login(app)
+    init_i18n(app)
 
 
 def register_blueprints(app: Flask) -> None:
