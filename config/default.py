@@ -42,6 +42,20 @@ class DefaultConfig:
     MAX_TEXT_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # evidence uploads (types: see mediation/cases/attachments.py)
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    ATTACHMENT_FOLDER = ""  # empty: instance/attachments
+
+    # JSON API
+    API_TOKEN_TTL_HOURS = 24 * 30
+    API_MAX_PER_PAGE = 100
+    API_DEFAULT_PER_PAGE = 25
+    # Flask-Limiter: login and token issuance; memory:// is per process (use redis:// or
+    # memcached:// to share the count between gunicorn workers)
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+
     # early warning
     SCHEDULER_EMBEDDED = False
     SWEEP_INTERVAL_SECONDS = 60

@@ -10,3 +10,4 @@ class TestingConfig(DefaultConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False  # the throttling tests turn it on

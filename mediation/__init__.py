@@ -122,9 +122,10 @@ def register_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from mediation.accounts.auth import init_login
     from mediation.core.i18n import init_i18n
-    from mediation.extensions import csrf
+    from mediation.extensions import csrf, limiter
 
     csrf.init_app(app)
+    limiter.init_app(app)
     init_login(app)
     init_i18n(app)
 
@@ -141,11 +142,13 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     from mediation.accounts.views import bp as accounts_bp
     from mediation.cases.views import bp as cases_bp
+    from mediation.core.api import init_api
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(warnings_bp)
+    init_api(app)
 
 
 def register_warnings(app: Flask) -> None:

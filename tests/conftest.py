@@ -73,7 +73,9 @@ def _postgres_url() -> Iterator[str | None]:
 @pytest.fixture
 def app(tmp_path, _postgres_url) -> Iterator[Flask]:
     url = _postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=url, ATTACHMENT_FOLDER=str(tmp_path / "attachments")
+    )
     app.config["MEDIATION_TMP"] = str(tmp_path)
 
     @app.before_request

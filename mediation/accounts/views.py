@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mediation.accounts.auth import is_safe_next
 from mediation.accounts.services import authenticate
+from mediation.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     next_url = request.values.get("next")
     if current_user.is_authenticated:

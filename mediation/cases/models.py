@@ -199,6 +199,26 @@ class CaseEvent(db.Model):
         return event_hash(previous_hash, {name: getattr(self, name) for name in HASHED_FIELDS})
 
 
+class Attachment(db.Model):
+    """An evidence file of a case. The bytes live under the instance folder, named by their
+    SHA-256 (so the same file uploaded twice is stored once); the row keeps the sanitised name
+    the uploader gave it. Served only through scope-checked views."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
 HASHED_FIELDS = (
     "case_id", "seq", "at", "actor_id", "kind", "from_state", "to_state", "trigger", "body", "data",
 )  # fmt: skip

@@ -35,3 +35,16 @@ class AwareDateTime(fields.DateTime):
         if result.tzinfo is None:
             result = result.replace(tzinfo=LOCAL_TZ)
         return ensure_utc(result)
+
+
+class EnumCode(fields.Enum):
+    """An enum's lowercase code on output, whether the attribute holds the member or its code
+    (the state machine writes plain strings)."""
+
+    def __init__(self, enum, **kwargs):
+        super().__init__(enum, by_value=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return super()._serialize(self.enum(value), attr, obj, **kwargs)

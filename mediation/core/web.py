@@ -26,6 +26,7 @@ ERROR_TITLES = {
     409: "操作冲突",
     413: "上传内容过大",
     422: "输入有误",
+    429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误",
 }
 
@@ -40,16 +41,26 @@ def _error_page(status: int, message: str | None = None):
 
 
 def init_error_handlers(app: Flask) -> None:
+    """HTML error pages, except under /api/ where every error has the API's JSON shape (this
+    covers what happens before a request reaches the API blueprint, like an unknown URL)."""
+    from mediation.core.api import api_error_response, is_api_request
+
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
+        if is_api_request():
+            return api_error_response(exc)
         return _error_page(exc.status_code, exc.message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
+        if is_api_request():
+            return api_error_response(exc)
         return _error_page(400, "表单已过期或缺少安全令牌，请刷新页面后重试。")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if is_api_request():
+            return api_error_response(exc)
         return _error_page(exc.code or 500, None)
 
 

@@ -85,3 +85,30 @@ def register_enterprise(data: dict, default_org: Organization, user: User) -> En
     db.session.add(enterprise)
     db.session.flush()
     return enterprise
+
+
+ENTERPRISE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
+
+
+def create_enterprise(user: User, payload: dict) -> Enterprise:
+    """Register an enterprise on its own (the new-case form registers one along with a case)."""
+    from marshmallow import ValidationError
+
+    from mediation.cases.schemas import EnterpriseInputSchema
+    from mediation.core.db import transaction
+    from mediation.core.errors import PermissionDenied
+
+    if user.role not in ENTERPRISE_WRITERS:
+        raise PermissionDenied("your role may not register enterprises")
+    try:
+        data = EnterpriseInputSchema().load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+    with transaction():
+        try:
+            enterprise = register_enterprise(data, user.organization, user)
+        except ValidationFailed as exc:  # same field names as the body of this request
+            raise ValidationFailed(
+                {k.removeprefix("enterprise."): v for k, v in exc.fields.items()}
+            ) from None
+    return enterprise

@@ -8,9 +8,10 @@ from mediation.extensions import db
 from mediation.orgs.models import Organization
 
 
-def subtree_ids_select(root_id: int) -> Select:
-    """A SELECT of the ids of `root_id` and all its descendants (recursive CTE, any depth)."""
-    tree = select(Organization.id).where(Organization.id == root_id).cte("org_tree", recursive=True)
+def subtree_ids_select(root_id: int, *, name: str = "org_tree") -> Select:
+    """A SELECT of the ids of `root_id` and all its descendants (recursive CTE, any depth).
+    Give a distinct `name` when one statement needs two subtrees (scope and a filter)."""
+    tree = select(Organization.id).where(Organization.id == root_id).cte(name, recursive=True)
     tree = tree.union_all(select(Organization.id).where(Organization.parent_id == tree.c.id))
     return select(tree.c.id)
 

@@ -1,0 +1,73 @@
+"""API: tokens and the caller."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from mediation.accounts.models import Role
+from mediation.accounts.tokens import issue_token, revoke_token
+from mediation.cases.schemas import StrictSchema
+from mediation.core.api import ApiError, operation
+from mediation.core.errors import ValidationFailed
+from mediation.core.fields import EnumCode
+from mediation.extensions import limiter
+
+
+class TokenRequestSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        validate=validate.Length(max=100), metadata={"description": "a label, e.g. the device"}
+    )
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    role = EnumCode(Role, required=True)
+    organization_id = fields.Integer(required=True)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@operation(
+    "POST", "/auth/tokens", summary="Obtain a bearer token", tag="auth", auth=False,
+    body=TokenRequestSchema, response=TokenSchema, status=201, errors=(400, 401, 415, 422, 429),
+)  # fmt: skip
+@limiter.limit(_login_limit)
+def create_token(body: dict):
+    """Exchange a username and password for a token (valid `API_TOKEN_TTL_HOURS`). The token
+    is shown only in this answer."""
+    try:
+        data = TokenRequestSchema().load(body)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+    token, row = issue_token(data["username"], data["password"], name=data.get("name"))
+    return {"token": token, "expires_at": row.expires_at}
+
+
+@operation(
+    "DELETE", "/auth/tokens/current", summary="Revoke the token of this request", tag="auth",
+    status=204, errors=(400, 401),
+)  # fmt: skip
+def revoke_current_token(user):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        raise ApiError(400, "this request is not authenticated by a bearer token")
+    revoke_token(token.strip())
+    return current_app.response_class(status=204)
+
+
+@operation("GET", "/me", summary="The caller", tag="auth", response=MeSchema, errors=(401,))
+def me(user):
+    return user

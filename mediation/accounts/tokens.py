@@ -1,0 +1,92 @@
+"""API bearer tokens: issued for a username and password, stored hashed, expiring, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from mediation.accounts.models import ApiToken, User
+from mediation.accounts.services import authenticate
+from mediation.core.clock import ensure_utc, utcnow
+from mediation.core.db import transaction
+from mediation.core.errors import DomainError
+from mediation.extensions import db
+
+TOKEN_PREFIX = "med_"
+# last_used_at is written at most this often per token, so reads do not all become writes
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+class BadCredentials(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits, so one SHA-256 is enough (no slow hash needed)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_token(
+    username: str, password: str, *, name: str | None = None, now: datetime | None = None
+) -> tuple[str, ApiToken]:
+    """A new token for valid credentials; the plain token is returned once and never stored."""
+    now = ensure_utc(now or utcnow())
+    user = authenticate(username, password)
+    if user is None:
+        raise BadCredentials("wrong username or password, or the account is deactivated")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
+    with transaction():
+        row = ApiToken(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            name=name,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        db.session.add(row)
+    return token, row
+
+
+def user_for_token(token: str, *, now: datetime | None = None) -> User | None:
+    """The active user a valid token belongs to, or None for unknown/expired/revoked tokens."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    now = ensure_utc(now or utcnow())
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or ensure_utc(row.expires_at) <= now:
+        return None
+    if not row.user.active:
+        return None
+    if row.last_used_at is None or ensure_utc(row.last_used_at) < now - LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        db.session.commit()
+    return row.user
+
+
+def revoke_token(token: str, *, now: datetime | None = None) -> bool:
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        result = db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return result.rowcount > 0
+
+
+def revoke_all_for(user: User, *, now: datetime | None = None) -> int:
+    """On deactivation or password reset every token of the user stops working."""
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        result = db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return result.rowcount

@@ -1,0 +1,381 @@
+"""API: cases, their transitions, timeline, notes and evidence (design.md §8).
+
+Input goes through the same marshmallow schemas and services as the web pages; this module only
+parses, calls a service and dumps. Output schemas live here.
+"""
+
+from __future__ import annotations
+
+from flask import request, send_file
+from marshmallow import Schema, fields, validate
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from mediation.accounts.models import Role
+from mediation.accounts.scope import get_visible_case, visible_cases
+from mediation.cases import attachments, schemas, services, workflow
+from mediation.cases.enums import (
+    CaseKind,
+    Category,
+    Channel,
+    EventKind,
+    Outcome,
+    ReferralTarget,
+    RulingResult,
+    WarningLevel,
+)
+from mediation.cases.models import Case
+from mediation.cases.workflow import State
+from mediation.core.api import (
+    ApiError,
+    PagingQuery,
+    operation,
+    page_of,
+    per_page,
+    request_user,
+)
+from mediation.core.errors import ValidationFailed
+from mediation.core.fields import EnumCode, Money
+from mediation.core.identifiers import mask_id_number
+from mediation.core.pagination import paginate
+from mediation.enterprises.models import Enterprise
+from mediation.orgs.models import Tier
+from mediation.orgs.services import subtree_ids_select
+
+MASKED_FOR_ADVOCATES = ("worker_id_number",)
+
+
+def _masks_ids() -> bool:
+    user = request_user.get()
+    return user is not None and user.role == Role.advocate
+
+
+# --- output schemas ------------------------------------------------------------------------
+
+
+class CaseSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    kind = EnumCode(CaseKind, required=True)
+    category = EnumCode(Category, required=True)
+    state = EnumCode(State, required=True)
+    version = fields.Integer(required=True)
+    enterprise_id = fields.Integer(required=True)
+    enterprise_name = fields.Function(
+        lambda c: c.enterprise.name, required=True, metadata={"type": "string"}
+    )
+    worker_name = fields.String(allow_none=True)
+    worker_phone = fields.String(allow_none=True)
+    worker_id_number = fields.Function(
+        lambda c: mask_id_number(c.worker_id_number) if _masks_ids() else c.worker_id_number,
+        allow_none=True,
+        metadata={"type": "string", "nullable": True, "description": "masked for advocates"},
+    )
+    workers_involved = fields.Integer(required=True)
+    is_migrant = fields.Boolean(required=True)
+    is_construction = fields.Boolean(required=True)
+    title = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    claim_amount = Money(attribute="claim_amount_fen", allow_none=True)
+    arrears_months = fields.Integer(allow_none=True)
+    channel = EnumCode(Channel, required=True)
+    received_at = fields.AwareDateTime(required=True)
+    infringement_known_at = fields.Date(allow_none=True)
+    employment_ended_at = fields.Date(allow_none=True)
+    owner_absconded = fields.Boolean(required=True)
+    incident_in_progress = fields.Boolean(required=True)
+    handling_org_id = fields.Integer(required=True)
+    mediator_id = fields.Integer(allow_none=True)
+    advocate_ids = fields.Function(
+        lambda c: [a.id for a in c.advocates],
+        required=True,
+        metadata={"type": "array", "items": {"type": "integer"}},
+    )
+    tier = EnumCode(Tier, required=True)
+    warning_level = EnumCode(WarningLevel, allow_none=True)
+    agreement_terms = fields.String(allow_none=True)
+    agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
+    agreement_due_on = fields.Date(allow_none=True)
+    paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
+    referral_target = EnumCode(ReferralTarget, allow_none=True)
+    referral_reference = fields.String(allow_none=True)
+    ruling_result = EnumCode(RulingResult, allow_none=True)
+    ruling_amount = Money(attribute="ruling_amount_fen", allow_none=True)
+    outcome = EnumCode(Outcome, allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    allowed_triggers = fields.Function(
+        lambda c: (
+            [t.name for t in workflow.allowed_triggers(c, request_user.get())]
+            if request_user.get() is not None
+            else []
+        ),
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the triggers the caller may fire now",
+        },
+    )
+
+
+class EventSchema(Schema):
+    id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+    kind = EnumCode(EventKind, required=True)
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.Function(
+        lambda e: e.actor.display_name if e.actor else None,
+        allow_none=True,
+        metadata={"type": "string", "nullable": True},
+    )
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    trigger = fields.String(allow_none=True)
+    body = fields.String(allow_none=True)
+    data = fields.Function(
+        lambda e: _masked_event_data(e.data),
+        allow_none=True,
+        metadata={"type": "object", "nullable": True, "additionalProperties": True},
+    )
+    hash = fields.String(required=True)
+
+
+def _masked_event_data(data: dict | None) -> dict | None:
+    if not data or not _masks_ids():
+        return data
+    masked = dict(data)
+    for key in MASKED_FOR_ADVOCATES:
+        if key in masked and isinstance(masked[key], list):
+            masked[key] = [mask_id_number(v) if isinstance(v, str) else v for v in masked[key]]
+    return masked
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    uploaded_by_id = fields.Integer(allow_none=True)
+    uploaded_at = fields.AwareDateTime(required=True)
+
+
+class AttachmentListSchema(Schema):
+    items = fields.List(fields.Nested(AttachmentSchema), required=True)
+
+
+class EventListSchema(Schema):
+    items = fields.List(fields.Nested(EventSchema), required=True)
+
+
+# --- query and body schemas ----------------------------------------------------------------
+
+CASE_SORTS = {
+    "received_at": Case.received_at,
+    "number": Case.number,
+    "updated_at": Case.updated_at,
+    "workers_involved": Case.workers_involved,
+    "claim_amount": Case.claim_amount_fen,
+}
+
+
+class CaseListQuery(PagingQuery):
+    state = fields.Enum(State, by_value=True)
+    kind = fields.Enum(CaseKind, by_value=True)
+    category = fields.Enum(Category, by_value=True)
+    tier = fields.Enum(Tier, by_value=True)
+    level = fields.Enum(WarningLevel, by_value=True)
+    org = fields.Integer(
+        validate=validate.Range(min=1, max=schemas.MAX_ID),
+        metadata={"description": "cases handled in this organization's subtree"},
+    )
+    enterprise = fields.Integer(validate=validate.Range(min=1, max=schemas.MAX_ID))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "in the number, the title or the enterprise's name"},
+    )
+    sort = fields.String(
+        load_default="-received_at",
+        validate=validate.OneOf([f"{d}{k}" for k in CASE_SORTS for d in ("", "-")]),
+    )
+
+
+class TransitionBase(schemas.StrictSchema):
+    trigger = fields.String(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=schemas.MAX_ID))
+
+
+def _transition_schema(trigger: workflow.Trigger) -> type[Schema]:
+    """`{trigger, version, …payload}` for one trigger: one schema per trigger in the document."""
+    name = "".join(part.title() for part in trigger.name.split("_")) + "TransitionSchema"
+    return type(
+        name,
+        (trigger.payload,),
+        {
+            "trigger": fields.String(required=True, validate=validate.OneOf([trigger.name])),
+            "version": fields.Integer(
+                required=True, validate=validate.Range(min=0, max=schemas.MAX_ID)
+            ),
+        },
+    )
+
+
+TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+@operation(
+    "GET", "/cases", summary="List cases in scope", tag="cases", query=CaseListQuery,
+    response=page_of(CaseSchema), errors=(401, 422),
+)  # fmt: skip
+def list_cases(user, query: dict):
+    """Filter, sort and page through the cases the caller may see."""
+    stmt = visible_cases(user).options(selectinload(Case.advocates))
+    for name, column in (
+        ("state", Case.state), ("kind", Case.kind), ("category", Case.category),
+        ("tier", Case.tier), ("level", Case.warning_level), ("enterprise", Case.enterprise_id),
+    ):  # fmt: skip
+        if query.get(name) is not None:
+            stmt = stmt.where(column == query[name])
+    if query.get("org") is not None:
+        stmt = stmt.where(
+            Case.handling_org_id.in_(subtree_ids_select(query["org"], name="filter_org_tree"))
+        )
+    if query.get("q"):
+        pattern = "%" + query["q"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        pattern += "%"
+        names = select(Enterprise.id).where(Enterprise.name.ilike(pattern, escape="\\"))
+        stmt = stmt.where(
+            or_(
+                Case.number.ilike(pattern, escape="\\"),
+                Case.title.ilike(pattern, escape="\\"),
+                Case.enterprise_id.in_(names),
+            )
+        )
+    sort = query["sort"]
+    column = CASE_SORTS[sort.lstrip("-")]
+    ordering = (column.desc(), Case.id.desc()) if sort.startswith("-") else (column, Case.id)
+    page = paginate(stmt.order_by(*ordering), query["page"], per_page(query))
+    return page
+
+
+@operation(
+    "POST", "/cases", summary="Register a case", tag="cases", body=schemas.CaseCreateSchema,
+    response=CaseSchema, status=201, errors=(400, 401, 403, 409, 413, 415, 422),
+)  # fmt: skip
+def create_case(user, body: dict):
+    """A new case in state `reported`; the immediate warning rules run in the same
+    transaction, so a severe case's alerts exist when this answers."""
+    return services.create_case(user, body)
+
+
+@operation(
+    "GET", "/cases/<id:case_id>", summary="One case", tag="cases", response=CaseSchema,
+    errors=(401, 404),
+)  # fmt: skip
+def get_case(user, case_id: int):
+    """With `allowed_triggers` for the caller and the `version` to send back with changes."""
+    return get_visible_case(user, case_id)
+
+
+@operation(
+    "PATCH", "/cases/<id:case_id>", summary="Edit a case's facts", tag="cases",
+    body=schemas.CaseEditSchema, response=CaseSchema,
+    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def edit_case(user, case_id: int, body: dict):
+    """The body carries the `version` the client read; a stale version answers 409 with the
+    current one and changes nothing."""
+    get_visible_case(user, case_id)
+    return services.update_facts(case_id, user, body)
+
+
+@operation(
+    "POST", "/cases/<id:case_id>/transitions", summary="Fire a lifecycle trigger", tag="cases",
+    body=TRANSITION_SCHEMAS, response=CaseSchema,
+    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def transition(user, case_id: int, body: dict):
+    """`{trigger, version, …payload}`. Not allowed from the current state or a stale version
+    → 409; the role may not → 403; bad payload → 422 with the fields named."""
+    payload = dict(body)
+    trigger = payload.pop("trigger", None)
+    version = payload.pop("version", None)
+    errors = {}
+    if not isinstance(trigger, str) or not trigger:
+        errors["trigger"] = ["Missing data for required field."]
+    if version is None:
+        errors["version"] = ["Missing data for required field."]
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        errors["version"] = ["Not a valid integer."]
+    if errors:
+        get_visible_case(user, case_id)  # out of scope stays 404 whatever the body
+        raise ValidationFailed(errors)
+    return services.fire_trigger(case_id, trigger, user, payload, expected_version=version)
+
+
+@operation(
+    "GET", "/cases/<id:case_id>/events", summary="The case's timeline", tag="cases",
+    response=EventListSchema, errors=(401, 404),
+)  # fmt: skip
+def case_events(user, case_id: int):
+    """Every event, oldest first, with its hash (the audit chain)."""
+    case = get_visible_case(user, case_id)
+    return {"items": services.timeline(case)}
+
+
+@operation(
+    "POST", "/cases/<id:case_id>/notes", summary="Add a progress note or visit record",
+    tag="cases", body=schemas.NoteSchema, response=EventSchema, status=201,
+    errors=(400, 401, 404, 413, 415, 422),
+)  # fmt: skip
+def add_note(user, case_id: int, body: dict):
+    """Every role that can see the case may add one (`kind`: note or visit)."""
+    get_visible_case(user, case_id)
+    return services.add_note(case_id, user, body)
+
+
+@operation(
+    "GET", "/cases/<id:case_id>/attachments", summary="The case's evidence files",
+    tag="cases", response=AttachmentListSchema, errors=(401, 404),
+)  # fmt: skip
+def list_attachments(user, case_id: int):
+    return {"items": attachments.case_attachments(user, case_id)}
+
+
+@operation(
+    "POST", "/cases/<id:case_id>/attachments", summary="Upload evidence", tag="cases",
+    multipart={"file": "the evidence file"}, response=AttachmentSchema, status=201,
+    errors=(400, 401, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def upload_attachment(user, case_id: int):
+    """multipart/form-data with one `file`. Size and type are limited (ATTACHMENT_MAX_BYTES;
+    documents, images, audio); a refused upload stores nothing."""
+    get_visible_case(user, case_id)
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "send the file as multipart/form-data")
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed({"file": ["Missing data for required field."]})
+    return attachments.add_attachment(case_id, user, upload.stream, upload.filename)
+
+
+@operation(
+    "GET", "/cases/<id:case_id>/attachments/<id:attachment_id>", summary="Download evidence",
+    tag="cases", response_media="application/octet-stream", errors=(401, 404),
+)  # fmt: skip
+def download_attachment(user, case_id: int, attachment_id: int):
+    attachment, path = attachments.get_attachment(user, case_id, attachment_id)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )

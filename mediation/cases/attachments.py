@@ -1,0 +1,203 @@
+"""Evidence files: size and type limits, sanitised names, content-addressed storage under the
+instance folder, one `attachment` event per upload, and scope-checked reads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from mediation.accounts.models import User
+from mediation.accounts.scope import get_visible_case
+from mediation.cases.enums import EventKind
+from mediation.cases.models import Attachment, Case
+from mediation.cases.services import append_event
+from mediation.core.clock import ensure_utc, utcnow
+from mediation.core.db import transaction
+from mediation.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from mediation.extensions import db
+
+# extension → (content type, magic prefixes or None when the format has no reliable signature)
+ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    "webp": ("image/webp", (b"RIFF",)),
+    "txt": ("text/plain", None),
+    "csv": ("text/csv", None),
+    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+    "mp3": ("audio/mpeg", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")),
+    "m4a": ("audio/mp4", None),
+    "amr": ("audio/amr", (b"#!AMR",)),
+    "wav": ("audio/wav", (b"RIFF",)),
+    "mp4": ("video/mp4", None),
+}
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedType(DomainError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+def sanitize_filename(name: str | None) -> str:
+    """A safe display name: no directories, no control characters, at most 200 characters;
+    Chinese letters are kept (people name their evidence in Chinese)."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"[<>:\"|?*]", "_", name).strip().lstrip(".")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 190 - len(ext)] + dot + ext) if dot else name[:200]
+    return name or "evidence"
+
+
+def storage_root() -> Path:
+    configured = current_app.config.get("ATTACHMENT_FOLDER")
+    return Path(configured) if configured else Path(current_app.instance_path) / "attachments"
+
+
+def stored_path(sha256: str) -> Path:
+    return storage_root() / sha256[:2] / sha256
+
+
+def _classify(filename: str, head: bytes) -> str:
+    ext = filename.rpartition(".")[2].lower() if "." in filename else ""
+    if ext not in ALLOWED_TYPES:
+        raise UnsupportedType(
+            "this file type is not accepted as evidence",
+            fields={"file": [f"Allowed types: {', '.join(sorted(ALLOWED_TYPES))}."]},
+        )
+    content_type, magic = ALLOWED_TYPES[ext]
+    if magic is not None and not any(head.startswith(m) for m in magic):
+        raise UnsupportedType(
+            "the file's content does not match its type",
+            fields={"file": [f"This is not a valid .{ext} file."]},
+        )
+    return content_type
+
+
+def _spool(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
+    """Copy the upload to a temporary file in the storage folder, hashing as it goes; refuse
+    (and delete) it as soon as it exceeds the limit."""
+    root = storage_root()
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(
+                        "the file is too large",
+                        fields={"file": [f"At most {limit // (1024 * 1024)} MB."]},
+                    )
+                if len(head) < 16:
+                    head += chunk[: 16 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return Path(tmp_name), digest.hexdigest(), size, head
+
+
+def add_attachment(
+    case_id: int,
+    user: User,
+    stream: BinaryIO | None,
+    filename: str | None,
+    *,
+    now: datetime | None = None,
+) -> Attachment:
+    """Store an evidence file for a case the user can see (every role may add evidence).
+
+    Scope is checked before a byte is stored; a refused upload (too large, wrong type, empty)
+    leaves nothing behind.
+    """
+    now = ensure_utc(now or utcnow())
+    get_visible_case(user, case_id)  # 404 before reading the upload
+    if stream is None:
+        raise ValidationFailed({"file": ["Choose a file to upload."]})
+    name = sanitize_filename(filename)
+    tmp, sha, size, head = _spool(stream, current_app.config["ATTACHMENT_MAX_BYTES"])
+    try:
+        if size == 0:
+            raise ValidationFailed({"file": ["The file is empty."]})
+        content_type = _classify(name, head)
+        with transaction():
+            case = get_visible_case(user, case_id, for_update=True)
+            if not case.is_open:
+                raise Conflict("evidence cannot be added to a closed case; reopen it first")
+            target = stored_path(sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.replace(tmp, target)
+            attachment = Attachment(
+                case_id=case.id,
+                sha256=sha,
+                filename=name,
+                content_type=content_type,
+                size=size,
+                uploaded_by_id=user.id,
+                uploaded_at=now,
+            )
+            db.session.add(attachment)
+            db.session.flush()
+            append_event(
+                case, EventKind.attachment, user, now,
+                body=name, data={"attachment_id": attachment.id, "sha256": sha, "size": size},
+            )  # fmt: skip
+    finally:
+        tmp.unlink(missing_ok=True)
+    return attachment
+
+
+def case_attachments(user: User, case_id: int) -> list[Attachment]:
+    case: Case = get_visible_case(user, case_id)
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        )
+    )
+
+
+def get_attachment(user: User, case_id: int, attachment_id: int) -> tuple[Attachment, Path]:
+    """The attachment and where its bytes are, if the user can see its case."""
+    get_visible_case(user, case_id)
+    attachment = db.session.scalar(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id)
+    )
+    if attachment is None:
+        raise NotFound("attachment not found")
+    path = stored_path(attachment.sha256)
+    if not path.is_file():
+        raise NotFound("the attachment's file is missing from storage")
+    return attachment, path

@@ -1,0 +1,77 @@
+"""API: statistics."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mediation.accounts.models import Role
+from mediation.cases.schemas import MAX_ID, PLAUSIBLE_DATE
+from mediation.core.api import operation
+from mediation.core.clock import local_date, utcnow
+from mediation.core.errors import PermissionDenied
+from mediation.reports.stats import Period, summary
+
+
+class SummaryQuery(Schema):
+    from_ = fields.Date(data_key="from", validate=PLAUSIBLE_DATE)
+    to = fields.Date(validate=PLAUSIBLE_DATE)
+    org = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+    @validates_schema
+    def _ordered(self, data: dict, **kwargs) -> None:
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("The end of the period is before its start.", "to")
+
+
+class PeriodSchema(Schema):
+    from_ = fields.Date(data_key="from", attribute="from", required=True)
+    to = fields.Date(required=True)
+
+
+class AmountsSchema(Schema):
+    claimed = fields.String(required=True)
+    agreed = fields.String(required=True)
+    recovered = fields.String(required=True)
+
+
+def _counts(**kw) -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, **kw)
+
+
+class SummarySchema(Schema):
+    period = fields.Nested(PeriodSchema, required=True)
+    organization_id = fields.Integer(allow_none=True)
+    received = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    closed = fields.Integer(required=True)
+    collective_cases = fields.Integer(required=True)
+    workers_involved = fields.Integer(required=True)
+    by_state = _counts()
+    by_kind = _counts()
+    by_category = _counts()
+    by_tier = _counts()
+    closed_by_outcome = _counts()
+    mediation_success_rate = fields.Float(allow_none=True)
+    amounts = fields.Nested(AmountsSchema, required=True)
+    alerts_by_level = _counts()
+
+
+@operation(
+    "GET", "/stats/summary", summary="Counts and rates for a period and organization",
+    tag="stats", query=SummaryQuery, response=SummarySchema, errors=(401, 403, 422),
+)  # fmt: skip
+def stats_summary(user, query: dict):
+    """Over the cases the caller may see, received (or, for closures, closed) between `from` and
+    `to` inclusive (China dates; default: this year so far), optionally within an organization's
+    subtree. Mediation success rate = agreements performed ÷ closed cases that were mediated."""
+    if user.role == Role.advocate:
+        raise PermissionDenied("advocates do not use the statistics")
+    today = local_date(utcnow())
+    period = Period(
+        start=query.get("from_") or today.replace(month=1, day=1), end=query.get("to") or today
+    )
+    if period.end < period.start:
+        from mediation.core.errors import ValidationFailed
+
+        raise ValidationFailed({"from": ["The start of the period is after its end."]})
+    return summary(user, period, query.get("org"))

@@ -1,0 +1,75 @@
+"""API: the alert inbox and acknowledgement."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from mediation.cases.enums import WarningLevel
+from mediation.cases.schemas import MAX_ID
+from mediation.core.api import PagingQuery, operation, page_of, per_page
+from mediation.core.fields import EnumCode
+from mediation.core.pagination import paginate
+from mediation.orgs.models import Tier
+from mediation.warnings import services
+from mediation.warnings.models import Alert, AlertStatus
+
+
+class AlertSchema(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    case_number = fields.Function(
+        lambda a: a.case.number, required=True, metadata={"type": "string"}
+    )
+    rule = fields.String(required=True)
+    rule_label = fields.Function(
+        lambda a: str(services.rule_label(a.rule)), required=True, metadata={"type": "string"}
+    )
+    level = EnumCode(WarningLevel, required=True)
+    target_tier = EnumCode(Tier, required=True)
+    target_org_id = fields.Integer(required=True)
+    status = EnumCode(AlertStatus, required=True)
+    raised_at = fields.AwareDateTime(required=True)
+    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    acknowledged_by_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    climbed_from_id = fields.Integer(allow_none=True)
+
+
+class AlertListQuery(PagingQuery):
+    status = fields.String(
+        load_default="active",
+        validate=validate.OneOf(["active", "all", *[s.value for s in AlertStatus]]),
+        metadata={"description": "active = open or acknowledged (the default)"},
+    )
+    level = fields.Enum(WarningLevel, by_value=True)
+    tier = fields.Enum(Tier, by_value=True, metadata={"description": "the alert's target tier"})
+    case = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+@operation(
+    "GET", "/alerts", summary="The caller's alert inbox", tag="alerts", query=AlertListQuery,
+    response=page_of(AlertSchema), errors=(401, 403, 422),
+)  # fmt: skip
+def list_alerts(user, query: dict):
+    """Alerts addressed to the officer's organization (all, for an administrator): open first,
+    then most severe, then newest. Mediators and advocates have no inbox (403)."""
+    status = query["status"]
+    stmt = services.inbox_query(user, status=None if status == "all" else status)
+    if query.get("level") is not None:
+        stmt = stmt.where(Alert.level == query["level"])
+    if query.get("tier") is not None:
+        stmt = stmt.where(Alert.target_tier == query["tier"])
+    if query.get("case") is not None:
+        stmt = stmt.where(Alert.case_id == query["case"])
+    return paginate(stmt, query["page"], per_page(query))
+
+
+@operation(
+    "POST", "/alerts/<id:alert_id>/acknowledge", summary="Acknowledge an alert", tag="alerts",
+    body=services.AcknowledgeSchema, response=AlertSchema, errors=(400, 401, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def acknowledge_alert(user, alert_id: int, body: dict):
+    """With a note (recorded on the case's timeline); the alert stops climbing. Alerts not
+    addressed to the caller's organization answer 404; an alert already acknowledged 409."""
+    return services.acknowledge(alert_id, user, body)
