@@ -368,7 +368,7 @@ def upload_attachment(user, case_id: int):
 
 @operation(
     "GET", "/cases/<id:case_id>/attachments/<id:attachment_id>", summary="Download evidence",
-    tag="cases", response_media="application/octet-stream", errors=(401, 404),
+    tag="cases", response_media=attachments.CONTENT_TYPES, errors=(401, 404),
 )  # fmt: skip
 def download_attachment(user, case_id: int, attachment_id: int):
     attachment, path = attachments.get_attachment(user, case_id, attachment_id)

@@ -51,6 +51,7 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     "wav": ("audio/wav", (b"RIFF",)),
     "mp4": ("video/mp4", None),
 }
+CONTENT_TYPES = tuple(sorted({content_type for content_type, _ in ALLOWED_TYPES.values()}))
 
 
 class PayloadTooLarge(DomainError):

@@ -256,7 +256,7 @@ class Operation:
     body: type[Schema] | list[type[Schema]] | None = None
     multipart: dict[str, str] | None = None  # form field → description, for uploads
     response: type[Schema] | None = None
-    response_media: str = "application/json"
+    response_media: tuple[str, ...] = ("application/json",)
     status: int = 200
     errors: tuple[int, ...] = ()
     auth: bool = True
@@ -277,7 +277,7 @@ def operation(
     body: type[Schema] | list[type[Schema]] | None = None,
     multipart: dict[str, str] | None = None,
     response: type[Schema] | None = None,
-    response_media: str = "application/json",
+    response_media: tuple[str, ...] = ("application/json",),
     status: int = 200,
     errors: tuple[int, ...] = (),
     auth: bool = True,

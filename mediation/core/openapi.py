@@ -82,7 +82,10 @@ def _responses(op: Operation) -> dict:
     else:
         responses[str(op.status)] = {
             "description": "the file",
-            "content": {op.response_media: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in op.response_media
+            },
         }
     codes = set(op.errors)
     if op.body is not None or op.multipart:
