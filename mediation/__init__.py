@@ -141,13 +141,19 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["id"] = IdConverter
     from mediation.accounts.views import bp as accounts_bp
+    from mediation.cases.document_views import bp as documents_bp
     from mediation.cases.views import bp as cases_bp
+    from mediation.cases.workflow_page import bp as workflow_bp
     from mediation.core.api import init_api
+    from mediation.enterprises.views import bp as enterprises_bp
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(warnings_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(workflow_bp)
+    app.register_blueprint(enterprises_bp)
     init_api(app)
 
 

@@ -13,6 +13,7 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
 warnings_cli = AppGroup("warnings", help="The early-warning engine.")
 scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
+workflow_cli = AppGroup("workflow", help="The case lifecycle.")
 
 
 def _parse_now(_ctx, _param, value: str | None):
@@ -94,6 +95,29 @@ def _fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+@workflow_cli.command("diagram")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "svg"]),
+    default="mermaid",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="write to this file instead of standard output")  # fmt: skip
+def workflow_diagram_command(fmt, output):
+    """The lifecycle diagram, drawn from the machine definition."""
+    from mediation.cases import diagram
+
+    text = diagram.mermaid() if fmt == "mermaid" else diagram.svg_document()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"Wrote the {fmt} diagram to {output}.", err=True)
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True, help="admin, officer, mediator or advocate")
@@ -170,5 +194,5 @@ def serve_command(host, port):
 
 def init_cli(app: Flask) -> None:
     app.cli.add_command(serve_command)
-    for group in (users_cli, demo_cli, audit_cli, warnings_cli, scheduler_cli):
+    for group in (users_cli, demo_cli, audit_cli, warnings_cli, scheduler_cli, workflow_cli):
         app.cli.add_command(group)

@@ -1,0 +1,117 @@
+"""How much trouble an enterprise is in, from its cases and their alerts.
+
+Counted over all of an enterprise's cases (the risk is a fact about the employer, whoever
+handles the cases); pages that list cases still show only the cases the user may see.
+One grouped query answers for any number of enterprises: there is no query per enterprise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Subquery, and_, case, func, select
+
+from mediation.cases.enums import WarningLevel
+from mediation.cases.models import Case
+from mediation.cases.workflow import State
+from mediation.extensions import db
+from mediation.warnings.models import ACTIVE_STATUSES, Alert
+
+# severity as a number, so the database can take the maximum (blue 1 … red 4)
+LEVEL_RANKS: dict[WarningLevel, int] = {level: rank for rank, level in enumerate(WarningLevel, 1)}
+RANK_LEVELS: dict[int, WarningLevel] = {rank: level for level, rank in LEVEL_RANKS.items()}
+
+
+@dataclass(frozen=True)
+class EnterpriseRisk:
+    open_cases: int
+    workers_involved: int
+    amount_owed_fen: int
+    open_alerts: int
+    highest_level: WarningLevel | None
+
+    @property
+    def is_clear(self) -> bool:
+        return not (self.open_cases or self.open_alerts)
+
+
+NO_RISK = EnterpriseRisk(0, 0, 0, 0, None)
+
+
+def _level_rank():
+    return case(*((Alert.level == level, rank) for level, rank in LEVEL_RANKS.items()), else_=0)
+
+
+def _risk_select(enterprise_ids: Sequence[int] | None = None):
+    """Per enterprise with at least one case: the risk figures (level as its rank)."""
+    alerts = (
+        select(
+            Alert.case_id.label("case_id"),
+            func.count(Alert.id).label("n"),
+            func.max(_level_rank()).label("rank"),
+        )
+        .where(Alert.status.in_(ACTIVE_STATUSES))
+        .group_by(Alert.case_id)
+    )
+    if enterprise_ids is not None:
+        alerts = alerts.where(
+            Alert.case_id.in_(select(Case.id).where(Case.enterprise_id.in_(enterprise_ids)))
+        )
+    alerts = alerts.subquery("case_alerts")
+
+    is_open = Case.state != State.closed
+    owed = func.coalesce(Case.claim_amount_fen, 0) - func.coalesce(Case.paid_amount_fen, 0)
+    stmt = (
+        select(
+            Case.enterprise_id.label("enterprise_id"),
+            func.sum(case((is_open, 1), else_=0)).label("open_cases"),
+            func.sum(case((is_open, Case.workers_involved), else_=0)).label("workers_involved"),
+            func.sum(case((and_(is_open, owed > 0), owed), else_=0)).label("amount_owed_fen"),
+            func.coalesce(func.sum(alerts.c.n), 0).label("open_alerts"),
+            func.coalesce(func.max(alerts.c.rank), 0).label("level_rank"),
+        )
+        .select_from(Case)
+        .outerjoin(alerts, alerts.c.case_id == Case.id)
+        .group_by(Case.enterprise_id)
+    )
+    if enterprise_ids is not None:
+        stmt = stmt.where(Case.enterprise_id.in_(enterprise_ids))
+    return stmt
+
+
+def risk_subquery() -> Subquery:
+    """The risk of every enterprise that has cases, keyed by `enterprise_id`, with the columns
+    `open_cases, workers_involved, amount_owed_fen, open_alerts, level_rank` (0 = no alert).
+    Outer-join it to enterprises (and coalesce) to sort by risk; see `riskiest_first`."""
+    return _risk_select().subquery("enterprise_risk")
+
+
+def riskiest_first(risk: Subquery) -> list:
+    """ORDER BY terms for enterprises outer-joined to `risk_subquery()`: highest alert level,
+    then open alerts, amount owed, workers, open cases."""
+    return [
+        func.coalesce(risk.c.level_rank, 0).desc(),
+        func.coalesce(risk.c.open_alerts, 0).desc(),
+        func.coalesce(risk.c.amount_owed_fen, 0).desc(),
+        func.coalesce(risk.c.workers_involved, 0).desc(),
+        func.coalesce(risk.c.open_cases, 0).desc(),
+    ]
+
+
+def risk_for(enterprise_ids: Sequence[int]) -> dict[int, EnterpriseRisk]:
+    """The risk of each enterprise asked about (every id present; no cases = no risk), in one
+    query."""
+    ids = list(dict.fromkeys(enterprise_ids))
+    result = dict.fromkeys(ids, NO_RISK)
+    if not ids:
+        return result
+    for row in db.session.execute(_risk_select(ids)):
+        result[row.enterprise_id] = EnterpriseRisk(
+            open_cases=int(row.open_cases or 0),
+            workers_involved=int(row.workers_involved or 0),
+            amount_owed_fen=int(row.amount_owed_fen or 0),
+            open_alerts=int(row.open_alerts or 0),
+            highest_level=RANK_LEVELS.get(int(row.level_rank or 0)),
+        )
+    return result

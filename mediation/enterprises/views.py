@@ -1,0 +1,87 @@
+"""Enterprise pages: the registry with each employer's risk, and one employer's case history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import or_
+from sqlalchemy.orm import joinedload
+
+from mediation.accounts.models import Role
+from mediation.accounts.scope import visible_cases
+from mediation.cases.models import Case
+from mediation.core.errors import PermissionDenied
+from mediation.core.pagination import paginate
+from mediation.enterprises.models import Enterprise
+from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
+from mediation.enterprises.services import get_visible_enterprise, visible_enterprises
+
+bp = Blueprint("enterprises", __name__)
+
+SORTS = ("risk", "name")
+MAX_QUERY = 100
+
+
+def _require_staff() -> None:
+    if current_user.role == Role.advocate:
+        raise PermissionDenied("your role may not browse the enterprise registry")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@bp.route("/enterprises")
+@login_required
+def enterprise_list():
+    _require_staff()
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    sort = request.args.get("sort", "risk")
+    if sort not in SORTS:
+        sort = "risk"
+    page_number = request.args.get("page", 1, type=int) or 1
+
+    stmt = visible_enterprises(current_user).options(joinedload(Enterprise.organization))
+    if query:
+        pattern = f"%{_escape_like(query)}%"
+        stmt = stmt.where(
+            or_(
+                Enterprise.name.ilike(pattern, escape="\\"),
+                Enterprise.credit_code.ilike(f"%{_escape_like(query.upper())}%", escape="\\"),
+            )
+        )
+    if sort == "risk":
+        risk = risk_subquery()
+        stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id).order_by(
+            *riskiest_first(risk), Enterprise.name, Enterprise.id
+        )
+    else:
+        stmt = stmt.order_by(Enterprise.name, Enterprise.id)
+    page = paginate(stmt, page_number, current_app.config.get("ENTERPRISES_PER_PAGE", 25))
+    return render_template(
+        "enterprises/list.html",
+        page=page,
+        risks=risk_for([e.id for e in page.items]),
+        query=query,
+        sort=sort,
+    )
+
+
+@bp.route("/enterprises/<id:enterprise_id>")
+@login_required
+def detail(enterprise_id: int):
+    _require_staff()
+    enterprise = get_visible_enterprise(current_user, enterprise_id)
+    cases = paginate(
+        visible_cases(current_user)
+        .where(Case.enterprise_id == enterprise.id)
+        .order_by(Case.received_at.desc(), Case.id.desc()),
+        request.args.get("page", 1, type=int) or 1,
+        current_app.config.get("CASES_PER_PAGE", 25),
+    )
+    return render_template(
+        "enterprises/detail.html",
+        enterprise=enterprise,
+        risk=risk_for([enterprise.id])[enterprise.id],
+        cases=cases,
+    )
