@@ -127,6 +127,7 @@ def build_spec() -> dict:
     plugin.map_to_openapi_type(custom_fields.AwareDateTime, "string", "date-time")
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
+
     for op in OPERATIONS:
         for schema in op.body if isinstance(op.body, list) else ():
             name = _schema_name(schema)

@@ -6,14 +6,24 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import or_
 
 from mediation.accounts.models import Role
+from mediation.cases.enums import WarningLevel
 from mediation.cases.schemas import EnterpriseInputSchema
 from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.errors import PermissionDenied
-from mediation.core.fields import EnumCode
+from mediation.core.fields import EnumCode, Money
 from mediation.core.identifiers import normalize_credit_code
 from mediation.core.pagination import paginate
 from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
+from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
+
+
+class RiskSchema(Schema):
+    open_cases = fields.Integer(required=True)
+    workers_involved = fields.Integer(required=True, metadata={"description": "in open cases"})
+    amount_owed = Money(attribute="amount_owed_fen", required=True)
+    open_alerts = fields.Integer(required=True)
+    highest_level = EnumCode(WarningLevel, allow_none=True)
 
 
 class EnterpriseSchema(Schema):
@@ -27,6 +37,15 @@ class EnterpriseSchema(Schema):
     legal_representative = fields.String(allow_none=True)
     headcount = fields.Integer(allow_none=True)
     has_union = fields.Boolean(required=True)
+    risk = fields.Nested(RiskSchema, attribute="_api_risk", required=True)
+
+
+def _with_risk(enterprises: list[Enterprise]) -> list[Enterprise]:
+    """One grouped query for the risk of a whole page (no query per enterprise)."""
+    risks = risk_for([e.id for e in enterprises])
+    for enterprise in enterprises:
+        enterprise._api_risk = risks[enterprise.id]
+    return enterprises
 
 
 class EnterpriseListQuery(PagingQuery):
@@ -34,7 +53,11 @@ class EnterpriseListQuery(PagingQuery):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "in the name or the credit code"},
     )
-    sort = fields.String(load_default="name", validate=validate.OneOf(["name", "-name", "id"]))
+    sort = fields.String(
+        load_default="risk",
+        validate=validate.OneOf(["risk", "name", "-name", "id"]),
+        metadata={"description": "risk = highest alert, open alerts, amount owed, workers"},
+    )
 
 
 def _require_registry(user) -> None:
@@ -57,12 +80,19 @@ def list_enterprises(user, query: dict):
                 Enterprise.credit_code == normalize_credit_code(query["q"]),
             )
         )
-    order = {
-        "name": (Enterprise.name, Enterprise.id),
-        "-name": (Enterprise.name.desc(), Enterprise.id.desc()),
-        "id": (Enterprise.id,),
-    }[query["sort"]]
-    return paginate(stmt.order_by(*order), query["page"], per_page(query))
+    if query["sort"] == "risk":
+        risk = risk_subquery()
+        stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
+        order = (*riskiest_first(risk), Enterprise.name, Enterprise.id)
+    else:
+        order = {
+            "name": (Enterprise.name, Enterprise.id),
+            "-name": (Enterprise.name.desc(), Enterprise.id.desc()),
+            "id": (Enterprise.id,),
+        }[query["sort"]]
+    page = paginate(stmt.order_by(*order), query["page"], per_page(query))
+    _with_risk(page.items)
+    return page
 
 
 @operation(
@@ -72,7 +102,7 @@ def list_enterprises(user, query: dict):
 )  # fmt: skip
 def create_enterprise(user, body: dict):
     """The unified social credit code must be valid (GB 32100) and not yet registered."""
-    return services.create_enterprise(user, body)
+    return _with_risk([services.create_enterprise(user, body)])[0]
 
 
 @operation(
@@ -81,4 +111,4 @@ def create_enterprise(user, body: dict):
 )  # fmt: skip
 def get_enterprise(user, enterprise_id: int):
     _require_registry(user)
-    return services.get_visible_enterprise(user, enterprise_id)
+    return _with_risk([services.get_visible_enterprise(user, enterprise_id)])[0]
