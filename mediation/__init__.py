@@ -140,12 +140,14 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["id"] = IdConverter
     from mediation.accounts.views import bp as accounts_bp
+    from mediation.admin.views import bp as admin_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(warnings_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_warnings(app: Flask) -> None:
