@@ -128,7 +128,14 @@ def officer_dashboard(user: User) -> OfficerDashboard:
             )
         )
     )
-    rows, totals = open_cases_by_org(user.organization_id)
+    root_id = user.organization_id
+    if user.role == Role.admin:  # administrators oversee the whole network, wherever they sit
+        root_id = db.session.scalar(
+            select(Organization.id)
+            .where(Organization.parent_id.is_(None))
+            .order_by(Organization.id)
+        )
+    rows, totals = open_cases_by_org(root_id)
     return OfficerDashboard(level_counts, newest, rows, totals, OPEN_STATES)
 
 

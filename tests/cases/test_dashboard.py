@@ -167,6 +167,14 @@ def test_admin_and_city_officer_see_every_organization(client, users, make_case,
         client.post("/logout")
 
 
+def test_an_admin_of_a_town_still_sees_the_whole_network(client, make_user, make_case):
+    make_case(workers_involved=12, org="G1")
+    login(client, make_user("admin", "T2", "town_admin"))
+    page = client.get("/")
+    assert set(org_rows(page)) == {"C", "T1", "T2", "G1", "G2"}
+    assert level_counts(page)["yellow"] >= 1  # an admin's inbox holds every alert
+
+
 def test_acknowledged_alerts_leave_the_officer_counts(client, users, make_case):
     from mediation.warnings.models import Alert
     from mediation.warnings.services import acknowledge
