@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["id"] = IdConverter
     from mediation.accounts.views import bp as accounts_bp
+    from mediation.admin.views import bp as admin_bp
     from mediation.cases.document_views import bp as documents_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.cases.workflow_page import bp as workflow_bp
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(workflow_bp)
     app.register_blueprint(enterprises_bp)
+    app.register_blueprint(admin_bp)
     init_api(app)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from mediation.accounts.models import Role
 from mediation.accounts.scope import get_visible_case, visible_cases
-from mediation.cases import services, workflow
+from mediation.cases import dashboard, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
@@ -33,7 +33,18 @@ bp = Blueprint("cases", __name__)
 @bp.route("/")
 @login_required
 def index():
-    return redirect(url_for("cases.case_list"))
+    """The role's dashboard (design.md §7)."""
+    if current_user.role == Role.mediator:
+        return render_template(
+            "dashboard/mediator.html", board=dashboard.mediator_dashboard(current_user)
+        )
+    if current_user.role in (Role.officer, Role.admin):
+        return render_template(
+            "dashboard/officer.html",
+            board=dashboard.officer_dashboard(current_user),
+            rule_labels=RULE_LABELS,
+        )
+    return render_template("dashboard/advocate.html", cases=dashboard.advocate_cases(current_user))
 
 
 def _enum_arg(name: str, enum_cls):

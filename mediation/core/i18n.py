@@ -6,7 +6,7 @@ in this session, then the browser's Accept-Language; times are shown in Asia/Sha
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -26,6 +26,8 @@ __all__ = ["_", "gettext", "lazy_gettext", "ngettext", "select_locale", "init_i1
 
 def select_locale() -> str:
     """The user's stored preference, then this session's choice, then the browser."""
+    if not has_request_context():  # the CLI, the scheduler: the default language
+        return DEFAULT_LOCALE
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("lang")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Select, select
 
+from mediation.core.db import transaction
+from mediation.core.errors import NotFound, ValidationFailed
+from mediation.core.i18n import lazy_gettext
 from mediation.extensions import db
-from mediation.orgs.models import Organization
+from mediation.orgs.models import CHILD_TIER, Organization, Tier
 
 
 def subtree_ids_select(root_id: int, *, name: str = "org_tree") -> Select:
@@ -32,3 +37,103 @@ def organizations_in_subtree(root_id: int) -> list[Organization]:
             .order_by(Organization.code)
         )
     )
+
+
+# --- administration -------------------------------------------------------------------------------
+
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
+NAME_MAX = 200
+
+
+def all_organizations() -> list[Organization]:
+    """Every organization, each followed by its children (tree order), with a `depth`."""
+    orgs = list(db.session.scalars(select(Organization).order_by(Organization.code)))
+    children: dict[int | None, list[Organization]] = {}
+    for org in orgs:
+        children.setdefault(org.parent_id, []).append(org)
+    ordered: list[Organization] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for org in children.get(parent_id, []):
+            org.depth = depth
+            ordered.append(org)
+            walk(org.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def get_organization(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("organization not found")
+    return org
+
+
+def _name_errors(name: str) -> list[str]:
+    if not name:
+        return [lazy_gettext("Enter a name.")]
+    if len(name) > NAME_MAX:
+        return [lazy_gettext("At most %(n)s characters.", n=NAME_MAX)]
+    return []
+
+
+def create_organization(
+    *, code: str, name: str, tier: str, parent_id: int | str | None
+) -> Organization:
+    """A new town (under the city) or grassroots union (under a town), with a unique code.
+    Bad input raises `ValidationFailed` with a message per field and writes nothing."""
+    code = (code or "").strip().upper()
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not CODE_PATTERN.fullmatch(code):
+        errors["code"] = [
+            lazy_gettext(
+                "Use 1–32 capital letters, digits or '-', starting with a letter or digit."
+            )
+        ]
+    elif get_by_code(code) is not None:
+        errors["code"] = [lazy_gettext("The code %(code)s is taken.", code=code)]
+    if name_errors := _name_errors(name):
+        errors["name"] = name_errors
+    try:
+        tier_value = Tier(tier)
+    except ValueError:
+        tier_value = None
+    if tier_value not in (Tier.town, Tier.grassroots):
+        errors["tier"] = [lazy_gettext("Choose town or grassroots union.")]
+    parent = org_by_id(parent_id)
+    if parent is None:
+        errors["parent_id"] = [lazy_gettext("Choose the parent organization.")]
+    elif tier_value in (Tier.town, Tier.grassroots) and CHILD_TIER.get(parent.tier) != tier_value:
+        errors["parent_id"] = [
+            lazy_gettext("A town's parent is the city; a grassroots union's parent is a town.")
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction():
+        org = Organization(code=code, name=name, tier=tier_value, parent_id=parent.id)
+        db.session.add(org)
+    return org
+
+
+def rename_organization(org_id: int, name: str) -> Organization:
+    name = (name or "").strip()
+    with transaction():
+        org = db.session.get(Organization, org_id, with_for_update=True)
+        if org is None:
+            raise NotFound("organization not found")
+        if name_errors := _name_errors(name):
+            raise ValidationFailed({"name": name_errors})
+        org.name = name
+    return org
+
+
+def org_by_id(org_id: int | str | None) -> Organization | None:
+    try:
+        value = int(org_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= value < 2**31:
+        return None
+    return db.session.get(Organization, value)

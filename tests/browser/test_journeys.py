@@ -13,7 +13,7 @@ def _login(page, base: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/cases")
+    page.wait_for_url(f"{base}/")
 
 
 def test_mediator_reports_accepts_and_mediates_then_advocate_adds_a_visit(

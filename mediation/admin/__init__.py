@@ -1,0 +1,1 @@
+"""The administrators' pages: users and organizations (services live in `accounts` and `orgs`)."""

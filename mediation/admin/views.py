@@ -1,0 +1,206 @@
+"""Admin pages: an index, users and organizations. Administrators only; every other role 403.
+
+Thin: check the role, parse the form, call a service in `accounts.services` / `orgs.services`,
+render; a refused form comes back with the typed values and the messages beside the fields (422).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from mediation.accounts import services as accounts
+from mediation.accounts.models import Role
+from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.i18n import _
+from mediation.core.pagination import paginate
+from mediation.orgs import services as orgs
+from mediation.orgs.models import Tier
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if current_user.role != Role.admin:
+        raise PermissionDenied("administrators only")
+
+
+@bp.route("/")
+def index():
+    return render_template("admin/index.html")
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+def _user_filters() -> dict:
+    role = request.args.get("role") or None
+    if role not in {r.value for r in Role}:
+        role = None
+    org_id = request.args.get("org", type=int)
+    if org_id is not None and not 1 <= org_id < 2**31:
+        org_id = None
+    active = {"1": True, "0": False}.get(request.args.get("active", ""))
+    return {"role": role, "org_id": org_id, "active": active}
+
+
+@bp.route("/users")
+def users():
+    filters = _user_filters()
+    page = paginate(
+        accounts.list_users(**filters), request.args.get("page", 1, type=int) or 1, USERS_PER_PAGE
+    )
+    return render_template(
+        "admin/users.html",
+        page=page,
+        filters=filters,
+        roles=list(Role),
+        organizations=orgs.all_organizations(),
+    )
+
+
+USER_FIELDS = ("username", "display_name", "role", "org", "email", "phone")
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    values: dict = {}
+    errors: dict = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in USER_FIELDS}
+        try:
+            user = accounts.create_user(
+                values["username"],
+                role=values["role"],
+                org_id=values["org"],
+                password=request.form.get("password", ""),
+                display_name=values["display_name"],
+                email=values["email"],
+                phone=values["phone"],
+            )
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_new.html",
+        values=values,
+        errors=errors,
+        roles=list(Role),
+        organizations=orgs.all_organizations(),
+        min_password=accounts.MIN_PASSWORD_LENGTH,
+    ), (422 if errors else 200)
+
+
+@bp.route("/users/<id:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/users/<id:user_id>/reactivate", methods=["POST"])
+def reactivate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    try:
+        user = accounts.set_active(current_user, user_id, active)
+    except Conflict as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.users"))
+    if active:
+        flash(_("User %(name)s reactivated.", name=user.username), "success")
+    else:
+        flash(_("User %(name)s deactivated.", name=user.username), "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.users"))
+
+
+def _same_site(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.netloc == request.host and parts.path.startswith("/admin/users")
+
+
+@bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    user = accounts.get_user(user_id)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            accounts.reset_password(current_user, user_id, request.form.get("password", ""))
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("The password of %(name)s was reset.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_password.html",
+        user=user,
+        errors=errors,
+        min_password=accounts.MIN_PASSWORD_LENGTH,
+    ), (422 if errors else 200)
+
+
+# --- organizations --------------------------------------------------------------------------------
+
+ORG_FIELDS = ("code", "name", "tier", "parent_id")
+
+
+@bp.route("/organizations")
+def organizations():
+    return render_template("admin/organizations.html", organizations=orgs.all_organizations())
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+def new_organization():
+    values: dict = {}
+    errors: dict = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in ORG_FIELDS}
+        try:
+            org = orgs.create_organization(**values)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("Organization %(name)s created.", name=org.name), "success")
+            return redirect(url_for("admin.organizations"))
+    else:
+        values = {"parent_id": request.args.get("parent", "")}
+        if values["parent_id"].isdigit():
+            parent = orgs.org_by_id(values["parent_id"])
+            if parent is not None and parent.tier in orgs.CHILD_TIER:
+                values["tier"] = orgs.CHILD_TIER[parent.tier].value
+    return render_template(
+        "admin/organization_new.html",
+        values=values,
+        errors=errors,
+        tiers=[Tier.town, Tier.grassroots],
+        parents=[o for o in orgs.all_organizations() if o.tier in (Tier.city, Tier.town)],
+    ), (422 if errors else 200)
+
+
+@bp.route("/organizations/<id:org_id>/rename", methods=["GET", "POST"])
+def rename_organization(org_id: int):
+    org = orgs.get_organization(org_id)
+    errors: dict = {}
+    name = org.name
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        try:
+            orgs.rename_organization(org_id, name)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("Organization renamed."), "success")
+            return redirect(url_for("admin.organizations"))
+    return render_template("admin/organization_rename.html", org=org, name=name, errors=errors), (
+        422 if errors else 200
+    )
