@@ -80,7 +80,7 @@ def summary(user: User, period: Period, org_id: int | None = None) -> dict:
     recovered = db.session.scalar(
         _scoped(user, org_id, func.coalesce(func.sum(Case.paid_amount_fen), 0)).where(closed)
     )
-    in_scope = _scoped(user, org_id, Case.id).scalar_subquery()
+    in_scope = _scoped(user, org_id, Case.id)
     alerts = db.session.execute(
         select(Alert.level, func.count())
         .where(Alert.case_id.in_(in_scope), Alert.raised_at.between(low, high))
