@@ -68,3 +68,14 @@ def create_user(
         user.set_password(password)
         db.session.add(user)
     return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Store a user's language preference ("" = none: follow the browser)."""
+    from mediation.core.i18n import LANGUAGES
+    from mediation.core.messages import N_
+
+    if locale not in LANGUAGES and locale != "":
+        raise ValidationFailed({"lang": [N_("Unknown language.")]})
+    with transaction():
+        db.session.get(User, user.id).locale = locale

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.i18n import _, translate_message
 from mediation.core.pagination import paginate
 from mediation.extensions import db
 from mediation.warnings import services
@@ -65,9 +66,16 @@ def acknowledge(alert_id: int):
     except ValidationFailed as exc:
         return _render_inbox(errors=exc.fields, open_alert=alert_id), 422
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(translate_message(exc.message), "error")
         return redirect(url_for("warnings.inbox"))
-    flash(f"已签收预警：{alert.case.number} {RULE_LABELS.get(alert.rule, alert.rule)}。", "success")
+    flash(
+        _(
+            "Alert acknowledged: %(number)s %(rule)s.",
+            number=alert.case.number,
+            rule=RULE_LABELS.get(alert.rule, alert.rule),
+        ),
+        "success",
+    )
     back = request.form.get("back")
     if back == "case":
         return redirect(url_for("cases.detail", case_id=alert.case_id))
@@ -97,7 +105,7 @@ def rule_settings():
         except ValidationFailed as exc:
             errors = exc.fields
         else:
-            flash("预警规则阈值已更新，立即生效。", "success")
+            flash(_("Rule thresholds updated; they apply at once."), "success")
             return redirect(url_for("warnings.rule_settings"))
     settings = current_settings()
     return render_template(

@@ -416,7 +416,9 @@ def test_a_bad_change_is_refused_with_the_field_message_and_nothing_saved(
     data = form_values(client.get("/admin/rules"))
     data[field] = value
 
-    response = client.post("/admin/rules", data=data)
+    response = client.post(
+        "/admin/rules", data=data, headers={"Accept-Language": "en"}
+    )  # messages in English
 
     assert response.status_code == 422
     page = dom(response)
