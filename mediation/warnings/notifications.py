@@ -94,7 +94,7 @@ def alert_message(alert: Alert) -> tuple[str, str]:
             workers=case.workers_involved, amount=format_yuan(case.claim_amount_fen),
         ),
         _("State: %(state)s; handled by: %(org)s", state=state, org=case.handling_org.name),
-        _("Application received: %(at)s", at=f"{to_local(case.received_at):%Y-%m-%d %H:%M}"),
+        _("Application received: %(at)s", at=to_local(case.received_at).strftime("%Y-%m-%d %H:%M")),
     ]  # fmt: skip
     if alert.climbed_from_id:
         lines.append(
@@ -102,7 +102,7 @@ def alert_message(alert: Alert) -> tuple[str, str]:
         )
     lines += [
         "",
-        _("Please sign in to acknowledge and supervise: %(url)s", url=f"{base}/alerts")
+        _("Please sign in to acknowledge and supervise: %(url)s", url=base + "/alerts")
         if base
         else _("Please sign in to acknowledge and supervise."),
     ]
@@ -320,11 +320,11 @@ def queue_daily_digest(now: datetime) -> int:
                     for lv in reversed(WarningLevel)
                     if by_level.get(lv.value)
                 )
-                subject = _("Daily alert summary %(day)s", day=f"{to_local(now):%Y-%m-%d}")
+                subject = _("Daily alert summary %(day)s", day=to_local(now).strftime("%Y-%m-%d"))
                 body = _(
                     "%(name)s:\n\nAlerts of your organization not yet resolved: %(summary)s."
                     "\n\n%(url)s",
-                    name=user.display_name, summary=summary, url=f"{base}/alerts",
+                    name=user.display_name, summary=summary, url=base + "/alerts",
                 )  # fmt: skip
             rows.append(
                 Notification(
