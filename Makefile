@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install db demo lint format clean
+.PHONY: run test install db demo lint format clean messages
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ lint: install
 format: install
 	$(BIN)/ruff format mediation tests config wsgi.py
 	$(BIN)/ruff check --fix mediation tests config wsgi.py
+
+# Translations: extract the English msgids, merge them into every catalogue, compile the .mo files
+# (committed, so a fresh clone shows Chinese; tests/test_i18n.py fails when one is stale).
+I18N := mediation/translations
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-by-file \
+		--project mediation --copyright-holder mediation -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile --statistics -d $(I18N)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,13 +7,15 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from mediation.accounts.models import User
+from mediation.core.i18n import lazy_gettext
 from mediation.extensions import db, login_manager
 
 
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = lazy_gettext("Please sign in first.")
+    login_manager.localize_callback = str  # the flash is stored in the session as text
     login_manager.session_protection = "strong"
 
 

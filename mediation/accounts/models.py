@@ -4,12 +4,14 @@ import enum
 from datetime import datetime
 
 from flask import current_app
+from flask_babel.speaklater import LazyString
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mediation.core.clock import utcnow
+from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime
 from mediation.extensions import db
 from mediation.orgs.models import Organization, enum_column
@@ -22,15 +24,15 @@ class Role(enum.StrEnum):
     advocate = "advocate"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return ROLE_LABELS[self]
 
 
 ROLE_LABELS = {
-    Role.admin: "系统管理员",
-    Role.officer: "预警督办员",
-    Role.mediator: "调解员",
-    Role.advocate: "维权志愿者",
+    Role.admin: lazy_gettext("Administrator"),
+    Role.officer: lazy_gettext("Escalation officer"),
+    Role.mediator: lazy_gettext("Mediator"),
+    Role.advocate: lazy_gettext("Rights advocate"),
 }
 
 
@@ -45,7 +47,8 @@ class User(UserMixin, db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
-    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    # "" = no preference: the session's choice, then the browser, then Chinese
+    locale: Mapped[str] = mapped_column(String(16), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from mediation.accounts.models import Role, User
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from mediation.core.i18n import lazy_gettext
+from mediation.core.messages import N_
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.orgs.services import get_by_code, org_by_id
@@ -36,9 +36,9 @@ PASSWORD_MAX = 256
 
 def _password_errors(password: str | None) -> list[str]:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        return [lazy_gettext("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
+        return [N_("At least %(n)s characters.") % {"n": MIN_PASSWORD_LENGTH}]
     if len(password) > PASSWORD_MAX:
-        return [lazy_gettext("At most %(n)s characters.", n=PASSWORD_MAX)]
+        return [N_("At most %(n)s characters.") % {"n": PASSWORD_MAX}]
     return []
 
 
@@ -82,13 +82,13 @@ def create_user(
     else:
         org = org_by_id(org_id)
         if org is None:
-            errors["org"] = [lazy_gettext("Choose an organization.")]
+            errors["org"] = [N_("Choose an organization.")]
     if display_name and len(display_name) > DISPLAY_NAME_MAX:
-        errors["display_name"] = [lazy_gettext("At most %(n)s characters.", n=DISPLAY_NAME_MAX)]
+        errors["display_name"] = [N_("At most %(n)s characters.") % {"n": DISPLAY_NAME_MAX}]
     if email and (len(email) > EMAIL_MAX or not EMAIL.fullmatch(email)):
-        errors["email"] = [lazy_gettext("Not a valid e-mail address.")]
+        errors["email"] = [N_("Not a valid e-mail address.")]
     if phone and (len(phone) > PHONE_MAX or not PHONE.fullmatch(phone)):
-        errors["phone"] = [lazy_gettext("Not a valid phone number.")]
+        errors["phone"] = [N_("Not a valid phone number.")]
     if password_errors := _password_errors(password):
         errors["password"] = password_errors
     if errors:
@@ -141,7 +141,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
         if user is None:
             raise NotFound("user not found")
         if not active and user.id == actor.id:
-            raise Conflict(lazy_gettext("You cannot deactivate your own account."))
+            raise Conflict(N_("You cannot deactivate your own account."))
         user.active = active
     return user
 
@@ -161,3 +161,14 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
 def _require_admin(actor: User) -> None:
     if actor.role != Role.admin:
         raise PermissionDenied("administrators only")
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Store a user's language preference ("" = none: follow the browser)."""
+    from mediation.core.i18n import LANGUAGES
+    from mediation.core.messages import N_
+
+    if locale not in LANGUAGES and locale != "":
+        raise ValidationFailed({"lang": [N_("Unknown language.")]})
+    with transaction():
+        db.session.get(User, user.id).locale = locale

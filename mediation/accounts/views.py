@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mediation.accounts.auth import is_safe_next
-from mediation.accounts.services import authenticate
+from mediation.accounts.services import authenticate, set_locale
+from mediation.core.i18n import LANGUAGES, _
 from mediation.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -28,10 +39,10 @@ def login():
         username = request.form.get("username", "")
         user = authenticate(username, request.form.get("password", ""))
         if user is None:
-            error = "用户名或密码错误，或账号已停用。"
+            error = _("Wrong user name or password, or the account is disabled.")
         else:
             login_user(user)
-            flash(f"欢迎，{user.display_name}。", "success")
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))
     status = 401 if error else 200
     return render_template(
@@ -43,5 +54,19 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("已退出登录。", "info")
+    flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """The language switch: this session's choice and, for a signed-in user, their preference;
+    then back to the page the switch was on."""
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        set_locale(current_user, lang)
+    next_url = request.form.get("next")
+    return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))

@@ -14,16 +14,30 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from babel.support import Translations
+from flask import has_app_context
+
 from mediation.cases import workflow
+from mediation.core.i18n import DEFAULT_LOCALE
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 ANY_OPEN = "any_open"  # the pseudo-state standing for every open state
 
 
 def machine() -> dict[str, Any]:
-    return workflow.as_data()
+    """The machine as data, labels in the current language; outside an app (a bare import, the
+    README check) the labels are translated to Chinese straight from the catalogue."""
+    data = workflow.as_data()
+    if not has_app_context():
+        translations = Translations.load(str(TRANSLATIONS), [DEFAULT_LOCALE])
+        for item in data["states"] + data["triggers"]:
+            item["label"] = translations.gettext(item["label"])
+    return data
 
 
 def required_fields(trigger_name: str) -> list[str]:

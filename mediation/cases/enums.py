@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel.speaklater import LazyString
+
+from mediation.core.i18n import lazy_gettext
+
 
 class LabelledEnum(enum.StrEnum):
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString | str:
         return LABELS.get(self, self.value)
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
+    def choices(cls) -> list[tuple[str, LazyString | str]]:
         return [(m.value, m.label) for m in cls]
 
 
@@ -108,53 +112,58 @@ class EventKind(LabelledEnum):
     takeover = "takeover"
 
 
-LABELS: dict[enum.Enum, str] = {
-    CaseKind.dispute: "劳动争议",
-    CaseKind.arrears: "欠薪",
-    Category.employment_relationship: "确认劳动关系",
-    Category.contract: "劳动合同订立、履行、变更",
-    Category.dismissal: "解除、终止、辞退、辞职",
-    Category.remuneration: "劳动报酬",
-    Category.social_insurance: "社会保险",
-    Category.working_conditions: "工时、休假、福利、培训、劳动保护",
-    Category.injury_compensation: "工伤医疗费、经济补偿或赔偿金",
-    Category.other: "其他",
-    Channel.walk_in: "来访",
-    Channel.hotline: "热线",
-    Channel.advocate: "志愿者报告",
-    Channel.online: "网上申请",
-    Channel.referral: "转办",
-    Channel.inspection: "排查发现",
-    Outcome.not_accepted: "不予受理",
-    Outcome.agreement_performed: "协议履行完毕",
-    Outcome.withdrawn: "撤回",
-    Outcome.worker_won: "劳动者胜诉",
-    Outcome.employer_won: "用人单位胜诉",
-    Outcome.partly: "双方部分胜诉",
-    Outcome.mediated_in_arbitration: "仲裁调解结案",
-    Outcome.dismissed: "驳回",
-    ReferralTarget.arbitration: "劳动人事争议仲裁委员会",
-    ReferralTarget.payment_order: "人民法院（支付令）",
-    ReferralTarget.labor_inspection: "劳动保障监察",
-    ReferralTarget.police: "公安机关",
-    ReferralTarget.court: "人民法院",
-    RulingResult.worker_won: "劳动者胜诉",
-    RulingResult.employer_won: "用人单位胜诉",
-    RulingResult.partly: "双方部分胜诉",
-    RulingResult.mediated_in_arbitration: "仲裁调解结案",
-    RulingResult.dismissed: "驳回",
-    WarningLevel.blue: "蓝色预警",
-    WarningLevel.yellow: "黄色预警",
-    WarningLevel.orange: "橙色预警",
-    WarningLevel.red: "红色预警",
-    EventKind.created: "登记",
-    EventKind.transition: "流转",
-    EventKind.edit: "修改",
-    EventKind.note: "进展记录",
-    EventKind.visit: "走访记录",
-    EventKind.assignment: "指派",
-    EventKind.attachment: "证据",
-    EventKind.alert: "预警",
-    EventKind.acknowledgement: "预警签收",
-    EventKind.takeover: "接管",
+# English msgids; the catalogues translate them (Chinese first).
+LABELS: dict[enum.Enum, LazyString] = {
+    CaseKind.dispute: lazy_gettext("Labour dispute"),
+    CaseKind.arrears: lazy_gettext("Wage arrears"),
+    Category.employment_relationship: lazy_gettext("Confirmation of an employment relationship"),
+    Category.contract: lazy_gettext("Conclusion, performance or change of a labour contract"),
+    Category.dismissal: lazy_gettext("Rescission, termination, dismissal or resignation"),
+    Category.remuneration: lazy_gettext("Labour remuneration"),
+    Category.social_insurance: lazy_gettext("Social insurance"),
+    Category.working_conditions: lazy_gettext(
+        "Working hours, leave, welfare, training, labour protection"
+    ),
+    Category.injury_compensation: lazy_gettext(
+        "Work-injury medical costs, economic compensation or damages"
+    ),
+    Category.other: lazy_gettext("Other"),
+    Channel.walk_in: lazy_gettext("Walk-in"),
+    Channel.hotline: lazy_gettext("Hotline"),
+    Channel.advocate: lazy_gettext("Reported by an advocate"),
+    Channel.online: lazy_gettext("Online application"),
+    Channel.referral: lazy_gettext("Referred by another body"),
+    Channel.inspection: lazy_gettext("Found by inspection"),
+    Outcome.not_accepted: lazy_gettext("Not accepted"),
+    Outcome.agreement_performed: lazy_gettext("Agreement performed"),
+    Outcome.withdrawn: lazy_gettext("Withdrawn"),
+    Outcome.worker_won: lazy_gettext("Worker won"),
+    Outcome.employer_won: lazy_gettext("Employer won"),
+    Outcome.partly: lazy_gettext("Partly upheld for each side"),
+    Outcome.mediated_in_arbitration: lazy_gettext("Settled by mediation in arbitration"),
+    Outcome.dismissed: lazy_gettext("Dismissed"),
+    ReferralTarget.arbitration: lazy_gettext("Labour and personnel dispute arbitration commission"),
+    ReferralTarget.payment_order: lazy_gettext("People's court (payment order)"),
+    ReferralTarget.labor_inspection: lazy_gettext("Labour inspection"),
+    ReferralTarget.police: lazy_gettext("Public security organ"),
+    ReferralTarget.court: lazy_gettext("People's court"),
+    RulingResult.worker_won: lazy_gettext("Worker won"),
+    RulingResult.employer_won: lazy_gettext("Employer won"),
+    RulingResult.partly: lazy_gettext("Partly upheld for each side"),
+    RulingResult.mediated_in_arbitration: lazy_gettext("Settled by mediation in arbitration"),
+    RulingResult.dismissed: lazy_gettext("Dismissed"),
+    WarningLevel.blue: lazy_gettext("Blue alert"),
+    WarningLevel.yellow: lazy_gettext("Yellow alert"),
+    WarningLevel.orange: lazy_gettext("Orange alert"),
+    WarningLevel.red: lazy_gettext("Red alert"),
+    EventKind.created: lazy_gettext("Registered"),
+    EventKind.transition: lazy_gettext("Transition"),
+    EventKind.edit: lazy_gettext("Edit"),
+    EventKind.note: lazy_gettext("Progress note"),
+    EventKind.visit: lazy_gettext("Visit record"),
+    EventKind.assignment: lazy_gettext("Assignment"),
+    EventKind.attachment: lazy_gettext("Evidence"),
+    EventKind.alert: lazy_gettext("Alert"),
+    EventKind.acknowledgement: lazy_gettext("Alert acknowledged"),
+    EventKind.takeover: lazy_gettext("Takeover"),
 }

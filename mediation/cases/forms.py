@@ -8,52 +8,54 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel.speaklater import LazyString
 from marshmallow import fields as mfields
 from werkzeug.datastructures import MultiDict
 
 from mediation.cases import schemas
 from mediation.cases.workflow import Trigger
 from mediation.core.fields import Money
+from mediation.core.i18n import lazy_gettext
 
 FIELD_LABELS = {
-    "kind": "案件类型",
-    "category": "争议类别",
-    "enterprise_id": "用人单位",
-    "enterprise.name": "新单位名称",
-    "enterprise.credit_code": "统一社会信用代码",
-    "enterprise.address": "单位地址",
-    "enterprise.legal_representative": "法定代表人",
-    "worker_name": "劳动者代表姓名",
-    "worker_phone": "联系电话",
-    "worker_id_number": "身份证号码",
-    "workers_involved": "涉及人数",
-    "is_migrant": "农民工",
-    "is_construction": "工程建设领域",
-    "title": "案由摘要",
-    "description": "情况说明",
-    "claim_amount": "请求金额（元）",
-    "arrears_months": "欠薪月数",
-    "channel": "来源渠道",
-    "received_at": "收到申请时间",
-    "infringement_known_at": "知道权利受侵害日期",
-    "employment_ended_at": "劳动关系终止日期",
-    "owner_absconded": "老板跑路/失联",
-    "incident_in_progress": "正在发生群体性事件",
-    "handling_org_id": "承办单位",
-    "mediator_id": "调解员",
-    "reason": "理由",
-    "note": "备注",
-    "terms": "协议内容",
-    "agreement_amount": "协议金额（元）",
-    "agreement_due_on": "履行期限",
-    "paid_amount": "已支付金额（元）",
-    "referral_target": "移送机构",
-    "referral_reference": "移送文号/受理编号",
-    "result": "裁决结果",
-    "amount": "裁决金额（元）",
-    "body": "内容",
-    "user_id": "志愿者",
-    "version": "版本",
+    "kind": lazy_gettext("Case type"),
+    "category": lazy_gettext("Dispute category"),
+    "enterprise_id": lazy_gettext("Employer"),
+    "enterprise.name": lazy_gettext("New employer name"),
+    "enterprise.credit_code": lazy_gettext("Unified social credit code"),
+    "enterprise.address": lazy_gettext("Employer address"),
+    "enterprise.legal_representative": lazy_gettext("Legal representative"),
+    "worker_name": lazy_gettext("Workers' representative"),
+    "worker_phone": lazy_gettext("Contact phone"),
+    "worker_id_number": lazy_gettext("Resident ID number"),
+    "workers_involved": lazy_gettext("Workers involved"),
+    "is_migrant": lazy_gettext("Migrant workers"),
+    "is_construction": lazy_gettext("Construction sector"),
+    "title": lazy_gettext("Summary of the claim"),
+    "description": lazy_gettext("Description"),
+    "claim_amount": lazy_gettext("Amount claimed (yuan)"),
+    "arrears_months": lazy_gettext("Months in arrears"),
+    "channel": lazy_gettext("Source"),
+    "received_at": lazy_gettext("Application received at"),
+    "infringement_known_at": lazy_gettext("Date the infringement became known"),
+    "employment_ended_at": lazy_gettext("Date the employment ended"),
+    "owner_absconded": lazy_gettext("Owner absconded / unreachable"),
+    "incident_in_progress": lazy_gettext("Mass incident in progress"),
+    "handling_org_id": lazy_gettext("Handling organization"),
+    "mediator_id": lazy_gettext("Mediator"),
+    "reason": lazy_gettext("Reason"),
+    "note": lazy_gettext("Remarks"),
+    "terms": lazy_gettext("Terms of the agreement"),
+    "agreement_amount": lazy_gettext("Agreed amount (yuan)"),
+    "agreement_due_on": lazy_gettext("Performance due by"),
+    "paid_amount": lazy_gettext("Amount paid (yuan)"),
+    "referral_target": lazy_gettext("Referred to"),
+    "referral_reference": lazy_gettext("Referral document / acceptance number"),
+    "result": lazy_gettext("Ruling"),
+    "amount": lazy_gettext("Amount awarded (yuan)"),
+    "body": lazy_gettext("Content"),
+    "user_id": lazy_gettext("Rights advocate"),
+    "version": lazy_gettext("Version"),
 }
 
 CHECKBOXES = ("is_migrant", "is_construction", "owner_absconded", "incident_in_progress")
@@ -62,10 +64,10 @@ CHECKBOXES = ("is_migrant", "is_construction", "owner_absconded", "incident_in_p
 @dataclass
 class FormField:
     name: str
-    label: str
+    label: LazyString | str
     widget: str  # text, textarea, money, date, select, number
     required: bool
-    choices: list[tuple[str, str]] | None = None
+    choices: list[tuple[str, LazyString | str]] | None = None
 
 
 def trigger_form_fields(trigger: Trigger) -> list[FormField]:

@@ -32,6 +32,7 @@ from mediation.core.identifiers import (
     normalize_credit_code,
     normalize_id_number,
 )
+from mediation.core.messages import N_
 
 SHORT_TEXT = 200
 REASON_TEXT = 2_000
@@ -42,7 +43,7 @@ MAX_ARREARS_MONTHS = 240
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 PLAUSIBLE_DATE = validate.Range(
-    min=date(1990, 1, 1), max=date(2100, 12, 31), error="Must be between 1990 and 2100."
+    min=date(1990, 1, 1), max=date(2100, 12, 31), error=N_("Must be between 1990 and 2100.")
 )
 
 
@@ -77,7 +78,7 @@ class EnterpriseInputSchema(StrictSchema):
     def _credit_code(self, value: str, data_key: str) -> None:
         if not is_valid_credit_code(value):
             raise ValidationError(
-                "Not a valid unified social credit code (GB 32100 check character)."
+                N_("Not a valid unified social credit code (GB 32100 check character).")
             )
 
 
@@ -89,7 +90,7 @@ class CaseFactsSchema(StrictSchema):
     worker_name = text(100, allow_none=True)
     worker_phone = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$", error="Not a valid phone number."),
+        validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$", error=N_("Not a valid phone number.")),
     )
     worker_id_number = fields.String(allow_none=True)
     workers_involved = fields.Integer(validate=validate.Range(min=1, max=MAX_WORKERS))
@@ -111,17 +112,17 @@ class CaseFactsSchema(StrictSchema):
     @validates("worker_id_number")
     def _id_number(self, value: str | None, data_key: str) -> None:
         if value is not None and not is_valid_id_number(value):
-            raise ValidationError("Not a valid resident ID number (GB 11643 check digit).")
+            raise ValidationError(N_("Not a valid resident ID number (GB 11643 check digit)."))
 
     @validates("received_at")
     def _received_not_future(self, value, data_key: str) -> None:
         if value > utcnow():
-            raise ValidationError("Must not be in the future.")
+            raise ValidationError(N_("Must not be in the future."))
 
     @validates("infringement_known_at", "employment_ended_at")
     def _date_not_future(self, value, data_key: str) -> None:
         if value is not None and value > local_date(utcnow()):
-            raise ValidationError("Must not be in the future.")
+            raise ValidationError(N_("Must not be in the future."))
 
 
 class CaseCreateSchema(CaseFactsSchema):
@@ -138,9 +139,11 @@ class CaseCreateSchema(CaseFactsSchema):
     @validates_schema
     def _enterprise_given(self, data: dict, **kwargs) -> None:
         if not data.get("enterprise_id") and not data.get("enterprise"):
-            raise ValidationError("Choose an enterprise or register a new one.", "enterprise_id")
+            raise ValidationError(
+                N_("Choose an enterprise or register a new one."), "enterprise_id"
+            )
         if data.get("kind") == CaseKind.arrears and data.get("arrears_months") is None:
-            raise ValidationError("Required for a wage-arrears case.", "arrears_months")
+            raise ValidationError(N_("Required for a wage-arrears case."), "arrears_months")
 
 
 class CaseEditSchema(CaseFactsSchema):

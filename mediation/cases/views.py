@@ -15,6 +15,8 @@ from mediation.cases.models import Case
 from mediation.cases.workflow import State
 from mediation.core.clock import utcnow
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.i18n import _
+from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
 from mediation.core.pagination import paginate
 from mediation.core.web import local_datetime
@@ -123,7 +125,7 @@ def new_case():
         except ValidationFailed as exc:
             errors = exc.fields
         else:
-            flash(f"案件 {case.number} 已登记。", "success")
+            flash(_("Case %(number)s registered.", number=case.number), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     else:
         values = {"handling_org_id": str(current_user.organization_id), "workers_involved": "1"}
@@ -180,7 +182,7 @@ def transition(case_id: int, trigger: str):
     version = request.form.get("version", type=int)
     if version is None:  # the form always carries it: without it a stale form could win
         return _rerender(
-            case_id, 422, form_errors={"version": ["Reload the page and try again."]},
+            case_id, 422, form_errors={"version": [N_("Reload the page and try again.")]},
             form_values=payload, open_form=trigger,
         )  # fmt: skip
     try:
@@ -194,7 +196,11 @@ def transition(case_id: int, trigger: str):
     except Conflict as exc:
         return _rerender(case_id, 409, message=exc.message)
     flash(
-        f"已执行：{workflow.get_trigger(trigger).label}。当前状态：{State(case.state).label}。",
+        _(
+            "Done: %(action)s. The case is now: %(state)s.",
+            action=workflow.get_trigger(trigger).label,
+            state=State(case.state).label,
+        ),
         "success",
     )
     return redirect(url_for("cases.detail", case_id=case_id))
@@ -210,7 +216,7 @@ def add_note(case_id: int):
         return _rerender(
             case_id, 422, form_errors=exc.fields, form_values=payload, open_form="note"
         )
-    flash("进展记录已保存。", "success")
+    flash(_("Progress note saved."), "success")
     return redirect(url_for("cases.detail", case_id=case_id) + "#timeline")
 
 
@@ -220,13 +226,13 @@ def assign_advocate(case_id: int):
     advocate_id = request.form.get("user_id", type=int)
     try:
         if advocate_id is None:
-            raise ValidationFailed({"user_id": ["Choose an advocate."]})
+            raise ValidationFailed({"user_id": [N_("Choose an advocate.")]})
         services.assign_advocate(case_id, current_user, advocate_id)
     except ValidationFailed as exc:
         return _rerender(case_id, 422, form_errors=exc.fields, open_form="assign")
     except Conflict as exc:
         return _rerender(case_id, 409, message=exc.message)
-    flash("已指派维权志愿者。", "success")
+    flash(_("Rights advocate assigned."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -234,7 +240,7 @@ def assign_advocate(case_id: int):
 @login_required
 def unassign_advocate(case_id: int, user_id: int):
     services.unassign_advocate(case_id, current_user, user_id)
-    flash("已取消指派。", "info")
+    flash(_("Assignment removed."), "info")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -264,7 +270,7 @@ def edit(case_id: int):
         except Conflict as exc:
             message = exc.message
         else:
-            flash("案件信息已更新。", "success")
+            flash(_("Case details updated."), "success")
             return redirect(url_for("cases.detail", case_id=case_id))
         values = request.form.to_dict()
     else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel.speaklater import LazyString
 from transitions import Machine
 
 from mediation.accounts.models import Role
@@ -27,6 +28,8 @@ from mediation.cases.enums import (
     ReferralTarget,
 )
 from mediation.core.clock import local_date
+from mediation.core.i18n import lazy_gettext
+from mediation.core.messages import N_
 
 if TYPE_CHECKING:
     from mediation.accounts.models import User
@@ -43,7 +46,7 @@ class State(enum.StrEnum):
     closed = "closed"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return STATE_LABELS[self]
 
     @property
@@ -52,13 +55,13 @@ class State(enum.StrEnum):
 
 
 STATE_LABELS = {
-    State.reported: "已登记",
-    State.accepted: "已受理",
-    State.mediating: "调解中",
-    State.agreement: "已达成协议",
-    State.failed: "调解不成",
-    State.referred: "已移送",
-    State.closed: "已结案",
+    State.reported: lazy_gettext("Reported"),
+    State.accepted: lazy_gettext("Accepted"),
+    State.mediating: lazy_gettext("In mediation"),
+    State.agreement: lazy_gettext("Agreement reached"),
+    State.failed: lazy_gettext("Mediation failed"),
+    State.referred: lazy_gettext("Referred"),
+    State.closed: lazy_gettext("Closed"),
 }
 OPEN_STATES = tuple(s for s in State if s.is_open)
 INITIAL_STATE = State.reported
@@ -96,7 +99,7 @@ class Trigger:
     dest: State
     roles: frozenset[Role]
     payload: type[schemas.TriggerPayload]
-    label: str
+    label: LazyString
     guard: Guard | None = None
     effect: Effect | None = None
 
@@ -108,10 +111,10 @@ def _guard_accept(ctx: TransitionContext) -> dict[str, str]:
     mediator_id = ctx.data.get("mediator_id")
     if mediator_id is None:
         if ctx.case.mediator_id is None:
-            return {"mediator_id": "A mediator must be assigned before the case is accepted."}
+            return {"mediator_id": N_("A mediator must be assigned before the case is accepted.")}
         return {}
     if ctx.find_mediator(mediator_id) is None:
-        return {"mediator_id": "Not an active mediator who may handle this case."}
+        return {"mediator_id": N_("Not an active mediator who may handle this case.")}
     return {}
 
 
@@ -122,10 +125,10 @@ def _needs_agreed_amount(case: Case) -> bool:
 def _guard_record_agreement(ctx: TransitionContext) -> dict[str, str]:
     errors = {}
     if _needs_agreed_amount(ctx.case) and ctx.data.get("agreement_amount_fen") is None:
-        errors["agreement_amount"] = "Required for a remuneration or arrears case."
+        errors["agreement_amount"] = N_("Required for a remuneration or arrears case.")
     due = ctx.data.get("agreement_due_on")
     if due is not None and due < ctx.today:
-        errors["agreement_due_on"] = "The due date must not be in the past."
+        errors["agreement_due_on"] = N_("The due date must not be in the past.")
     return errors
 
 
@@ -135,8 +138,10 @@ def _guard_refer(ctx: TransitionContext) -> dict[str, str]:
         and ctx.case.category not in PAYMENT_ORDER_CATEGORIES
     ):
         return {
-            "referral_target": "A payment order is only available for remuneration or "
-            "work-injury compensation claims."
+            "referral_target": N_(
+                "A payment order is only available for remuneration or "
+                "work-injury compensation claims."
+            )
         }
     return {}
 
@@ -185,28 +190,28 @@ def _effect_reopen(ctx: TransitionContext) -> None:
 
 S = State
 TRIGGERS: tuple[Trigger, ...] = (
-    Trigger("accept", (S.reported,), S.accepted, HANDLERS, schemas.AcceptPayload, "受理",
+    Trigger("accept", (S.reported,), S.accepted, HANDLERS, schemas.AcceptPayload, lazy_gettext("Accept"),
             _guard_accept, _effect_accept),
-    Trigger("reject", (S.reported,), S.closed, HANDLERS, schemas.ReasonPayload, "不予受理",
+    Trigger("reject", (S.reported,), S.closed, HANDLERS, schemas.ReasonPayload, lazy_gettext("Reject"),
             effect=lambda ctx: _close(ctx, Outcome.not_accepted)),
     Trigger("begin_mediation", (S.accepted,), S.mediating, HANDLERS, schemas.EmptyPayload,
-            "开始调解"),
+            lazy_gettext("Begin mediation")),
     Trigger("record_agreement", (S.mediating,), S.agreement, HANDLERS,
-            schemas.RecordAgreementPayload, "达成调解协议", _guard_record_agreement,
+            schemas.RecordAgreementPayload, lazy_gettext("Record the mediation agreement"), _guard_record_agreement,
             _effect_record_agreement),
     Trigger("confirm_performance", (S.agreement,), S.closed, HANDLERS,
-            schemas.ConfirmPerformancePayload, "确认履行完毕", effect=_effect_confirm_performance),
+            schemas.ConfirmPerformancePayload, lazy_gettext("Confirm performance"), effect=_effect_confirm_performance),
     Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReasonPayload,
-            "报告未履行协议"),
+            lazy_gettext("Report non-performance")),
     Trigger("fail_mediation", (S.accepted, S.mediating), S.failed, HANDLERS,
-            schemas.ReasonPayload, "调解不成"),
-    Trigger("refer", (S.failed,), S.referred, HANDLERS, schemas.ReferPayload, "移送",
+            schemas.ReasonPayload, lazy_gettext("Mediation failed")),
+    Trigger("refer", (S.failed,), S.referred, HANDLERS, schemas.ReferPayload, lazy_gettext("Refer"),
             _guard_refer, _effect_refer),
     Trigger("record_ruling", (S.referred,), S.closed, HANDLERS, schemas.RecordRulingPayload,
-            "登记裁决结果", effect=_effect_record_ruling),
-    Trigger("withdraw", OPEN_STATES, S.closed, HANDLERS, schemas.ReasonPayload, "撤回",
+            lazy_gettext("Record the ruling"), effect=_effect_record_ruling),
+    Trigger("withdraw", OPEN_STATES, S.closed, HANDLERS, schemas.ReasonPayload, lazy_gettext("Withdraw"),
             effect=lambda ctx: _close(ctx, Outcome.withdrawn)),
-    Trigger("reopen", (S.closed,), S.accepted, SUPERVISORS, schemas.ReopenPayload, "重新受理",
+    Trigger("reopen", (S.closed,), S.accepted, SUPERVISORS, schemas.ReopenPayload, lazy_gettext("Reopen"),
             _guard_accept, _effect_reopen),
 )  # fmt: skip
 TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
@@ -281,14 +286,14 @@ def fire(trigger: Trigger, ctx: TransitionContext) -> bool:
 
 
 def as_data() -> dict[str, Any]:
-    """The machine as plain data, for the API and the diagram."""
+    """The machine as plain data, for the API and the diagram (labels in the request's language)."""
     return {
-        "states": [{"code": s.value, "label": s.label, "open": s.is_open} for s in State],
+        "states": [{"code": s.value, "label": str(s.label), "open": s.is_open} for s in State],
         "initial": INITIAL_STATE.value,
         "triggers": [
             {
                 "name": t.name,
-                "label": t.label,
+                "label": str(t.label),
                 "from": [s.value for s in t.sources],
                 "to": t.dest.value,
                 "roles": sorted(r.value for r in t.roles),

@@ -7,6 +7,7 @@ from datetime import datetime
 from marshmallow import ValidationError, fields
 
 from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.core.messages import N_
 from mediation.core.money import MoneyError, fen_to_yuan, yuan_to_fen
 
 
@@ -18,7 +19,7 @@ class Money(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, (dict, list, tuple)):
-            raise ValidationError("Not a valid amount.")
+            raise ValidationError(N_("Not a valid amount."))
         try:
             return yuan_to_fen(value)
         except MoneyError as exc:
@@ -31,7 +32,7 @@ class AwareDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         result: datetime = super()._deserialize(value, attr, data, **kwargs)
         if not 1990 <= result.year <= 2100:
-            raise ValidationError("Must be between 1990 and 2100.")
+            raise ValidationError(N_("Must be between 1990 and 2100."))
         if result.tzinfo is None:
             result = result.replace(tzinfo=LOCAL_TZ)
         return ensure_utc(result)

@@ -2,12 +2,19 @@
 
 The language follows the signed-in user's stored preference, then the `lang` the visitor chose
 in this session, then the browser's Accept-Language; times are shown in Asia/Shanghai.
+Outside a request (the scheduler, the CLI) the language is Chinese.
+
+Messages are written as English msgids; `mediation/translations/<locale>/LC_MESSAGES/messages.po`
+holds the translations (`make messages` extracts, updates and compiles them).
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import gettext, lazy_gettext, ngettext
+import re
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from mediation.extensions import babel
@@ -19,9 +26,23 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
     "en": ("en", "en-US", "en-GB"),
 }
 LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}
+# the value of <html lang> for each language
+HTML_LANG = {"zh_Hans_CN": "zh-CN", "en": "en"}
 
 _ = gettext
-__all__ = ["_", "gettext", "lazy_gettext", "ngettext", "select_locale", "init_i18n"]
+__all__ = [
+    "_",
+    "gettext",
+    "lazy_gettext",
+    "ngettext",
+    "force_locale",
+    "select_locale",
+    "current_locale",
+    "stored_text",
+    "translate_message",
+    "translate_field_errors",
+    "init_i18n",
+]
 
 
 def select_locale() -> str:
@@ -42,7 +63,86 @@ def select_timezone() -> str:
     return current_app.config.get("TIMEZONE", "Asia/Shanghai")
 
 
+def current_locale() -> str:
+    """The code (a key of LANGUAGES) of the language in use."""
+    locale = get_locale()
+    code = str(locale) if locale is not None else DEFAULT_LOCALE
+    return code if code in LANGUAGES else DEFAULT_LOCALE
+
+
+@contextmanager
+def stored_text():
+    """Text kept in the database (audit-trail bodies) is written in Chinese, whoever acts."""
+    with force_locale(DEFAULT_LOCALE):
+        yield
+
+
+# --- field error messages -------------------------------------------------------------------------
+# Services and schemas produce English messages (the JSON API returns them as they are); the web
+# layer shows them in the user's language. A message with numbers in it ("Length must be between
+# 1 and 200.") is matched against the parametrised msgids of `mediation.core.messages`.
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(msgid)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+_patterns: list[tuple[re.Pattern[str], str]] | None = None
+
+
+def _parametrised() -> list[tuple[re.Pattern[str], str]]:
+    global _patterns
+    if _patterns is None:
+        from mediation.core.messages import PARAMETRISED
+
+        _patterns = [(_pattern(msgid), msgid) for msgid in PARAMETRISED]
+    return _patterns
+
+
+def translate_message(message) -> str:
+    """An English message (a msgid, or one of the parametrised msgids filled in) in the
+    language of the request; unknown messages are returned as they are."""
+    text = str(message)
+    if not text:
+        return text
+    translated = gettext(text)
+    if translated != text or "%" in text:
+        return translated
+    for pattern, msgid in _parametrised():
+        match = pattern.match(text)
+        if match:
+            values = {k: translate_message(v) for k, v in match.groupdict().items()}
+            return gettext(msgid, **values)
+    return text
+
+
+def translate_field_errors(errors: dict) -> dict[str, list[str]]:
+    return {field: [translate_message(m) for m in messages] for field, messages in errors.items()}
+
+
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE", "Asia/Shanghai"))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        """Each request chooses its language afresh (an app context may outlive one request)."""
+        g.pop("_flask_babel", None)
+
+    app.jinja_env.filters["tr"] = translate_message
+
+    @app.context_processor
+    def _language():
+        code = current_locale()
+        return {
+            "current_locale": code,
+            "html_lang": HTML_LANG.get(code, "zh-CN"),
+            "languages": LANGUAGE_NAMES,
+        }

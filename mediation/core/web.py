@@ -13,28 +13,32 @@ from mediation.cases.enums import LABELS
 from mediation.cases.workflow import STATE_LABELS, State
 from mediation.core.clock import to_local
 from mediation.core.errors import DomainError
+from mediation.core.i18n import _, lazy_gettext, translate_message
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import fen_to_yuan, format_yuan
 from mediation.orgs.models import TIER_LABELS, Tier
 
 ERROR_TITLES = {
-    400: "请求有误",
-    401: "需要登录",
-    403: "无权执行此操作",
-    404: "未找到",
-    405: "不支持的请求方法",
-    409: "操作冲突",
-    413: "上传内容过大",
-    422: "输入有误",
-    429: "请求过于频繁，请稍后再试",
-    500: "服务器内部错误",
+    400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Sign-in required"),
+    403: lazy_gettext("You may not do this"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Upload too large"),
+    422: lazy_gettext("Invalid input"),
+    429: lazy_gettext("Too many requests; try again later"),
+    500: lazy_gettext("Internal server error"),
 }
 
 
 def _error_page(status: int, message: str | None = None):
     return (
         render_template(
-            "error.html", status=status, title=ERROR_TITLES.get(status, "错误"), message=message
+            "error.html",
+            status=status,
+            title=ERROR_TITLES.get(status) or _("Error"),
+            message=translate_message(message) if message else None,
         ),
         status,
     )
@@ -55,7 +59,10 @@ def init_error_handlers(app: Flask) -> None:
     def _csrf_error(exc: CSRFError):
         if is_api_request():
             return api_error_response(exc)
-        return _error_page(400, "表单已过期或缺少安全令牌，请刷新页面后重试。")
+        return _error_page(
+            400,
+            _("The form has expired or lacks its security token; reload the page and try again."),
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

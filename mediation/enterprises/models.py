@@ -3,10 +3,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from mediation.core.clock import utcnow
+from mediation.core.i18n import lazy_gettext
 from mediation.core.identifiers import is_valid_credit_code, normalize_credit_code
 from mediation.core.types import UTCDateTime
 from mediation.extensions import db
@@ -22,17 +24,17 @@ class Ownership(enum.StrEnum):
     other = "other"
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return OWNERSHIP_LABELS[self]
 
 
 OWNERSHIP_LABELS = {
-    Ownership.state: "国有",
-    Ownership.private: "民营",
-    Ownership.foreign: "外资",
-    Ownership.hmt: "港澳台资",
-    Ownership.collective: "集体",
-    Ownership.other: "其他",
+    Ownership.state: lazy_gettext("State-owned"),
+    Ownership.private: lazy_gettext("Private"),
+    Ownership.foreign: lazy_gettext("Foreign-invested"),
+    Ownership.hmt: lazy_gettext("Hong Kong, Macao or Taiwan-invested"),
+    Ownership.collective: lazy_gettext("Collective"),
+    Ownership.other: lazy_gettext("Other"),
 }
 
 

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.core.i18n import lazy_gettext
 from mediation.extensions import db
 
 
@@ -20,12 +22,16 @@ class Tier(enum.StrEnum):
         return TIER_RANKS[self]
 
     @property
-    def label(self) -> str:
+    def label(self) -> LazyString:
         return TIER_LABELS[self]
 
 
 TIER_RANKS = {tier: rank for rank, tier in enumerate(Tier)}
-TIER_LABELS = {Tier.grassroots: "基层工会", Tier.town: "镇街工会", Tier.city: "市总工会"}
+TIER_LABELS = {
+    Tier.grassroots: lazy_gettext("Grassroots union"),
+    Tier.town: lazy_gettext("Town or street union"),
+    Tier.city: lazy_gettext("City federation of trade unions"),
+}
 # The tier a child organization must have, per parent tier.
 CHILD_TIER = {Tier.city: Tier.town, Tier.town: Tier.grassroots}
 

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
-from mediation.core.i18n import lazy_gettext
+from mediation.core.messages import N_
 from mediation.extensions import db
 from mediation.orgs.models import CHILD_TIER, Organization, Tier
 
@@ -72,9 +72,9 @@ def get_organization(org_id: int) -> Organization:
 
 def _name_errors(name: str) -> list[str]:
     if not name:
-        return [lazy_gettext("Enter a name.")]
+        return [N_("Enter a name.")]
     if len(name) > NAME_MAX:
-        return [lazy_gettext("At most %(n)s characters.", n=NAME_MAX)]
+        return [N_("At most %(n)s characters.") % {"n": NAME_MAX}]
     return []
 
 
@@ -88,12 +88,10 @@ def create_organization(
     errors: dict[str, list[str]] = {}
     if not CODE_PATTERN.fullmatch(code):
         errors["code"] = [
-            lazy_gettext(
-                "Use 1–32 capital letters, digits or '-', starting with a letter or digit."
-            )
+            N_("Use 1–32 capital letters, digits or '-', starting with a letter or digit.")
         ]
     elif get_by_code(code) is not None:
-        errors["code"] = [lazy_gettext("The code %(code)s is taken.", code=code)]
+        errors["code"] = [N_("The code %(code)s is taken.") % {"code": code}]
     if name_errors := _name_errors(name):
         errors["name"] = name_errors
     try:
@@ -101,13 +99,13 @@ def create_organization(
     except ValueError:
         tier_value = None
     if tier_value not in (Tier.town, Tier.grassroots):
-        errors["tier"] = [lazy_gettext("Choose town or grassroots union.")]
+        errors["tier"] = [N_("Choose town or grassroots union.")]
     parent = org_by_id(parent_id)
     if parent is None:
-        errors["parent_id"] = [lazy_gettext("Choose the parent organization.")]
+        errors["parent_id"] = [N_("Choose the parent organization.")]
     elif tier_value in (Tier.town, Tier.grassroots) and CHILD_TIER.get(parent.tier) != tier_value:
         errors["parent_id"] = [
-            lazy_gettext("A town's parent is the city; a grassroots union's parent is a town.")
+            N_("A town's parent is the city; a grassroots union's parent is a town.")
         ]
     if errors:
         raise ValidationFailed(errors)

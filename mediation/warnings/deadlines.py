@@ -11,6 +11,7 @@ from mediation.cases.models import Case
 from mediation.cases.workflow import State
 from mediation.core.calendar import add_working_days
 from mediation.core.clock import local_date
+from mediation.core.i18n import _
 from mediation.warnings import rules
 
 
@@ -36,25 +37,25 @@ def case_deadlines(case: Case, settings: dict) -> list[Deadline]:
         last = add_working_days(local_date(case.received_at), cfg["working_days"])
         result.append(
             Deadline(
-                "受理期限",
+                _("Acceptance deadline"),
                 rules.local_midnight(last + timedelta(days=1)),
-                f"收到申请后{cfg['working_days']}个工作日",
+                _("%(days)s working days after the application", days=cfg["working_days"]),
             )
         )
     if state in rules.NOT_AGREED:
         result.append(
             Deadline(
-                "调解期限",
+                _("Mediation deadline"),
                 case.received_at + timedelta(days=15),
-                "劳动争议调解仲裁法第十四条：收到申请之日起15日",
+                _("LDMAL art. 14: 15 days from receipt of the application"),
             )
         )
     if state == State.agreement and case.agreement_due_on:
         result.append(
             Deadline(
-                "协议履行期限",
+                _("Agreement performance deadline"),
                 rules.local_midnight(case.agreement_due_on + timedelta(days=1)),
-                "调解协议约定",
+                _("As agreed in the mediation agreement"),
             )
         )
     if state in rules.LIMITATION_RUNS:
@@ -69,12 +70,18 @@ def case_deadlines(case: Case, settings: dict) -> list[Deadline]:
         if ends:
             result.append(
                 Deadline(
-                    "仲裁时效届满", rules.local_midnight(ends), "劳动争议调解仲裁法第二十七条：一年"
+                    _("Arbitration limitation ends"),
+                    rules.local_midnight(ends),
+                    _("LDMAL art. 27: one year"),
                 )
             )
     if state == State.referred and case.referral_target == ReferralTarget.arbitration:
         since = case.state_changed_at or case.received_at
         result.append(
-            Deadline("仲裁裁决（预期）", since + timedelta(days=60), "受理后45日，可延长15日")
+            Deadline(
+                _("Arbitration award (expected)"),
+                since + timedelta(days=60),
+                _("45 days after acceptance, extendable by 15 days"),
+            )
         )
     return sorted(result, key=lambda d: d.due)

@@ -17,6 +17,7 @@ from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.services import append_events_bulk
 from mediation.core.db import bulk_insert
+from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
@@ -96,11 +97,18 @@ def facts_of(case: Case, recent_enterprise_cases: int = 1) -> rules.CaseFacts:
     )
 
 
+def _stored_label(level: WarningLevel) -> str:
+    with stored_text():
+        return str(level.label)
+
+
 def _alert_label(alert: Alert) -> str:
-    return (
-        f"{WarningLevel(alert.level).label}：{rules.RULE_LABELS.get(alert.rule, alert.rule)}"
-        f" → {alert.target_org.name}"
-    )
+    """For the case's event trail, which is stored in Chinese whoever's request raised it."""
+    with stored_text():
+        return (
+            f"{WarningLevel(alert.level).label}：{rules.RULE_LABELS.get(alert.rule, alert.rule)}"
+            f" → {alert.target_org.name}"
+        )
 
 
 @dataclass(eq=False)
@@ -207,7 +215,7 @@ class _Batch:
                 "case_id": alert.case_id,
                 "kind": EventKind.alert,
                 "at": self.now,
-                "body": f"预警级别调整：{before.label} → {_alert_label(alert)}",
+                "body": f"预警级别调整：{_stored_label(before)} → {_alert_label(alert)}",
                 "data": {
                     "action": "relevel", "alert_id": alert.id, "rule": alert.rule,
                     "from_level": before.value, "level": level.value,

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,7 @@ from mediation.accounts.models import User
 from mediation.cases.enums import WarningLevel
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
+from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier, enum_column
@@ -22,10 +24,15 @@ class AlertStatus(enum.StrEnum):
     resolved = "resolved"
 
     @property
-    def label(self) -> str:
-        return {"open": "待签收", "acknowledged": "已签收", "resolved": "已解除"}[self.value]
+    def label(self) -> LazyString:
+        return ALERT_STATUS_LABELS[self]
 
 
+ALERT_STATUS_LABELS = {
+    AlertStatus.open: lazy_gettext("Awaiting acknowledgement"),
+    AlertStatus.acknowledged: lazy_gettext("Acknowledged"),
+    AlertStatus.resolved: lazy_gettext("Resolved"),
+}
 ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
 
 

@@ -24,8 +24,10 @@ from sqlalchemy import select, update
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import WarningLevel
+from mediation.cases.workflow import State
 from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
 from mediation.core.db import bulk_insert, take_write_lock
+from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
 from mediation.core.money import format_yuan
 from mediation.extensions import db
 from mediation.warnings import rules
@@ -64,27 +66,46 @@ def _officers_by_org(org_ids: set[int]) -> dict[int, list[User]]:
     return result
 
 
+def recipient_locale(user: User) -> str:
+    """The language of messages to a user: their preference, else Chinese."""
+    return user.locale if user.locale in LANGUAGES else DEFAULT_LOCALE
+
+
 def alert_message(alert: Alert) -> tuple[str, str]:
     """Subject and body of an alert notice: what a warning report states (cause, nature, people
-    involved, amount, where it stands) and where to act."""
+    involved, amount, where it stands) and where to act. In the current locale: the callers
+    render it under `force_locale` of the recipient (Chinese by default)."""
     case = alert.case
     level = WarningLevel(alert.level)
     rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
-    subject = f"【{level.label}】{case.number} {rule}"
+    state = State(case.state).label
+    subject = _("[%(level)s] %(number)s %(rule)s", level=level.label, number=case.number, rule=rule)
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     lines = [
-        f"{alert.target_org.name}：",
+        _("%(org)s:", org=alert.target_org.name),
         "",
-        f"案件 {case.number}《{case.title}》触发{level.label}（{rule}）。",
-        f"用人单位：{case.enterprise.name}",
-        f"涉及人数：{case.workers_involved}；请求金额：{format_yuan(case.claim_amount_fen)}",
-        f"当前状态：{case.state.label if hasattr(case.state, 'label') else case.state}；"
-        f"承办单位：{case.handling_org.name}",
-        f"收到申请：{to_local(case.received_at):%Y-%m-%d %H:%M}",
-    ]
+        _(
+            "Case %(number)s \"%(title)s\" raised a %(level)s (%(rule)s).",
+            number=case.number, title=case.title, level=level.label, rule=rule,
+        ),
+        _("Employer: %(name)s", name=case.enterprise.name),
+        _(
+            "Workers involved: %(workers)s; amount claimed: %(amount)s",
+            workers=case.workers_involved, amount=format_yuan(case.claim_amount_fen),
+        ),
+        _("State: %(state)s; handled by: %(org)s", state=state, org=case.handling_org.name),
+        _("Application received: %(at)s", at=to_local(case.received_at).strftime("%Y-%m-%d %H:%M")),
+    ]  # fmt: skip
     if alert.climbed_from_id:
-        lines.append("下级单位未在时限内签收，预警已升级至本级。")
-    lines += ["", f"请登录系统签收并督办：{base}/alerts" if base else "请登录系统签收并督办。"]
+        lines.append(
+            _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
+        )
+    lines += [
+        "",
+        _("Please sign in to acknowledge and supervise: %(url)s", url=base + "/alerts")
+        if base
+        else _("Please sign in to acknowledge and supervise."),
+    ]
     return subject, "\n".join(lines)
 
 
@@ -102,8 +123,13 @@ def queue_alert_notifications(alerts: list[Alert], now: datetime) -> int:
         due = now
         if WarningLevel(alert.level) != WarningLevel.red:
             due = quiet_until(now, *settings_quiet) or now
-        subject, body = alert_message(alert)
+        messages: dict[str, tuple[str, str]] = {}  # per language
         for user in recipients:
+            locale = recipient_locale(user)
+            if locale not in messages:
+                with force_locale(locale):
+                    messages[locale] = alert_message(alert)
+            subject, body = messages[locale]
             targets = []
             if user.email:
                 targets.append(("email", user.email))
@@ -285,21 +311,28 @@ def queue_daily_digest(now: datetime) -> int:
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     rows = []
     for org_id, by_level in counts.items():
-        summary = "，".join(
-            f"{lv.label} {by_level[lv.value]} 条"
-            for lv in reversed(WarningLevel)
-            if by_level.get(lv.value)
-        )
         for user in officers.get(org_id, []):
             if not user.email:
                 continue
+            with force_locale(recipient_locale(user)):
+                summary = _(", ").join(
+                    _("%(level)s: %(count)s", level=lv.label, count=by_level[lv.value])
+                    for lv in reversed(WarningLevel)
+                    if by_level.get(lv.value)
+                )
+                subject = _("Daily alert summary %(day)s", day=to_local(now).strftime("%Y-%m-%d"))
+                body = _(
+                    "%(name)s:\n\nAlerts of your organization not yet resolved: %(summary)s."
+                    "\n\n%(url)s",
+                    name=user.display_name, summary=summary, url=base + "/alerts",
+                )  # fmt: skip
             rows.append(
                 Notification(
                     user_id=user.id,
                     channel="email",
                     recipient=user.email,
-                    subject=f"每日预警摘要 {to_local(now):%Y-%m-%d}",
-                    body=f"{user.display_name}：\n\n本单位尚未解除的预警：{summary}。\n\n{base}/alerts",
+                    subject=subject,
+                    body=body,
                     next_attempt_at=now,
                     created_at=now,
                 )

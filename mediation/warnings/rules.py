@@ -15,6 +15,7 @@ from mediation.cases.enums import CaseKind, ReferralTarget, WarningLevel
 from mediation.cases.workflow import State
 from mediation.core.calendar import add_working_days
 from mediation.core.clock import LOCAL_TZ, ensure_utc, local_date
+from mediation.core.i18n import lazy_gettext
 from mediation.orgs.models import Tier
 
 LEVELS = list(WarningLevel)
@@ -208,19 +209,19 @@ RULES: dict[str, Rule] = {
     "referral_stalled": referral_stalled,
 }
 RULE_LABELS = {
-    "acceptance_overdue": "超期未受理",
-    "mediation_due_soon": "调解期限将至",
-    "mediation_overdue": "调解超期",
-    "mediation_stalled": "调解久拖未决",
-    "agreement_default": "调解协议逾期未履行",
-    "collective": "集体争议",
-    "major_collective": "重大集体争议",
-    "arrears_duration": "欠薪时长",
-    "owner_absconded": "老板跑路/群体事件",
-    "repeat_enterprise": "同一企业重复投诉",
-    "limitation_near": "仲裁时效将届满",
-    "referral_stalled": "移送仲裁久未裁决",
-    "unacknowledged": "预警未签收升级",
+    "acceptance_overdue": lazy_gettext("Not accepted in time"),
+    "mediation_due_soon": lazy_gettext("Mediation period ending soon"),
+    "mediation_overdue": lazy_gettext("Mediation period exceeded"),
+    "mediation_stalled": lazy_gettext("Mediation long unresolved"),
+    "agreement_default": lazy_gettext("Mediation agreement not performed in time"),
+    "collective": lazy_gettext("Collective dispute"),
+    "major_collective": lazy_gettext("Major collective dispute"),
+    "arrears_duration": lazy_gettext("Long wage arrears"),
+    "owner_absconded": lazy_gettext("Owner absconded / mass incident"),
+    "repeat_enterprise": lazy_gettext("Repeated complaints against one employer"),
+    "limitation_near": lazy_gettext("Arbitration limitation ending soon"),
+    "referral_stalled": lazy_gettext("Arbitration referral long undecided"),
+    "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
 }
 
 

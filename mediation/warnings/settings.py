@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mediation.cases.enums import WarningLevel
+from mediation.core.messages import N_
 from mediation.orgs.models import Tier
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "warning_rules.toml"
@@ -56,39 +57,39 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
     for section, values in settings.items():
         if section not in defaults:
-            err(section, "Unknown rule.")
+            err(section, N_("Unknown rule."))
             continue
         clean[section] = {}
         for name, value in values.items():
             key = f"{section}.{name}"
             if name not in defaults[section]:
-                err(key, "Unknown setting.")
+                err(key, N_("Unknown setting."))
                 continue
             default = defaults[section][name]
             if name == "level":
                 if value not in {lv.value for lv in WarningLevel}:
-                    err(key, "Must be one of blue, yellow, orange, red.")
+                    err(key, N_("Must be one of blue, yellow, orange, red."))
             elif name == "target":
                 if value not in TARGETS:
-                    err(key, "Must be one of handling, grassroots, town, city.")
+                    err(key, N_("Must be one of handling, grassroots, town, city."))
             elif isinstance(default, str):
                 if not isinstance(value, str) or not TIME_RE.match(value):
-                    err(key, "Must be a time of day HH:MM.")
+                    err(key, N_("Must be a time of day HH:MM."))
             else:
                 if isinstance(value, str):
                     try:
                         value = int(value.strip())
                     except ValueError:
-                        err(key, "Must be a whole number.")
+                        err(key, N_("Must be a whole number."))
                         continue
                 if isinstance(value, bool) or not isinstance(value, int):
-                    err(key, "Must be a whole number.")
+                    err(key, N_("Must be a whole number."))
                     continue
                 if value < 0:
-                    err(key, "Must not be negative.")
+                    err(key, N_("Must not be negative."))
                     continue
                 if value == 0 and name not in ("grace_days",):
-                    err(key, "Must be at least 1.")
+                    err(key, N_("Must be at least 1."))
                     continue
                 if value > MAXIMUM.get(name, 10**9):
                     err(key, f"Must be at most {MAXIMUM.get(name, 10**9)}.")
@@ -105,20 +106,24 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if full[sa][na] >= full[sb][nb]:
             err(b, message)
 
-    rel("collective.workers", "major_collective.workers", "Must be above the collective threshold.")
-    rel("mediation_due_soon.days", "mediation_overdue.days", "Must be after the due-soon day.")
-    rel("mediation_overdue.days", "mediation_stalled.days", "Must be after the overdue day.")
+    rel(
+        "collective.workers",
+        "major_collective.workers",
+        N_("Must be above the collective threshold."),
+    )
+    rel("mediation_due_soon.days", "mediation_overdue.days", N_("Must be after the due-soon day."))
+    rel("mediation_overdue.days", "mediation_stalled.days", N_("Must be after the overdue day."))
     rel(
         "arrears_duration.orange_above_months",
         "arrears_duration.red_above_months",
-        "Must be above the orange threshold.",
+        N_("Must be above the orange threshold."),
     )
     rel(
         "limitation_near.days_before",
         "limitation_near.limitation_days",
-        "Must exceed the warning period.",
+        N_("Must exceed the warning period."),
     )
-    rel("unacknowledged.red_hours", "unacknowledged.hours", "Must exceed the red window.")
+    rel("unacknowledged.red_hours", "unacknowledged.hours", N_("Must exceed the red window."))
     if errors:
         raise SettingsError(errors)
     return clean

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.i18n import _, lazy_gettext, translate_message
 from mediation.core.pagination import paginate
 from mediation.extensions import db
 from mediation.warnings import services
@@ -18,6 +19,33 @@ from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.settings import load_defaults
 
 bp = Blueprint("warnings", __name__)
+
+# the names of the rule settings, for people (the settings page also shows the code)
+SETTING_LABELS = {
+    "level": lazy_gettext("Alert level"),
+    "target": lazy_gettext("Addressed to (tier)"),
+    "working_days": lazy_gettext("Working days"),
+    "days": lazy_gettext("Days after receipt"),
+    "grace_days": lazy_gettext("Days of grace"),
+    "workers": lazy_gettext("Workers involved, at least"),
+    "claim_yuan": lazy_gettext("Amount claimed (yuan), at least"),
+    "orange_above_months": lazy_gettext("Orange above months in arrears"),
+    "red_above_months": lazy_gettext("Red above months in arrears"),
+    "cases": lazy_gettext("Cases, at least"),
+    "window_days": lazy_gettext("Within days"),
+    "days_before": lazy_gettext("Days before it ends"),
+    "limitation_days": lazy_gettext("Limitation period (days)"),
+    "hours": lazy_gettext("Hours to acknowledge"),
+    "red_hours": lazy_gettext("Hours to acknowledge a red alert"),
+    "quiet_start": lazy_gettext("Quiet hours start"),
+    "quiet_end": lazy_gettext("Quiet hours end"),
+}
+NOTIFICATION_STATUS_LABELS = {
+    NotificationStatus.pending: lazy_gettext("Pending"),
+    NotificationStatus.sent: lazy_gettext("Sent"),
+    NotificationStatus.failed: lazy_gettext("Failed"),
+}
+CHANNEL_LABELS = {"email": lazy_gettext("E-mail"), "sms": lazy_gettext("SMS")}
 
 
 def _render_inbox(status: str = "active", level: str | None = None, page_number: int = 1,
@@ -65,9 +93,16 @@ def acknowledge(alert_id: int):
     except ValidationFailed as exc:
         return _render_inbox(errors=exc.fields, open_alert=alert_id), 422
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(translate_message(exc.message), "error")
         return redirect(url_for("warnings.inbox"))
-    flash(f"已签收预警：{alert.case.number} {RULE_LABELS.get(alert.rule, alert.rule)}。", "success")
+    flash(
+        _(
+            "Alert acknowledged: %(number)s %(rule)s.",
+            number=alert.case.number,
+            rule=RULE_LABELS.get(alert.rule, alert.rule),
+        ),
+        "success",
+    )
     back = request.form.get("back")
     if back == "case":
         return redirect(url_for("cases.detail", case_id=alert.case_id))
@@ -97,7 +132,7 @@ def rule_settings():
         except ValidationFailed as exc:
             errors = exc.fields
         else:
-            flash("预警规则阈值已更新，立即生效。", "success")
+            flash(_("Rule thresholds updated; they apply at once."), "success")
             return redirect(url_for("warnings.rule_settings"))
     settings = current_settings()
     return render_template(
@@ -107,6 +142,7 @@ def rule_settings():
         values=values,
         errors=errors,
         rule_labels=RULE_LABELS,
+        setting_labels=SETTING_LABELS,
         history=services.settings_history(),
     ), (422 if errors else 200)
 
@@ -131,4 +167,6 @@ def outbox():
         status=status,
         counts=counts,
         statuses=list(NotificationStatus),
+        status_labels=NOTIFICATION_STATUS_LABELS,
+        channel_labels=CHANNEL_LABELS,
     )

@@ -19,7 +19,7 @@ def _login(page, base: str, username: str) -> None:
 def test_mediator_reports_accepts_and_mediates_then_advocate_adds_a_visit(
     live_server, browser, shot, users
 ):
-    page = browser.new_page()
+    page = browser.new_page(locale="zh-CN")  # the UI follows the browser: Chinese
     _login(page, live_server, "mediator")
 
     page.click("text=登记新案件")
@@ -61,7 +61,7 @@ def test_mediator_reports_accepts_and_mediates_then_advocate_adds_a_visit(
     page.click("button:has-text('退出')")
     page.wait_for_url(f"{live_server}/login")
 
-    phone = browser.new_page(viewport={"width": 375, "height": 740})
+    phone = browser.new_page(locale="zh-CN", viewport={"width": 375, "height": 740})
     _login(phone, live_server, "advocate")
     phone.click(f"text={case.number}")
     assert phone.locator("form[action*='/transitions/']").count() == 0

@@ -382,7 +382,9 @@ def test_new_case_invalid_post_shows_field_errors_keeps_input_and_writes_nothing
         **{"enterprise.name": "不存在的公司", "enterprise.credit_code": "91440300MA5GT0000X"},
     )
     cases, enterprises = count(Case), count(Enterprise)
-    response = client.post("/cases/new", data=data)
+    response = client.post(
+        "/cases/new", data=data, headers={"Accept-Language": "en"}
+    )  # messages in English
 
     assert response.status_code == 422
     page = dom(response)
@@ -524,7 +526,11 @@ def test_transition_with_a_bad_payload_rerenders_with_422_and_the_field_error(
     data.update(terms="单位分两期支付", agreement_amount="90000.00", agreement_due_on="2020-01-01")
     seq = reload(case).event_seq
 
-    response = client.post(f"/cases/{case.id}/transitions/record_agreement", data=data)
+    response = client.post(
+        f"/cases/{case.id}/transitions/record_agreement",
+        data=data,
+        headers={"Accept-Language": "en"},
+    )
 
     assert response.status_code == 422
     page = dom(response)
@@ -563,7 +569,9 @@ def test_transition_with_a_stale_version_is_409_and_changes_nothing(client, user
     )
     seq = reload(case).event_seq
 
-    response = client.post(f"/cases/{case.id}/transitions/accept", data=data)
+    response = client.post(
+        f"/cases/{case.id}/transitions/accept", data=data, headers={"Accept-Language": "en"}
+    )
 
     assert response.status_code == 409
     page = dom(response)
@@ -788,7 +796,7 @@ def test_edit_with_a_stale_version_is_409(client, users, make_case, drive):
     drive(case, "accepted")  # someone else moves the case on meanwhile
     seq = reload(case).event_seq
 
-    response = client.post(f"/cases/{case.id}/edit", data=data)
+    response = client.post(f"/cases/{case.id}/edit", data=data, headers={"Accept-Language": "en"})
 
     assert response.status_code == 409
     alerts = [d.text for d in dom(response).find_all("div", role="alert")]

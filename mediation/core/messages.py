@@ -1,0 +1,103 @@
+"""Messages produced in English by code that does not wrap them itself, listed here so that
+`pybabel extract` finds them (`N_` marks a msgid without translating it).
+
+- marshmallow's own default messages (required, null, type errors, validators);
+- messages of services and plumbing raised as plain English (the JSON API returns them as they
+  are; the web layer shows them translated through `mediation.core.i18n.translate_message`).
+
+A message with values in it is listed in PARAMETRISED with `%(name)s` placeholders: the web layer
+recognises the filled-in English text and shows the translation with the same values.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+MARSHMALLOW = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Invalid type."),
+    N_("Invalid input type."),
+    N_("Unknown field."),
+    N_("Not a valid list."),
+    N_("Not a valid string."),
+    N_("Not a valid utf-8 string."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Not a valid integer."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("Not a valid boolean."),
+    N_("Not a valid datetime."),
+    N_("Not a valid date."),
+    N_("Not a valid time."),
+    N_("Not a valid mapping type."),
+    N_("Not a valid URL."),
+    N_("Not a valid email address."),
+    N_("String does not match expected pattern."),
+    N_("Invalid input."),
+)
+
+SERVICES = (
+    # cases
+    N_("not found"),
+    N_("case not found"),
+    N_("enterprise not found"),
+    N_("alert not found"),
+    N_("the input is not valid"),
+    N_("your role may not register cases"),
+    N_("your role may not edit case facts"),
+    N_("your role may not assign advocates"),
+    N_("administrators only"),
+    N_("only escalation officers have an alert inbox"),
+    N_("only administrators change rule thresholds"),
+    N_("the case was changed by someone else since you opened it; reload and try again"),
+    N_("a closed case's facts cannot be edited; reopen it first"),
+    N_("advocates cannot be assigned to a closed case"),
+    N_("that advocate is not assigned to this case"),
+    N_("Not an organization you may act for."),
+    N_("Unknown enterprise."),
+    N_("Required for a wage-arrears case."),
+    N_("The trigger's guard refused."),
+    N_("Not an active advocate of this area."),
+    N_("Already registered in another area; ask that area's union to handle the case."),
+    N_("Not an organization of your area."),
+    # plumbing
+    N_("the record was changed by someone else; reload and try again"),
+    N_("a concurrent change won; reload and try again"),
+    # money
+    N_("not an amount"),
+    N_("must not be negative"),
+    N_("amount too large"),
+    N_("at most two decimal places"),
+)
+
+PARAMETRISED = (
+    N_("At least %(n)s characters."),
+    N_("At most %(n)s characters."),
+    N_("The code %(code)s is taken."),
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Longer than maximum length %(max)s."),
+    N_("Length must be %(equal)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Must be greater than %(min)s and less than %(max)s."),
+    N_("Must be greater than %(min)s."),
+    N_("Must be less than %(max)s."),
+    N_("Must be one of: %(choices)s."),
+    N_("Must be equal to %(other)s."),
+    N_("Not a valid amount: %(reason)s."),
+    N_("Must be at most %(maximum)s."),
+    N_("Unknown trigger %(name)s."),
+    N_("Already registered as %(name)s; choose it instead."),
+    N_("your role may not perform %(trigger)s"),
+    N_("%(trigger)s is not allowed while the case is %(state)s"),
+    N_("%(name)s is already assigned"),
+    N_("this alert is already %(status)s"),
+    N_("the change conflicts with existing data (%(error)s)"),
+)
