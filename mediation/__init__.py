@@ -41,6 +41,7 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_input_guard(app)
     register_security_headers(app)
     return app
 
@@ -181,6 +182,12 @@ def register_cli(app: Flask) -> None:
     from mediation.cli import init_cli
 
     init_cli(app)
+
+
+def register_input_guard(app: Flask) -> None:
+    from mediation.core.input_guard import init_input_guard
+
+    init_input_guard(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -137,7 +137,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
     reactivate a user. Administrators cannot deactivate themselves."""
     with transaction():
         _require_admin(actor)
-        user = db.session.get(User, user_id, with_for_update=True)
+        user = db.session.get(User, user_id, with_for_update={"of": User})
         if user is None:
             raise NotFound("user not found")
         if not active and user.id == actor.id:
@@ -149,7 +149,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
 def reset_password(actor: User, user_id: int, password: str) -> User:
     with transaction():
         _require_admin(actor)
-        user = db.session.get(User, user_id, with_for_update=True)
+        user = db.session.get(User, user_id, with_for_update={"of": User})
         if user is None:
             raise NotFound("user not found")
         if errors := _password_errors(password):

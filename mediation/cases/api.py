@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from flask import request, send_file
 from marshmallow import Schema, fields, validate
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role
-from mediation.accounts.scope import get_visible_case, visible_cases
-from mediation.cases import attachments, schemas, services, workflow
+from mediation.accounts.scope import get_visible_case
+from mediation.cases import attachments, queries, schemas, services, workflow
 from mediation.cases.enums import (
     CaseKind,
     Category,
@@ -24,7 +22,6 @@ from mediation.cases.enums import (
     RulingResult,
     WarningLevel,
 )
-from mediation.cases.models import Case
 from mediation.cases.workflow import State
 from mediation.core.api import (
     ApiError,
@@ -38,9 +35,7 @@ from mediation.core.errors import ValidationFailed
 from mediation.core.fields import EnumCode, Money
 from mediation.core.identifiers import mask_id_number
 from mediation.core.pagination import paginate
-from mediation.enterprises.models import Enterprise
 from mediation.orgs.models import Tier
-from mediation.orgs.services import subtree_ids_select
 
 MASKED_FOR_ADVOCATES = ("worker_id_number",)
 
@@ -174,34 +169,9 @@ class EventListSchema(Schema):
 
 # --- query and body schemas ----------------------------------------------------------------
 
-CASE_SORTS = {
-    "received_at": Case.received_at,
-    "number": Case.number,
-    "updated_at": Case.updated_at,
-    "workers_involved": Case.workers_involved,
-    "claim_amount": Case.claim_amount_fen,
-}
 
-
-class CaseListQuery(PagingQuery):
-    state = fields.Enum(State, by_value=True)
-    kind = fields.Enum(CaseKind, by_value=True)
-    category = fields.Enum(Category, by_value=True)
-    tier = fields.Enum(Tier, by_value=True)
-    level = fields.Enum(WarningLevel, by_value=True)
-    org = fields.Integer(
-        validate=validate.Range(min=1, max=schemas.MAX_ID),
-        metadata={"description": "cases handled in this organization's subtree"},
-    )
-    enterprise = fields.Integer(validate=validate.Range(min=1, max=schemas.MAX_ID))
-    q = fields.String(
-        validate=validate.Length(min=1, max=100),
-        metadata={"description": "in the number, the title or the enterprise's name"},
-    )
-    sort = fields.String(
-        load_default="-received_at",
-        validate=validate.OneOf([f"{d}{k}" for k in CASE_SORTS for d in ("", "-")]),
-    )
+class CaseListQuery(PagingQuery, queries.CaseFilterSchema):
+    pass
 
 
 class TransitionBase(schemas.StrictSchema):
@@ -236,33 +206,8 @@ TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
 )  # fmt: skip
 def list_cases(user, query: dict):
     """Filter, sort and page through the cases the caller may see."""
-    stmt = visible_cases(user).options(selectinload(Case.advocates))
-    for name, column in (
-        ("state", Case.state), ("kind", Case.kind), ("category", Case.category),
-        ("tier", Case.tier), ("level", Case.warning_level), ("enterprise", Case.enterprise_id),
-    ):  # fmt: skip
-        if query.get(name) is not None:
-            stmt = stmt.where(column == query[name])
-    if query.get("org") is not None:
-        stmt = stmt.where(
-            Case.handling_org_id.in_(subtree_ids_select(query["org"], name="filter_org_tree"))
-        )
-    if query.get("q"):
-        pattern = "%" + query["q"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        pattern += "%"
-        names = select(Enterprise.id).where(Enterprise.name.ilike(pattern, escape="\\"))
-        stmt = stmt.where(
-            or_(
-                Case.number.ilike(pattern, escape="\\"),
-                Case.title.ilike(pattern, escape="\\"),
-                Case.enterprise_id.in_(names),
-            )
-        )
-    sort = query["sort"]
-    column = CASE_SORTS[sort.lstrip("-")]
-    ordering = (column.desc(), Case.id.desc()) if sort.startswith("-") else (column, Case.id)
-    page = paginate(stmt.order_by(*ordering), query["page"], per_page(query))
-    return page
+    stmt = queries.filtered_cases(user, query)
+    return paginate(stmt, query["page"], per_page(query))
 
 
 @operation(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import select
 
 from mediation.accounts.models import Role
-from mediation.accounts.scope import get_visible_case, visible_cases
-from mediation.cases import dashboard, services, workflow
-from mediation.cases.enums import CaseKind, Category, Channel
+from mediation.accounts.scope import get_visible_case
+from mediation.cases import dashboard, queries, services, workflow
+from mediation.cases.enums import CaseKind, Category, Channel, WarningLevel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
@@ -23,6 +24,7 @@ from mediation.core.web import local_datetime
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
+from mediation.orgs.models import Tier
 from mediation.orgs.services import organizations_in_subtree
 from mediation.warnings.deadlines import case_deadlines
 from mediation.warnings.engine import current_settings
@@ -49,39 +51,30 @@ def index():
     return render_template("dashboard/advocate.html", cases=dashboard.advocate_cases(current_user))
 
 
-def _enum_arg(name: str, enum_cls):
-    value = request.args.get(name) or None
-    if value is None:
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        abort(400)
-
-
 @bp.route("/cases")
 @login_required
 def case_list():
-    state = _enum_arg("state", State)
-    kind = _enum_arg("kind", CaseKind)
-    category = _enum_arg("category", Category)
+    try:
+        filters = queries.CaseFilterSchema(unknown=EXCLUDE).load(request.args.to_dict())
+    except ValidationError:
+        abort(400)  # only a hand-edited URL can carry a value the form does not offer
     page = request.args.get("page", 1, type=int) or 1
-    stmt = visible_cases(current_user)
-    if state:
-        stmt = stmt.where(Case.state == state)
-    if kind:
-        stmt = stmt.where(Case.kind == kind)
-    if category:
-        stmt = stmt.where(Case.category == category)
-    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc())
+    stmt = queries.filtered_cases(current_user, filters)
     result = paginate(stmt, page, current_app.config["CASES_PER_PAGE"])
+    root = current_user.organization_id if current_user.role != Role.admin else _city_id()
     return render_template(
         "cases/list.html",
         page=result,
-        filters={"state": state, "kind": kind, "category": category},
+        filters=filters,
         states=list(State),
         kinds=list(CaseKind),
         categories=list(Category),
+        tiers=list(Tier),
+        levels=list(WarningLevel),
+        organizations=(
+            organizations_in_subtree(root) if current_user.role != Role.advocate else []
+        ),
+        sorts=queries.SORT_LABELS,
     )
 
 

@@ -93,7 +93,7 @@ def _responses(op: Operation) -> dict:
     if op.auth:
         codes.add(401)
     if op.query is not None:
-        codes.add(422)
+        codes |= {400, 422}
     if PATH_PARAM.search(op.rule):
         codes.add(404)
     codes.add(405)

@@ -7,6 +7,7 @@ from sqlalchemy import or_
 
 from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
+from mediation.cases.queries import like_pattern
 from mediation.cases.schemas import EnterpriseInputSchema
 from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.errors import PermissionDenied
@@ -73,10 +74,9 @@ def list_enterprises(user, query: dict):
     _require_registry(user)
     stmt = services.visible_enterprises(user)
     if query.get("q"):
-        text = query["q"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
         stmt = stmt.where(
             or_(
-                Enterprise.name.ilike(f"%{text}%", escape="\\"),
+                Enterprise.name.ilike(like_pattern(query["q"]), escape="\\"),
                 Enterprise.credit_code == normalize_credit_code(query["q"]),
             )
         )

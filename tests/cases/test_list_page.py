@@ -1,0 +1,61 @@
+"""The case list page: every filter of the shared case query, sorting, and scope."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import login
+
+
+def numbers(html: str) -> list[str]:
+    return re.findall(r'href="/cases/\d+">([A-Z0-9]+-\d{4}-\d{5})</a>', html)
+
+
+def test_filters_and_sorting_on_the_list_page(client, users, make_case, make_enterprise, drive):
+    small = make_case(title="小额欠薪", workers_involved=2, claim_amount="800.00")
+    big = make_case(title="集体欠薪", workers_involved=60, claim_amount="900000.00")
+    dispute = make_case(
+        kind="dispute", category="dismissal", arrears_months=None, workers_involved=1,
+        title="违法解除", claim_amount="5000.00",
+    )  # fmt: skip
+    drive(dispute, "accepted")
+    elsewhere = make_case(
+        by=users["other_mediator"], org="G2", enterprise_id=make_enterprise("G2").id
+    )
+    login(client, users["mediator"])
+
+    def listed(query: str = "") -> list[str]:
+        response = client.get(f"/cases?{query}")
+        assert response.status_code == 200
+        return numbers(response.get_data(as_text=True))
+
+    assert set(listed()) == {small.number, big.number, dispute.number}
+    assert elsewhere.number not in listed()
+    assert listed("state=accepted") == [dispute.number]
+    assert listed("kind=dispute") == [dispute.number]
+    assert listed("category=dismissal") == [dispute.number]
+    assert listed("level=red") == [big.number]
+    assert listed("tier=city") == [big.number]  # the 60-worker case is supervised by the city
+    assert listed("q=集体") == [big.number]
+    assert listed(f"q={small.number}") == [small.number]
+    assert listed("sort=-workers_involved") == [big.number, small.number, dispute.number]
+    assert listed("sort=claim_amount") == [small.number, dispute.number, big.number]
+    assert listed(f"org={users['mediator'].organization_id}&sort=number") == sorted(
+        [small.number, big.number, dispute.number]
+    )
+    # a tampered value is refused, not ignored
+    assert client.get("/cases?state=lost").status_code == 400
+    assert client.get("/cases?sort=password").status_code == 400
+
+
+def test_the_city_officer_filters_by_organization(client, users, make_case, make_enterprise, orgs):
+    t1 = make_case()
+    t2 = make_case(by=users["other_mediator"], org="G2", enterprise_id=make_enterprise("G2").id)
+    login(client, users["city_officer"])
+    html = client.get(f"/cases?org={orgs['T2'].id}").get_data(as_text=True)
+    assert numbers(html) == [t2.number]
+    assert t1.number not in html
+    # every organization of the subtree is offered in the filter
+    assert all(
+        f'value="{o.id}"' in client.get("/cases").get_data(as_text=True) for o in orgs.values()
+    )
