@@ -8,6 +8,7 @@ from sqlalchemy import select
 from mediation.cases import services
 from mediation.cases.enums import EventKind
 from mediation.cases.models import CaseEvent
+from mediation.core.clock import utcnow
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.extensions import db
 from mediation.orgs.models import Tier
@@ -121,16 +122,22 @@ def test_takeover_keeps_a_mediator_who_still_sees_the_case(users, orgs, make_cas
     assert reload(case).mediator_id == users["mediator"].id
 
 
-def test_takeover_retargets_alerts(users, orgs, make_case):
-    # 12 workers: the collective rule's alert is at the town already; a "handling" rule alert
-    # (limitation or mediation_due_soon) would move. Check: no active alert targets G1 after.
-    case = make_case(workers_involved=12)
+def test_takeover_retargets_alerts(users, orgs, make_case, drive):
+    # 13 days after receipt and not yet agreed: "mediation period ending soon" (blue) is
+    # addressed to the handling organization, G1
+    received = (utcnow() - 13 * DAY).isoformat()
+    case = drive(make_case(workers_involved=1, received_at=received), "accepted")
+    alert = db.session.scalar(
+        select(Alert).where(Alert.case_id == case.id, Alert.rule == "mediation_due_soon")
+    )
+    assert (alert.target_org_id, alert.status) == (orgs["G1"].id, AlertStatus.open)
     services.take_over(case.id, users["officer"], {"version": case.version, "reason": "督办"})
     db.session.expire_all()
-    active = db.session.scalars(
-        select(Alert).where(Alert.case_id == case.id, Alert.status != AlertStatus.resolved)
+    rows = db.session.scalars(
+        select(Alert).where(Alert.case_id == case.id, Alert.rule == "mediation_due_soon")
     ).all()
-    assert active and all(a.target_org_id != orgs["G1"].id for a in active)
+    by_org = {a.target_org_id: a.status for a in rows}
+    assert by_org == {orgs["G1"].id: AlertStatus.resolved, orgs["T1"].id: AlertStatus.open}
 
 
 @pytest.mark.parametrize(
@@ -199,8 +206,6 @@ def test_the_sweep_does_not_resolve_a_manual_escalation(app, users, make_case):
     alert = warning_services.escalate(
         case.id, users["officer"], {"level": "yellow", "reason": "跟进"}
     )
-    from mediation.core.clock import utcnow
-
     for days in (1, 5, 40):
         sweep(utcnow() + days * DAY)
     db.session.expire_all()
