@@ -511,7 +511,7 @@ def assign_mediator(
     return case
 
 
-def _ancestors(org: Organization) -> list[Organization]:
+def ancestors_of(org: Organization) -> list[Organization]:
     """The organizations above `org`, nearest first."""
     chain, parent = [], org.parent
     while parent is not None:
@@ -536,7 +536,7 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
         old_org = case.handling_org
         if user.organization_id == old_org.id:
             raise Conflict("the case is already handled by your organization")
-        new_org = next((o for o in _ancestors(old_org) if o.id == user.organization_id), None)
+        new_org = next((o for o in ancestors_of(old_org) if o.id == user.organization_id), None)
         if new_org is None:
             raise PermissionDenied(
                 "your organization is not above the case's handling organization"
@@ -547,7 +547,7 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
         if case.mediator is not None:
             mediator_org = case.mediator.organization_id
             if mediator_org != new_org.id and mediator_org not in {
-                o.id for o in _ancestors(new_org)
+                o.id for o in ancestors_of(new_org)
             }:
                 case.mediator_id, case.mediator = None, None
         case.updated_at = now

@@ -142,7 +142,7 @@ def _supervision_context(case: Case) -> dict:
     """What the user may do above the case's daily handling: take it over, escalate it."""
     user = current_user
     supervisor = user.role in services.SUPERVISORS and case.is_open
-    above = {o.id for o in services._ancestors(case.handling_org)}
+    above = {o.id for o in services.ancestors_of(case.handling_org)}
     tier = warning_services.escalation_tier(user) if supervisor else None
     return {
         "can_take_over": supervisor and user.organization_id in above,

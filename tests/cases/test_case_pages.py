@@ -274,3 +274,23 @@ def test_escalation_refusals(client, users, case):
     assert len(form.find_all("p", cls="field-error")) == 2
     assert count(Alert.__table__) == count(Alert)  # sanity
     assert db.session.scalar(select(Alert).where(Alert.rule == "manual_escalation")) is None
+
+
+def test_too_large_for_flask_with_csrf_on_is_the_case_page(csrf_app, users, case):
+    """CSRF protection reads the form before any view, so the 413 comes from there."""
+    from tests.conftest import PASSWORD
+
+    csrf_app.config["MAX_CONTENT_LENGTH"] = 4096
+    client = csrf_app.test_client()
+    token = dom(client.get("/login")).find("input", name="csrf_token").attrs["value"]
+    client.post("/login", data={"username": "mediator", "password": PASSWORD, "csrf_token": token})
+    page = dom(client.get(f"/cases/{case.id}"))
+    token = page.find("form", id="evidence-form").find("input", name="csrf_token").attrs["value"]
+    response = client.post(
+        f"/cases/{case.id}/attachments",
+        data={"csrf_token": token, "file": (io.BytesIO(PNG + b"\x00" * 8192), "big.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert file_error(response)
+    assert count(Attachment) == 0
