@@ -324,3 +324,27 @@ def download_attachment(user, case_id: int, attachment_id: int):
         download_name=attachment.filename,
         max_age=0,
     )
+
+
+@operation(
+    "POST", "/cases/<id:case_id>/mediator", summary="(Re)assign the case's mediator",
+    tag="cases", body=schemas.AssignMediatorSchema, response=CaseSchema,
+    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def assign_mediator(user, case_id: int, body: dict):
+    """`{mediator_id, version}`: an active mediator who can see the case (at its handling
+    organization or above). Mediators, officers and administrators; open cases only; a stale
+    version is 409."""
+    return services.assign_mediator(case_id, user, body)
+
+
+@operation(
+    "POST", "/cases/<id:case_id>/takeover", summary="Take the case over to one's organization",
+    tag="cases", body=schemas.TakeoverSchema, response=CaseSchema,
+    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def take_over(user, case_id: int, body: dict):
+    """`{version, reason}`: an officer (or administrator) whose organization is above the
+    case's handling organization moves the open case to it; a mediator who cannot see it any
+    more is unassigned and the alerts follow the case."""
+    return services.take_over(case_id, user, body)

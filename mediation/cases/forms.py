@@ -104,7 +104,7 @@ def form_payload(form: MultiDict, *, drop: tuple[str, ...] = ("csrf_token",)) ->
 
 def case_form_payload(form: MultiDict, *, include_unchecked: bool) -> dict:
     """The new-case / edit form as a payload: nested new enterprise, checkbox booleans."""
-    payload = form_payload(form)
+    payload = form_payload(form, drop=("csrf_token", "enterprise_q"))  # the search box
     enterprise = {
         key.split(".", 1)[1]: payload.pop(key)
         for key in list(payload)

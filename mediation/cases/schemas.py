@@ -167,6 +167,16 @@ class AssignAdvocateSchema(StrictSchema):
     user_id = id_field(required=True)
 
 
+class AssignMediatorSchema(StrictSchema):
+    mediator_id = id_field(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+
+
+class TakeoverSchema(StrictSchema):
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+    reason = text(LONG_TEXT, required=True)
+
+
 # --- trigger payloads -------------------------------------------------------------------------
 
 

@@ -40,6 +40,8 @@ from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
 
 CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
+# who may take a case over to their own organization (design.md §3)
+SUPERVISORS = frozenset({Role.officer, Role.admin})
 
 # Called inside the transaction after every change to a case, before commit, with
 # (case, event kind, now). The early-warning engine registers its immediate rules here.
@@ -470,6 +472,92 @@ def unassign_advocate(
             body=advocate.display_name, data={"advocate_removed": advocate.id},
         )  # fmt: skip
     db.session.expire(case, ["advocates"])
+    return case
+
+
+def assign_mediator(
+    case_id: int,
+    user: User,
+    payload: dict,
+    *,
+    now: datetime | None = None,
+) -> Case:
+    """(Re)assign an open case's mediator among `eligible_mediators`; `payload["version"]` must
+    match. Checks: scope (404) → role (403) → stale version or closed case (409) → mediator (422).
+    """
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        case = _lock_case(user, case_id)
+        _require_role(user, CASE_WRITERS, "assign mediators")
+        data = _load(schemas.AssignMediatorSchema, payload)
+        _check_version(case, data["version"])
+        if not case.is_open:
+            raise Conflict("a closed case's mediator cannot be changed; reopen it first")
+        mediator = next((m for m in eligible_mediators(case) if m.id == data["mediator_id"]), None)
+        if mediator is None:
+            raise ValidationFailed(
+                {"mediator_id": ["Not an active mediator who can see this case."]}
+            )
+        if case.mediator_id == mediator.id:
+            raise ValidationFailed({"mediator_id": ["Already the case's mediator."]})
+        before = case.mediator_id
+        case.mediator_id, case.mediator = mediator.id, mediator
+        case.updated_at = now
+        append_event(
+            case, EventKind.assignment, user, now,
+            body=mediator.display_name, data={"mediator_id": [before, mediator.id]},
+        )  # fmt: skip
+        _run_hooks(case, EventKind.assignment, now)
+    return case
+
+
+def ancestors_of(org: Organization) -> list[Organization]:
+    """The organizations above `org`, nearest first."""
+    chain, parent = [], org.parent
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.parent
+    return chain
+
+
+def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Case:
+    """An officer (or administrator) moves an open case to their own organization, which must
+    be above the case's handling organization. The supervising tier is at least the new org's;
+    a mediator who cannot see the new organization is unassigned; the warning rules run again
+    (the hooks) so alerts follow the case. Version-checked like a transition."""
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        case = _lock_case(user, case_id)
+        _require_role(user, SUPERVISORS, "take cases over")
+        data = _load(schemas.TakeoverSchema, payload)
+        _check_version(case, data["version"])
+        if not case.is_open:
+            raise Conflict("a closed case cannot be taken over; reopen it first")
+        old_org = case.handling_org
+        if user.organization_id == old_org.id:
+            raise Conflict("the case is already handled by your organization")
+        new_org = next((o for o in ancestors_of(old_org) if o.id == user.organization_id), None)
+        if new_org is None:
+            raise PermissionDenied(
+                "your organization is not above the case's handling organization"
+            )
+        before = _snapshot(case, ("handling_org_id", "tier", "mediator_id"))
+        case.handling_org_id, case.handling_org = new_org.id, new_org
+        case.tier = max(Tier(case.tier), new_org.tier, key=lambda t: t.rank)
+        if case.mediator is not None:
+            mediator_org = case.mediator.organization_id
+            if mediator_org != new_org.id and mediator_org not in {
+                o.id for o in ancestors_of(new_org)
+            }:
+                case.mediator_id, case.mediator = None, None
+        case.updated_at = now
+        changes = _diff(before, _snapshot(case, ("handling_org_id", "tier", "mediator_id")))
+        append_event(
+            case, EventKind.takeover, user, now,
+            body=data["reason"],
+            data={**changes, "from_org": old_org.name, "to_org": new_org.name},
+        )  # fmt: skip
+        _run_hooks(case, EventKind.takeover, now)
     return case
 
 

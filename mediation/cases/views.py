@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mediation.accounts.models import Role
 from mediation.accounts.scope import get_visible_case
-from mediation.cases import dashboard, queries, services, workflow
+from mediation.cases import attachments, dashboard, queries, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel, WarningLevel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
 from mediation.core.clock import utcnow
-from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _
 from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
 from mediation.core.pagination import paginate
-from mediation.core.web import local_datetime
+from mediation.core.web import _error_page, local_datetime
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.orgs.services import organizations_in_subtree
+from mediation.warnings import services as warning_services
 from mediation.warnings.deadlines import case_deadlines
 from mediation.warnings.engine import current_settings
 from mediation.warnings.rules import RULE_LABELS
@@ -126,19 +138,41 @@ def new_case():
     return render_template("cases/new.html", **_new_case_context(values, errors)), status
 
 
+def _supervision_context(case: Case) -> dict:
+    """What the user may do above the case's daily handling: take it over, escalate it."""
+    user = current_user
+    supervisor = user.role in services.SUPERVISORS and case.is_open
+    above = {o.id for o in services.ancestors_of(case.handling_org)}
+    tier = warning_services.escalation_tier(user) if supervisor else None
+    return {
+        "can_take_over": supervisor and user.organization_id in above,
+        "escalation_tier": tier,
+        "escalation_org": case.handling_org.ancestor_at(tier) if tier else None,
+        "levels": list(WarningLevel),
+    }
+
+
 def _detail_context(case: Case, **extra) -> dict:
     triggers = workflow.allowed_triggers(case, current_user)
     writer = current_user.role in services.CASE_WRITERS
+    can_assign_mediator = writer and case.is_open
+    mediators = (
+        services.eligible_mediators(case)
+        if can_assign_mediator or any(t.name in ("accept", "reopen") for t in triggers)
+        else []
+    )
     return {
         "case": case,
         "events": services.timeline(case),
         "triggers": triggers,
         "trigger_fields": {t.name: trigger_form_fields(t) for t in triggers},
-        "mediators": (
-            services.eligible_mediators(case)
-            if any(t.name in ("accept", "reopen") for t in triggers)
-            else []
-        ),
+        "mediators": mediators,
+        "can_assign_mediator": can_assign_mediator,
+        "attachments": attachments.case_attachments(current_user, case.id),
+        "can_upload": case.is_open,
+        "max_upload_mb": current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
+        "allowed_types": sorted(attachments.ALLOWED_TYPES),
+        **_supervision_context(case),
         "advocates": services.eligible_advocates(case) if writer and case.is_open else [],
         "can_assign": writer and case.is_open,
         "mask_ids": current_user.role == Role.advocate,
@@ -235,6 +269,110 @@ def unassign_advocate(case_id: int, user_id: int):
     services.unassign_advocate(case_id, current_user, user_id)
     flash(_("Assignment removed."), "info")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/attachments", methods=["POST"])
+@login_required
+def upload_attachment(case_id: int):
+    """Evidence: every role that sees the case, while it is open. A refused file (too large,
+    wrong type, empty) re-renders the page with the reason beside the upload field."""
+    upload = request.files.get("file")
+    has_file = upload is not None and bool(upload.filename)
+    try:
+        attachment = attachments.add_attachment(
+            case_id,
+            current_user,
+            upload.stream if has_file else None,
+            upload.filename if has_file else None,
+        )
+    except (ValidationFailed, attachments.PayloadTooLarge, attachments.UnsupportedType) as exc:
+        fields = exc.fields or {"file": [exc.message]}
+        return _rerender(case_id, exc.status_code, form_errors=fields, open_form="evidence")
+    except Conflict as exc:
+        return _rerender(case_id, 409, message=exc.message)
+    flash(_("Evidence %(name)s uploaded.", name=attachment.filename), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#evidence")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(exc: RequestEntityTooLarge):
+    """A body over MAX_CONTENT_LENGTH is refused before any view runs (even before the CSRF
+    check reads the form): on the evidence form, answer with the case page and the limit."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    field = {"file": [N_("At most %(n)s MB.") % {"n": limit}]}
+    case_id = (request.view_args or {}).get("case_id")
+    if request.endpoint == "cases.upload_attachment" and current_user.is_authenticated:
+        try:
+            return _rerender(case_id, 413, form_errors=field, open_form="evidence")
+        except DomainError as err:
+            return _error_page(err.status_code, err.message)
+    return _error_page(413, field["file"][0])
+
+
+@bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")
+@login_required
+def download_attachment(case_id: int, attachment_id: int):
+    attachment, path = attachments.get_attachment(current_user, case_id, attachment_id)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+
+
+def _version_of(form) -> int | None:
+    return form.get("version", type=int)
+
+
+@bp.route("/cases/<id:case_id>/mediator", methods=["POST"])
+@login_required
+def assign_mediator(case_id: int):
+    payload = {"mediator_id": request.form.get("mediator_id", type=int)}
+    payload["version"] = _version_of(request.form)
+    payload = {k: v for k, v in payload.items() if v is not None}
+    try:
+        case = services.assign_mediator(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return _rerender(case_id, 422, form_errors=exc.fields, open_form="mediator")
+    except Conflict as exc:
+        return _rerender(case_id, 409, message=exc.message)
+    flash(_("Mediator assigned: %(name)s.", name=case.mediator.display_name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/takeover", methods=["POST"])
+@login_required
+def take_over(case_id: int):
+    payload = {"reason": request.form.get("reason", ""), "version": _version_of(request.form)}
+    payload = {k: v for k, v in payload.items() if v is not None}
+    try:
+        case = services.take_over(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return _rerender(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="takeover"
+        )
+    except Conflict as exc:
+        return _rerender(case_id, 409, message=exc.message)
+    flash(_("Case taken over by %(org)s.", org=case.handling_org.name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/escalations", methods=["POST"])
+@login_required
+def escalate(case_id: int):
+    payload = {"level": request.form.get("level", ""), "reason": request.form.get("reason", "")}
+    try:
+        alert = warning_services.escalate(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return _rerender(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="escalate"
+        )
+    except Conflict as exc:
+        return _rerender(case_id, 409, message=exc.message)
+    flash(_("Escalated to %(org)s.", org=alert.target_org.name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#alerts")
 
 
 @bp.route("/cases/<id:case_id>/edit", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
@@ -15,11 +15,13 @@ from mediation.core.pagination import paginate
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
 from mediation.enterprises.services import get_visible_enterprise, visible_enterprises
+from mediation.extensions import db
 
 bp = Blueprint("enterprises", __name__)
 
 SORTS = ("risk", "name")
 MAX_QUERY = 100
+SEARCH_LIMIT = 20
 
 
 def _require_staff() -> None:
@@ -43,13 +45,7 @@ def enterprise_list():
 
     stmt = visible_enterprises(current_user).options(joinedload(Enterprise.organization))
     if query:
-        pattern = f"%{_escape_like(query)}%"
-        stmt = stmt.where(
-            or_(
-                Enterprise.name.ilike(pattern, escape="\\"),
-                Enterprise.credit_code.ilike(f"%{_escape_like(query.upper())}%", escape="\\"),
-            )
-        )
+        stmt = _matching(stmt, query)
     if sort == "risk":
         risk = risk_subquery()
         stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id).order_by(
@@ -65,6 +61,43 @@ def enterprise_list():
         query=query,
         sort=sort,
     )
+
+
+def _matching(stmt, query: str):
+    pattern = f"%{_escape_like(query)}%"
+    return stmt.where(
+        or_(
+            Enterprise.name.ilike(pattern, escape="\\"),
+            Enterprise.credit_code.ilike(f"%{_escape_like(query.upper())}%", escape="\\"),
+        )
+    )
+
+
+@bp.route("/enterprises/search")
+@login_required
+def search():
+    """JSON for the new-case form's employer search box (session-authenticated): at most
+    SEARCH_LIMIT employers of the user's area whose name or credit code contains `q`."""
+    _require_staff()
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    items = []
+    if query:
+        stmt = (
+            _matching(visible_enterprises(current_user), query)
+            .options(joinedload(Enterprise.organization))
+            .order_by(Enterprise.name, Enterprise.id)
+            .limit(SEARCH_LIMIT)
+        )
+        items = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "credit_code": e.credit_code,
+                "organization": e.organization.name,
+            }
+            for e in db.session.scalars(stmt)
+        ]
+    return jsonify({"query": query, "items": items})
 
 
 @bp.route("/enterprises/<id:enterprise_id>")

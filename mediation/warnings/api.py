@@ -73,3 +73,15 @@ def acknowledge_alert(user, alert_id: int, body: dict):
     """With a note (recorded on the case's timeline); the alert stops climbing. Alerts not
     addressed to the caller's organization answer 404; an alert already acknowledged 409."""
     return services.acknowledge(alert_id, user, body)
+
+
+@operation(
+    "POST", "/cases/<id:case_id>/escalations", summary="Escalate a case manually",
+    tag="alerts", body=services.EscalationSchema, response=AlertSchema, status=201,
+    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+)  # fmt: skip
+def escalate(user, case_id: int, body: dict):
+    """`{level, reason}`: an officer raises the open case to the tier above their own; the
+    answer is the new `manual_escalation` alert, in the target officers' inbox until they
+    acknowledge it. A second escalation to the same tier is 409."""
+    return services.escalate(case_id, user, body)

@@ -156,12 +156,21 @@ class _Batch:
             org = self.orgs[org.parent_id]
         return org
 
-    def event(self, alert: Alert, action: str, body: str | None = None) -> None:
+    def event(
+        self,
+        alert: Alert,
+        action: str,
+        body: str | None = None,
+        *,
+        actor_id: int | None = None,
+        extra: dict | None = None,
+    ) -> None:
         self.events.append(
             {
                 "case_id": alert.case_id,
                 "kind": EventKind.alert,
                 "at": self.now,
+                "actor_id": actor_id,
                 "body": body or f"{action}：{_alert_label(alert)}",
                 "data": {
                     "action": action,
@@ -169,6 +178,7 @@ class _Batch:
                     "rule": alert.rule,
                     "level": str(alert.level),
                     "target_tier": str(alert.target_tier),
+                    **(extra or {}),
                 },
             }
         )
@@ -293,6 +303,8 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
         for alert in list(existing.values()):
             if not alert.is_active or (alert.rule, Tier(alert.target_tier)) in wanted:
                 continue  # a rule may want, natively, the alert that once climbed here
+            if alert.rule in rules.MANUAL_RULES and case.is_open:
+                continue  # raised by a person: stays until acknowledged (or the case closes)
             origin = alert
             while origin.climbed_from_id is not None and origin.climbed_from_id in by_id:
                 origin = by_id[origin.climbed_from_id]
@@ -361,3 +373,40 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
         },
     )
     return batch.outcome
+
+
+def raise_manual_alert(
+    case: Case,
+    rule: str,
+    tier: Tier,
+    level: WarningLevel,
+    now: datetime,
+    *,
+    actor_id: int,
+    reason: str,
+) -> Alert | None:
+    """An alert a person raises (a manual escalation), inside the caller's transaction on a
+    locked case: the same row handling, case event and outbox notifications as the rules'
+    alerts, then the case's level, tier and next check recomputed. None when the (case, rule,
+    tier) alert is already active."""
+    db.session.flush()
+    existing = {
+        (a.rule, Tier(a.target_tier)): a
+        for a in db.session.scalars(select(Alert).where(Alert.case_id == case.id))
+    }
+    current = existing.get((rule, tier))
+    if current is not None and current.is_active:
+        return None
+    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
+    batch = _Batch(now, current_settings(), orgs)
+    alert = batch.raise_alert(case, existing, rule, tier, level)
+    db.session.flush()
+    _insert_new_alerts(batch.new_alerts, [case.id])
+    batch.event(
+        alert, "人工升级", f"人工升级：{_alert_label(alert)}\n{reason}",
+        actor_id=actor_id, extra={"reason": reason},
+    )  # fmt: skip
+    queue_alert_notifications(batch.notify, now)
+    append_events_bulk(batch.events)
+    process_cases([case.id], now)  # the case's warning level, tier and climb clock
+    return db.session.get(Alert, alert.id)

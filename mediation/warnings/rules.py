@@ -222,7 +222,14 @@ RULE_LABELS = {
     "limitation_near": lazy_gettext("Arbitration limitation ending soon"),
     "referral_stalled": lazy_gettext("Arbitration referral long undecided"),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
+    "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }
+
+# Rules raised by people, not by `evaluate`: the engine never resolves their alerts while the
+# case is open (no condition of theirs can "clear"); they stay until acknowledged, and resolve
+# with the case's other alerts when it closes.
+MANUAL_ESCALATION = "manual_escalation"
+MANUAL_RULES = frozenset({MANUAL_ESCALATION})
 
 
 def effective_tier(target: str, handling_tier: Tier) -> Tier:

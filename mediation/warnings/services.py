@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
+from mediation.accounts.scope import get_visible_case
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.services import append_event
@@ -17,8 +18,9 @@ from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.extensions import db
+from mediation.orgs.models import Tier
 from mediation.warnings import rules
-from mediation.warnings.engine import current_settings
+from mediation.warnings.engine import current_settings, raise_manual_alert
 from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, RuleSettingsVersion
 from mediation.warnings.settings import SettingsError, load_defaults
 from mediation.warnings.settings import validate as validate_settings
@@ -29,6 +31,14 @@ LEVEL_ORDER = case({lv.value: i for i, lv in enumerate(WarningLevel)}, value=Ale
 
 class AcknowledgeSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class EscalationSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    level = fields.Enum(WarningLevel, by_value=True, required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 def inbox_query(user: User, *, status: str | None = "active") -> Select:
@@ -96,6 +106,39 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
             body=data["note"],
             data={"alert_id": alert.id, "rule": alert.rule, "level": str(alert.level)},
         )
+    return alert
+
+
+def escalation_tier(user: User) -> Tier | None:
+    """The tier a user's manual escalations go to: the one above their own organization's."""
+    return rules.next_tier(user.organization.tier)
+
+
+def escalate(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Alert:
+    """An officer raises an open case to the next tier above their own organization, with a
+    level and a reason: a `manual_escalation` alert for the organization at that tier, made
+    and notified like every other alert. Checks: scope (404) → role, or no tier above (403) →
+    closed case (409) → input (422) → already escalated to that tier (409)."""
+    now = ensure_utc(now or utcnow())
+    with transaction():
+        case = get_visible_case(user, case_id, for_update=True)
+        if user.role not in INBOX_ROLES:
+            raise PermissionDenied("your role may not escalate cases")
+        tier = escalation_tier(user)
+        if tier is None:
+            raise PermissionDenied("there is no tier above yours to escalate to")
+        if not case.is_open:
+            raise Conflict("a closed case cannot be escalated; reopen it first")
+        try:
+            data = EscalationSchema().load(payload or {})
+        except ValidationError as exc:
+            raise ValidationFailed(exc.messages) from None
+        alert = raise_manual_alert(
+            case, rules.MANUAL_ESCALATION, tier, data["level"], now,
+            actor_id=user.id, reason=data["reason"],
+        )  # fmt: skip
+        if alert is None:
+            raise Conflict("the case is already escalated to that tier")
     return alert
 
 

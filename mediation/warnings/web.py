@@ -18,7 +18,10 @@ from mediation.warnings.engine import process_cases
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.scheduler import init_embedded
 
-FACT_EVENTS = frozenset({EventKind.created, EventKind.edit, EventKind.transition})
+# a takeover moves the handling organization: the alerts follow it
+FACT_EVENTS = frozenset(
+    {EventKind.created, EventKind.edit, EventKind.transition, EventKind.takeover}
+)
 
 
 def evaluate_immediately(case: Case, kind: EventKind, now: datetime) -> None:
