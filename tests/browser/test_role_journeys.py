@@ -116,7 +116,11 @@ def test_mediator_reports_mediates_and_prints_the_agreement(
     page.select_option("#f-handling_org_id", label="一镇甲厂工会")
     page.fill("#f-title", TITLE)
     page.fill("#f-description", "2026年1月至2月工资未发放，12名工人到工会求助。")
-    page.select_option("#f-enterprise_id", str(enterprise.id))
+    # the employer search box (static/enterprise_search.js) finds the registered employer
+    page.fill("#f-enterprise_q", enterprise.name[:4])
+    page.click(f'#enterprise-results button[data-enterprise-id="{enterprise.id}"]')
+    assert page.input_value("#f-enterprise_id") == str(enterprise.id)
+    assert enterprise.name in page.inner_text("#enterprise-chosen")
     page.fill("#f-worker_name", WORKER)
     page.fill("#f-worker_phone", "13800138000")
     page.fill("#f-worker_id_number", id_number)
