@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, send_file, stream_with_context
+from flask import Response, send_file
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mediation.accounts.models import Role
@@ -127,17 +127,13 @@ def _period(query: dict) -> Period:
 
 
 def download(fmt: str, tables: list[exports.Table], stem: str) -> Response:
-    """The tables as an attachment: CSV streamed as it is written, XLSX from a spooled file."""
-    name = exports.filename(stem, fmt, local_date(utcnow()))
-    if fmt == "csv":
-        response = Response(stream_with_context(exports.csv_chunks(tables)), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+    """The tables as an attachment, written first to a spooled temporary file (on disk once it
+    is large), so neither the rows nor the file need to fit in memory."""
     return send_file(
         exports.spooled(fmt, tables),
-        mimetype=exports.FORMATS["xlsx"],
+        mimetype=exports.FORMATS[fmt],
         as_attachment=True,
-        download_name=name,
+        download_name=exports.filename(stem, fmt, local_date(utcnow())),
     )
 
 

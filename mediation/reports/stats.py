@@ -318,7 +318,10 @@ def days_at_tier(
         for tier in sorted(reached[case_id], key=lambda t: t.rank):
             at = max(reached[case_id][tier], received_at)
             if tier.rank > steps[-1][1].rank and at < end:
-                steps.append((at, tier))
+                if at == steps[-1][0]:  # reached at once: no time spent at the lower tier
+                    steps[-1] = (at, tier)
+                else:
+                    steps.append((at, tier))
         for (start, tier), following in zip(steps, [*steps[1:], (end, None)], strict=True):
             spans[tier].append(max(_days(following[0] - start), 0.0))
     return {

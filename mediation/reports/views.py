@@ -15,9 +15,9 @@ from mediation.cases.enums import CaseKind, WarningLevel
 from mediation.cases.workflow import State
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied
-from mediation.core.web import label
 from mediation.core.i18n import translate_field_errors
 from mediation.core.messages import N_
+from mediation.core.web import label
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import organizations_in_subtree
@@ -58,9 +58,7 @@ def _period_form(organizations: list[Organization]) -> tuple[dict, dict]:
     values.setdefault("from_", today.replace(month=1, day=1))
     values.setdefault("to", today)
     if values["to"] < values["from_"]:
-        return raw, translate_field_errors(
-            {"to": ["The end of the period is before its start."]}
-        )
+        return raw, translate_field_errors({"to": ["The end of the period is before its start."]})
     return values, {}
 
 
