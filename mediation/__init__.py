@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.cases.workflow_page import bp as workflow_bp
     from mediation.core.api import init_api
     from mediation.enterprises.views import bp as enterprises_bp
+    from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(accounts_bp)
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(workflow_bp)
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
     init_api(app)
 
 

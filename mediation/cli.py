@@ -14,6 +14,7 @@ audit_cli = AppGroup("audit", help="Check the audit trail.")
 warnings_cli = AppGroup("warnings", help="The early-warning engine.")
 scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 workflow_cli = AppGroup("workflow", help="The case lifecycle.")
+cases_cli = AppGroup("cases", help="Bulk import and export of cases.")
 
 
 def _parse_now(_ctx, _param, value: str | None):
@@ -173,6 +174,131 @@ def audit_verify_command():
     click.echo(f"Audit chains intact: {cases} cases, {events} events.")
 
 
+def _acting_user(username: str | None):
+    """The user a bulk command acts as: `--as USERNAME`, or the first active administrator."""
+    from sqlalchemy import select
+
+    from mediation.accounts.models import Role, User
+    from mediation.extensions import db
+
+    stmt = select(User).where(User.active.is_(True))
+    if username is not None:
+        user = db.session.scalar(stmt.where(User.username == username))
+        if user is None:
+            _fail(f"no active user {username!r}")
+        return user
+    user = db.session.scalar(stmt.where(User.role == Role.admin).order_by(User.id).limit(1))
+    if user is None:
+        _fail("no active administrator; name a user with --as USERNAME")
+    return user
+
+
+@cases_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="write to this file instead of standard output",
+)
+@click.option("--state", default=None, help="reported, accepted, mediating, agreement, ...")
+@click.option("--kind", default=None, help="dispute or arrears")
+@click.option("--category", default=None, help="a category code, e.g. remuneration")
+@click.option("--tier", default=None, help="the supervising tier: grassroots, town, city")
+@click.option("--level", default=None, help="the warning level: blue, yellow, orange, red")
+@click.option(
+    "--org", "org_code", default=None, help="cases handled in this organization's subtree (code)"
+)
+@click.option("--enterprise", "credit_code", default=None, help="the enterprise's credit code")
+@click.option("-q", "--query", default=None, help="text in the number, title or employer's name")
+@click.option("--sort", default=None, help="e.g. -received_at, number, -claim_amount")
+@click.option("--as", "username", default=None, help="act as this user (default: an administrator)")
+def cases_export_command(fmt, output, state, kind, category, tier, level, org_code, credit_code,
+                         query, sort, username):  # fmt: skip
+    """Export the cases the filters select (the case list's filters), within the user's scope."""
+    import sys
+
+    from marshmallow import ValidationError
+
+    from mediation.cases.queries import CaseFilterSchema
+    from mediation.enterprises.services import find_by_credit_code
+    from mediation.orgs.services import get_by_code
+    from mediation.reports import exports
+
+    user = _acting_user(username)
+    raw = {"state": state, "kind": kind, "category": category, "tier": tier, "level": level,
+           "q": query, "sort": sort}  # fmt: skip
+    raw = {k: v for k, v in raw.items() if v is not None}
+    if org_code is not None:
+        org = get_by_code(org_code)
+        if org is None:
+            _fail(f"no organization with code {org_code!r}")
+        raw["org"] = org.id
+    if credit_code is not None:
+        enterprise = find_by_credit_code(credit_code)
+        if enterprise is None:
+            _fail(f"no enterprise with credit code {credit_code!r}")
+        raw["enterprise"] = enterprise.id
+    try:
+        filters = CaseFilterSchema().load(raw)
+    except ValidationError as exc:
+        _fail("; ".join(f"--{k}: {' '.join(v)}" for k, v in exc.messages.items()))
+    tables = exports.case_tables(user, filters)
+    if output is None:
+        stream = sys.stdout.buffer
+        exports.write(fmt, tables, stream)
+        stream.flush()
+        return
+    with open(output, "wb") as handle:
+        exports.write(fmt, tables, handle)
+    click.echo(f"Wrote {output}.", err=True)
+
+
+@cases_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--skip-invalid", is_flag=True, help="import the good rows, skip the bad ones")
+@click.option(
+    "--as", "username", default=None, help="register as this user (default: an administrator)"
+)
+def cases_import_command(file, skip_invalid, username):
+    """Import hotline logs from a UTF-8 CSV file (docs/import.md). Every row is validated first;
+    with any bad row nothing is imported unless --skip-invalid. Exit 0 ok, 1 refused, 2 usage."""
+    from mediation.reports import importer
+
+    user = _acting_user(username)
+    with open(file, "rb") as handle:
+        data = handle.read()
+    checked = importer.check(user, data)
+    if checked.fatal:
+        click.echo(f"Refused: {checked.fatal}", err=True)
+        raise SystemExit(1)
+    for error in checked.errors:
+        click.echo(f"{'Skipped' if skip_invalid else 'Bad'} {error}", err=True)
+    if checked.errors and not skip_invalid:
+        click.echo(
+            f"Refused: {len(checked.errors)} bad row(s); nothing imported "
+            "(fix them, or pass --skip-invalid to import the others).",
+            err=True,
+        )
+        raise SystemExit(1)
+    with click.progressbar(length=len(checked.rows), label="Importing", file=sys_stderr()) as bar:
+        result = importer.run(user, checked, skip_invalid=skip_invalid, progress=bar.update)
+    if result.failure:
+        click.echo(
+            f"Stopped: {result.failure}; {len(result.numbers)} case(s) were imported before it.",
+            err=True,
+        )
+        raise SystemExit(1)
+    skipped = f", {len(checked.errors)} row(s) skipped" if checked.errors else ""
+    click.echo(f"Imported {len(result.numbers)} case(s){skipped}.")
+
+
+def sys_stderr():
+    import sys
+
+    return sys.stderr
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -194,5 +320,7 @@ def serve_command(host, port):
 
 def init_cli(app: Flask) -> None:
     app.cli.add_command(serve_command)
-    for group in (users_cli, demo_cli, audit_cli, warnings_cli, scheduler_cli, workflow_cli):
+    for group in (
+        users_cli, demo_cli, audit_cli, warnings_cli, scheduler_cli, workflow_cli, cases_cli,
+    ):  # fmt: skip
         app.cli.add_command(group)

@@ -103,7 +103,9 @@ def test_admin_index_links_every_admin_page(client, users):
     login(client, users["admin"])
     page = dom(client.get("/admin/"))
     links = {a.attrs["href"] for a in page.find_all("a", cls="admin-link")}
-    assert links == {"/admin/users", "/admin/organizations", "/admin/rules", "/admin/outbox"}
+    assert links == {
+        "/admin/users", "/admin/organizations", "/admin/rules", "/admin/outbox", "/admin/import",
+    }  # fmt: skip
     assert dom(client.get("/")).find("a", href="/admin/") is not None  # in the nav
 
 

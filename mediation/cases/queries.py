@@ -69,10 +69,13 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def filtered_cases(user: User, filters: dict) -> Select:
+def filtered_cases(user: User, filters: dict, *, load_advocates: bool = True) -> Select:
     """`SELECT Case` in the user's scope, filtered and ordered as asked; advocates are loaded
-    with the rows (the list shows them) so a page costs a fixed number of statements."""
-    stmt = visible_cases(user).options(selectinload(Case.advocates))
+    with the rows (the list shows them) so a page costs a fixed number of statements. Exports
+    pass `load_advocates=False` and swap the columns (`with_only_columns`) to stream plain rows."""
+    stmt = visible_cases(user)
+    if load_advocates:
+        stmt = stmt.options(selectinload(Case.advocates))
     for name, column in (
         ("state", Case.state), ("kind", Case.kind), ("category", Case.category),
         ("tier", Case.tier), ("level", Case.warning_level), ("enterprise", Case.enterprise_id),

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from flask import Response, send_file
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mediation.accounts.models import Role
+from mediation.cases.queries import CaseFilterSchema
 from mediation.cases.schemas import MAX_ID, PLAUSIBLE_DATE
 from mediation.core.api import operation
 from mediation.core.clock import local_date, utcnow
-from mediation.core.errors import PermissionDenied
+from mediation.core.errors import PermissionDenied, ValidationFailed
+from mediation.reports import exports
 from mediation.reports.stats import Period, summary
+
+FORMAT = fields.String(
+    required=True,
+    validate=validate.OneOf(list(exports.FORMATS)),
+    metadata={"description": "xlsx (Excel) or csv (UTF-8 with a byte-order mark)"},
+)
+EXPORT_MEDIA = (exports.FORMATS["xlsx"], "text/csv")
 
 
 class SummaryQuery(Schema):
@@ -21,6 +31,18 @@ class SummaryQuery(Schema):
     def _ordered(self, data: dict, **kwargs) -> None:
         if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
             raise ValidationError("The end of the period is before its start.", "to")
+
+
+class StatsExportQuery(SummaryQuery):
+    format = FORMAT
+
+
+class CaseExportQuery(CaseFilterSchema):
+    format = FORMAT
+
+
+class WatchListExportQuery(Schema):
+    format = FORMAT
 
 
 class PeriodSchema(Schema):
@@ -38,6 +60,12 @@ def _counts(**kw) -> fields.Dict:
     return fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, **kw)
 
 
+class TierTimeSchema(Schema):
+    cases = fields.Integer(required=True)
+    total_days = fields.Float(required=True)
+    median_days = fields.Float(allow_none=True)
+
+
 class SummarySchema(Schema):
     period = fields.Nested(PeriodSchema, required=True)
     organization_id = fields.Integer(allow_none=True)
@@ -48,12 +76,27 @@ class SummarySchema(Schema):
     workers_involved = fields.Integer(required=True)
     by_state = _counts()
     by_kind = _counts()
+    collective_workers = fields.Integer(required=True)
     by_category = _counts()
+    by_bucket = _counts(
+        metadata={"description": "the official statistics buckets of the categories"}
+    )
     by_tier = _counts()
     closed_by_outcome = _counts()
+    closed_by_method = _counts(metadata={"description": "mediation, award, other"})
+    closed_by_result = _counts(metadata={"description": "awards: worker_won, employer_won, partly"})
     mediation_success_rate = fields.Float(allow_none=True)
+    median_days_to_agreement = fields.Float(allow_none=True)
+    median_days_to_closure = fields.Float(allow_none=True)
+    days_at_tier = fields.Dict(
+        keys=fields.String(), values=fields.Nested(TierTimeSchema), required=True
+    )
     amounts = fields.Nested(AmountsSchema, required=True)
     alerts_by_level = _counts()
+    median_hours_to_acknowledgement = fields.Float(allow_none=True)
+    median_hours_to_acknowledgement_by_level = fields.Dict(
+        keys=fields.String(), values=fields.Float(allow_none=True), required=True
+    )
 
 
 @operation(
@@ -64,14 +107,66 @@ def stats_summary(user, query: dict):
     """Over the cases the caller may see, received (or, for closures, closed) between `from` and
     `to` inclusive (China dates; default: this year so far), optionally within an organization's
     subtree. Mediation success rate = agreements performed ÷ closed cases that were mediated."""
+    _require_staff(user)
+    return summary(user, _period(query), query.get("org"))
+
+
+def _require_staff(user) -> None:
     if user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the statistics")
+        raise PermissionDenied("advocates do not use the statistics and exports")
+
+
+def _period(query: dict) -> Period:
     today = local_date(utcnow())
     period = Period(
         start=query.get("from_") or today.replace(month=1, day=1), end=query.get("to") or today
     )
     if period.end < period.start:
-        from mediation.core.errors import ValidationFailed
-
         raise ValidationFailed({"from": ["The start of the period is after its end."]})
-    return summary(user, period, query.get("org"))
+    return period
+
+
+def download(fmt: str, tables: list[exports.Table], stem: str) -> Response:
+    """The tables as an attachment, written first to a spooled temporary file (on disk once it
+    is large), so neither the rows nor the file need to fit in memory."""
+    return send_file(
+        exports.spooled(fmt, tables),
+        mimetype=exports.FORMATS[fmt],
+        as_attachment=True,
+        download_name=exports.filename(stem, fmt, local_date(utcnow())),
+    )
+
+
+@operation(
+    "GET", "/cases/export", summary="Export the filtered case list", tag="cases",
+    query=CaseExportQuery, response_media=EXPORT_MEDIA, errors=(401, 403, 422),
+)  # fmt: skip
+def export_cases(user, query: dict):
+    """The cases the list's filters select (same filters and order as `GET /cases`, no paging),
+    as XLSX or CSV with Chinese headers. Not for advocates."""
+    _require_staff(user)
+    fmt = query.pop("format")
+    return download(fmt, exports.case_tables(user, query), "cases")
+
+
+@operation(
+    "GET", "/stats/export", summary="Export the statistics tables", tag="stats",
+    query=StatsExportQuery, response_media=EXPORT_MEDIA, errors=(401, 403, 422),
+)  # fmt: skip
+def export_stats(user, query: dict):
+    """The tables of the reports page for a period and organization, as XLSX (a sheet per
+    table) or CSV (the tables one after another)."""
+    _require_staff(user)
+    period = _period(query)
+    return download(query["format"], exports.stats_tables(user, period, query.get("org")), "stats")
+
+
+@operation(
+    "GET", "/enterprises/watch-list/export", summary="Export the enterprise watch list",
+    tag="enterprises", query=WatchListExportQuery, response_media=EXPORT_MEDIA,
+    errors=(401, 403, 422),
+)  # fmt: skip
+def export_watch_list(user, query: dict):
+    """Enterprises of the caller's area ranked by risk, then by cases in the last 90 days."""
+    _require_staff(user)
+    return download(query["format"], exports.watch_tables(user), "watch-list")

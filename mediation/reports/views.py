@@ -1,0 +1,178 @@
+"""Reports pages: statistics with charts, exports (case list, statistics, watch list), the
+enterprise watch list and the admin upload of hotline logs. Thin: parse, check access, call the
+query layer (`stats`, `exports`, `watchlist`) or the importer, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import select
+
+from mediation.accounts.models import Role
+from mediation.cases import queries
+from mediation.cases.enums import CaseKind, WarningLevel
+from mediation.cases.workflow import State
+from mediation.core.clock import local_date, utcnow
+from mediation.core.errors import PermissionDenied
+from mediation.core.i18n import translate_field_errors
+from mediation.core.messages import N_
+from mediation.core.web import label
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+from mediation.orgs.services import organizations_in_subtree
+from mediation.reports import api as reports_api
+from mediation.reports import exports, importer, stats
+from mediation.reports.watchlist import REPEAT_CASES, WINDOW_DAYS, watch_list
+
+bp = Blueprint("reports", __name__)
+
+WATCH_LIST_LIMIT = 200
+
+
+def _require_staff() -> None:
+    if current_user.role == Role.advocate:
+        raise PermissionDenied("advocates do not use the reports")
+
+
+def _organizations() -> list[Organization]:
+    """The organizations a user may report on: the subtree of the user's organization (the
+    whole network for administrators)."""
+    if current_user.role == Role.admin:
+        root = db.session.scalar(select(Organization.id).where(Organization.tier == Tier.city))
+    else:
+        root = current_user.organization_id
+    return organizations_in_subtree(root) if root is not None else []
+
+
+def _period_form(organizations: list[Organization]) -> tuple[dict, dict]:
+    """(values, field errors) of the period and organization form."""
+    raw = {k: v for k, v in request.args.items() if k in ("from", "to", "org") and v != ""}
+    try:
+        values = reports_api.SummaryQuery(unknown=EXCLUDE).load(raw)
+    except ValidationError as exc:
+        return raw, translate_field_errors(exc.messages)
+    if values.get("org") is not None and values["org"] not in {o.id for o in organizations}:
+        return raw, translate_field_errors({"org": [N_("Not an organization you may see.")]})
+    today = local_date(utcnow())
+    values.setdefault("from_", today.replace(month=1, day=1))
+    values.setdefault("to", today)
+    if values["to"] < values["from_"]:
+        return raw, translate_field_errors({"to": ["The end of the period is before its start."]})
+    return values, {}
+
+
+@bp.route("/reports")
+@login_required
+def reports_page():
+    _require_staff()
+    organizations = _organizations()
+    values, errors = _period_form(organizations)
+    context = {"organizations": organizations, "errors": errors, "values": values}
+    if errors:
+        return render_template("reports/index.html", **context), 422
+    period = stats.Period(values["from_"], values["to"])
+    org_id = values.get("org")
+    return render_template(
+        "reports/index.html",
+        **context,
+        period=period,
+        org_id=org_id,
+        data=stats.report(current_user, period, org_id),
+        towns=stats.by_town(current_user, period, org_id),
+        charts=stats.series(current_user, period, org_id),
+        buckets=stats.BUCKETS,
+        bucket_labels=stats.BUCKET_LABELS,
+        methods=stats.CLOSURE_METHODS,
+        method_labels=stats.METHOD_LABELS,
+        results=stats.CLOSURE_RESULTS,
+        result_labels=stats.RESULT_LABELS,
+        kinds=list(CaseKind),
+        tiers=list(Tier),
+        levels=list(WarningLevel),
+        state_labels={s.value: str(label(s)) for s in State},
+        level_labels={lv.value: str(label(lv)) for lv in WarningLevel},
+        export_args={
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            **({"org": org_id} if org_id else {}),
+        },
+    )
+
+
+def _format() -> str:
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in exports.FORMATS:
+        abort(400)
+    return fmt
+
+
+@bp.route("/reports/export")
+@login_required
+def reports_export():
+    _require_staff()
+    fmt = _format()
+    values, errors = _period_form(_organizations())
+    if errors:
+        abort(400)
+    period = stats.Period(values["from_"], values["to"])
+    tables = exports.stats_tables(current_user, period, values.get("org"))
+    return reports_api.download(fmt, tables, "stats")
+
+
+@bp.route("/cases/export")
+@login_required
+def cases_export():
+    """The case list's current filters (the list page links here with its query string)."""
+    _require_staff()
+    fmt = _format()
+    args = {k: v for k, v in request.args.items() if k not in ("format", "page") and v != ""}
+    try:
+        filters = queries.CaseFilterSchema(unknown=EXCLUDE).load(args)
+    except ValidationError:
+        abort(400)
+    return reports_api.download(fmt, exports.case_tables(current_user, filters), "cases")
+
+
+@bp.route("/enterprises/watch-list")
+@login_required
+def watch_list_page():
+    _require_staff()
+    entries = list(watch_list(current_user, limit=WATCH_LIST_LIMIT))
+    return render_template(
+        "reports/watch_list.html",
+        entries=entries,
+        limit=WATCH_LIST_LIMIT,
+        window_days=WINDOW_DAYS,
+        repeat_cases=REPEAT_CASES,
+    )
+
+
+@bp.route("/enterprises/watch-list/export")
+@login_required
+def watch_list_export():
+    _require_staff()
+    return reports_api.download(_format(), exports.watch_tables(current_user), "watch-list")
+
+
+@bp.route("/admin/import", methods=["GET", "POST"])
+@login_required
+def import_page():
+    """Upload a CSV of hotline logs; every row is checked first, and nothing is imported while
+    any row is bad unless the administrator ticks "skip invalid rows"."""
+    if current_user.role != Role.admin:
+        raise PermissionDenied("administrators only")
+    if request.method == "GET":
+        return render_template("reports/import.html", checked=None, result=None)
+    upload = request.files.get("file")
+    skip_invalid = request.form.get("skip_invalid") == "1"
+    if upload is None or not upload.filename:
+        return render_template(
+            "reports/import.html", checked=None, result=None, missing_file=True
+        ), 422
+    checked = importer.check(current_user, upload.read())
+    result = importer.run(current_user, checked, skip_invalid=skip_invalid)
+    refused = checked.fatal or (checked.errors and not skip_invalid) or result.failure
+    return render_template(
+        "reports/import.html", checked=checked, result=result, skip_invalid=skip_invalid
+    ), (422 if refused else 200)

@@ -1,0 +1,95 @@
+"""The enterprise watch list: the employers in the user's area ranked by risk (open alerts,
+their level, amount owed, workers, open cases: `enterprises.risk`), then by repeat complaints
+(cases received in the last 90 days). Only employers with something to watch are listed: an open
+case, an active alert or a case in the window. One statement for the whole list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from mediation.accounts.models import User
+from mediation.cases.models import Case
+from mediation.core.clock import utcnow
+from mediation.enterprises.models import Enterprise
+from mediation.enterprises.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
+from mediation.enterprises.services import visible_enterprises
+from mediation.extensions import db
+from mediation.orgs.models import Organization
+
+WINDOW_DAYS = 90
+REPEAT_CASES = 3  # the `repeat_enterprise` rule's default: 3 cases within 90 days
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    enterprise_id: int
+    name: str
+    credit_code: str
+    area: str
+    risk: EnterpriseRisk
+    recent_cases: int
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.recent_cases >= REPEAT_CASES
+
+
+def watch_list(
+    user: User, *, now: datetime | None = None, limit: int | None = None
+) -> Iterator[WatchEntry]:
+    now = now or utcnow()
+    risk = risk_subquery()
+    recent = (
+        select(Case.enterprise_id.label("enterprise_id"), func.count().label("n"))
+        .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS))
+        .group_by(Case.enterprise_id)
+        .subquery("recent_cases")
+    )
+    recent_n = func.coalesce(recent.c.n, 0)
+    stmt = (
+        visible_enterprises(user)
+        .with_only_columns(
+            Enterprise.id,
+            Enterprise.name,
+            Enterprise.credit_code,
+            Organization.name,
+            risk.c.open_cases,
+            risk.c.workers_involved,
+            risk.c.amount_owed_fen,
+            risk.c.open_alerts,
+            risk.c.level_rank,
+            recent_n,
+        )  # fmt: skip
+        .join(Organization, Organization.id == Enterprise.organization_id)
+        .outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
+        .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
+        .where(
+            or_(
+                func.coalesce(risk.c.open_cases, 0) > 0,
+                func.coalesce(risk.c.open_alerts, 0) > 0,
+                recent_n > 0,
+            )
+        )
+        .order_by(*riskiest_first(risk), recent_n.desc(), Enterprise.name, Enterprise.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        yield WatchEntry(
+            enterprise_id=row[0],
+            name=row[1],
+            credit_code=row[2],
+            area=row[3],
+            risk=EnterpriseRisk(
+                open_cases=int(row[4] or 0),
+                workers_involved=int(row[5] or 0),
+                amount_owed_fen=int(row[6] or 0),
+                open_alerts=int(row[7] or 0),
+                highest_level=RANK_LEVELS.get(int(row[8] or 0)),
+            ),
+            recent_cases=int(row[9] or 0),
+        )

@@ -1,0 +1,47 @@
+/* Charts of the reports page, drawn with the vendored Chart.js from the JSON in #chart-data. */
+(function () {
+  "use strict";
+  var source = document.getElementById("chart-data");
+  if (!source || typeof Chart === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  var stateColours = {
+    reported: "#8e9aaf", accepted: "#4c6ef5", mediating: "#15aabf", agreement: "#40c057",
+    closed: "#495057", failed: "#fa5252", referred: "#fab005"
+  };
+  var levelColours = { blue: "#228be6", yellow: "#fcc419", orange: "#fd7e14", red: "#e03131" };
+
+  function stacked(id, labels, series, names, colours) {
+    var canvas = document.getElementById(id);
+    if (!canvas) { return; }
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: labels,
+        datasets: Object.keys(series).map(function (key) {
+          return { label: names[key] || key, data: series[key], backgroundColor: colours[key] };
+        })
+      },
+      options: {
+        animation: false, responsive: true,
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    });
+  }
+
+  stacked("chart-cases", data.months, data.cases_by_state, data.state_labels, stateColours);
+  stacked("chart-alerts", data.weeks, data.alerts_by_level, data.level_labels, levelColours);
+  var recovered = document.getElementById("chart-recovered");
+  if (recovered) {
+    new Chart(recovered, {
+      type: "line",
+      data: {
+        labels: data.months,
+        datasets: [{
+          label: data.recovered_label, data: data.recovered.map(Number),
+          borderColor: "#2f9e44", backgroundColor: "rgba(47, 158, 68, 0.2)", fill: true
+        }]
+      },
+      options: { animation: false, responsive: true, scales: { y: { beginAtZero: true } } }
+    });
+  }
+}());

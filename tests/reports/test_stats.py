@@ -1,0 +1,190 @@
+"""The statistics query layer, the reports page and the statistics export, against hand-counted
+fixtures (March 2026, the T1 town's grassroots union G1)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from mediation.cases import services
+from mediation.extensions import db
+from mediation.reports import stats
+from mediation.warnings import services as alert_services
+from mediation.warnings.models import Alert
+from tests.conftest import future_date, login
+from tests.helpers import DAY, HOUR, T0
+from tests.html import dom
+
+MARCH = stats.Period(date(2026, 3, 1), date(2026, 3, 31))
+
+
+def _fire(case, trigger, officer, payload, at):
+    return services.fire_trigger(case.id, trigger, officer, payload, now=at)
+
+
+@pytest.fixture
+def march(users, make_case, make_enterprise):
+    """a: agreement performed (agreed day 5, closed day 10); b: accepted, open; c: rejected
+    (closed day 1); d: 60 workers, referred, worker won (closed day 7); e: another town; f: February."""
+    officer, mediator = users["officer"], users["mediator"]
+    dispute = {"kind": "dispute", "arrears_months": None}
+    a = make_case(now=T0, **dispute, category="remuneration", workers_involved=12,
+                  claim_amount="1000.00")  # fmt: skip
+    b = make_case(now=T0 + DAY, **dispute, category="dismissal", workers_involved=1,
+                  claim_amount=None)  # fmt: skip
+    c = make_case(now=T0 + 2 * DAY, **dispute, category="remuneration", workers_involved=2,
+                  claim_amount="500.00")  # fmt: skip
+    d = make_case(now=T0 + 3 * DAY, **dispute, category="contract", workers_involved=60,
+                  claim_amount="2000.00")  # fmt: skip
+    make_case(by=users["other_mediator"], org="G2", enterprise_id=make_enterprise("G2").id,
+              now=T0, **dispute)  # fmt: skip
+    make_case(now=T0 - 10 * DAY, **dispute, workers_involved=1)  # fmt: skip
+    # every alert acknowledged in time, so none climbs: a's after 2 h, d's after 3 h (yellow,
+    # town) and 1 h (red, city)
+    for case, rule, by, hours in (
+        (a, "collective", officer, 2), (d, "collective", officer, 3),
+        (d, "major_collective", users["city_officer"], 1),
+    ):  # fmt: skip
+        alert = db.session.scalar(select(Alert).where(Alert.case_id == case.id, Alert.rule == rule))
+        alert_services.acknowledge(
+            alert.id, by, {"note": "已签收"}, now=alert.raised_at + hours * HOUR
+        )
+    accept = {"mediator_id": mediator.id}
+    _fire(a, "accept", officer, accept, T0 + DAY)
+    _fire(a, "begin_mediation", officer, {}, T0 + DAY)
+    _fire(a, "record_agreement", officer, {"terms": "一次性支付", "agreement_amount": "800.00",
+          "agreement_due_on": future_date()}, T0 + 5 * DAY)  # fmt: skip
+    _fire(a, "confirm_performance", officer, {"paid_amount": "900.00"}, T0 + 10 * DAY)
+    _fire(b, "accept", officer, accept, T0 + 2 * DAY)
+    _fire(c, "reject", officer, {"reason": "不属于受案范围"}, T0 + 3 * DAY)
+    _fire(d, "accept", officer, accept, T0 + 3 * DAY)
+    _fire(d, "fail_mediation", officer, {"reason": "分歧过大"}, T0 + 4 * DAY)
+    _fire(d, "refer", officer, {"referral_target": "arbitration",
+          "referral_reference": "仲〔2026〕1号"}, T0 + 5 * DAY)  # fmt: skip
+    _fire(d, "record_ruling", officer, {"result": "worker_won", "amount": "2000.00"},
+          T0 + 10 * DAY)  # fmt: skip
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+def test_report_against_hand_counted_cases(users, march):
+    data = stats.report(users["officer"], MARCH, now=T0 + 30 * DAY)
+    assert data["received"] == 4
+    assert data["accepted"] == 3  # a, b, d
+    assert data["closed"] == 3  # a, c, d
+    assert data["collective_cases"] == 2  # a (12), d (60)
+    assert data["workers_involved"] == 12 + 1 + 2 + 60
+    assert data["collective_workers"] == 72
+    assert data["by_kind"] == {"dispute": 4}
+    assert data["by_bucket"] == {
+        "remuneration": 2, "social_insurance": 0, "change_of_contract": 1,
+        "rescission_termination": 1, "other": 0,
+    }  # fmt: skip
+    # the tier supervising each case now: alerts of closed cases resolve, b has none
+    assert data["by_tier"] == {"grassroots": 4}
+    assert data["closed_by_outcome"] == {
+        "agreement_performed": 1, "not_accepted": 1, "worker_won": 1
+    }  # fmt: skip
+    assert data["closed_by_method"] == {"mediation": 1, "award": 1, "other": 1}
+    assert data["closed_by_result"] == {"worker_won": 1, "employer_won": 0, "partly": 0}
+    assert data["mediation_success_rate"] == 0.5  # 1 performed of 2 mediated closures
+    assert data["median_days_to_agreement"] == 5.0
+    assert data["median_days_to_closure"] == 7.0  # 10, 1, 7
+    assert data["amounts"] == {"claimed": "3500.00", "agreed": "800.00", "recovered": "900.00"}
+    # a: collective (yellow, town); d: collective (yellow, town) and major collective (red, city)
+    assert data["alerts_by_level"] == {"yellow": 2, "red": 1}
+    assert data["median_hours_to_acknowledgement"] == 2.0  # 2, 3, 1
+    assert data["median_hours_to_acknowledgement_by_level"] == {"yellow": 2.5, "red": 1.0}
+    # a: town from receipt for 10 days; b: grassroots 29 days (open); c: grassroots 1 day;
+    # d: city from receipt for 7 days
+    assert data["days_at_tier"] == {
+        "grassroots": {"cases": 2, "total_days": 30.0, "median_days": 15.0},
+        "town": {"cases": 1, "total_days": 10.0, "median_days": 10.0},
+        "city": {"cases": 1, "total_days": 7.0, "median_days": 7.0},
+    }
+
+
+def test_scope_and_organization_subtree(users, orgs, march):
+    assert stats.report(users["city_officer"], MARCH)["received"] == 5
+    assert stats.report(users["city_officer"], MARCH, orgs["T2"].id)["received"] == 1
+    assert stats.report(users["other_officer"], MARCH)["received"] == 1
+    # an organization outside the scope narrows to nothing
+    assert stats.report(users["officer"], MARCH, orgs["T2"].id)["received"] == 0
+
+
+def test_by_town_and_series(users, orgs, march):
+    towns = stats.by_town(users["city_officer"], MARCH)
+    rows = {r["name"]: r for r in towns}
+    t1 = rows[orgs["T1"].name]
+    assert (t1["received"], t1["collective_cases"], t1["workers_involved"]) == (4, 2, 75)
+    assert (t1["closed"], t1["performed"], t1["claimed"], t1["recovered"]) == (
+        3, 1, "3500.00", "900.00"
+    )  # fmt: skip
+    assert rows[orgs["T2"].name]["received"] == 1
+    charts = stats.series(users["officer"], MARCH)
+    assert charts["months"] == ["2026-03"]
+    assert charts["cases_by_state"]["closed"] == [3]
+    assert charts["cases_by_state"]["accepted"] == [1]
+    assert charts["recovered"] == ["900.00"]
+    assert charts["weeks"][:2] == ["2026-02-23", "2026-03-02"]
+    # all three alerts were raised in the week of Monday 2 March
+    assert charts["alerts_by_level"]["yellow"][1] == 2
+    assert charts["alerts_by_level"]["red"][1] == 1
+
+
+def test_reports_page_shows_the_figures(client, users, march):
+    login(client, users["officer"])
+    page = client.get("/reports?from=2026-03-01&to=2026-03-31")
+    assert page.status_code == 200
+    html = dom(page)
+    received = html.find("tr", **{"data-figure": "received"}).find("td")
+    assert received.text == "4"
+    assert html.find("tr", **{"data-bucket": "remuneration"}).find("td").text == "2"
+    assert html.find("tr", **{"data-method": "award"}).find("td").text == "1"
+    assert html.find("table", id="by-town") is not None
+    assert html.find("canvas", id="chart-cases") is not None
+    scripts = [s.attrs.get("src", "") for s in html.find_all("script")]
+    assert any(s.endswith("vendor/chartjs/chart.umd.min.js") for s in scripts)
+    assert all(not s.startswith("http") for s in scripts)
+    assert client.get("/static/vendor/chartjs/chart.umd.min.js").status_code == 200
+
+
+def test_reports_page_refuses_a_reversed_period(client, users):
+    login(client, users["officer"])
+    page = client.get("/reports?from=2026-05-01&to=2026-04-01")
+    assert page.status_code == 422
+    assert dom(page).find("p", cls="field-error") is not None
+
+
+def test_reports_page_access(client, users, orgs):
+    assert client.get("/reports").status_code == 302  # to the login page
+    for name, status in (("admin", 200), ("officer", 200), ("mediator", 200), ("advocate", 403)):
+        login(client, users[name])
+        assert client.get("/reports").status_code == status, name
+        assert client.get("/reports/export?format=csv").status_code == status, name
+        client.post("/logout")
+    login(client, users["officer"])
+    # another town's organization is not offered and is refused
+    assert client.get(f"/reports?org={orgs['T2'].id}").status_code == 422
+
+
+def test_statistics_export_xlsx_and_csv(client, users, march):
+    login(client, users["officer"])
+    response = client.get("/reports/export?format=xlsx&from=2026-03-01&to=2026-03-31")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    overview = book[book.sheetnames[0]]
+    assert overview["A1"].value == "指标" and overview["A4"].value == "收到案件数"
+    assert overview["B4"].value == 4  # received
+    recovered = [c for c in overview["B"] if c.number_format == "#,##0.00"]
+    assert recovered and float(recovered[-1].value) == 900.0
+    assert overview["B2"].is_date
+    response = client.get("/reports/export?format=csv&from=2026-03-01&to=2026-03-31")
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text[1:])))
+    assert any(row[-1:] == ["900.00"] for row in lines)
