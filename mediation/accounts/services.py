@@ -4,27 +4,55 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, func, select
+from flask import current_app
+from sqlalchemy import Select, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from mediation.accounts.models import Role, User
+from mediation.accounts.models import ApiToken, Role, User
+from mediation.core.clock import utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.core.messages import N_
 from mediation.extensions import db
-from mediation.orgs.models import Organization
+from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import get_by_code, org_by_id
 
 MIN_PASSWORD_LENGTH = 8
 
 
+_dummy_hashes: dict[str, str] = {}
+
+
+def _burn_password_check(password: str) -> None:
+    """Spend what a real password check costs, so an unknown or inactive username answers as
+    slowly as a wrong password (no timing oracle for which usernames exist)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-password", method=method)
+    check_password_hash(_dummy_hashes[method], password)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for every failure)."""
+    """The active user with these credentials, or None (same answer, and about the same time,
+    for every failure)."""
     user = db.session.scalar(
         select(User).where(func.lower(User.username) == (username or "").strip().lower())
     )
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None or not user.active:
+        _burn_password_check(password or "")
+        return None
+    if not user.check_password(password or ""):
         return None
     return user
+
+
+def _revoke_api_tokens(user: User) -> None:
+    """Inside the caller's transaction: every API token of the user stops working for good."""
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 USERNAME_MAX = 64
@@ -83,6 +111,12 @@ def create_user(
         org = org_by_id(org_id)
         if org is None:
             errors["org"] = [N_("Choose an organization.")]
+    if (
+        "role" not in errors and org is not None
+        and role_value == Role.officer and org.tier == Tier.grassroots
+    ):  # fmt: skip
+        # escalation officers sit where alerts arrive: a town union or the city federation
+        errors["role"] = [N_("Escalation officers belong to a town union or the city federation.")]
     if display_name and len(display_name) > DISPLAY_NAME_MAX:
         errors["display_name"] = [N_("At most %(n)s characters.") % {"n": DISPLAY_NAME_MAX}]
     if email and (len(email) > EMAIL_MAX or not EMAIL.fullmatch(email)):
@@ -143,6 +177,8 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
         if not active and user.id == actor.id:
             raise Conflict(N_("You cannot deactivate your own account."))
         user.active = active
+        if not active:  # reactivation must not bring old tokens back
+            _revoke_api_tokens(user)
     return user
 
 
@@ -155,6 +191,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
         if errors := _password_errors(password):
             raise ValidationFailed({"password": errors})
         user.set_password(password)
+        _revoke_api_tokens(user)
     return user
 
 

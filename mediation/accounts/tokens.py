@@ -81,7 +81,8 @@ def revoke_token(token: str, *, now: datetime | None = None) -> bool:
 
 
 def revoke_all_for(user: User, *, now: datetime | None = None) -> int:
-    """On deactivation or password reset every token of the user stops working."""
+    """Every token of the user stops working (a user's "sign out everywhere"; deactivation and
+    password resets do the same inside their own transactions)."""
     now = ensure_utc(now or utcnow())
     with transaction():
         result = db.session.execute(

@@ -149,6 +149,7 @@ def add_attachment(
         raise ValidationFailed({"file": ["Choose a file to upload."]})
     name = sanitize_filename(filename)
     tmp, sha, size, head = _spool(stream, current_app.config["ATTACHMENT_MAX_BYTES"])
+    placed: Path | None = None  # the stored file, when this upload is the one that put it there
     try:
         if size == 0:
             raise ValidationFailed({"file": ["The file is empty."]})
@@ -161,6 +162,7 @@ def add_attachment(
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
                 os.replace(tmp, target)
+                placed = target
             attachment = Attachment(
                 case_id=case.id,
                 sha256=sha,
@@ -176,6 +178,13 @@ def add_attachment(
                 case, EventKind.attachment, user, now,
                 body=name, data={"attachment_id": attachment.id, "sha256": sha, "size": size},
             )  # fmt: skip
+    except BaseException:
+        # the transaction rolled back: a file this upload stored must not stay without a row
+        if placed is not None and not db.session.scalar(
+            select(Attachment.id).where(Attachment.sha256 == sha).limit(1)
+        ):
+            placed.unlink(missing_ok=True)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return attachment

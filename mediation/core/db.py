@@ -22,7 +22,15 @@ def transaction() -> Iterator[None]:
     """Run the block as one transaction: commit at the end, roll back on any error.
 
     Concurrency failures surface as `Conflict`, so the caller answers 409 and nothing is written.
+    Blocks nest: an inner `transaction()` (a service called by a bulk operation that holds the
+    outer one) only flushes, and the outermost block commits or rolls back everything.
     """
+    info = db.session.info
+    if info.get("in_transaction"):
+        yield
+        db.session.flush()
+        return
+    info["in_transaction"] = True
     try:
         yield
         db.session.commit()
@@ -45,6 +53,8 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        info["in_transaction"] = False
 
 
 def bulk_insert(table, rows: list[dict]) -> None:

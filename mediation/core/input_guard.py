@@ -18,7 +18,7 @@ from mediation.core.messages import N_
 MESSAGE = N_("Contains characters that cannot be stored (NUL or an unpaired surrogate).")
 
 
-def _storable(text: str) -> bool:
+def storable(text: str) -> bool:
     if "\x00" in text:
         return False
     try:
@@ -30,12 +30,12 @@ def _storable(text: str) -> bool:
 
 def _bad_paths(value: Any, path: str = "") -> list[str]:
     if isinstance(value, str):
-        return [] if _storable(value) else [path or "_schema"]
+        return [] if storable(value) else [path or "_schema"]
     if isinstance(value, dict):
         found = []
         for key, inner in value.items():
             name = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and not _storable(key):
+            if isinstance(key, str) and not storable(key):
                 found.append(path or "_schema")
             found.extend(_bad_paths(inner, name))
         return found

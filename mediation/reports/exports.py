@@ -64,7 +64,19 @@ def local_naive(moment: datetime | None) -> datetime | None:
 # --- writers ------------------------------------------------------------------------------------
 
 
+# A spreadsheet treats a cell that starts with one of these as a formula (CSV injection): text
+# from users (titles, names) that starts so is written with a leading apostrophe, which every
+# spreadsheet program shows as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return safe_text(value)
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -156,7 +168,11 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 
 def _xlsx_cell(sheet, value: Any, cell_cls):
-    if isinstance(value, str) or value is None or isinstance(value, bool | int):
+    if isinstance(value, str):
+        cell = cell_cls(sheet, value=safe_text(value))
+        cell.data_type = "s"  # never a formula, whatever the text
+        return cell
+    if value is None or isinstance(value, bool | int):
         return value
     cell = cell_cls(sheet, value=value)
     if isinstance(value, Decimal):
@@ -228,7 +244,7 @@ def case_rows(user: User, filters: dict) -> Iterator[tuple]:
     for r in db.session.execute(stmt):
         yield (
             r[0], _label(CaseKind, r[1]), _label(Category, r[2]),
-            str(stats.BUCKET_LABELS[STATISTICS_BUCKETS[Category(r[2])]]),
+            _(stats.BUCKET_LABELS[STATISTICS_BUCKETS[Category(r[2])]]),
             _label(State, r[3]), _label(Tier, r[4]), _label(Level, r[5]),
             r[6], r[7], r[8], r[9], r[10],
             _yes(r[10] >= stats.COLLECTIVE_WORKERS), _yes(r[11]), _yes(r[12]),

@@ -23,9 +23,12 @@ from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, services
 from mediation.cases.enums import CaseKind, Category, Channel
+from mediation.core.db import transaction
 from mediation.core.errors import DomainError, normalize_field_errors
 from mediation.core.i18n import stored_text
 from mediation.core.identifiers import normalize_credit_code
+from mediation.core.input_guard import MESSAGE as UNSTORABLE
+from mediation.core.input_guard import storable
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
@@ -196,6 +199,9 @@ def check(user: User, data: bytes) -> Checked:
             if len(record) > len(header):
                 result.errors.append(RowError(line, ["more cells than the header has columns"]))
                 continue
+            if not all(storable(cell) for cell in record):
+                result.errors.append(RowError(line, [str(UNSTORABLE)]))
+                continue
             cells = record + [""] * (len(header) - len(record))
             raw_rows.append((line, {name: cells[i] for name, i in positions.items()}))
     except csv.Error as exc:
@@ -274,14 +280,21 @@ def run(
     imported = Imported()
     if checked.fatal or (checked.errors and not skip_invalid):
         return imported
-    for line, payload in checked.rows:
-        try:
-            case = services.create_case(user, payload)
-        except DomainError as exc:
-            fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
-            imported.failure = f"line {line}: {exc.message} {fields}".strip()
-            break
-        imported.numbers.append(case.number)
-        if progress is not None:
-            progress(1)
+    current_line = None
+    try:
+        # one transaction for the whole file: each create_case joins it, so a row that fails
+        # now (a concurrent change, a database refusal) leaves nothing of the file behind
+        with transaction():
+            for line, payload in checked.rows:
+                current_line = line
+                case = services.create_case(user, payload)
+                imported.numbers.append(case.number)
+                if progress is not None:
+                    progress(1)
+    except DomainError as exc:
+        fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
+        imported.failure = (
+            f"line {current_line}: {exc.message} {fields}; nothing was imported".strip()
+        )
+        imported.numbers.clear()
     return imported
