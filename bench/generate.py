@@ -159,7 +159,6 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
     cur.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), 100000)")
 
     grassroots = [o[0] for o in orgs if o[3] == "grassroots"]
-    towns = [o[0] for o in orgs if o[3] == "town"]
     n_enterprises = max(100, n // 5)
     ent_org = {}
     with cur.copy(
