@@ -149,7 +149,9 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
         if org[3] in ("city", "town"):
             officers[org[0]] = add_user(f"bench_officer_{org[1]}", "officer", org[0])
             mediators[org[0]] = add_user(f"bench_mediator_{org[1]}", "mediator", org[0])
-    advocates = [add_user(f"bench_advocate_{i}", "advocate", 2 + i % TOWNS) for i in range(ADVOCATES)]
+    advocates = [
+        add_user(f"bench_advocate_{i}", "advocate", 2 + i % TOWNS) for i in range(ADVOCATES)
+    ]
     with cur.copy(
         "COPY users (id, username, display_name, password_hash, role, organization_id, email,"
         " locale, active, created_at) FROM STDIN"

@@ -194,7 +194,9 @@ def main() -> None:
         print(f"\n{args.database}: {cases.json()['total']:,} cases visible to the administrator"
               f" (capped: {cases.json().get('total_is_capped', False)}); gunicorn -w {args.workers},"
               f" wrk -t2 -c{args.connections} -d{args.duration}s, medians of {args.repeat} runs")  # fmt: skip
-        print(f"{'scenario':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}")
+        print(
+            f"{'scenario':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}"
+        )
         for name, runs in results.items():
             rps = statistics.median(r["rps"] for r in runs)
             print(f"{name:<24} {rps:>8.1f} {statistics.median(r['p50'] for r in runs):>8.2f}"
@@ -230,7 +232,9 @@ def main() -> None:
         )  # fmt: skip
         try:
             time.sleep(75)  # the first sweep runs within a minute
-            print(f"RSS of `flask scheduler run` after 75 s (one sweep): {rss_mb(scheduler.pid):.0f} MB")
+            print(
+                f"RSS of `flask scheduler run` after 75 s (one sweep): {rss_mb(scheduler.pid):.0f} MB"
+            )
         finally:
             scheduler.terminate()
             scheduler.wait(timeout=30)
