@@ -12,6 +12,7 @@ spreads over all of them) and the table shows medians over --repeat rounds, with
 requests per second as a ratio to the bare endpoint's. The list scenarios ask for 50 cases a page
 (CASES_PER_PAGE=50 for the page) as a town officer (scope = the town's subtree, a tenth of the
 cases) and as the administrator. Then case creation through the API (8 connections, each request
+(as the administrator, in one of the 111 organizations at random)
 a new case with the immediate rule evaluation), the RSS of each web worker after the load and of
 a `flask scheduler run` process after its first sweep. Not a test: nothing asserts a time.
 """
@@ -132,11 +133,14 @@ math.randomseed(os.time())
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local n = 0
+local orgs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+for g = 101, 200 do orgs[#orgs + 1] = g end
 request = function()
   n = n + 1
   local body = string.format(
     '{"kind": "dispute", "category": "dismissal", "title": "bench %%d", "workers_involved": %%d,'
-    .. ' "enterprise_id": %%d}', n, math.random(1, 20), math.random(1, %d))
+    .. ' "enterprise_id": %%d, "handling_org_id": %%d}',
+    n, math.random(1, 20), math.random(1, %d), orgs[math.random(#orgs)])
   return wrk.format(nil, nil, nil, body)
 end
 """

@@ -51,7 +51,8 @@ def paginate(stmt: Select, page: int, per_page: int, *, count_limit: int | None 
         total = db.session.scalar(select(func.count()).select_from(unordered.subquery()))
     else:
         bound = max(count_limit, page * per_page)
-        rows = unordered.with_only_columns(literal_column("1")).limit(bound + 1)
+        rows = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        rows = rows.limit(bound + 1)
         total = db.session.scalar(select(func.count()).select_from(rows.subquery()))
         if total > bound:
             total, capped = bound, True
