@@ -113,8 +113,22 @@ def wrk(url: str, headers: dict, seconds: int, connections: int, script: str | N
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": latency("50"), "p99": latency("99"),
-            "errors": int(bad.group(1)) if bad else 0}  # fmt: skip
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket.groups())) if socket else 0)
+    drain(url)
+    return {"rps": rps, "p50": latency("50"), "p99": latency("99"), "errors": errors}
+
+
+def drain(url: str) -> None:
+    """Wait until the workers have finished the requests wrk left queued (slow scenarios leave
+    some), so they do not count against the next scenario."""
+    bare = url.split("/", 3)[:3]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        start = time.monotonic()
+        requests.get("/".join(bare) + "/bare/", timeout=120)
+        if time.monotonic() - start < 0.05:
+            return
 
 
 def rss_mb(pid: int) -> float:
@@ -204,7 +218,7 @@ def main() -> None:
         for name, runs in results.items():
             rps = statistics.median(r["rps"] for r in runs)
             print(f"{name:<24} {rps:>8.1f} {statistics.median(r['p50'] for r in runs):>8.2f}"
-                  f" {statistics.median(r['p99'] for r in runs):>8.2f} {rps / bare_rps:>7.1%}"
+                  f" {statistics.median(r['p99'] for r in runs):>8.2f} {rps / bare_rps if bare_rps else 0:>7.1%}"
                   f" {sum(r['errors'] for r in runs):>7}")  # fmt: skip
 
         if not args.skip_create:
