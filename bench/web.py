@@ -54,10 +54,10 @@ def env_for(url: str) -> dict:
     return env
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, threads: int = 1) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.wsgi_bench:app"],
+        [str(BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi_bench:app"],
         cwd=ROOT, env=env_for(url),
     )  # fmt: skip
     for _ in range(100):
@@ -166,6 +166,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (more than 1: gthread)"
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--repeat", type=int, default=3)
@@ -177,7 +180,7 @@ def main() -> None:
 
     url = f"postgresql://postgres@{args.host}:5432/{args.database}"
     base = f"http://127.0.0.1:{args.port}"
-    server = start_gunicorn(url, args.port, args.workers)
+    server = start_gunicorn(url, args.port, args.workers, args.threads)
     try:
         officer = f"bench_officer_{args.town}"
         api_officer = {"Authorization": f"Bearer {api_token(base, officer)}"}
@@ -210,7 +213,7 @@ def main() -> None:
         bare_rps = statistics.median(r["rps"] for r in results["bare"])
         cases = requests.get(f"{base}/api/v1/cases?per_page=1", headers=api_admin, timeout=60)
         print(f"\n{args.database}: {cases.json()['total']:,} cases visible to the administrator"
-              f" (capped: {cases.json().get('total_is_capped', False)}); gunicorn -w {args.workers},"
+              f" (capped: {cases.json().get('total_is_capped', False)}); gunicorn -w {args.workers} --threads {args.threads},"
               f" wrk -t2 -c{args.connections} -d{args.duration}s, medians of {args.repeat} runs")  # fmt: skip
         print(
             f"{'scenario':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}"
