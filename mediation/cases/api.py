@@ -6,7 +6,7 @@ parses, calls a service and dumps. Output schemas live here.
 
 from __future__ import annotations
 
-from flask import request, send_file
+from flask import current_app, request, send_file
 from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import Role
@@ -205,9 +205,13 @@ TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
     response=page_of(CaseSchema), errors=(401, 422),
 )  # fmt: skip
 def list_cases(user, query: dict):
-    """Filter, sort and page through the cases the caller may see."""
+    """Filter, sort and page through the cases the caller may see. Matching cases are counted
+    up to 10,000 (or the end of the asked page): beyond that `total` is that bound and
+    `total_is_capped` is true."""
     stmt = queries.filtered_cases(user, query)
-    return paginate(stmt, query["page"], per_page(query))
+    return paginate(
+        stmt, query["page"], per_page(query), count_limit=current_app.config["CASES_COUNT_LIMIT"]
+    )
 
 
 @operation(

@@ -72,7 +72,12 @@ def case_list():
         abort(400)  # only a hand-edited URL can carry a value the form does not offer
     page = request.args.get("page", 1, type=int) or 1
     stmt = queries.filtered_cases(current_user, filters)
-    result = paginate(stmt, page, current_app.config["CASES_PER_PAGE"])
+    result = paginate(
+        stmt,
+        page,
+        current_app.config["CASES_PER_PAGE"],
+        count_limit=current_app.config["CASES_COUNT_LIMIT"],
+    )
     root = current_user.organization_id if current_user.role != Role.admin else _city_id()
     return render_template(
         "cases/list.html",

@@ -225,7 +225,8 @@ _page_schemas: dict[type[Schema], type[Schema]] = {}
 
 
 def page_of(item_schema: type[Schema]) -> type[Schema]:
-    """`{items, page, per_page, total}` around an item schema (one class per item schema)."""
+    """`{items, page, per_page, total, total_is_capped}` around an item schema (one class per
+    item schema)."""
     if item_schema not in _page_schemas:
         name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
         _page_schemas[item_schema] = type(
@@ -235,7 +236,21 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
                 "items": fields.List(fields.Nested(item_schema), required=True),
                 "page": fields.Integer(required=True),
                 "per_page": fields.Integer(required=True),
-                "total": fields.Integer(required=True),
+                "total": fields.Integer(
+                    required=True,
+                    metadata={
+                        "description": "the number of matching items; a lower bound when "
+                        "`total_is_capped` is true"
+                    },
+                ),
+                "total_is_capped": fields.Boolean(
+                    required=True,
+                    metadata={
+                        "description": "true when the items were counted only up to a limit "
+                        "(cases: CASES_COUNT_LIMIT, 10,000, or the end of this page if further): "
+                        "there are more than `total`, and a next page"
+                    },
+                ),
             },
         )
     return _page_schemas[item_schema]

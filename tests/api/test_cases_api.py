@@ -26,8 +26,8 @@ def test_list_is_scoped_filtered_sorted_and_paged(api, users, make_case, make_en
     response = api.get("/cases", as_=users["mediator"])
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"items", "page", "per_page", "total"}
-    assert body["total"] == 3 and body["page"] == 1
+    assert set(body) == {"items", "page", "per_page", "total", "total_is_capped"}
+    assert body["total"] == 3 and body["page"] == 1 and body["total_is_capped"] is False
     assert {c["id"] for c in body["items"]} == {c.id for c in mine}
     assert other.id not in {c["id"] for c in body["items"]}
 
@@ -101,6 +101,28 @@ def test_list_does_not_query_per_case(app, api, users, make_case):
     many = statements()
     assert api.get("/cases?per_page=50", as_=user).get_json()["total"] == 50
     assert many == few, (few, many)
+
+
+def test_the_count_stops_at_the_limit_and_says_so(app, api, users, make_case):
+    """Beyond CASES_COUNT_LIMIT `total` is a lower bound (the limit, or the end of the asked
+    page) and `total_is_capped` is true; below it the count is exact."""
+    numbers = [make_case().number for _ in range(7)]
+    app.config["CASES_COUNT_LIMIT"] = 3
+    first = api.get("/cases?per_page=2", as_=users["mediator"]).get_json()
+    assert (first["total"], first["total_is_capped"]) == (3, True)
+    assert len(first["items"]) == 2
+    # a page past the limit: counted to the end of that page, and a next page is known
+    third = api.get("/cases?per_page=2&page=3", as_=users["mediator"]).get_json()
+    assert (third["total"], third["total_is_capped"]) == (6, True)
+    last = api.get("/cases?per_page=2&page=4", as_=users["mediator"]).get_json()
+    assert [c["number"] for c in last["items"]] == [min(numbers)]
+    assert (last["total"], last["total_is_capped"]) == (7, False)
+    # no scope condition (the administrator): still counted over the cases table
+    admin = api.get("/cases?per_page=2", as_=users["admin"]).get_json()
+    assert (admin["total"], admin["total_is_capped"]) == (3, True)
+    app.config["CASES_COUNT_LIMIT"] = 7
+    exact = api.get("/cases?per_page=2", as_=users["mediator"]).get_json()
+    assert (exact["total"], exact["total_is_capped"]) == (7, False)
 
 
 # --- create ----------------------------------------------------------------------------------

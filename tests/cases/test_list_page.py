@@ -59,3 +59,18 @@ def test_the_city_officer_filters_by_organization(client, users, make_case, make
     assert all(
         f'value="{o.id}"' in client.get("/cases").get_data(as_text=True) for o in orgs.values()
     )
+
+
+def test_the_page_says_more_than_the_limit(app, client, users, make_case):
+    for _ in range(4):
+        make_case()
+    login(client, users["mediator"])
+    html = client.get("/cases").get_data(as_text=True)
+    assert 'data-total="4"' in html and "data-capped" not in html
+    app.config.update(CASES_COUNT_LIMIT=2, CASES_PER_PAGE=1)
+    html = client.get("/cases").get_data(as_text=True)
+    assert 'data-total="2" data-capped="true"' in html
+    assert len(numbers(html)) == 1 and "page=2" in html
+    # the last page: counted to its end, no next page
+    html = client.get("/cases?page=4").get_data(as_text=True)
+    assert 'data-total="4"' in html and "data-capped" not in html and "page=5" not in html
