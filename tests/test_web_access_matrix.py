@@ -7,6 +7,9 @@ The expected answers: out of scope → 404 (the case number cannot be probed), w
 anonymous → the login page (302 to `/login?next=…`), success → 200 for a page and 302 for an
 action that redirects. Each POST carries a valid body, so a success is a real success.
 
+Two more tests: every POST refuses a missing CSRF token, and no page the T1 staff may open (nor
+a list or search filtered on the out-of-scope objects) names the out-of-scope case or employer.
+
 Rows that change state get a world of fresh objects per role; read-only rows share one world.
 The in-scope objects are at T1/G1 (and the in-scope case is assigned to the T1 advocate), the
 out-of-scope ones at T2/G2."""
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -97,6 +101,16 @@ class World:
                 payload["agreement_due_on"] = future_date()
             case = services.fire_trigger(case.id, trigger, self.users["admin"], payload)
         return case
+
+    def unassigned_case(self) -> Case:
+        """A case at G1 that no advocate is assigned to: the T1 staff see it, the T1
+        advocate does not."""
+        return self._once(
+            "unassigned",
+            lambda: self.make_case(
+                by=self.users["mediator"], enterprise_id=self.enterprises["in"].id
+            ),
+        )
 
     def case_in_state(self, x: str, state: str) -> Case:
         return self._once(("case", x, state), lambda: self.new_case(x, state))
@@ -219,8 +233,18 @@ ROWS = [
         body=_new_case, fresh_world=True,
         done=lambda w, x: _exists(select(Case).where(
             Case.enterprise_id == w.enterprises[x].id, Case.title == "违法解除劳动合同"))),
+    # nor register one against an employer of another area (the form only offers their own)
+    Row("POST", "/cases/new", lambda w, x: "/cases/new",
+        roles(302, 302, 422, 422, 403),
+        body=lambda w, x: _new_case(w, "in") | {"enterprise_id": str(w.enterprises["out"].id)},
+        done=lambda w, x: _exists(select(Case).where(Case.enterprise_id == w.enterprises["out"].id,
+                                                     Case.title == "违法解除劳动合同")),
+        fresh_world=True),
     # --- one case
     Row("GET", "/cases/<id:case_id>", lambda w, x: f"/cases/{case_id(w, x)}", CASE_READ),
+    # the advocate sees only the cases assigned to them, even in their own town
+    Row("GET", "/cases/<id:case_id>", lambda w, x: f"/cases/{w.unassigned_case().id}",
+        roles(200, 200, 200, 200, 404)),
     Row("GET", "/cases/<id:case_id>/edit", lambda w, x: f"/cases/{case_id(w, x)}/edit",
         roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 404))),
     Row("POST", "/cases/<id:case_id>/edit", lambda w, x: f"/cases/{case_id(w, x)}/edit",
@@ -245,6 +269,11 @@ ROWS = [
         body=lambda w, x: {"kind": "visit", "body": "走访记录"}, fresh_world=True,
         done=lambda w, x: _exists(select(CaseEvent).where(
             CaseEvent.case_id == w.case(x).id, CaseEvent.body == "走访记录"))),
+    Row("POST", "/cases/<id:case_id>/notes", lambda w, x: f"/cases/{w.unassigned_case().id}/notes",
+        roles(302, 302, 302, 302, 404), body=lambda w, x: {"body": "进度记录"},
+        done=lambda w, x: _exists(select(CaseEvent).where(
+            CaseEvent.case_id == w.unassigned_case().id, CaseEvent.body == "进度记录")),
+        fresh_world=True),
     Row("POST", "/cases/<id:case_id>/advocates",
         lambda w, x: f"/cases/{case_id(w, x)}/advocates", CASE_WRITE,
         body=lambda w, x: {"user_id": str(w.advocate_to_assign(x).id)}, fresh_world=True,
@@ -277,6 +306,10 @@ ROWS = [
         done=lambda w, x: _exists(select(Attachment).where(Attachment.case_id == w.case(x).id))),
     Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>",
         lambda w, x: f"/cases/{case_id(w, x)}/attachments/{w.attachment(x).id}", CASE_READ),
+    # an attachment of another case is not found through this one, whoever asks
+    Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>",
+        lambda w, x: f"/cases/{case_id(w, 'in')}/attachments/{w.attachment('out').id}",
+        roles(404, 404, 404, 404, 404)),
     Row("GET", "/cases/<id:case_id>/documents/agreement",
         lambda w, x: f"/cases/{w.case_in_state(x, 'agreement').id}/documents/agreement",
         DOCUMENT),
@@ -462,20 +495,51 @@ def test_no_page_shows_the_t1_staff_a_case_or_employer_out_of_their_scope(app, u
     cases, employers = (admin.get(p).get_data(as_text=True) for p in ("/cases", "/enterprises"))
     assert secrets["the out-of-scope case"] in cases
     assert secrets["the out-of-scope employer"] in employers
+    for path, echoed in _searches_for_the_out_objects(world):  # they find it for the admin
+        text = _text(admin.get(path))
+        assert path.startswith("/reports") or any(
+            secret in text for secret in secrets.values() if secret != echoed
+        ), path
     leaks = []
     for role in ("officer", "mediator", "advocate"):
         client = app.test_client()
         login(client, users[role])
+        paths = []
         for row in ROWS:
             want = row.expected[role]
             which, want = ("in", want[0]) if isinstance(want, tuple) else ("-", want)
             if row.method != "GET" or want != 200:
                 continue
             path = row.path(world, which)
-            text = client.get(path).get_data().decode("utf-8", "replace")
+            paths.append(path)
+        for path, echoed in [(p, None) for p in paths] + _searches_for_the_out_objects(world):
+            text = _text(client.get(path))
             leaks += [f"GET {path} as {role} shows {what}" for what, secret in secrets.items()
-                      if secret in text]  # fmt: skip
+                      if secret in text and secret != echoed]  # fmt: skip
     assert not leaks, "\n".join(leaks)
+
+
+def _text(response) -> str:
+    if response.is_json:  # the JSON escapes the Chinese
+        return json.dumps(response.get_json(), ensure_ascii=False)
+    return response.get_data().decode("utf-8", "replace")
+
+
+def _searches_for_the_out_objects(w: World) -> list[tuple[str, str | None]]:
+    """Lists and searches filtered on the out-of-scope objects by a hand-edited URL, each with
+    the text it searches for (the page shows it back in its search box)."""
+    org, enterprise, number = w.org("out").id, w.enterprises["out"], w.case("out").number
+    return [
+        (f"/cases?org={org}", None),
+        (f"/cases?enterprise={enterprise.id}", None),
+        (f"/cases?q={number}", number),
+        (f"/cases/export?format=csv&org={org}", None),
+        (f"/cases/export?format=csv&enterprise={enterprise.id}", None),
+        (f"/enterprises?q={enterprise.credit_code}", enterprise.credit_code),
+        (f"/enterprises/search?q={enterprise.credit_code}", enterprise.credit_code),
+        (f"/reports?org={org}", None),
+        ("/alerts?status=open", None),
+    ]
 
 
 def _post_rules(app) -> list[str]:
