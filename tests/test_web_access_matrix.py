@@ -1,0 +1,583 @@
+"""The access matrix of the HTML pages and form actions: every rule of the URL map outside /api/
+and /static/ × every role × an object in and out of the role's scope, against a table of the
+expected answers (design.md §3). Any cell that differs fails the test, and the failure lists
+every differing cell, unexpected successes first.
+
+The expected answers: out of scope → 404 (the case number cannot be probed), wrong role → 403,
+anonymous → the login page (302 to `/login?next=…`), success → 200 for a page and 302 for an
+action that redirects. Each POST carries a valid body, so a success is a real success.
+
+Two more tests: every POST refuses a missing CSRF token, and no page the T1 staff may open (nor
+a list or search filtered on the out-of-scope objects) names the out-of-scope case or employer.
+
+Rows that change state get a world of fresh objects per role; read-only rows share one world.
+The in-scope objects are at T1/G1 (and the in-scope case is assigned to the T1 advocate), the
+out-of-scope ones at T2/G2."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from mediation.accounts.models import User
+from mediation.cases import attachments, services
+from mediation.cases.models import Attachment, Case, CaseEvent
+from mediation.extensions import db
+from mediation.orgs.models import Organization
+from mediation.warnings.engine import current_settings
+from mediation.warnings.models import Alert, AlertStatus
+from tests.conftest import PASSWORD, future_date, login, trigger_payload
+
+# the T1 staff (and the T1 advocate) see the "in" objects and not the "out" ones; the city staff
+# see both
+ROLES = ("admin", "city_officer", "officer", "mediator", "advocate", "anonymous")
+LOGIN = "login"  # the expected answer of an anonymous request: 302 to /login?next=…
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+IMPORT_HEADER = "类型,案由,统一社会信用代码,诉求,涉及人数,请求金额,欠薪月数,收到申请时间\n"
+_serial = itertools.count(1)
+
+
+@dataclass
+class World:
+    """Cases, employers and alerts in scope of the T1 staff ("in": G1) and out of it ("out":
+    G2), plus whatever a row asks for, made on first use."""
+
+    users: dict[str, User]
+    orgs: dict
+    make_user: Callable
+    make_case: Callable
+    make_enterprise: Callable
+    cases: dict[str, Case] = field(default_factory=dict)
+    enterprises: dict = field(default_factory=dict)
+    _made: dict = field(default_factory=dict)
+
+    def org(self, x: str):
+        return self.orgs["G1" if x == "in" else "G2"]
+
+    def mediator(self, x: str) -> User:
+        return self.users["mediator" if x == "in" else "other_mediator"]
+
+    def case(self, x: str) -> Case:
+        return self.cases[x]
+
+    def alert(self, x: str) -> Alert:
+        """The collective alert of the case (12 workers), addressed to the case's town."""
+        return db.session.scalar(
+            select(Alert).where(Alert.case_id == self.cases[x].id, Alert.rule == "collective")
+        )
+
+    def _once(self, key, make):
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    def new_case(self, x: str, state: str = "reported") -> Case:
+        """Another case (assigned to the T1 advocate when in scope), driven by the
+        administrator to `state` through the real services."""
+        case = self.make_case(
+            by=self.mediator(x), org=self.org(x).code, enterprise_id=self.enterprises[x].id,
+            workers_involved=12,
+        )  # fmt: skip
+        advocate = self.users["advocate" if x == "in" else "other_advocate"]
+        services.assign_advocate(case.id, self.users["admin"], advocate.id)
+        path = {
+            "reported": [],
+            "closed": ["reject"],
+            "agreement": ["accept", "begin_mediation", "record_agreement"],
+            "referred": ["accept", "fail_mediation", "refer"],
+        }[state]
+        for trigger in path:
+            payload = trigger_payload(trigger, self.users)
+            if "mediator_id" in payload:
+                payload["mediator_id"] = self.mediator(x).id
+            if trigger == "record_agreement":
+                payload["agreement_due_on"] = future_date()
+            case = services.fire_trigger(case.id, trigger, self.users["admin"], payload)
+        return case
+
+    def unassigned_case(self) -> Case:
+        """A case at G1 that no advocate is assigned to: the T1 staff see it, the T1
+        advocate does not."""
+        return self._once(
+            "unassigned",
+            lambda: self.make_case(
+                by=self.users["mediator"], enterprise_id=self.enterprises["in"].id
+            ),
+        )
+
+    def case_in_state(self, x: str, state: str) -> Case:
+        return self._once(("case", x, state), lambda: self.new_case(x, state))
+
+    def attachment(self, x: str):
+        def make():
+            return attachments.add_attachment(
+                self.cases[x].id, self.users["admin"], io.BytesIO(PNG), "evidence.png"
+            )
+
+        return self._once(("attachment", x), make)
+
+    def advocate_to_assign(self, x: str) -> User:
+        """An advocate of the case's town, not yet assigned to it."""
+        town = "T1" if x == "in" else "T2"
+        return self._once(("advocate", x), lambda: self.make_user("advocate", town))
+
+    def staff(self, x: str, active: bool = True) -> User:
+        """A user to administer: a mediator at G1 ("in") or G2 ("out")."""
+        org = self.org(x).code
+        return self._once(
+            ("staff", x, active), lambda: self.make_user("mediator", org, active=active)
+        )
+
+
+@pytest.fixture
+def build_world(users, orgs, make_user, make_case, make_enterprise) -> Callable[[], World]:
+    def build() -> World:
+        world = World(users, orgs, make_user, make_case, make_enterprise)
+        world.enterprises = {"in": make_enterprise("G1"), "out": make_enterprise("G2")}
+        for x, advocate in (("in", users["advocate"]), ("out", users["other_advocate"])):
+            case = make_case(
+                by=world.mediator(x), org=world.org(x).code,
+                enterprise_id=world.enterprises[x].id, workers_involved=12,
+            )  # fmt: skip
+            services.assign_advocate(case.id, users["admin"], advocate.id)
+            world.cases[x] = case
+        return world
+
+    return build
+
+
+# --- the bodies of the form actions ---------------------------------------------------------------
+
+
+def _new_case(w: World, x: str) -> dict:
+    return {
+        "kind": "dispute", "category": "dismissal", "channel": "walk_in",
+        "handling_org_id": str(w.org(x).id), "enterprise_id": str(w.enterprises[x].id),
+        "title": "违法解除劳动合同", "workers_involved": "1",
+    }  # fmt: skip
+
+
+def _exists(stmt) -> bool:
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _version(case: Case) -> str:
+    return str(case.version)
+
+
+def _import_csv(w: World, x: str) -> dict:
+    row = f"dispute,dismissal,{w.enterprises['in'].credit_code},违法解除,1,,,2026-03-02\n"
+    return {"file": (io.BytesIO((IMPORT_HEADER + row).encode("utf-8")), "logs.csv")}
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One (rule, method) of the URL map: how to build the request from the world and whether
+    the object is in or out of scope, and the expected answer per role: one status for a URL
+    that takes no object, (in, out) for one that does."""
+
+    method: str
+    rule: str
+    path: Callable[[World, str], str]
+    expected: dict[str, int | str | tuple]
+    body: Callable[[World, str], dict] | None = None
+    # for an action: what its success leaves in the database (checked after each success)
+    done: Callable[[World, str], bool] | None = None
+    fresh_world: bool = False  # the request changes state: a world per role
+    fresh_client: bool = False  # the request changes the session (sign in or out)
+
+
+def roles(admin, city_officer, officer, mediator, advocate, anonymous=LOGIN) -> dict:
+    """The expected answers; a visitor is sent to the login page, in scope or out."""
+    if isinstance(admin, tuple) and not isinstance(anonymous, tuple):
+        anonymous = (anonymous, anonymous)
+    return dict(
+        zip(ROLES, (admin, city_officer, officer, mediator, advocate, anonymous), strict=True)
+    )
+
+
+def case_id(w: World, x: str) -> int:
+    return w.case(x).id
+
+
+# the answer of a case action: the city staff act on both cases, the T1 staff on theirs only
+CASE_WRITE = roles((302, 302), (302, 302), (302, 404), (302, 404), (403, 404))
+CASE_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (200, 404))
+STAFF_PAGE = roles(200, 200, 200, 200, 403)
+ADMIN_PAGE = roles(200, 403, 403, 403, 403)
+ADMIN_ACTION = roles(302, 403, 403, 403, 403)
+ADMIN_ON_OBJECT = lambda code: roles(  # noqa: E731
+    (code, code), (403, 403), (403, 403), (403, 403), (403, 403)
+)
+EVERYONE = roles(200, 200, 200, 200, 200)
+DOCUMENT = roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))
+
+ROWS = [
+    # --- the dashboards, the case list, a new case
+    Row("GET", "/", lambda w, x: "/", EVERYONE),
+    Row("GET", "/cases", lambda w, x: "/cases", EVERYONE),
+    Row("GET", "/cases/new", lambda w, x: "/cases/new", STAFF_PAGE),
+    # the handling organization is the object: the T1 staff may not register a case at G2
+    Row("POST", "/cases/new", lambda w, x: "/cases/new",
+        roles((302, 302), (302, 302), (302, 422), (302, 422), (403, 403)),
+        body=_new_case, fresh_world=True,
+        done=lambda w, x: _exists(select(Case).where(
+            Case.enterprise_id == w.enterprises[x].id, Case.title == "违法解除劳动合同"))),
+    # nor register one against an employer of another area (the form only offers their own)
+    Row("POST", "/cases/new", lambda w, x: "/cases/new",
+        roles(302, 302, 422, 422, 403),
+        body=lambda w, x: _new_case(w, "in") | {"enterprise_id": str(w.enterprises["out"].id)},
+        done=lambda w, x: _exists(select(Case).where(Case.enterprise_id == w.enterprises["out"].id,
+                                                     Case.title == "违法解除劳动合同")),
+        fresh_world=True),
+    # --- one case
+    Row("GET", "/cases/<id:case_id>", lambda w, x: f"/cases/{case_id(w, x)}", CASE_READ),
+    # the advocate sees only the cases assigned to them, even in their own town
+    Row("GET", "/cases/<id:case_id>", lambda w, x: f"/cases/{w.unassigned_case().id}",
+        roles(200, 200, 200, 200, 404)),
+    Row("GET", "/cases/<id:case_id>/edit", lambda w, x: f"/cases/{case_id(w, x)}/edit",
+        roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 404))),
+    Row("POST", "/cases/<id:case_id>/edit", lambda w, x: f"/cases/{case_id(w, x)}/edit",
+        CASE_WRITE, body=lambda w, x: {"title": "更正后的标题", "version": _version(w.case(x))},
+        fresh_world=True,
+        done=lambda w, x: w.case(x).title == "更正后的标题"),
+    Row("POST", "/cases/<id:case_id>/transitions/<trigger>",
+        lambda w, x: f"/cases/{case_id(w, x)}/transitions/withdraw", CASE_WRITE,
+        body=lambda w, x: {"reason": "申请人撤回", "version": _version(w.case(x))},
+        fresh_world=True,
+        done=lambda w, x: w.case(x).state == "closed"),
+    # reopening is for the supervisors (officers and administrators) only
+    Row("POST", "/cases/<id:case_id>/transitions/<trigger>",
+        lambda w, x: f"/cases/{w.case_in_state(x, 'closed').id}/transitions/reopen",
+        roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404)),
+        body=lambda w, x: {"reason": "发现新证据", "mediator_id": str(w.mediator(x).id),
+                           "version": _version(w.case_in_state(x, "closed"))},
+        fresh_world=True,
+        done=lambda w, x: w.case_in_state(x, "closed").state == "accepted"),
+    Row("POST", "/cases/<id:case_id>/notes", lambda w, x: f"/cases/{case_id(w, x)}/notes",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (302, 404)),
+        body=lambda w, x: {"kind": "visit", "body": "走访记录"}, fresh_world=True,
+        done=lambda w, x: _exists(select(CaseEvent).where(
+            CaseEvent.case_id == w.case(x).id, CaseEvent.body == "走访记录"))),
+    Row("POST", "/cases/<id:case_id>/notes", lambda w, x: f"/cases/{w.unassigned_case().id}/notes",
+        roles(302, 302, 302, 302, 404), body=lambda w, x: {"body": "进度记录"},
+        done=lambda w, x: _exists(select(CaseEvent).where(
+            CaseEvent.case_id == w.unassigned_case().id, CaseEvent.body == "进度记录")),
+        fresh_world=True),
+    Row("POST", "/cases/<id:case_id>/advocates",
+        lambda w, x: f"/cases/{case_id(w, x)}/advocates", CASE_WRITE,
+        body=lambda w, x: {"user_id": str(w.advocate_to_assign(x).id)}, fresh_world=True,
+        done=lambda w, x: w.advocate_to_assign(x) in w.case(x).advocates),
+    Row("POST", "/cases/<id:case_id>/advocates/<id:user_id>/remove",
+        lambda w, x: f"/cases/{case_id(w, x)}/advocates/{w.case(x).advocates[0].id}/remove",
+        CASE_WRITE, fresh_world=True,
+        done=lambda w, x: w.case(x).advocates == []),
+    Row("POST", "/cases/<id:case_id>/mediator", lambda w, x: f"/cases/{case_id(w, x)}/mediator",
+        CASE_WRITE,
+        body=lambda w, x: {"mediator_id": str(w.mediator(x).id), "version": _version(w.case(x))},
+        fresh_world=True,
+        done=lambda w, x: w.case(x).mediator_id == w.mediator(x).id),
+    # a take-over moves the case to the officer's own organization, above the case's
+    Row("POST", "/cases/<id:case_id>/takeover", lambda w, x: f"/cases/{case_id(w, x)}/takeover",
+        roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404)),
+        body=lambda w, x: {"reason": "督办", "version": _version(w.case(x))}, fresh_world=True,
+        done=lambda w, x: w.case(x).handling_org_id != w.org(x).id),
+    # an escalation goes to the tier above the officer's: none above the city
+    Row("POST", "/cases/<id:case_id>/escalations",
+        lambda w, x: f"/cases/{case_id(w, x)}/escalations",
+        roles((403, 403), (403, 403), (302, 404), (403, 404), (403, 404)),
+        body=lambda w, x: {"level": "orange", "reason": "请市总督办"}, fresh_world=True,
+        done=lambda w, x: _exists(select(Alert).where(
+            Alert.case_id == w.case(x).id, Alert.rule == "manual_escalation"))),
+    Row("POST", "/cases/<id:case_id>/attachments",
+        lambda w, x: f"/cases/{case_id(w, x)}/attachments",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (302, 404)),
+        body=lambda w, x: {"file": (io.BytesIO(PNG), "evidence.png")}, fresh_world=True,
+        done=lambda w, x: _exists(select(Attachment).where(Attachment.case_id == w.case(x).id))),
+    Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>",
+        lambda w, x: f"/cases/{case_id(w, x)}/attachments/{w.attachment(x).id}", CASE_READ),
+    # an attachment of another case is not found through this one, whoever asks
+    Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>",
+        lambda w, x: f"/cases/{case_id(w, 'in')}/attachments/{w.attachment('out').id}",
+        roles(404, 404, 404, 404, 404)),
+    Row("GET", "/cases/<id:case_id>/documents/agreement",
+        lambda w, x: f"/cases/{w.case_in_state(x, 'agreement').id}/documents/agreement",
+        DOCUMENT),
+    Row("GET", "/cases/<id:case_id>/documents/referral",
+        lambda w, x: f"/cases/{w.case_in_state(x, 'referred').id}/documents/referral",
+        DOCUMENT),
+    # --- alerts: the inbox of the officers; an alert is acknowledged by its target's officers
+    Row("GET", "/alerts", lambda w, x: "/alerts", roles(200, 200, 200, 403, 403)),
+    Row("POST", "/alerts/<id:alert_id>/acknowledge",
+        lambda w, x: f"/alerts/{w.alert(x).id}/acknowledge",
+        roles((302, 302), (404, 404), (302, 404), (404, 404), (404, 404)),
+        body=lambda w, x: {"note": "已签收，正在核实"}, fresh_world=True,
+        done=lambda w, x: w.alert(x).status == AlertStatus.acknowledged),
+    # --- employers
+    Row("GET", "/enterprises", lambda w, x: "/enterprises", STAFF_PAGE),
+    Row("GET", "/enterprises/search", lambda w, x: "/enterprises/search?q=测试", STAFF_PAGE),
+    Row("GET", "/enterprises/<id:enterprise_id>",
+        lambda w, x: f"/enterprises/{w.enterprises[x].id}",
+        roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))),
+    Row("GET", "/enterprises/watch-list", lambda w, x: "/enterprises/watch-list", STAFF_PAGE),
+    Row("GET", "/enterprises/watch-list/export",
+        lambda w, x: "/enterprises/watch-list/export?format=csv", STAFF_PAGE),
+    # --- reports: the organization of the report is the object; the period form refuses one
+    # outside the user's subtree
+    Row("GET", "/reports", lambda w, x: f"/reports?org={w.org(x).id}",
+        roles((200, 200), (200, 200), (200, 422), (200, 422), (403, 403))),
+    Row("GET", "/reports/export", lambda w, x: f"/reports/export?format=csv&org={w.org(x).id}",
+        roles((200, 200), (200, 200), (200, 400), (200, 400), (403, 403))),
+    Row("GET", "/cases/export", lambda w, x: "/cases/export?format=csv", STAFF_PAGE),
+    Row("GET", "/workflow", lambda w, x: "/workflow", EVERYONE),
+    # --- administration
+    Row("GET", "/admin/", lambda w, x: "/admin/", ADMIN_PAGE),
+    Row("GET", "/admin/users", lambda w, x: "/admin/users", ADMIN_PAGE),
+    Row("GET", "/admin/users/new", lambda w, x: "/admin/users/new", ADMIN_PAGE),
+    Row("POST", "/admin/users/new", lambda w, x: "/admin/users/new", ADMIN_ACTION,
+        body=lambda w, x: {
+            "username": f"new_user_{next(_serial)}", "display_name": "新调解员",
+            "role": "mediator", "org": str(w.orgs["G1"].id), "password": "a-new-password-1",
+        }, fresh_world=True,
+        done=lambda w, x: _exists(select(User).where(User.display_name == "新调解员"))),
+    Row("POST", "/admin/users/<id:user_id>/deactivate",
+        lambda w, x: f"/admin/users/{w.staff(x).id}/deactivate", ADMIN_ON_OBJECT(302),
+        fresh_world=True,
+        done=lambda w, x: not w.staff(x).active),
+    Row("POST", "/admin/users/<id:user_id>/reactivate",
+        lambda w, x: f"/admin/users/{w.staff(x, active=False).id}/reactivate",
+        ADMIN_ON_OBJECT(302), fresh_world=True,
+        done=lambda w, x: w.staff(x, active=False).active),
+    Row("GET", "/admin/users/<id:user_id>/password",
+        lambda w, x: f"/admin/users/{w.staff(x).id}/password", ADMIN_ON_OBJECT(200)),
+    Row("POST", "/admin/users/<id:user_id>/password",
+        lambda w, x: f"/admin/users/{w.staff(x).id}/password", ADMIN_ON_OBJECT(302),
+        body=lambda w, x: {"password": "another-password-2"}, fresh_world=True,
+        done=lambda w, x: w.staff(x).check_password("another-password-2")),
+    Row("GET", "/admin/organizations", lambda w, x: "/admin/organizations", ADMIN_PAGE),
+    Row("GET", "/admin/organizations/new", lambda w, x: "/admin/organizations/new", ADMIN_PAGE),
+    Row("POST", "/admin/organizations/new", lambda w, x: "/admin/organizations/new",
+        ADMIN_ACTION,
+        body=lambda w, x: {"code": f"G1X{next(_serial)}", "name": f"一镇新厂{next(_serial)}工会",
+                           "tier": "grassroots", "parent_id": str(w.orgs["T1"].id)},
+        fresh_world=True,
+        done=lambda w, x: _exists(select(Organization).where(
+            Organization.name.startswith("一镇新厂")))),
+    Row("GET", "/admin/organizations/<id:org_id>/rename",
+        lambda w, x: f"/admin/organizations/{w.org(x).id}/rename", ADMIN_ON_OBJECT(200)),
+    Row("POST", "/admin/organizations/<id:org_id>/rename",
+        lambda w, x: f"/admin/organizations/{w.org(x).id}/rename", ADMIN_ON_OBJECT(302),
+        body=lambda w, x: {"name": f"更名后的工会{next(_serial)}"}, fresh_world=True,
+        done=lambda w, x: w.org(x).name.startswith("更名后的工会")),
+    Row("GET", "/admin/rules", lambda w, x: "/admin/rules", ADMIN_PAGE),
+    Row("POST", "/admin/rules", lambda w, x: "/admin/rules", ADMIN_ACTION,
+        body=lambda w, x: {"collective.workers": "11"}, fresh_world=True,
+        done=lambda w, x: current_settings()["collective"]["workers"] == 11),
+    Row("GET", "/admin/outbox", lambda w, x: "/admin/outbox", ADMIN_PAGE),
+    Row("GET", "/admin/import", lambda w, x: "/admin/import", ADMIN_PAGE),
+    # the upload page answers 200 with the import's result
+    Row("POST", "/admin/import", lambda w, x: "/admin/import", ADMIN_PAGE, body=_import_csv,
+        fresh_world=True,
+        done=lambda w, x: _exists(select(Case).where(Case.title == "违法解除"))),
+    # --- the session
+    Row("POST", "/language", lambda w, x: "/language",
+        roles(302, 302, 302, 302, 302, anonymous=302),
+        body=lambda w, x: {"lang": "zh_Hans_CN", "next": "/cases"}),
+    Row("GET", "/login", lambda w, x: "/login", roles(302, 302, 302, 302, 302, anonymous=200)),
+    Row("POST", "/login", lambda w, x: "/login", roles(302, 302, 302, 302, 302, anonymous=302),
+        body=lambda w, x: {"username": w.users["mediator"].username, "password": PASSWORD},
+        fresh_client=True),
+    Row("POST", "/logout", lambda w, x: "/logout", roles(302, 302, 302, 302, 302),
+        fresh_client=True),
+]  # fmt: skip
+
+
+def _web_rules(app) -> set[tuple[str, str]]:
+    """(method, rule) of every page and action outside the API and the static files."""
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if not rule.rule.startswith(("/api/", "/static/"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_the_table_has_a_row_for_every_page_and_action(app):
+    missing = _web_rules(app) - {(row.method, row.rule) for row in ROWS}
+    assert not missing, f"no row in the access matrix for: {sorted(missing)}"
+    unknown = {(row.method, row.rule) for row in ROWS} - _web_rules(app)
+    assert not unknown, f"rows for no rule: {sorted(unknown)}"
+
+
+def _answer_matches(response, want: int | str) -> bool:
+    location = response.headers.get("Location", "")
+    to_login = (
+        response.status_code == 302
+        and urlsplit(location).path == "/login"
+        and ("next=" in urlsplit(location).query)
+    )
+    if want == LOGIN:
+        return to_login
+    # a redirect to the login page is a refusal, never an action's success
+    return response.status_code == want and not to_login
+
+
+def test_every_page_and_action_answers_each_role_and_scope_as_the_table_says(
+    app, users, build_world
+):
+    clients = {}
+
+    def client_of(role: str, fresh: bool):
+        if fresh or role not in clients:
+            client = app.test_client()
+            if role != "anonymous":
+                assert login(client, users[role]).status_code == 302
+            if fresh:
+                return client
+            clients[role] = client
+        return clients[role]
+
+    shared = build_world()
+    differences, unexpected_successes = [], []
+    for row in ROWS:
+        for role in ROLES:
+            world = build_world() if row.fresh_world else shared
+            want = row.expected[role]
+            cells = (
+                [("in", want[0]), ("out", want[1])] if isinstance(want, tuple) else [("-", want)]
+            )
+            for which, wanted in cells:
+                db.session.expire_all()
+                path = row.path(world, which)
+                kwargs = {"data": row.body(world, which)} if row.body else {}
+                response = client_of(role, row.fresh_client).open(path, method=row.method, **kwargs)
+                got = response.status_code
+                where = response.headers.get("Location", "")
+                cell = f"{row.method} {path} as {role} ({which}): {got} {where}, want {wanted}"
+                if _answer_matches(response, wanted):
+                    db.session.expire_all()
+                    if row.done and wanted != LOGIN and wanted < 400 and not row.done(world, which):
+                        differences.append(f"{cell}, but the action did not happen")
+                    continue
+                refused = wanted == LOGIN or wanted >= 400
+                if refused and got < 400 and not _answer_matches(response, LOGIN):
+                    unexpected_successes.append(cell)
+                else:
+                    differences.append(cell)
+    report = (["unexpected successes:", *unexpected_successes] if unexpected_successes else []) + (
+        ["other differences:", *differences] if differences else []
+    )
+    assert not report, "\n".join(report)
+
+
+def test_no_page_shows_the_t1_staff_a_case_or_employer_out_of_their_scope(app, users, build_world):
+    """A page the T1 staff may open (a list, a search, an export, the in-scope case or
+    employer) never names the out-of-scope case or employer, which the administrator's case
+    list does show."""
+    world = build_world()
+    secrets = {
+        "the out-of-scope case": world.case("out").number,
+        "the out-of-scope employer": world.enterprises["out"].name,
+        "the out-of-scope employer's credit code": world.enterprises["out"].credit_code,
+    }
+    admin = app.test_client()
+    login(admin, users["admin"])
+    cases, employers = (admin.get(p).get_data(as_text=True) for p in ("/cases", "/enterprises"))
+    assert secrets["the out-of-scope case"] in cases
+    assert secrets["the out-of-scope employer"] in employers
+    for path, echoed in _searches_for_the_out_objects(world):  # they find it for the admin
+        text = _text(admin.get(path))
+        assert path.startswith("/reports") or any(
+            secret in text for secret in secrets.values() if secret != echoed
+        ), path
+    leaks = []
+    for role in ("officer", "mediator", "advocate"):
+        client = app.test_client()
+        login(client, users[role])
+        paths = []
+        for row in ROWS:
+            want = row.expected[role]
+            which, want = ("in", want[0]) if isinstance(want, tuple) else ("-", want)
+            if row.method != "GET" or want != 200:
+                continue
+            path = row.path(world, which)
+            paths.append(path)
+        for path, echoed in [(p, None) for p in paths] + _searches_for_the_out_objects(world):
+            text = _text(client.get(path))
+            leaks += [f"GET {path} as {role} shows {what}" for what, secret in secrets.items()
+                      if secret in text and secret != echoed]  # fmt: skip
+    assert not leaks, "\n".join(leaks)
+
+
+def _text(response) -> str:
+    if response.is_json:  # the JSON escapes the Chinese
+        return json.dumps(response.get_json(), ensure_ascii=False)
+    return response.get_data().decode("utf-8", "replace")
+
+
+def _searches_for_the_out_objects(w: World) -> list[tuple[str, str | None]]:
+    """Lists and searches filtered on the out-of-scope objects by a hand-edited URL, each with
+    the text it searches for (the page shows it back in its search box)."""
+    org, enterprise, number = w.org("out").id, w.enterprises["out"], w.case("out").number
+    return [
+        (f"/cases?org={org}", None),
+        (f"/cases?enterprise={enterprise.id}", None),
+        (f"/cases?q={number}", number),
+        (f"/cases/export?format=csv&org={org}", None),
+        (f"/cases/export?format=csv&enterprise={enterprise.id}", None),
+        (f"/enterprises?q={enterprise.credit_code}", enterprise.credit_code),
+        (f"/enterprises/search?q={enterprise.credit_code}", enterprise.credit_code),
+        (f"/reports?org={org}", None),
+        ("/alerts?status=open", None),
+    ]
+
+
+def _post_rules(app) -> list[str]:
+    return sorted(rule for method, rule in _web_rules(app) if method == "POST")
+
+
+def test_every_form_action_refuses_a_missing_csrf_token(csrf_app, app, users, build_world):
+    """With CSRF protection on, every POST without the token answers 400 and changes nothing,
+    for a visitor and for a signed-in administrator (who could otherwise do every action)."""
+    world = build_world()
+    paths = {}
+    for row in ROWS:
+        if row.method == "POST":
+            paths.setdefault(row.rule, row.path(world, "in"))
+    assert sorted(paths) == _post_rules(app)
+    before = db.session.scalar(select(Case.version).where(Case.id == world.case("in").id))
+
+    visitor, admin = csrf_app.test_client(), csrf_app.test_client()
+    token = _csrf_token_of(admin.get("/login"))
+    response = admin.post(
+        "/login",
+        data={"username": users["admin"].username, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    refused = []
+    for client, who in ((visitor, "anonymous"), (admin, "admin")):
+        for path in sorted(paths.values()):
+            response = client.post(path, data={"reason": "x", "body": "x", "note": "x"})
+            if response.status_code != 400:
+                refused.append(f"POST {path} as {who}: {response.status_code}, want 400")
+    assert not refused, "\n".join(refused)
+    db.session.expire_all()
+    assert db.session.scalar(select(Case.version).where(Case.id == world.case("in").id)) == before
+
+
+def _csrf_token_of(response) -> str:
+    from tests.html import dom
+
+    field_ = dom(response).find("input", name="csrf_token")
+    assert field_ is not None
+    return field_.attrs["value"]
