@@ -39,9 +39,9 @@ class DefaultConfig:
 
     TIMEZONE = "Asia/Shanghai"
     CASES_PER_PAGE = 25
-    # the case list (page, API) counts matching cases up to this many and shows "10,000+"
+    # the case list (page, API) counts matching cases up to this many and shows "more than"
     # beyond: an exact count over a million rows costs more than the page itself
-    CASES_COUNT_LIMIT = 10_000
+    CASES_COUNT_LIMIT = 1_000
     MAX_TEXT_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

@@ -30,7 +30,6 @@ from mediation.core.errors import Conflict, DomainError, PermissionDenied, Valid
 from mediation.core.i18n import _
 from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
-from mediation.core.pagination import paginate
 from mediation.core.web import _error_page, local_datetime
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
@@ -71,12 +70,12 @@ def case_list():
     except ValidationError:
         abort(400)  # only a hand-edited URL can carry a value the form does not offer
     page = request.args.get("page", 1, type=int) or 1
-    stmt = queries.filtered_cases(current_user, filters)
-    result = paginate(
-        stmt,
+    result = queries.paginate_case_list(
+        current_user,
+        filters,
         page,
         current_app.config["CASES_PER_PAGE"],
-        count_limit=current_app.config["CASES_COUNT_LIMIT"],
+        current_app.config["CASES_COUNT_LIMIT"],
     )
     root = current_user.organization_id if current_user.role != Role.admin else _city_id()
     return render_template(

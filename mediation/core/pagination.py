@@ -36,25 +36,36 @@ class Page:
 MAX_PAGE = 100_000
 
 
-def paginate(stmt: Select, page: int, per_page: int, *, count_limit: int | None = None) -> Page:
+def paginate(
+    stmt: Select,
+    page: int,
+    per_page: int,
+    *,
+    count_limit: int | None = None,
+    count_stmt: Select | None = None,
+    rows: bool = False,
+) -> Page:
     """One page of `stmt` and the number of rows.
 
     With `count_limit`, rows are counted only up to the larger of that limit and the end of the
     asked page (so a next page is always known): beyond it `total` is that bound and
     `total_is_capped` is true. An exact count over a million rows visits every one of them;
     a capped one stops early, and no reader needs to know that 734,512 cases match.
+    `count_stmt` counts instead of `stmt` (the same rows without the joins that only add
+    columns); `rows` returns plain rows instead of the first entity.
     """
     page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
-    unordered = stmt.order_by(None)
+    unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
     capped = False
     if count_limit is None:
         total = db.session.scalar(select(func.count()).select_from(unordered.subquery()))
     else:
         bound = max(count_limit, page * per_page)
-        rows = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
-        rows = rows.limit(bound + 1)
-        total = db.session.scalar(select(func.count()).select_from(rows.subquery()))
+        counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        counted = counted.limit(bound + 1)
+        total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
         if total > bound:
             total, capped = bound, True
-    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    window = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = list(db.session.execute(window).all() if rows else db.session.scalars(window))
     return Page(items=items, page=page, per_page=per_page, total=total or 0, total_is_capped=capped)
