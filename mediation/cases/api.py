@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app, request, send_file
+from flask import current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import Role
@@ -36,6 +36,7 @@ from mediation.core.api import (
 from mediation.core.errors import ValidationFailed
 from mediation.core.fields import EnumCode, Money
 from mediation.core.identifiers import mask_id_number
+from mediation.core.money import fen_to_yuan
 from mediation.orgs.models import Tier
 
 MASKED_FOR_ADVOCATES = ("worker_id_number",)
@@ -154,6 +155,40 @@ class CaseSummarySchema(Schema):
     )
 
 
+def _code(value) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def case_summary(row, role: str | None) -> dict:
+    """`CaseSummarySchema().dump(row)`, written out by hand: the list endpoint's hot path
+    (50 rows a request) at a tenth of marshmallow's cost. A test holds the two equal."""
+    return {
+        "id": row.id,
+        "number": row.number,
+        "kind": _code(row.kind),
+        "category": _code(row.category),
+        "state": _code(row.state),
+        "version": row.version,
+        "title": row.title,
+        "enterprise_id": row.enterprise_id,
+        "enterprise_name": row.enterprise_name,
+        "workers_involved": row.workers_involved,
+        "claim_amount": fen_to_yuan(row.claim_amount_fen),
+        "received_at": _iso(row.received_at),
+        "handling_org_id": row.handling_org_id,
+        "handling_org_name": row.handling_org_name,
+        "mediator_id": row.mediator_id,
+        "tier": _code(row.tier),
+        "warning_level": _code(row.warning_level),
+        "updated_at": _iso(row.updated_at),
+        "allowed_triggers": _triggers_for(str(row.state), role) if role else [],
+    }
+
+
 class EventSchema(Schema):
     id = fields.Integer(required=True)
     seq = fields.Integer(required=True)
@@ -248,8 +283,16 @@ def list_cases(user, query: dict):
     (`GET /cases/{id}` has the whole case). Matching cases are counted up to CASES_COUNT_LIMIT
     (1,000 by default) or the end of the asked page: beyond that `total` is that bound and
     `total_is_capped` is true."""
-    return queries.paginate_case_list(
+    page = queries.paginate_case_list(
         user, query, query["page"], per_page(query), current_app.config["CASES_COUNT_LIMIT"]
+    )
+    role = str(user.role)
+    return jsonify(
+        items=[case_summary(row, role) for row in page.items],
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+        total_is_capped=page.total_is_capped,
     )
 
 

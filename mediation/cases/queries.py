@@ -113,9 +113,10 @@ LIST_COLUMNS = (
 )  # fmt: skip
 
 
-def case_list_rows(user: User, filters: dict) -> Select:
-    """`filtered_cases` as rows of `LIST_COLUMNS` (same scope, filters and order)."""
-    stmt = filtered_cases(user, filters, load_advocates=False)
+def case_list_rows(user: User, filters: dict, *, base: Select | None = None) -> Select:
+    """`filtered_cases` (or `base`, built by it) as rows of `LIST_COLUMNS` (same scope, filters
+    and order)."""
+    stmt = base if base is not None else filtered_cases(user, filters, load_advocates=False)
     return (
         stmt.with_only_columns(*LIST_COLUMNS, maintain_column_froms=True)
         .join(Enterprise, Enterprise.id == Case.enterprise_id)
@@ -127,11 +128,12 @@ def paginate_case_list(user: User, filters: dict, page: int, per_page: int, coun
     """One page of the case list as rows, counted over the filtered cases alone."""
     from mediation.core.pagination import paginate
 
+    base = filtered_cases(user, filters, load_advocates=False)  # the scope is looked up once
     return paginate(
-        case_list_rows(user, filters),
+        case_list_rows(user, filters, base=base),
         page,
         per_page,
         count_limit=count_limit,
-        count_stmt=filtered_cases(user, filters, load_advocates=False),
+        count_stmt=base,
         rows=True,
     )

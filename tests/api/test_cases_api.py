@@ -481,3 +481,24 @@ def test_the_events_table_is_untouched_by_refusals(api, users, make_case):
     api.post(f"/cases/{case.id}/notes", as_=users["mediator"], json={"body": ""})
     after = db.session.scalars(select(CaseEvent.hash).order_by(CaseEvent.id)).all()
     assert before == after
+
+
+def test_the_hand_written_list_item_equals_the_documented_schema(app, users, make_case, drive):
+    """`case_summary` is the list's fast path; `CaseSummarySchema` is what the OpenAPI document
+    promises. They must never differ."""
+    from mediation.cases import queries
+    from mediation.cases.api import CaseSummarySchema, case_summary
+    from mediation.core.api import request_user
+
+    drive(make_case(claim_amount=None, workers_involved=60), "agreement")
+    drive(make_case(kind="dispute", category="dismissal", arrears_months=None), "closed")
+    make_case()
+    for user in (users["mediator"], users["officer"], users["admin"], users["advocate"]):
+        token = request_user.set(user)
+        try:
+            rows = db.session.execute(queries.case_list_rows(user, {})).all()
+            for row in rows:
+                assert case_summary(row, str(user.role)) == CaseSummarySchema().dump(row)
+        finally:
+            request_user.reset(token)
+    assert len(db.session.execute(queries.case_list_rows(users["admin"], {})).all()) == 3
