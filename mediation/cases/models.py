@@ -87,6 +87,9 @@ class Case(db.Model):
         # stops after its rows; and the same order within one warning level (docs/performance.md)
         Index("ix_cases_received_id", "received_at", "id"),
         Index("ix_cases_warning_level_received", "warning_level", "received_at", "id"),
+        # the statistics' period filters on closure and agreement (received: ix_cases_received_id)
+        Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_agreed_at", "agreed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +146,10 @@ class Case(db.Model):
     ruling_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when `accept` and `record_agreement` first happened (the events' `at`; a reopened case keeps
+    # the first): copies of the case's history so that the statistics need not read the events
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # bookkeeping
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -403,6 +403,10 @@ def fire_trigger(
             raise ValidationFailed(ctx.errors or {"trigger": ["The trigger's guard refused."]})
         case.updated_at = now
         case.state_changed_at = now
+        if trigger.name == "accept" and case.accepted_at is None:
+            case.accepted_at = now
+        if trigger.name == "record_agreement" and case.agreed_at is None:
+            case.agreed_at = now
         body = data.get("reason") or data.get("note") or data.get("terms")
         event_data = _diff(before, _snapshot(case, TRACKED_FIELDS))
         if data.get("reason") and data.get("note"):
