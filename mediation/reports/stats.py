@@ -363,6 +363,12 @@ def days_at_tier(
     now = now or utcnow()
     if _postgres():
         return _days_at_tier_sql(user, period, org_id, now=now)
+    return _days_at_tier_python(user, period, org_id, now=now)
+
+
+def _days_at_tier_python(
+    user: User, period: Period, org_id: int | None, *, now: datetime
+) -> dict[str, dict]:
     received = _in(Case.received_at, period)
     cases = db.session.execute(
         _scoped(user, org_id, Case.id, Case.received_at, Case.closed_at, Organization.tier)
@@ -455,10 +461,15 @@ def _days_at_tier_sql(
     town_replaces = t.to_town & (t.town_at == t.start)
     city_replaces = t.to_city & (t.city_at == case((t.to_town, t.town_at), else_=t.start))
     flags = select(
-        t.start, t.stop, t.handling, t.town_at, t.city_at, t.to_city,
+        t.start,
+        t.stop,
+        t.handling,
+        t.town_at,
+        t.city_at,
+        t.to_city,
         (not_(town_replaces) & not_(city_replaces & not_(t.to_town))).label("at_handling"),
         (t.to_town & not_(city_replaces)).label("at_town"),
-    ).subquery("flags")  # fmt: skip
+    ).cte("flags")  # fmt: skip (read three times: computed once)
     f = flags.c
 
     def span(later, earlier):
