@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import (
     Float,
     Select,
+    String,
     case,
     cast,
     func,
@@ -35,8 +36,8 @@ from sqlalchemy import (
     literal_column,
     not_,
     select,
-    union_all,
 )
+from sqlalchemy.dialects import postgresql
 
 from mediation.accounts.models import User
 from mediation.accounts.scope import scope_filter
@@ -469,27 +470,37 @@ def _days_at_tier_sql(
         t.to_city,
         (not_(town_replaces) & not_(city_replaces & not_(t.to_town))).label("at_handling"),
         (t.to_town & not_(city_replaces)).label("at_town"),
-    ).cte("flags")  # fmt: skip (read three times: computed once)
+    ).subquery("flags")  # fmt: skip
     f = flags.c
 
-    def span(later, earlier):
-        return func.greatest(_sql_days(later, earlier), 0.0)
+    def span(present, later, earlier):  # NULL when the case has no such step
+        return case((present, func.greatest(_sql_days(later, earlier), 0.0)))
 
     handling_next = case((f.at_town, f.town_at), (f.to_city, f.city_at), else_=f.stop)
     town_next = case((f.to_city, f.city_at), else_=f.stop)
-    spans = union_all(
-        select(f.handling.label("tier"), span(handling_next, f.start).label("days")).where(
-            f.at_handling
-        ),
-        select(literal(Tier.town.value).label("tier"), span(town_next, f.town_at)).where(f.at_town),
-        select(literal(Tier.city.value).label("tier"), span(f.stop, f.city_at)).where(f.to_city),
+    # one pass: each case unnests into its three possible steps (tier, days or NULL)
+    tiers = [cast(f.handling, String), literal(Tier.town.value, String),
+             literal(Tier.city.value, String)]  # fmt: skip
+    days = [
+        span(f.at_handling, handling_next, f.start),
+        span(f.at_town, town_next, f.town_at),
+        span(f.to_city, f.stop, f.city_at),
+    ]
+    spans = select(
+        func.unnest(postgresql.array(tiers)).label("tier"),
+        func.unnest(postgresql.array(days)).label("days"),
     ).subquery("spans")
     rows = {
         _code(tier): (n, total, middle)
         for tier, n, total, middle in db.session.execute(
             select(
-                spans.c.tier, func.count(), func.sum(spans.c.days), _sql_median(spans.c.days)
-            ).group_by(spans.c.tier)
+                spans.c.tier,
+                func.count(spans.c.days),
+                func.sum(spans.c.days),
+                _sql_median(spans.c.days),
+            )
+            .where(spans.c.days.is_not(None))
+            .group_by(spans.c.tier)
         )
     }
     result = {}
@@ -497,7 +508,7 @@ def _days_at_tier_sql(
         n, total, middle = rows.get(tier.value, (0, 0, None))
         result[tier.value] = {
             "cases": n,
-            "total_days": round(float(total), 1) if n else round(0, 1),
+            "total_days": round(float(total), 1) if n else round(0, 1),  # as sum([]) rounds
             "median_days": _rounded(middle),
         }
     return result
