@@ -182,7 +182,7 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                  " arrears_months, channel, received_at, owner_absconded, incident_in_progress,"
                  " state, state_changed_at, handling_org_id, mediator_id, tier, warning_level,"
                  " created_by_id, outcome, closed_at, version, event_seq, next_check_at,"
-                 " created_at, updated_at")  # fmt: skip
+                 " created_at, updated_at, accepted_at, agreed_at")  # fmt: skip
     event_cols = ("case_id, seq, at, actor_id, kind, from_state, to_state, trigger, body, data,"
                   " hash")  # fmt: skip
     alert_cols = "id, case_id, rule, level, target_tier, target_org_id, status, raised_at"
@@ -230,12 +230,15 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
             step = min(86400.0, max(60.0, (now - at).total_seconds() / (len(chain) + 1)))
             previous = GENESIS_HASH
             t = at
+            moments: dict[str, datetime] = {}  # the first accept and agreement, as the app does
             for seq_no, (ekind, frm, to, trigger, body, data) in enumerate(chain, start=1):
                 fields = {"case_id": case_id, "seq": seq_no, "at": t,
                           "actor_id": None if ekind == "alert" else mediator, "kind": ekind,
                           "from_state": frm, "to_state": to, "trigger": trigger, "body": body,
                           "data": data}  # fmt: skip
                 previous = event_hash(previous, fields)
+                if trigger in ("accept", "record_agreement"):
+                    moments.setdefault(trigger, t)
                 events.append((case_id, seq_no, t, fields["actor_id"], ekind, frm, to, trigger,
                                body, None if data is None else json.dumps(data, ensure_ascii=False),
                                previous))  # fmt: skip
@@ -255,6 +258,7 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                 LEVEL_TIER[level] if level in ("orange", "red") else org[3], level, officer,
                 OUTCOME.get(state), last_at if closed else None, len(chain) - 1, len(chain),
                 now + timedelta(days=rng.uniform(0.5, 15)) if is_open else None, at, last_at,
+                moments.get("accept"), moments.get("record_agreement"),
             ))  # fmt: skip
             if rng.random() < 0.1:
                 assigned.append((case_id, rng.choice(advocates), at))
