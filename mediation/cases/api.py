@@ -50,76 +50,10 @@ def _masks_ids() -> bool:
 # --- output schemas ------------------------------------------------------------------------
 
 
-class CaseSchema(Schema):
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    kind = EnumCode(CaseKind, required=True)
-    category = EnumCode(Category, required=True)
-    state = EnumCode(State, required=True)
-    version = fields.Integer(required=True)
-    enterprise_id = fields.Integer(required=True)
-    enterprise_name = fields.Function(
-        lambda c: c.enterprise.name, required=True, metadata={"type": "string"}
-    )
-    worker_name = fields.String(allow_none=True)
-    worker_phone = fields.String(allow_none=True)
-    worker_id_number = fields.Function(
-        lambda c: mask_id_number(c.worker_id_number) if _masks_ids() else c.worker_id_number,
-        allow_none=True,
-        metadata={"type": "string", "nullable": True, "description": "masked for advocates"},
-    )
-    workers_involved = fields.Integer(required=True)
-    is_migrant = fields.Boolean(required=True)
-    is_construction = fields.Boolean(required=True)
-    title = fields.String(required=True)
-    description = fields.String(allow_none=True)
-    claim_amount = Money(attribute="claim_amount_fen", allow_none=True)
-    arrears_months = fields.Integer(allow_none=True)
-    channel = EnumCode(Channel, required=True)
-    received_at = fields.AwareDateTime(required=True)
-    infringement_known_at = fields.Date(allow_none=True)
-    employment_ended_at = fields.Date(allow_none=True)
-    owner_absconded = fields.Boolean(required=True)
-    incident_in_progress = fields.Boolean(required=True)
-    handling_org_id = fields.Integer(required=True)
-    mediator_id = fields.Integer(allow_none=True)
-    advocate_ids = fields.Function(
-        lambda c: [a.id for a in c.advocates],
-        required=True,
-        metadata={"type": "array", "items": {"type": "integer"}},
-    )
-    tier = EnumCode(Tier, required=True)
-    warning_level = EnumCode(WarningLevel, allow_none=True)
-    agreement_terms = fields.String(allow_none=True)
-    agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
-    agreement_due_on = fields.Date(allow_none=True)
-    paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
-    referral_target = EnumCode(ReferralTarget, allow_none=True)
-    referral_reference = fields.String(allow_none=True)
-    ruling_result = EnumCode(RulingResult, allow_none=True)
-    ruling_amount = Money(attribute="ruling_amount_fen", allow_none=True)
-    outcome = EnumCode(Outcome, allow_none=True)
-    closed_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-    allowed_triggers = fields.Function(
-        lambda c: (
-            [t.name for t in workflow.allowed_triggers(c, request_user.get())]
-            if request_user.get() is not None
-            else []
-        ),
-        required=True,
-        metadata={
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "the triggers the caller may fire now",
-        },
-    )
-
-
 @functools.cache
-def _triggers_for(state: str, role: str) -> list[str]:
-    return [t.name for t in workflow.triggers_from(state) if role in t.roles]
+def _triggers_for(state: str, role: str) -> tuple[str, ...]:
+    """What the machine allows a role from a state (cached: the machine is fixed)."""
+    return tuple(t.name for t in workflow.triggers_from(state) if role in t.roles)
 
 
 class CaseSummarySchema(Schema):
@@ -145,14 +79,58 @@ class CaseSummarySchema(Schema):
     warning_level = EnumCode(WarningLevel, allow_none=True)
     updated_at = fields.AwareDateTime(required=True)
     allowed_triggers = fields.Function(
-        lambda row: (
-            _triggers_for(str(row.state), str(request_user.get().role))
+        lambda row: (  # the triggers the caller's role may fire from the case's state
+            list(_triggers_for(str(row.state), str(request_user.get().role)))
             if request_user.get() is not None
             else []
         ),
         required=True,
         metadata={"type": "array", "items": {"type": "string"}},
     )
+
+
+class CaseSchema(CaseSummarySchema):
+    """The whole case: the summary's fields (read here from the ORM object) and every fact,
+    party and outcome."""
+
+    enterprise_name = fields.Function(
+        lambda c: c.enterprise.name, required=True, metadata={"type": "string"}
+    )
+    handling_org_name = fields.Function(
+        lambda c: c.handling_org.name, required=True, metadata={"type": "string"}
+    )
+    worker_name = fields.String(allow_none=True)
+    worker_phone = fields.String(allow_none=True)
+    worker_id_number = fields.Function(
+        lambda c: mask_id_number(c.worker_id_number) if _masks_ids() else c.worker_id_number,
+        allow_none=True,
+        metadata={"type": "string", "nullable": True, "description": "masked for advocates"},
+    )
+    is_migrant = fields.Boolean(required=True)
+    is_construction = fields.Boolean(required=True)
+    description = fields.String(allow_none=True)
+    arrears_months = fields.Integer(allow_none=True)
+    channel = EnumCode(Channel, required=True)
+    infringement_known_at = fields.Date(allow_none=True)
+    employment_ended_at = fields.Date(allow_none=True)
+    owner_absconded = fields.Boolean(required=True)
+    incident_in_progress = fields.Boolean(required=True)
+    advocate_ids = fields.Function(
+        lambda c: [a.id for a in c.advocates],
+        required=True,
+        metadata={"type": "array", "items": {"type": "integer"}},
+    )
+    agreement_terms = fields.String(allow_none=True)
+    agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
+    agreement_due_on = fields.Date(allow_none=True)
+    paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
+    referral_target = EnumCode(ReferralTarget, allow_none=True)
+    referral_reference = fields.String(allow_none=True)
+    ruling_result = EnumCode(RulingResult, allow_none=True)
+    ruling_amount = Money(attribute="ruling_amount_fen", allow_none=True)
+    outcome = EnumCode(Outcome, allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 def _code(value) -> str | None:
@@ -185,7 +163,7 @@ def case_summary(row, role: str | None) -> dict:
         "tier": _code(row.tier),
         "warning_level": _code(row.warning_level),
         "updated_at": _iso(row.updated_at),
-        "allowed_triggers": _triggers_for(str(row.state), role) if role else [],
+        "allowed_triggers": list(_triggers_for(str(row.state), role)) if role else [],
     }
 
 
