@@ -226,11 +226,6 @@ class CaseListQuery(PagingQuery, queries.CaseFilterSchema):
     pass
 
 
-class TransitionBase(schemas.StrictSchema):
-    trigger = fields.String(required=True)
-    version = fields.Integer(required=True, validate=validate.Range(min=0, max=schemas.MAX_ID))
-
-
 def _transition_schema(trigger: workflow.Trigger) -> type[Schema]:
     """`{trigger, version, …payload}` for one trigger: one schema per trigger in the document."""
     name = "".join(part.title() for part in trigger.name.split("_")) + "TransitionSchema"

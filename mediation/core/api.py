@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
-from mediation.core.errors import DomainError, ValidationFailed, normalize_field_errors
+from mediation.core.errors import DomainError, ValidationFailed
 from mediation.core.pagination import MAX_PAGE
 from mediation.extensions import csrf
 
@@ -347,10 +347,6 @@ def operation(
         return view
 
     return decorator
-
-
-def field_errors(messages: dict) -> dict[str, list[str]]:
-    return normalize_field_errors(messages)
 
 
 def init_api(app) -> None:

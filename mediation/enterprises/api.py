@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import or_
 
 from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
-from mediation.cases.queries import like_pattern
 from mediation.cases.schemas import EnterpriseInputSchema
 from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.errors import PermissionDenied
 from mediation.core.fields import EnumCode, Money
-from mediation.core.identifiers import normalize_credit_code
 from mediation.core.pagination import paginate
 from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
@@ -74,12 +71,7 @@ def list_enterprises(user, query: dict):
     _require_registry(user)
     stmt = services.visible_enterprises(user)
     if query.get("q"):
-        stmt = stmt.where(
-            or_(
-                Enterprise.name.ilike(like_pattern(query["q"]), escape="\\"),
-                Enterprise.credit_code == normalize_credit_code(query["q"]),
-            )
-        )
+        stmt = services.matching(stmt, query["q"])
     if query["sort"] == "risk":
         risk = risk_subquery()
         stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id)

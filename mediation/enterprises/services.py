@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from marshmallow import ValidationError
+from sqlalchemy import Select, or_, select
 
 from mediation.accounts.models import Role, User
-from mediation.core.errors import NotFound, ValidationFailed
+from mediation.cases.schemas import EnterpriseInputSchema
+from mediation.core.db import transaction
+from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mediation.core.identifiers import normalize_credit_code
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
@@ -23,6 +26,19 @@ def visible_enterprises(user: User) -> Select:
     if area_root.tier == Tier.city:
         return stmt
     return stmt.where(Enterprise.organization_id.in_(subtree_ids_select(area_root.id)))
+
+
+def matching(stmt: Select, text: str) -> Select:
+    """Enterprises whose name or credit code contains `text` (LIKE wildcards taken literally):
+    the registry page, its search box and the API filter the same way."""
+    from mediation.cases.queries import like_pattern
+
+    return stmt.where(
+        or_(
+            Enterprise.name.ilike(like_pattern(text), escape="\\"),
+            Enterprise.credit_code.ilike(like_pattern(text.upper()), escape="\\"),
+        )
+    )
 
 
 def get_visible_enterprise(user: User, enterprise_id: int) -> Enterprise:
@@ -92,12 +108,6 @@ ENTERPRISE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 
 def create_enterprise(user: User, payload: dict) -> Enterprise:
     """Register an enterprise on its own (the new-case form registers one along with a case)."""
-    from marshmallow import ValidationError
-
-    from mediation.cases.schemas import EnterpriseInputSchema
-    from mediation.core.db import transaction
-    from mediation.core.errors import PermissionDenied
-
     if user.role not in ENTERPRISE_WRITERS:
         raise PermissionDenied("your role may not register enterprises")
     try:

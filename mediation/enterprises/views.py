@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
 from mediation.accounts.models import Role
@@ -14,7 +13,7 @@ from mediation.core.errors import PermissionDenied
 from mediation.core.pagination import paginate
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
-from mediation.enterprises.services import get_visible_enterprise, visible_enterprises
+from mediation.enterprises.services import get_visible_enterprise, matching, visible_enterprises
 from mediation.extensions import db
 
 bp = Blueprint("enterprises", __name__)
@@ -29,10 +28,6 @@ def _require_staff() -> None:
         raise PermissionDenied("your role may not browse the enterprise registry")
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @bp.route("/enterprises")
 @login_required
 def enterprise_list():
@@ -45,7 +40,7 @@ def enterprise_list():
 
     stmt = visible_enterprises(current_user).options(joinedload(Enterprise.organization))
     if query:
-        stmt = _matching(stmt, query)
+        stmt = matching(stmt, query)
     if sort == "risk":
         risk = risk_subquery()
         stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id).order_by(
@@ -63,16 +58,6 @@ def enterprise_list():
     )
 
 
-def _matching(stmt, query: str):
-    pattern = f"%{_escape_like(query)}%"
-    return stmt.where(
-        or_(
-            Enterprise.name.ilike(pattern, escape="\\"),
-            Enterprise.credit_code.ilike(f"%{_escape_like(query.upper())}%", escape="\\"),
-        )
-    )
-
-
 @bp.route("/enterprises/search")
 @login_required
 def search():
@@ -83,7 +68,7 @@ def search():
     items = []
     if query:
         stmt = (
-            _matching(visible_enterprises(current_user), query)
+            matching(visible_enterprises(current_user), query)
             .options(joinedload(Enterprise.organization))
             .order_by(Enterprise.name, Enterprise.id)
             .limit(SEARCH_LIMIT)
