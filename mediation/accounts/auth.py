@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy import select
 
 from mediation.accounts.models import User
 from mediation.core.i18n import lazy_gettext
@@ -18,14 +19,27 @@ def init_login(app: Flask) -> None:
     login_manager.localize_callback = str  # the flash is stored in the session as text
     login_manager.session_protection = "strong"
 
+    from mediation.accounts.scope import forget_scopes
+
+    app.before_request(forget_scopes)
+
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    from mediation.accounts.scope import remember_scope, subtree_ids_column
+
     try:
-        user = db.session.get(User, int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    # one statement: the user and their scope (the organizations below theirs)
+    found = db.session.execute(
+        select(User, subtree_ids_column(User.organization_id)).where(User.id == user_id)
+    ).first()
+    if found is None or not found[0].active:
+        return None
+    remember_scope(found[0].organization_id, found[1])
+    return found[0]
 
 
 def is_safe_next(target: str | None) -> bool:

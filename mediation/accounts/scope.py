@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from flask import g, has_request_context
+from sqlalchemy import Select, func, select
 
 from mediation.accounts.models import Role, User
 from mediation.cases.models import Case, case_advocates
 from mediation.core.errors import NotFound
 from mediation.extensions import db
+from mediation.orgs.models import Organization
 from mediation.orgs.services import subtree_ids_select
+
+
+def scope_org_ids(user: User) -> list[int]:
+    """The ids of the user's organization and all below it: their scope's organizations.
+
+    Looked up once per request (and not at all when the request's authentication already
+    brought them, see `remember_scope`); outside a request, every time."""
+    cache = g.setdefault("_scope_org_ids", {}) if has_request_context() else {}
+    ids = cache.get(user.organization_id)
+    if ids is None:
+        ids = cache[user.organization_id] = sorted(
+            db.session.scalars(subtree_ids_select(user.organization_id))
+        )
+    return ids
+
+
+def remember_scope(org_id: int, ids) -> None:
+    """Keep the subtree ids that came with the user's row for the rest of this request."""
+    if has_request_context() and ids is not None:
+        if isinstance(ids, str):  # SQLite: group_concat's "1,2,3"
+            ids = [int(part) for part in ids.split(",")]
+        g.setdefault("_scope_org_ids", {})[org_id] = sorted(ids)
+
+
+def forget_scopes() -> None:
+    """Each request looks its scopes up afresh (an app context may outlive one request)."""
+    g.pop("_scope_org_ids", None)
+
+
+def subtree_ids_column(org_id_column):
+    """A column of the ids of `org_id_column`'s organization and all below it, for a query
+    that loads users: authentication brings the scope with the user, one statement instead of
+    two on every request. An array on PostgreSQL, "1,2,3" text on SQLite."""
+    tree = (
+        select(Organization.id)
+        .where(Organization.id == org_id_column)
+        .correlate_except(Organization)  # `org_id_column` belongs to the enclosing query
+        .cte("scope_tree", recursive=True, nesting=True)
+    )
+    below = select(Organization.id).where(Organization.parent_id == tree.c.id)
+    tree = tree.union_all(below)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return select(func.array_agg(tree.c.id)).scalar_subquery()
+    return select(func.group_concat(tree.c.id)).scalar_subquery()
 
 
 def scope_filter(stmt: Select, user: User) -> Select:
@@ -19,8 +65,7 @@ def scope_filter(stmt: Select, user: User) -> Select:
         # the subtree's ids as a list (a town and its grassroots unions: a dozen), not the
         # recursive CTE inline: PostgreSQL cannot estimate the CTE's rows and then sorts a whole
         # town's cases instead of walking the (received_at, id) index for a page of 50
-        org_ids = sorted(db.session.scalars(subtree_ids_select(user.organization_id)))
-        return stmt.where(Case.handling_org_id.in_(org_ids))
+        return stmt.where(Case.handling_org_id.in_(scope_org_ids(user)))
     if user.role == Role.advocate:
         assigned = select(case_advocates.c.case_id).where(case_advocates.c.user_id == user.id)
         return stmt.where(Case.id.in_(assigned))
@@ -38,12 +83,7 @@ def can_see_org(user: User, org_id: int) -> bool:
         return True
     if user.role == Role.advocate:
         return False
-    return (
-        db.session.scalar(
-            select(True).where(subtree_ids_select(user.organization_id).subquery().c.id == org_id)
-        )
-        is True
-    )
+    return org_id in scope_org_ids(user)
 
 
 def get_visible_case(user: User, case_id: int, *, for_update: bool = False) -> Case:

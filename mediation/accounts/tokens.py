@@ -58,15 +58,27 @@ def user_for_token(token: str, *, now: datetime | None = None) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     now = ensure_utc(now or utcnow())
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or ensure_utc(row.expires_at) <= now:
+    from mediation.accounts.scope import remember_scope, subtree_ids_column
+
+    # one statement: the token, its user and the user's scope (the organizations below theirs)
+    found = db.session.execute(
+        select(
+            User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
+            subtree_ids_column(User.organization_id),
+        )
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()  # fmt: skip
+    if found is None:
         return None
-    if not row.user.active:
+    user, token_id, revoked_at, expires_at, last_used_at, scope_ids = found
+    if revoked_at is not None or ensure_utc(expires_at) <= now or not user.active:
         return None
-    if row.last_used_at is None or ensure_utc(row.last_used_at) < now - LAST_USED_RESOLUTION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    remember_scope(user.organization_id, scope_ids)
+    if last_used_at is None or ensure_utc(last_used_at) < now - LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         db.session.commit()
-    return row.user
+    return user
 
 
 def revoke_token(token: str, *, now: datetime | None = None) -> bool:

@@ -56,16 +56,27 @@ def paginate(
     """
     page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
     unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
-    capped = False
+    bound = None
     if count_limit is None:
-        total = db.session.scalar(select(func.count()).select_from(unordered.subquery()))
+        counted = unordered
     else:
         bound = max(count_limit, page * per_page)
         counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
         counted = counted.limit(bound + 1)
-        total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
-        if total > bound:
-            total, capped = bound, True
-    window = stmt.limit(per_page).offset((page - 1) * per_page)
-    items = list(db.session.execute(window).all() if rows else db.session.scalars(window))
+    count = select(func.count()).select_from(counted.subquery())
+    # the count rides along with the page as an uncorrelated scalar subquery (the database
+    # computes it once): one statement, one round trip. Only an empty page needs it alone.
+    window = stmt.add_columns(count.scalar_subquery().label("_total"))
+    window = window.limit(per_page).offset((page - 1) * per_page)
+    fetched = db.session.execute(window).all()
+    if fetched:
+        total = fetched[0][-1]
+        # plain rows keep their extra `_total` column (read by name, it is harmless)
+        items = fetched if rows else [row[0] for row in fetched]
+    else:
+        total = db.session.scalar(count) if page > 1 else 0
+        items = []
+    capped = bound is not None and total > bound
+    if capped:
+        total = bound
     return Page(items=items, page=page, per_page=per_page, total=total or 0, total_is_capped=capped)

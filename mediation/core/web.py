@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from mediation.cases.enums import LABELS
@@ -82,6 +83,18 @@ def label(value) -> str:
     return LABELS.get(value, str(getattr(value, "value", value)))
 
 
+def state_badge(state) -> Markup:
+    code = getattr(state, "value", state)
+    return Markup('<span class="badge state-{}">{}</span>').format(code, label(state))
+
+
+def level_badge(level) -> Markup:
+    if not level:
+        return Markup("")
+    code = getattr(level, "value", level)
+    return Markup('<span class="badge level-{}">{}</span>').format(code, label(level))
+
+
 def local_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "—" if value is None else to_local(value).strftime(fmt)
 
@@ -113,3 +126,5 @@ def init_template_helpers(app: Flask) -> None:
             return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
 
         return {"url_with": url_with, "State": State}
+
+    app.jinja_env.globals.update(state_badge=state_badge, level_badge=level_badge)
