@@ -103,12 +103,14 @@ def register_database(app: Flask) -> None:
     from mediation.accounts import models as _accounts  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import migrations as migration_hooks
+    from mediation.core.db import init_read_only_requests
     from mediation.enterprises import models as _enterprises  # noqa: F401
     from mediation.extensions import db, migrate
     from mediation.orgs import models as _orgs  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
     db.init_app(app)
+    init_read_only_requests(app)  # first: before any other hook touches the database
     migrate.init_app(
         app,
         db,

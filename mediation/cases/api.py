@@ -249,7 +249,7 @@ TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
 
 @operation(
     "GET", "/cases", summary="List cases in scope", tag="cases", query=CaseListQuery,
-    response=page_of(CaseSummarySchema), errors=(401, 422),
+    response=page_of(CaseSummarySchema), errors=(401, 422), read_only=True,
 )  # fmt: skip
 def list_cases(user, query: dict):
     """Filter, sort and page through the cases the caller may see; each item is a summary

@@ -19,13 +19,14 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mediation.accounts.models import Role
-from mediation.accounts.scope import get_visible_case
+from mediation.accounts.scope import get_visible_case, scope_org_ids
 from mediation.cases import attachments, dashboard, queries, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel, WarningLevel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
 from mediation.core.clock import utcnow
+from mediation.core.db import read_only
 from mediation.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _
 from mediation.core.messages import N_
@@ -35,7 +36,7 @@ from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Tier
-from mediation.orgs.services import organizations_in_subtree
+from mediation.orgs.services import organizations_by_ids, organizations_in_subtree
 from mediation.warnings import services as warning_services
 from mediation.warnings.deadlines import case_deadlines
 from mediation.warnings.engine import current_settings
@@ -64,6 +65,7 @@ def index():
 
 @bp.route("/cases")
 @login_required
+@read_only
 def case_list():
     try:
         filters = queries.CaseFilterSchema(unknown=EXCLUDE).load(request.args.to_dict())
@@ -77,7 +79,12 @@ def case_list():
         current_app.config["CASES_PER_PAGE"],
         current_app.config["CASES_COUNT_LIMIT"],
     )
-    root = current_user.organization_id if current_user.role != Role.admin else _city_id()
+    if current_user.role == Role.advocate:
+        organizations = []
+    elif current_user.role == Role.admin:
+        organizations = organizations_in_subtree(_city_id())
+    else:  # the scope's organizations, known since authentication
+        organizations = organizations_by_ids(scope_org_ids(current_user))
     return render_template(
         "cases/list.html",
         page=result,
@@ -87,9 +94,7 @@ def case_list():
         categories=list(Category),
         tiers=list(Tier),
         levels=list(WarningLevel),
-        organizations=(
-            organizations_in_subtree(root) if current_user.role != Role.advocate else []
-        ),
+        organizations=organizations,
         sorts=queries.SORT_LABELS,
     )
 

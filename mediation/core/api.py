@@ -296,10 +296,12 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     auth: bool = True,
+    read_only: bool = False,
 ) -> Callable:
     """Declare an API endpoint. The handler receives `user` (when `auth`), `query` (when a query
     schema is given), `body` (the parsed JSON object, when a body schema is given) and the path
-    arguments, and returns the object to dump with `response` (or a ready Response)."""
+    arguments, and returns the object to dump with `response` (or a ready Response).
+    `read_only` runs the request's statements without a transaction around them."""
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -325,6 +327,8 @@ def operation(
             finally:
                 request_user.reset(token)
 
+        if read_only:  # see mediation.core.db.read_only
+            view.read_only = True
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         OPERATIONS.append(
             Operation(

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import request
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, bindparam, func, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,8 @@ def transaction() -> Iterator[None]:
     outer one) only flushes, and the outermost block commits or rolls back everything.
     """
     info = db.session.info
+    if info.get("read_only"):
+        raise RuntimeError("this request was declared read-only (`read_only`); it cannot write")
     if info.get("in_transaction"):
         yield
         db.session.flush()
@@ -55,6 +58,33 @@ def transaction() -> Iterator[None]:
         raise
     finally:
         info["in_transaction"] = False
+
+
+def read_only(view):
+    """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them
+    (two round trips of a list request's four): each statement sees its own snapshot, so such
+    a view must read what belongs together in one statement (the case list reads its page and
+    its count in one). `transaction()` refuses to run inside it."""
+    view.read_only = True
+    return view
+
+
+def init_read_only_requests(app) -> None:
+    @app.before_request
+    def _begin_read_only() -> None:
+        """Before a `read_only` view's request touches the database, put its session's
+        connection in autocommit (a client-side switch on both drivers: no round trip)."""
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if getattr(view, "read_only", False) and not db.session().in_transaction():
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            db.session.info["read_only"] = True
+
+    @app.teardown_request
+    def _end_read_only(_exc) -> None:
+        """Give the connection back as it was taken (an app context, as in tests, may hold
+        the session across requests)."""
+        if db.session.info.pop("read_only", False):
+            db.session.rollback()
 
 
 def bulk_insert(table, rows: list[dict]) -> None:

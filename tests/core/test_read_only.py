@@ -1,0 +1,63 @@
+"""`read_only` views run without a transaction around their statements; they cannot write
+through `transaction()`, and the session is normal again after them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from mediation.core.db import read_only, transaction
+from mediation.extensions import db
+from tests.api.conftest import Api
+from tests.conftest import login
+
+
+@pytest.fixture
+def writing_read_only_view(app):
+    @app.get("/test-read-only-write")
+    @read_only
+    def _write():
+        with transaction():
+            pass
+        return "wrote"
+
+    return "/test-read-only-write"
+
+
+def test_a_read_only_view_cannot_write_through_a_transaction(app, writing_read_only_view):
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(RuntimeError, match="read-only"):
+        app.test_client().get(writing_read_only_view)
+
+
+def test_the_case_list_reads_without_begin_and_the_next_write_is_transactional(
+    app, client, users, make_case
+):
+    first = make_case()
+    login(client, users["mediator"])
+    api = Api(client)
+    api.token(users["mediator"])
+    api.get("/cases", as_=users["mediator"])  # the first use of a token writes last_used_at
+    bearer = {"Authorization": f"Bearer {api.token(users['mediator'])}"}
+    db.session.commit()  # and nothing below touches an expired object before the requests
+    levels: list[str | None] = []
+
+    def record(conn, *rest):
+        levels.append(conn.get_execution_options().get("isolation_level"))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/api/v1/cases", headers=bearer).get_json()["total"] == 1
+        db.session.commit()
+        assert client.get("/cases").status_code == 200
+        api_and_page = list(levels)
+        levels.clear()
+        second = make_case(title="after the list")  # a service's write, after the lists
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert api_and_page and set(api_and_page) == {"AUTOCOMMIT"}
+    assert levels and "AUTOCOMMIT" not in levels  # the session is transactional again
+    assert api.get("/cases", as_=users["mediator"]).get_json()["total"] == 2
+    assert {first.id, second.id} == {
+        item["id"] for item in api.get("/cases", as_=users["mediator"]).get_json()["items"]
+    }
