@@ -23,7 +23,10 @@ class DefaultConfig:
     SECRET_KEY = DEFAULT_SECRET_KEY
     # None means "a SQLite file in the instance folder", resolved by the app factory.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # a pooled connection unused this long is tested before a request gets it (not every
+    # checkout, as pool_pre_ping would: that is a round trip more on every request)
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     WTF_CSRF_ENABLED = True

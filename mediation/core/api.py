@@ -180,9 +180,26 @@ def json_body() -> dict:
     return data
 
 
+_query_schemas: dict[type[Schema], Schema] = {}
+_dumpers: dict[type[Schema], Schema] = {}
+
+
+def _dumper(schema_cls: type[Schema]) -> Schema:
+    """One instance per response schema (dumping keeps no state on it)."""
+    schema = _dumpers.get(schema_cls)
+    if schema is None:
+        schema = _dumpers[schema_cls] = schema_cls()
+    return schema
+
+
 def load_query(schema_cls: type[Schema]) -> dict:
+    # one instance per schema: building one copies every field (a millisecond a request);
+    # loading keeps no state on the instance (marshmallow 4 has no schema context)
+    schema = _query_schemas.get(schema_cls)
+    if schema is None:
+        schema = _query_schemas[schema_cls] = schema_cls(unknown=RAISE)
     try:
-        return schema_cls(unknown=RAISE).load(request.args.to_dict())
+        return schema.load(request.args.to_dict())
     except ValidationError as exc:
         raise ValidationFailed(exc.messages, "the query parameters are not valid") from None
 
@@ -322,7 +339,7 @@ def operation(
                 result = fn(**kwargs)
                 if isinstance(result, Response):
                     return result
-                payload = response().dump(result) if response is not None else result
+                payload = _dumper(response).dump(result) if response is not None else result
                 return jsonify(payload), status
             finally:
                 request_user.reset(token)

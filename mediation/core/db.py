@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import request
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, bindparam, func, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    bindparam,
+    event,
+    func,
+    text,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from mediation.core.errors import Conflict, DomainError
@@ -85,6 +97,35 @@ def init_read_only_requests(app) -> None:
         the session across requests)."""
         if db.session.info.pop("read_only", False):
             db.session.rollback()
+
+
+def ping_idle_connections(engine, idle_seconds: float) -> None:
+    """Test a pooled connection before use only when it sat unused for `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` tests it at every checkout: one more round trip on every
+    request. A connection that served a request a moment ago is alive; one that waited in the
+    pool overnight, or through a database restart, may not be, and is replaced here before a
+    request gets it. (A restart while connections are busy fails those requests either way.)
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, proxy) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:  # any failure means: do not hand this connection out
+            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
 
 
 def bulk_insert(table, rows: list[dict]) -> None:

@@ -31,7 +31,7 @@ LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}
 HTML_LANG = {"zh_Hans_CN": "zh-CN", "en": "en"}
 
 
-def _translations():
+def current_translations():
     """This request's catalogue. Flask-Babel looks it up anew on every message (three lookups
     of its context, the locale turned into a string, a dictionary key): a third of a case list
     page's rendering. Here it is remembered beside the locale it belongs to, so `force_locale`
@@ -51,13 +51,13 @@ def _translations():
 
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's `gettext`, with the catalogue looked up once per request and locale."""
-    text = _translations().ugettext(string)
+    text = current_translations().ugettext(string)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    text = _translations().ungettext(singular, plural, num)
+    text = current_translations().ungettext(singular, plural, num)
     return text % variables if variables else text
 
 
@@ -74,6 +74,7 @@ __all__ = [
     "force_locale",
     "select_locale",
     "current_locale",
+    "current_translations",
     "stored_text",
     "translate_message",
     "translate_field_errors",
@@ -169,8 +170,8 @@ def init_i18n(app: Flask) -> None:
     # templates translate through the same remembered catalogue (Jinja's newstyle gettext
     # formats and escapes the result itself)
     app.jinja_env.install_gettext_callables(
-        lambda string: _translations().ugettext(string),
-        lambda singular, plural, num: _translations().ungettext(singular, plural, num),
+        lambda string: current_translations().ugettext(string),
+        lambda singular, plural, num: current_translations().ungettext(singular, plural, num),
         newstyle=True,
     )
 

@@ -3,13 +3,18 @@ through `transaction()`, and the session is normal again after them."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import event
+import time
 
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from mediation import create_app
 from mediation.core.db import read_only, transaction
 from mediation.extensions import db
 from tests.api.conftest import Api
-from tests.conftest import login
+from tests.conftest import login, requires_postgres
 
 
 @pytest.fixture
@@ -61,3 +66,38 @@ def test_the_case_list_reads_without_begin_and_the_next_write_is_transactional(
     assert {first.id, second.id} == {
         item["id"] for item in api.get("/cases", as_=users["mediator"]).get_json()["items"]
     }
+
+
+# --- pooled connections: tested before use only after sitting idle -------------------------
+
+
+def _kill_pooled_connection(app, url: str) -> None:
+    """Take a connection, give it back to the pool, and end its server process behind its back."""
+    with app.app_context():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.session.rollback()
+        db.session.close()
+    killer = create_engine(url, poolclass=NullPool)  # another engine: not from that pool
+    with killer.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        other.commit()
+    killer.dispose()
+
+
+@requires_postgres
+@pytest.mark.parametrize("idle_seconds, survives", [(0.0, True), (3600.0, False)])
+def test_an_idle_connection_that_died_is_replaced_before_use(_postgres_url, idle_seconds, survives):
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=_postgres_url,
+        DATABASE_PING_AFTER_IDLE_SECONDS=idle_seconds,
+    )  # fmt: skip
+    _kill_pooled_connection(app, _postgres_url)
+    time.sleep(0.05)
+    with app.app_context():
+        if survives:  # pinged, found dead, replaced: the request never sees it
+            assert db.session.execute(text("SELECT 1")).scalar_one() == 1
+        else:  # the control: without the ping the dead connection reaches the statement
+            with pytest.raises(OperationalError):
+                db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        db.engine.dispose()
