@@ -66,9 +66,11 @@ class StatementCounter:
     def __init__(self, engine) -> None:
         self.engine = engine
         self.count = 0
+        self.statements: list[str] = []
 
-    def _listener(self, *args) -> None:
+    def _listener(self, conn, cursor, statement, *args) -> None:
         self.count += 1
+        self.statements.append(statement)
 
     def __enter__(self) -> StatementCounter:
         from sqlalchemy import event

@@ -6,11 +6,12 @@ the warning rules will plug in) and commits; on any failure it rolls back and ra
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,7 +38,7 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.enterprises.services import get_visible_enterprise, register_enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
-from mediation.orgs.services import subtree_ids_select
+from mediation.orgs.services import subtree_ids_select, with_ancestors
 
 CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 # who may take a case over to their own organization (design.md §3)
@@ -80,9 +81,17 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
 
 
+@functools.cache
+def _schema(schema_cls) -> Schema:
+    """One instance per schema class: a schema keeps no state between loads (marshmallow 4),
+    and building one deep-copies all its fields."""
+    return schema_cls()
+
+
 def _load(schema_cls, payload: dict | None, **kwargs) -> dict:
     try:
-        return schema_cls(**kwargs).load(payload or {})
+        schema = schema_cls(**kwargs) if kwargs else _schema(schema_cls)
+        return schema.load(payload or {})
     except ValidationError as exc:
         raise ValidationFailed(exc.messages) from None
 
@@ -127,27 +136,46 @@ def append_event(
         previous = db.session.scalar(
             select(CaseEvent.hash).where(CaseEvent.case_id == case.id, CaseEvent.seq == seq - 1)
         )
+    ev = _chain_event(case, seq, previous, kind, actor, now, body=body, data=data,
+                      from_state=from_state, to_state=to_state, trigger=trigger)  # fmt: skip
+    set_committed_value(case, "event_seq", seq)  # in step in memory, version untouched
+    if "events" in case.__dict__:
+        db.session.expire(case, ["events"])  # a loaded timeline is one event short now
+    return ev
+
+
+def _chain_event(
+    case: Case,
+    seq: int,
+    previous: str,
+    kind: EventKind,
+    actor: User | None,
+    now: datetime,
+    **fields: Any,
+) -> CaseEvent:
+    """Insert the event `seq` of the case's chain, linked to the hash `previous`."""
     ev = CaseEvent(
         case_id=case.id,
         seq=seq,
         at=ensure_utc(now),
         actor_id=actor.id if actor else None,
         kind=kind,
-        body=body,
-        data=data or None,
-        from_state=from_state,
-        to_state=to_state,
-        trigger=trigger,
+        body=fields.get("body"),
+        data=fields.get("data") or None,
+        from_state=fields.get("from_state"),
+        to_state=fields.get("to_state"),
+        trigger=fields.get("trigger"),
     )
     ev.hash = ev.compute_hash(previous)
     db.session.add(ev)
     db.session.flush()
-    set_committed_value(case, "event_seq", seq)  # in step in memory, version untouched
     return ev
 
 
 def append_events_bulk(
-    items: list[dict], case_fields: dict[int, dict[str, Any]] | None = None
+    items: list[dict],
+    case_fields: dict[int, dict[str, Any]] | None = None,
+    heads: dict[int, tuple[int, str]] | None = None,
 ) -> list[dict]:
     """Append many events (several per case allowed, in list order) with a fixed number of
     statements, inside the caller's transaction; the cases must already be locked by the caller.
@@ -155,26 +183,31 @@ def append_events_bulk(
     Each item: case_id, kind, at, and optionally actor_id, body, data, from_state, to_state,
     trigger. Rows go in with one executemany (no ORM objects, no RETURNING): this is the sweep's
     hot path. `case_fields` are further column values for the cases, written by the same
-    UPDATE (every case in it must carry the same columns).
+    UPDATE (every case in it must carry the same columns). `heads` gives, for cases whose chain
+    this transaction wrote itself, its last (seq, hash): those are not read again.
     """
     case_fields = case_fields or {}
+    heads = heads or {}
     if not items and not case_fields:
         return []
     db.session.flush()
     table = Case.__table__
     case_ids = sorted({item["case_id"] for item in items})
-    seqs = dict(
-        db.session.execute(
-            select(table.c.id, table.c.event_seq).where(table.c.id.in_(case_ids))
-        ).all()
-    ) if case_ids else {}  # fmt: skip
-    heads = [(cid, seq) for cid, seq in seqs.items() if seq > 0]
-    previous = {cid: GENESIS_HASH for cid in case_ids}
-    if heads:
+    unknown = [cid for cid in case_ids if cid not in heads]
+    seqs = {cid: heads[cid][0] for cid in case_ids if cid in heads}
+    previous = {cid: heads[cid][1] if cid in heads else GENESIS_HASH for cid in case_ids}
+    if unknown:
+        seqs.update(
+            db.session.execute(
+                select(table.c.id, table.c.event_seq).where(table.c.id.in_(unknown))
+            ).all()
+        )
+    read = [(cid, seqs[cid]) for cid in unknown if seqs[cid] > 0]
+    if read:
         previous.update(
             db.session.execute(
                 select(CaseEvent.case_id, CaseEvent.hash).where(
-                    tuple_(CaseEvent.case_id, CaseEvent.seq).in_(heads)
+                    tuple_(CaseEvent.case_id, CaseEvent.seq).in_(read)
                 )
             ).all()
         )
@@ -208,6 +241,8 @@ def append_events_bulk(
         if loaded is not None:
             if cid in seqs:
                 set_committed_value(loaded, "event_seq", seqs[cid])
+                if "events" in loaded.__dict__:
+                    db.session.expire(loaded, ["events"])
             for column, value in case_fields.get(cid, {}).items():
                 set_committed_value(loaded, column, value)
     return rows
@@ -249,9 +284,11 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
     now = ensure_utc(now or utcnow())
     _require_role(user, CASE_WRITERS, "register cases")
     data = _load(schemas.CaseCreateSchema, payload)
-    with transaction():
+    # the objects of this transaction hold what it wrote: the answer is built from them
+    with transaction(expire_on_commit=False):
         handling_org_id = data.pop("handling_org_id", None) or user.organization_id
-        handling_org = db.session.get(Organization, handling_org_id)
+        # with its ancestors, which the warning rules' targets need
+        handling_org = next(iter(with_ancestors(handling_org_id)), None)
         if handling_org is None or not can_see_org(user, handling_org_id):
             raise ValidationFailed({"handling_org_id": ["Not an organization you may act for."]})
         enterprise_input = data.pop("enterprise", None)
@@ -271,20 +308,26 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             number=_allocate_number(handling_org, now),
             state=workflow.INITIAL_STATE,
             handling_org_id=handling_org.id,
+            handling_org=handling_org,
+            enterprise=enterprise,
             tier=handling_org.tier,
             created_by_id=user.id,
             state_changed_at=now,
             created_at=now,
             updated_at=now,
+            event_seq=1,  # the `created` event below: the first link, no UPDATE needed
         )
         db.session.add(case)
         db.session.flush()
-        append_event(
-            case, EventKind.created, user, now,
+        ev = _chain_event(
+            case, 1, GENESIS_HASH, EventKind.created, user, now,
             to_state=State.reported.value,
             body=case.title,
             data={"number": case.number, "enterprise_id": enterprise.id},
         )  # fmt: skip
+        # what a new case has: this one event and no advocates (not read back)
+        set_committed_value(case, "events", [ev])
+        set_committed_value(case, "advocates", [])
         _run_hooks(case, EventKind.created, now)
     return case
 

@@ -11,6 +11,7 @@ schema. Handlers stay thin: they call the same services as the web pages.
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -181,15 +182,6 @@ def json_body() -> dict:
 
 
 _query_schemas: dict[type[Schema], Schema] = {}
-_dumpers: dict[type[Schema], Schema] = {}
-
-
-def _dumper(schema_cls: type[Schema]) -> Schema:
-    """One instance per response schema (dumping keeps no state on it)."""
-    schema = _dumpers.get(schema_cls)
-    if schema is None:
-        schema = _dumpers[schema_cls] = schema_cls()
-    return schema
 
 
 def load_query(schema_cls: type[Schema]) -> dict:
@@ -298,6 +290,13 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+@functools.cache
+def _schema(schema_cls: type[Schema]) -> Schema:
+    """One instance per response schema: dumping keeps no state on it (marshmallow 4), and
+    building one deep-copies all its fields."""
+    return schema_cls()
+
+
 def operation(
     method: str,
     rule: str,
@@ -339,7 +338,7 @@ def operation(
                 result = fn(**kwargs)
                 if isinstance(result, Response):
                     return result
-                payload = _dumper(response).dump(result) if response is not None else result
+                payload = _schema(response).dump(result) if response is not None else result
                 return jsonify(payload), status
             finally:
                 request_user.reset(token)

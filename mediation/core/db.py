@@ -31,12 +31,16 @@ SERIALIZATION_STATES = {"40001", "40P01", "55P03"}
 
 
 @contextmanager
-def transaction() -> Iterator[None]:
+def transaction(*, expire_on_commit: bool = True) -> Iterator[None]:
     """Run the block as one transaction: commit at the end, roll back on any error.
 
     Concurrency failures surface as `Conflict`, so the caller answers 409 and nothing is written.
     Blocks nest: an inner `transaction()` (a service called by a bulk operation that holds the
     outer one) only flushes, and the outermost block commits or rolls back everything.
+
+    `expire_on_commit=False` keeps the session's objects loaded after the commit: for a service
+    whose objects hold exactly what it wrote (creating a case), so that answering with them
+    reads nothing again. A rollback expires everything as usual.
     """
     info = db.session.info
     if info.get("read_only"):
@@ -48,7 +52,15 @@ def transaction() -> Iterator[None]:
     info["in_transaction"] = True
     try:
         yield
-        db.session.commit()
+        if expire_on_commit:
+            db.session.commit()
+        else:
+            session = db.session()
+            previous, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = previous
     except DomainError:
         db.session.rollback()
         raise

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
@@ -23,6 +25,42 @@ def subtree_ids_select(root_id: int, *, name: str = "org_tree") -> Select:
 
 def subtree_ids(root_id: int) -> set[int]:
     return set(db.session.scalars(subtree_ids_select(root_id)))
+
+
+def with_ancestors(org_id: int) -> list[Organization]:
+    """The organization `org_id` and those above it, nearest first ([] when there is none):
+    from the session when all of them are loaded, otherwise with one recursive query (which
+    also sets their `parent`)."""
+    chain: list[Organization] = []
+    identity = db.session.identity_map
+    current: int | None = org_id
+    while current is not None:
+        org = identity.get(identity_key(Organization, current))
+        if org is None or "parent_id" not in inspect(org).dict:  # not loaded, or expired
+            break
+        chain.append(org)
+        current = org.parent_id
+    else:
+        return chain
+    up = select(Organization.id, Organization.parent_id).where(Organization.id == org_id)
+    up = up.cte("org_chain", recursive=True)
+    up = up.union_all(
+        select(Organization.id, Organization.parent_id).where(Organization.id == up.c.parent_id)
+    )
+    orgs = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organization).where(Organization.id.in_(select(up.c.id)))
+        )
+    }
+    chain, current = [], org_id
+    while current is not None and current in orgs:
+        chain.append(orgs[current])
+        current = orgs[current].parent_id
+    for org in chain:  # linked: holding the first keeps the others in the session
+        if "parent" not in inspect(org).dict:
+            set_committed_value(org, "parent", orgs.get(org.parent_id))
+    return chain
 
 
 def get_by_code(code: str) -> Organization | None:

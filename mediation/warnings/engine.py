@@ -7,6 +7,7 @@ inside a service's transaction (immediate rules, one case) and in the sweep (man
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,23 +21,32 @@ from mediation.core.db import bulk_insert
 from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
+from mediation.orgs.services import with_ancestors
 from mediation.warnings import rules
 from mediation.warnings.models import Alert, AlertStatus, RuleSettingsVersion
 from mediation.warnings.notifications import queue_alert_notifications
 from mediation.warnings.settings import load_defaults, merge
 
 _defaults_cache: dict | None = None
+# the last (overrides, merged settings): the overrides are read each time, the merge is not redone
+_merged_cache: tuple[dict | None, dict] | None = None
 
 
 def current_settings() -> dict[str, dict]:
-    """Defaults merged with the newest admin overrides (read each time: no restart needed)."""
-    global _defaults_cache
+    """Defaults merged with the newest admin overrides (read each time: no restart needed).
+    The answer is shared between calls: read it, never change it."""
+    global _defaults_cache, _merged_cache
     if _defaults_cache is None:
         _defaults_cache = load_defaults()
     overrides = db.session.scalar(
         select(RuleSettingsVersion.overrides).order_by(RuleSettingsVersion.id.desc()).limit(1)
     )
-    return merge(_defaults_cache, overrides)
+    cached = _merged_cache
+    if cached is not None and cached[0] == overrides:
+        return cached[1]
+    merged = merge(_defaults_cache, overrides)
+    _merged_cache = (copy.deepcopy(overrides), merged)
+    return merged
 
 
 @dataclass
@@ -251,11 +261,25 @@ ALERT_COLUMNS = (
 )  # fmt: skip
 
 
+# up to this many new alerts go in with one INSERT … RETURNING their ids; more (the sweep) with
+# a bulk insert (COPY on PostgreSQL) and one query for the ids
+RETURNING_MAX = 50
+
+
 def _insert_new_alerts(alerts: list[Alert], case_ids: list[int]) -> None:
-    """One executemany for the batch's new alerts, then one query to learn their ids."""
+    """The batch's new alerts in one go, and their ids."""
     if not alerts:
         return
-    bulk_insert(Alert.__table__, [{c: getattr(a, c) for c in ALERT_COLUMNS} for a in alerts])
+    rows = [{c: getattr(a, c) for c in ALERT_COLUMNS} for a in alerts]
+    if len(rows) <= RETURNING_MAX:
+        table = Alert.__table__
+        ids = db.session.scalars(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
+        ).all()
+        for alert, alert_id in zip(alerts, ids, strict=True):
+            alert.id = alert_id
+        return
+    bulk_insert(Alert.__table__, rows)
     ids = {
         (case_id, rule, Tier(tier)): alert_id
         for alert_id, case_id, rule, tier in db.session.execute(
@@ -268,22 +292,47 @@ def _insert_new_alerts(alerts: list[Alert], case_ids: list[int]) -> None:
         alert.id = ids[(alert.case_id, alert.rule, Tier(alert.target_tier))]
 
 
-def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> Outcome:
+def _orgs_for(cases: list[Case]) -> dict[int, Organization]:
+    """The organizations alerts of these cases may target: for one case its handling
+    organization and those above it (usually already in the session), otherwise all."""
+    if len(cases) == 1:
+        return {o.id: o for o in with_ancestors(cases[0].handling_org_id)}
+    return {o.id: o for o in db.session.scalars(select(Organization))}
+
+
+def process_cases(
+    case_ids: list[int],
+    now: datetime,
+    settings: dict | None = None,
+    *,
+    new_case: Case | None = None,
+) -> Outcome:
     """Evaluate the rules for these (already locked) cases and write the consequences, inside
-    the caller's transaction."""
+    the caller's transaction.
+
+    `new_case`: the one case of `case_ids`, created in this transaction (`create_case`): it is
+    used as it is in the session, has no alerts yet and its chain is its `created` event, so
+    none of these is read again."""
     if not case_ids:
         return Outcome()
     settings = settings or current_settings()
     db.session.flush()
-    cases = list(
-        db.session.scalars(
-            select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
-        )
-    )
-    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
     alerts_by_case: dict[int, dict[tuple[str, Tier], Alert]] = defaultdict(dict)
-    for alert in db.session.scalars(select(Alert).where(Alert.case_id.in_(case_ids))):
-        alerts_by_case[alert.case_id][(alert.rule, Tier(alert.target_tier))] = alert
+    heads: dict[int, tuple[int, str]] = {}
+    if new_case is not None:
+        assert case_ids == [new_case.id]
+        cases = [new_case]
+        last = new_case.events[-1]  # set by create_case: no query
+        heads[new_case.id] = (last.seq, last.hash)
+    else:
+        cases = list(
+            db.session.scalars(
+                select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
+            )
+        )
+        for alert in db.session.scalars(select(Alert).where(Alert.case_id.in_(case_ids))):
+            alerts_by_case[alert.case_id][(alert.rule, Tier(alert.target_tier))] = alert
+    orgs = _orgs_for(cases)
     window = settings["repeat_enterprise"]["window_days"]
     recent = _recent_enterprise_counts(cases, window)
 
@@ -358,7 +407,7 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
     for alert in batch.outcome.resolved:
         batch.event(alert, "预警解除")
     if batch.notify:
-        queue_alert_notifications(batch.notify, now)
+        queue_alert_notifications(batch.notify, now, settings)
     # the events and the cases' warning fields in one go; the version is not bumped, so the
     # sweep never makes someone's open form stale
     append_events_bulk(
@@ -371,6 +420,7 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
             }
             for row in updates
         },
+        heads,
     )
     return batch.outcome
 
@@ -397,8 +447,8 @@ def raise_manual_alert(
     current = existing.get((rule, tier))
     if current is not None and current.is_active:
         return None
-    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
-    batch = _Batch(now, current_settings(), orgs)
+    settings = current_settings()
+    batch = _Batch(now, settings, _orgs_for([case]))
     alert = batch.raise_alert(case, existing, rule, tier, level)
     db.session.flush()
     _insert_new_alerts(batch.new_alerts, [case.id])
@@ -406,7 +456,7 @@ def raise_manual_alert(
         alert, "人工升级", f"人工升级：{_alert_label(alert)}\n{reason}",
         actor_id=actor_id, extra={"reason": reason},
     )  # fmt: skip
-    queue_alert_notifications(batch.notify, now)
+    queue_alert_notifications(batch.notify, now, settings)
     append_events_bulk(batch.events)
-    process_cases([case.id], now)  # the case's warning level, tier and climb clock
+    process_cases([case.id], now, settings)  # the case's warning level, tier and climb clock
     return db.session.get(Alert, alert.id)

@@ -109,11 +109,14 @@ def alert_message(alert: Alert) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def queue_alert_notifications(alerts: list[Alert], now: datetime) -> int:
+def queue_alert_notifications(
+    alerts: list[Alert], now: datetime, settings: dict | None = None
+) -> int:
     """Outbox rows for new alerts, one per officer of the target organization and channel,
-    in the caller's transaction (one executemany)."""
+    in the caller's transaction (one executemany). `settings`: the rule settings the caller
+    has read already."""
     config = current_app.config
-    settings_quiet = _quiet_settings()
+    settings_quiet = _quiet_settings(settings)
     officers = _officers_by_org({a.target_org_id for a in alerts})
     rows = []
     for alert in alerts:
@@ -149,10 +152,10 @@ def queue_alert_notifications(alerts: list[Alert], now: datetime) -> int:
     return len(rows)
 
 
-def _quiet_settings() -> tuple[str, str]:
+def _quiet_settings(settings: dict | None = None) -> tuple[str, str]:
     from mediation.warnings.engine import current_settings
 
-    cfg = current_settings()["notifications"]
+    cfg = (settings or current_settings())["notifications"]
     return cfg["quiet_start"], cfg["quiet_end"]
 
 

@@ -26,7 +26,9 @@ FACT_EVENTS = frozenset(
 
 def evaluate_immediately(case: Case, kind: EventKind, now: datetime) -> None:
     """Fact-driven rules fire inside the transaction that records the fact."""
-    if kind in FACT_EVENTS:
+    if kind == EventKind.created:
+        process_cases([case.id], now, new_case=case)
+    elif kind in FACT_EVENTS:
         process_cases([case.id], now)
 
 

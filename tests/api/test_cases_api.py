@@ -139,6 +139,66 @@ def test_create_answers_201_with_the_case(api, users, case_payload):
     assert body["warning_level"] == "red" and body["tier"] == "city"
 
 
+# The statements of one creation through the API, counted as in production (a session that has
+# nothing loaded): the token, the handling organization with those above it, the scope check
+# (not for the administrator), the enterprise, the number, the case, its `created` event, the
+# rule settings, the enterprise's recent cases, the case's warning fields; with alerts also the
+# alert rows and the officers to notify (outbox rows and alert events go in with COPY on
+# PostgreSQL, an executemany each on SQLite). Nothing is read back for the answer.
+CREATE_STATEMENTS = {
+    # (role, alerts raised): (PostgreSQL, SQLite)
+    ("admin", False): (9, 9),
+    ("admin", True): (11, 13),
+    ("mediator", False): (10, 10),
+    ("mediator", True): (12, 14),
+}
+
+
+@pytest.mark.parametrize("role,alerts", sorted(CREATE_STATEMENTS))
+def test_create_costs_a_fixed_number_of_statements(app, api, users, case_payload, role, alerts):
+    """A regression guard for the creation's cost (issue 6): the redundant reads it once had
+    (settings twice, the case re-read twice, users three times, an UPDATE after the INSERT,
+    the alerts read twice) must not come back."""
+    from tests.helpers import StatementCounter
+
+    user = users[role]
+    assert api.get("/me", as_=user).status_code == 200  # the token's first use is recorded
+    payload = case_payload(kind="dispute", workers_involved=60 if alerts else 1)
+    payload.pop("arrears_months")
+    headers = {"Authorization": f"Bearer {api.token(user)}"}
+    db.session.expire_all()  # as a request's new session: nothing loaded
+    with StatementCounter(db.engine) as counter:
+        response = api.post("/cases", json=payload, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["warning_level"] is not None) == alerts
+    on_postgres = db.engine.dialect.name == "postgresql"
+    expected = CREATE_STATEMENTS[(role, alerts)][0 if on_postgres else 1]
+    assert counter.count <= expected, "\n".join(s.split("\n")[0][:80] for s in counter.statements)
+
+
+@pytest.mark.parametrize("role", ["admin", "mediator"])
+@pytest.mark.parametrize("workers", [1, 12, 60])
+def test_the_creation_answer_equals_the_stored_case(api, users, case_payload, role, workers):
+    """The answer is built from what the creation wrote, without reading the case back: it must
+    be what a GET of the stored case answers, and the timeline (the `created` event and any
+    alert events) one intact hash chain."""
+    from mediation.cases.audit import verify_chains
+
+    user = users[role]
+    created = api.post("/cases", as_=user, json=case_payload(workers_involved=workers))
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    db.session.expire_all()
+    assert api.get(f"/cases/{body['id']}", as_=user).get_json() == body
+    events = api.get(f"/cases/{body['id']}/events", as_=user).get_json()["items"]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["kind"] == "created"
+    assert (len(events) > 1) == (body["warning_level"] is not None)
+    stored = db.session.get(Case, body["id"])
+    assert stored.event_seq == len(events)
+    assert verify_chains()[2] == []
+
+
 def test_create_refused_for_advocates(api, users, case_payload):
     response = api.post("/cases", as_=users["advocate"], json=case_payload())
     assert response.status_code == 403
