@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from mediation.accounts.models import User
 from mediation.core.i18n import lazy_gettext
@@ -24,17 +25,27 @@ def init_login(app: Flask) -> None:
     app.before_request(forget_scopes)
 
 
+@functools.lru_cache(maxsize=4)
+def _user_lookup(dialect: str):
+    """One statement: the user and their scope (the organizations below theirs). Built once
+    per database kind: every signed-in page runs it."""
+    from mediation.accounts.scope import subtree_ids_column
+
+    return select(User, subtree_ids_column(User.organization_id, dialect)).where(
+        User.id == bindparam("user_id")
+    )
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    from mediation.accounts.scope import remember_scope, subtree_ids_column
+    from mediation.accounts.scope import remember_scope
 
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    # one statement: the user and their scope (the organizations below theirs)
     found = db.session.execute(
-        select(User, subtree_ids_column(User.organization_id)).where(User.id == user_id)
+        _user_lookup(db.session.get_bind().dialect.name), {"user_id": user_id}
     ).first()
     if found is None or not found[0].active:
         return None

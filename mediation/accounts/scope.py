@@ -40,7 +40,7 @@ def forget_scopes() -> None:
     g.pop("_scope_org_ids", None)
 
 
-def subtree_ids_column(org_id_column):
+def subtree_ids_column(org_id_column, dialect: str):
     """A column of the ids of `org_id_column`'s organization and all below it, for a query
     that loads users: authentication brings the scope with the user, one statement instead of
     two on every request. An array on PostgreSQL, "1,2,3" text on SQLite."""
@@ -52,7 +52,7 @@ def subtree_ids_column(org_id_column):
     )
     below = select(Organization.id).where(Organization.parent_id == tree.c.id)
     tree = tree.union_all(below)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return select(func.array_agg(tree.c.id)).scalar_subquery()
     return select(func.group_concat(tree.c.id)).scalar_subquery()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from mediation.accounts.models import ApiToken, User
 from mediation.accounts.services import authenticate
@@ -53,22 +54,32 @@ def issue_token(
     return token, row
 
 
+@functools.lru_cache(maxsize=4)
+def _token_lookup(dialect: str):
+    """One statement: the token, its user and the user's scope (the organizations below
+    theirs). Built once per database kind: every API request runs it."""
+    from mediation.accounts.scope import subtree_ids_column
+
+    return (
+        select(
+            User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
+            subtree_ids_column(User.organization_id, dialect),
+        )
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )  # fmt: skip
+
+
 def user_for_token(token: str, *, now: datetime | None = None) -> User | None:
     """The active user a valid token belongs to, or None for unknown/expired/revoked tokens."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     now = ensure_utc(now or utcnow())
-    from mediation.accounts.scope import remember_scope, subtree_ids_column
+    from mediation.accounts.scope import remember_scope
 
-    # one statement: the token, its user and the user's scope (the organizations below theirs)
     found = db.session.execute(
-        select(
-            User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
-            subtree_ids_column(User.organization_id),
-        )
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token))
-    ).first()  # fmt: skip
+        _token_lookup(db.session.get_bind().dialect.name), {"token_hash": hash_token(token)}
+    ).first()
     if found is None:
         return None
     user, token_id, revoked_at, expires_at, last_used_at, scope_ids = found
