@@ -182,7 +182,8 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                  " arrears_months, channel, received_at, owner_absconded, incident_in_progress,"
                  " state, state_changed_at, handling_org_id, mediator_id, tier, warning_level,"
                  " created_by_id, outcome, closed_at, version, event_seq, next_check_at,"
-                 " created_at, updated_at, accepted_at, agreed_at")  # fmt: skip
+                 " created_at, updated_at, accepted_at, agreed_at, first_town_alert_at,"
+                 " first_city_alert_at")  # fmt: skip
     event_cols = ("case_id, seq, at, actor_id, kind, from_state, to_state, trigger, body, data,"
                   " hash")  # fmt: skip
     alert_cols = "id, case_id, rule, level, target_tier, target_org_id, status, raised_at"
@@ -243,8 +244,10 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                                body, None if data is None else json.dumps(data, ensure_ascii=False),
                                previous))  # fmt: skip
                 t = t + timedelta(seconds=step)
+            first_alert = {}  # the first town / city alert, as the engine keeps them
             if level is not None:
                 alerts[-1] = alerts[-1] + (t - timedelta(seconds=step),)
+                first_alert[LEVEL_TIER[level]] = t - timedelta(seconds=step)
             last_at = t - timedelta(seconds=step)
             closed = state == "closed"
             is_open = not closed
@@ -259,6 +262,7 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                 OUTCOME.get(state), last_at if closed else None, len(chain) - 1, len(chain),
                 now + timedelta(days=rng.uniform(0.5, 15)) if is_open else None, at, last_at,
                 moments.get("accept"), moments.get("record_agreement"),
+                first_alert.get("town"), first_alert.get("city"),
             ))  # fmt: skip
             if rng.random() < 0.1:
                 assigned.append((case_id, rng.choice(advocates), at))

@@ -12,7 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# this checkout's `mediation`, not whichever one the virtualenv has installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
@@ -58,6 +63,8 @@ def main() -> None:
         f"{args.path} as {args.username}: median {statistics.median(totals) * 1000:.0f} ms "
         f"of {args.repeat} ({', '.join(f'{t * 1000:.0f}' for t in totals)})"
     )
+    in_sql = sum(seconds for seconds, _ in statements)
+    print(f"last run: {len(statements)} statements, {in_sql * 1000:.0f} ms in SQL")
     print("slowest statements of the last run:")
     for seconds, statement in sorted(statements, reverse=True)[:8]:
         print(f"  {seconds * 1000:8.1f} ms  {' '.join(statement.split())[:160]}")

@@ -96,3 +96,49 @@ def test_migrated_timeline_is_append_only(tmp_path):
             with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as conn:
                 conn.execute(text(statement))
         db.engine.dispose()
+
+
+def test_first_alert_moments_are_backfilled_from_the_alerts(tmp_path):
+    """Migration fd0eee1e9b99: each case's earliest alert per target tier (town, city)."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.db'}")
+    with app.app_context():
+        flask_migrate.upgrade(revision="746bc9487064")
+        with db.engine.begin() as conn:
+            for statement in APPEND_ONLY_PROBE:
+                conn.execute(text(statement))
+            for case_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO cases (id, number, kind, category, enterprise_id,"
+                        " workers_involved, is_migrant, is_construction, title, description,"
+                        " channel, received_at, owner_absconded, incident_in_progress, state,"
+                        " handling_org_id, tier, version, event_seq, created_at, updated_at)"
+                        " VALUES (:id, :number, 'dispute', 'other', 1, 1, false, false, 't', '',"
+                        " 'walk_in', CURRENT_TIMESTAMP, false, false, 'reported', 1, 'city', 1,"
+                        " 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": case_id, "number": f"C-2026-0000{case_id}"},
+                )
+            for rule, tier, raised_at in (
+                ("a", "town", "2026-03-05 02:00:00.000000"),
+                ("b", "town", "2026-03-03 02:00:00.000000"),
+                ("a", "city", "2026-03-04 02:00:00.000000"),
+                ("a", "grassroots", "2026-03-01 02:00:00.000000"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO alerts (case_id, rule, level, target_tier, target_org_id,"
+                        " status, raised_at) VALUES (1, :rule, 'yellow', :tier, 1, 'open', :at)"
+                    ),
+                    {"rule": rule, "tier": tier, "at": raised_at},
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, first_town_alert_at, first_city_alert_at FROM cases ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "2026-03-03 02:00:00.000000", "2026-03-04 02:00:00.000000"),
+            (2, None, None),
+        ]
+        db.engine.dispose()

@@ -279,8 +279,9 @@ class _Lazy:
 
 def stats_tables(user: User, period: stats.Period, org_id: int | None = None) -> list[Table]:
     """The tables of the reports page, from the same query layer."""
-    data = stats.report(user, period, org_id)
-    towns = stats.by_town(user, period, org_id)
+    rollups = stats.Rollups(user, period, org_id)  # read once for both
+    data = stats.report(user, period, org_id, rollups=rollups)
+    towns = stats.by_town(user, period, org_id, rollups=rollups)
     amounts = data["amounts"]
     overview = [
         (N_("Period start"), period.start),

@@ -12,10 +12,14 @@ Which cases count where:
 - alerts, time to acknowledgement: alerts *raised* in the period on cases in scope.
 
 The moments of acceptance and of the first agreement are read from `cases.accepted_at` and
-`cases.agreed_at` (copies of the events' moments), so no figure reads `case_events`. The cases
-received in the period are read once for every count by state, kind, category and tier. Medians
-are computed by the database on PostgreSQL (`percentile_cont(0.5)`, the same interpolation as
-`statistics.median`) and in Python over the durations fetched in one statement on SQLite.
+`cases.agreed_at` (copies of the events' moments), so no figure reads `case_events`; the moments
+of the first town and city alerts from `cases.first_town_alert_at` / `first_city_alert_at`, so
+the days at each tier do not read the alerts. The cases received in the period are read once
+for every count by state, kind, category, tier, month and handling organization, and those
+closed in it once for every count by outcome, month and organization (`Rollups`, shared by
+`report()`, `by_town()` and `series()`). Medians are computed by the database on PostgreSQL
+(`percentile_cont(0.5)`, the same interpolation as `statistics.median`) and in Python over the
+durations fetched in one statement on SQLite.
 """
 
 from __future__ import annotations
@@ -23,19 +27,17 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
-    Float,
     Select,
-    String,
     case,
-    cast,
     func,
     literal,
     literal_column,
     not_,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql
 
@@ -141,13 +143,6 @@ def _in(column, period: Period):
     return (column >= low) & (column < high)
 
 
-def _grouped(stmt: Select, *columns) -> dict:
-    rows = db.session.execute(stmt.add_columns(func.count()).group_by(*columns)).all()
-    if len(columns) == 1:
-        return {_code(row[0]): row[-1] for row in rows}
-    return {tuple(_code(v) for v in row[:-1]): row[-1] for row in rows}
-
-
 def _code(value) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
 
@@ -165,8 +160,9 @@ def _rounded(value, digits: int = 1) -> float | None:
 
 
 def _sql_days(later, earlier):
-    """Days between two timestamp columns, as a float (PostgreSQL)."""
-    return cast(func.extract("epoch", later - earlier), Float) / 86400
+    """Days between two timestamp columns, as a float (PostgreSQL). `date_part` computes in
+    floating point (`extract` in PostgreSQL 14+ in `numeric`, about twice as slow per row)."""
+    return func.date_part("epoch", later - earlier) / 86400
 
 
 def _sql_median(expr):
@@ -200,6 +196,172 @@ def local_week(column):
     return func.date(column, "+8 hours", "weekday 0", "-6 days")
 
 
+def _statistics_settings() -> None:
+    """For the rest of this transaction (PostgreSQL): sorts (the medians over a period's cases)
+    stay in memory (the default `work_mem` of 4 MB spills them to disk from about 100,000
+    cases), and no JIT compilation (it cost 0.15-0.3 s per statement over a year of cases, more
+    than it saved)."""
+    db.session.execute(
+        select(func.set_config("work_mem", "64MB", True), func.set_config("jit", "off", True))
+    )
+
+
+def _month_key(column, period: Period):
+    """(an expression grouping a UTC timestamp column by China-time month, a function from its
+    value to 'YYYY-MM'), for rows within the period. PostgreSQL: the month's number in the period
+    (`width_bucket` over the months' first moments: a binary search per row, where `to_char` of
+    the local time costs a time zone conversion and a formatting); SQLite: the month itself."""
+    months = _months(period)
+    if not _postgres():
+        return local_month(column), str
+    starts = [datetime(int(m[:4]), int(m[5:]), 1, tzinfo=LOCAL_TZ).astimezone(UTC) for m in months]
+    bounds = postgresql.array([literal(start, column.type) for start in starts])
+    return func.width_bucket(column, bounds), lambda n: months[n - 1]
+
+
+def _rollup(source, sets: dict[str, tuple[str, ...]], aggregates) -> dict[str, list[tuple]]:
+    """The rows of `source` (a subquery) grouped by each named set of its columns: {name: [(keys
+    ..., aggregates ...)]}, `aggregates(source.c)` giving the aggregate columns. PostgreSQL reads
+    the source once for every set (GROUPING SETS, told apart by `grouping()`); SQLite runs one
+    statement per set.
+
+    The source should end with `OFFSET 0`: PostgreSQL then groups its month column as one of
+    unknown width (200 values) instead of guessing one group per timestamp from the expression's
+    column, and over a long period would otherwise sort a million rows instead of hashing a few
+    thousand groups."""
+    c = source.c
+    if not _postgres():
+        return {
+            name: [
+                tuple(row)
+                for row in db.session.execute(
+                    select(*(c[k] for k in keys), *aggregates(c)).group_by(*(c[k] for k in keys))
+                )
+            ]
+            for name, keys in sets.items()
+        }
+    names = list(dict.fromkeys(k for keys in sets.values() for k in keys))
+    # grouping(a, b, ...) sets a bit, from the left, for each column a row is *not* grouped by
+    masks = {
+        sum(1 << (len(names) - 1 - i) for i, k in enumerate(names) if k not in keys): name
+        for name, keys in sets.items()
+    }
+    assert len(masks) == len(sets), "grouping sets must differ"
+    columns = [c[k] for k in names]
+    rows = db.session.execute(
+        select(func.grouping(*columns), *columns, *aggregates(c)).group_by(
+            func.grouping_sets(*(tuple_(*(c[k] for k in keys)) for keys in sets.values()))
+        )
+    )
+    result: dict[str, list[tuple]] = {name: [] for name in sets}
+    for mask, *values in rows:
+        name = masks[mask]
+        keyed = dict(zip(names, values[: len(names)], strict=True))
+        result[name].append((*(keyed[k] for k in sets[name]), *values[len(names) :]))
+    return result
+
+
+class Rollups:
+    """The counts and sums of the cases received in the period and of those closed in it, per
+    group, shared by `report()`, `by_town()` and `series()` (the reports page shows all three):
+    on PostgreSQL one statement for each period filter, each an index-only scan of the period
+    (`ix_cases_stats_received`, `ix_cases_stats_closed`) answering two groupings at once."""
+
+    def __init__(self, user: User, period: Period, org_id: int | None = None):
+        self.user, self.period, self.org_id = user, period, org_id
+        self._received: dict[str, list[tuple]] | None = None
+        self._closed: dict[str, list[tuple]] | None = None
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """The statistics' session settings, once (PostgreSQL; see `_statistics_settings`)."""
+        if not self._prepared and _postgres():
+            _statistics_settings()
+        self._prepared = True
+
+    def matches(self, user: User, period: Period, org_id: int | None) -> bool:
+        return (self.user.id, self.period, self.org_id) == (user.id, period, org_id)
+
+    @property
+    def received(self) -> dict[str, list[tuple]]:
+        """by_group: (state, kind, category, tier, month, received, collective, workers,
+        collective workers, claimed, accepted), month as 'YYYY-MM'; by_org: (handling org, the
+        same figures)."""
+        if self._received is None:
+            self.prepare()
+            month, label = _month_key(Case.received_at, self.period)
+            source = (
+                _scoped(
+                    self.user, self.org_id,
+                    Case.state, Case.kind, Case.category, Case.tier, month.label("month"),
+                    Case.handling_org_id, Case.workers_involved, Case.claim_amount_fen,
+                    Case.accepted_at,
+                )
+                .where(_in(Case.received_at, self.period))
+                .offset(0)  # see _rollup
+                .subquery("received")
+            )  # fmt: skip
+
+            def figures(c):
+                collective = c.workers_involved >= COLLECTIVE_WORKERS
+                return (
+                    func.count(),
+                    func.count().filter(collective),
+                    func.coalesce(func.sum(c.workers_involved), 0),
+                    func.coalesce(func.sum(c.workers_involved).filter(collective), 0),
+                    func.coalesce(func.sum(c.claim_amount_fen), 0),
+                    func.count(c.accepted_at),
+                )
+
+            rows = _rollup(
+                source,
+                {
+                    "by_group": ("state", "kind", "category", "tier", "month"),
+                    "by_org": ("handling_org_id",),
+                },
+                figures,
+            )
+            rows["by_group"] = [(*r[:4], label(r[4]), *r[5:]) for r in rows["by_group"]]
+            self._received = rows
+        return self._received
+
+    @property
+    def closed(self) -> dict[str, list[tuple]]:
+        """by_group: (outcome, month, closed, performed, paid), month as 'YYYY-MM'; by_org:
+        (handling org, the same figures)."""
+        if self._closed is None:
+            self.prepare()
+            month, label = _month_key(Case.closed_at, self.period)
+            source = (
+                _scoped(
+                    self.user, self.org_id,
+                    Case.outcome, month.label("month"), Case.handling_org_id, Case.paid_amount_fen,
+                )
+                .where(_in(Case.closed_at, self.period))
+                .offset(0)  # see _rollup
+                .subquery("closed")
+            )  # fmt: skip
+            rows = _rollup(
+                source,
+                {"by_group": ("outcome", "month"), "by_org": ("handling_org_id",)},
+                lambda c: (
+                    func.count(),
+                    func.count().filter(c.outcome == Outcome.agreement_performed),
+                    func.coalesce(func.sum(c.paid_amount_fen), 0),
+                ),
+            )
+            rows["by_group"] = [(r[0], label(r[1]), *r[2:]) for r in rows["by_group"]]
+            self._closed = rows
+        return self._closed
+
+
+def _rollups(rollups: Rollups | None, user: User, period: Period, org_id: int | None) -> Rollups:
+    if rollups is None:
+        return Rollups(user, period, org_id)
+    assert rollups.matches(user, period, org_id), "rollups of another report"
+    return rollups
+
+
 # --- the report ---------------------------------------------------------------------------------
 
 
@@ -209,36 +371,31 @@ def summary(user: User, period: Period, org_id: int | None = None) -> dict:
 
 
 def report(
-    user: User, period: Period, org_id: int | None = None, *, now: datetime | None = None
+    user: User,
+    period: Period,
+    org_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    rollups: Rollups | None = None,
 ) -> dict:
     """Every figure of the reports page for the period, within the user's scope (and the
-    subtree of `org_id` when given). Money as yuan strings; durations in days (alerts: hours)."""
+    subtree of `org_id` when given). Money as yuan strings; durations in days (alerts: hours).
+    `rollups`: the page's grouped counts, when `by_town()` and `series()` read them too."""
     now = now or utcnow()
-    received = _in(Case.received_at, period)
+    rollups = _rollups(rollups, user, period, org_id)
     closed = _in(Case.closed_at, period)
     agreed_in = _in(Case.agreed_at, period)
-    collective = Case.workers_involved >= COLLECTIVE_WORKERS
     postgres = _postgres()
+    rollups.prepare()
 
-    # every count of the cases received in the period, in one statement: one row per
-    # (state, kind, category, tier), folded here
+    # every count of the cases received in the period: one row per (state, kind, category,
+    # tier, month), folded here
     totals = [0] * 6
     by_state: dict[str, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
     by_tier: dict[str, int] = defaultdict(int)
-    for state, kind, category, tier, *figures in db.session.execute(
-        _scoped(
-            user, org_id,
-            Case.state, Case.kind, Case.category, Case.tier,
-            func.count(),
-            func.count().filter(collective),
-            func.coalesce(func.sum(Case.workers_involved), 0),
-            func.coalesce(func.sum(Case.workers_involved).filter(collective), 0),
-            func.coalesce(func.sum(Case.claim_amount_fen), 0),
-            func.count(Case.accepted_at),
-        ).where(received).group_by(Case.state, Case.kind, Case.category, Case.tier)
-    ):  # fmt: skip
+    for state, kind, category, tier, _month, *figures in rollups.received["by_group"]:
         n = figures[0]
         by_state[_code(state)] += n
         by_kind[_code(kind)] += n
@@ -249,18 +406,16 @@ def report(
         dict(by_state), dict(by_kind), dict(by_category), dict(by_tier)
     )  # fmt: skip
 
-    # closures by outcome, the amounts recovered and the days from receipt to closure
-    by_outcome = {}
+    # closures by outcome and the amounts recovered
+    by_outcome: dict[str, int] = defaultdict(int)
     recovered = 0
-    for outcome, n, paid in db.session.execute(
-        _scoped(
-            user, org_id, Case.outcome, func.count(), func.coalesce(func.sum(Case.paid_amount_fen), 0)
-        ).where(closed).group_by(Case.outcome)
-    ):  # fmt: skip
-        by_outcome[_code(outcome)] = n
+    for outcome, _month, n, _performed, paid in rollups.closed["by_group"]:
+        by_outcome[_code(outcome)] += n
         recovered += int(paid)
+    by_outcome = dict(by_outcome)
 
-    # agreements recorded in the period (the first one of each case)
+    # the days from receipt to closure, and the agreements recorded in the period (the first
+    # one of each case)
     if postgres:
         median_closure = _rounded(
             db.session.scalar(
@@ -288,18 +443,7 @@ def report(
         median_agreement = median([_days(row.agreed_at - row.received_at) for row in agreements])
         agreed = sum(row.agreement_amount_fen or 0 for row in agreements)
 
-    alert_rows = db.session.execute(
-        select(Alert.level, Alert.raised_at, Alert.acknowledged_at).where(
-            _alert_scope(user, org_id), _in(Alert.raised_at, period)
-        )
-    ).all()
-    alerts_by_level: dict[str, int] = defaultdict(int)
-    ack_hours: dict[str, list[float]] = defaultdict(list)
-    for level, raised_at, acknowledged_at in alert_rows:
-        alerts_by_level[_code(level)] += 1
-        if acknowledged_at is not None:
-            ack_hours[_code(level)].append((acknowledged_at - raised_at).total_seconds() / 3600)
-    all_ack = [h for hours in ack_hours.values() for h in hours]
+    alerts_by_level, median_ack, median_ack_by_level = _alerts(user, period, org_id)
 
     closed_total = sum(by_outcome.values())
     mediated = closed_total - sum(by_outcome.get(o.value, 0) for o in NOT_MEDIATED)
@@ -341,12 +485,45 @@ def report(
             "agreed": fen_to_yuan(int(agreed)),
             "recovered": fen_to_yuan(int(recovered)),
         },
-        "alerts_by_level": dict(alerts_by_level),
-        "median_hours_to_acknowledgement": median(all_ack),
-        "median_hours_to_acknowledgement_by_level": {
-            level: median(hours) for level, hours in ack_hours.items()
-        },
+        "alerts_by_level": alerts_by_level,
+        "median_hours_to_acknowledgement": median_ack,
+        "median_hours_to_acknowledgement_by_level": median_ack_by_level,
     }
+
+
+def _alerts(
+    user: User, period: Period, org_id: int | None
+) -> tuple[dict[str, int], float | None, dict[str, float | None]]:
+    """The alerts raised in the period: how many per level, the median hours to acknowledgement
+    overall and per level (levels with an acknowledged alert only). PostgreSQL: one statement
+    (ROLLUP adds the overall row); SQLite: the rows, counted here."""
+    in_scope = (_alert_scope(user, org_id), _in(Alert.raised_at, period))
+    if _postgres():
+        hours = func.date_part("epoch", Alert.acknowledged_at - Alert.raised_at) / 3600
+        by_level, overall, middles = {}, None, {}
+        for level, n, acknowledged, middle in db.session.execute(
+            select(Alert.level, func.count(), func.count(Alert.acknowledged_at), _sql_median(hours))
+            .where(*in_scope)
+            .group_by(func.rollup(Alert.level))
+        ):  # fmt: skip
+            if level is None:  # the ROLLUP's total (level is never NULL)
+                overall = _rounded(middle)
+                continue
+            by_level[_code(level)] = n
+            if acknowledged:
+                middles[_code(level)] = _rounded(middle)
+        return by_level, overall, middles
+    by_level: dict[str, int] = defaultdict(int)
+    ack_hours: dict[str, list[float]] = defaultdict(list)
+    for level, raised_at, acknowledged_at in db.session.execute(
+        select(Alert.level, Alert.raised_at, Alert.acknowledged_at).where(*in_scope)
+    ):
+        by_level[_code(level)] += 1
+        if acknowledged_at is not None:
+            ack_hours[_code(level)].append((acknowledged_at - raised_at).total_seconds() / 3600)
+    all_ack = [h for values in ack_hours.values() for h in values]
+    middles = {level: median(values) for level, values in ack_hours.items()}
+    return dict(by_level), median(all_ack), middles
 
 
 def days_at_tier(
@@ -355,11 +532,13 @@ def days_at_tier(
     """How long the cases received in the period were supervised at each tier.
 
     The engine raises a case's `tier` when an alert targets a higher tier and records no event
-    for it, so the tier history is read from the alerts: a case starts at its handling
+    for it, so the tier history is told by the alerts: a case starts at its handling
     organization's tier when received, and reaches a higher tier when the first alert targeting
     that tier is raised (a ratchet: later de-escalation when alerts resolve is not counted). It
     stays until the next tier is reached, and the last one until closure (or now, when open).
-    Per tier: how many cases were supervised there, their total and median days.
+    Per tier: how many cases were supervised there, their total and median days. The moments of
+    the first town and city alerts are kept on the case by the engine (`first_town_alert_at`,
+    `first_city_alert_at`): an alert row re-raised later does not move them.
     """
     now = now or utcnow()
     if _postgres():
@@ -370,28 +549,25 @@ def days_at_tier(
 def _days_at_tier_python(
     user: User, period: Period, org_id: int | None, *, now: datetime
 ) -> dict[str, dict]:
-    received = _in(Case.received_at, period)
     cases = db.session.execute(
-        _scoped(user, org_id, Case.id, Case.received_at, Case.closed_at, Organization.tier)
+        _scoped(
+            user, org_id,
+            Case.received_at, Case.closed_at, Organization.tier,
+            Case.first_town_alert_at, Case.first_city_alert_at,
+        )
         .join(Organization, Organization.id == Case.handling_org_id)
-        .where(received)
-    ).all()
-    first_raised = db.session.execute(
-        select(Alert.case_id, Alert.target_tier, func.min(Alert.raised_at))
-        .where(Alert.case_id.in_(_scoped(user, org_id, Case.id).where(received)))
-        .group_by(Alert.case_id, Alert.target_tier)
-    ).all()
-    reached: dict[int, dict[Tier, datetime]] = defaultdict(dict)
-    for case_id, tier, at in first_raised:
-        reached[case_id][Tier(tier)] = at
+        .where(_in(Case.received_at, period))
+    ).all()  # fmt: skip
 
     spans: dict[Tier, list[float]] = {tier: [] for tier in Tier}
-    for case_id, received_at, closed_at, handling_tier in cases:
+    for received_at, closed_at, handling_tier, town_at, city_at in cases:
         handling_tier = Tier(handling_tier)
         end = closed_at or now
         steps = [(received_at, handling_tier)]
-        for tier in sorted(reached[case_id], key=lambda t: t.rank):
-            at = max(reached[case_id][tier], received_at)
+        for tier, first_alert in ((Tier.town, town_at), (Tier.city, city_at)):  # by rank
+            if first_alert is None:
+                continue
+            at = max(first_alert, received_at)
             if tier.rank > steps[-1][1].rank and at < end:
                 if at == steps[-1][0]:  # reached at once: no time spent at the lower tier
                     steps[-1] = (at, tier)
@@ -424,88 +600,81 @@ def _days_at_tier_sql(
     the handling tier when reached at receipt. The step to city likewise, replacing the previous
     step when reached at the same moment. Each step lasts until the next one (or the end), never
     less than zero days.
+
+    One row per case and no join: the moments are on the case (`ix_cases_stats_received` covers
+    them). A case spends at most one step at each tier (the town step only follows a grassroots
+    handling tier, the city step a lower one), so each tier's days are one column per case (NULL
+    when it has no such step), each aggregated on its own. Each level is computed once per row
+    (`OFFSET 0` keeps PostgreSQL from inlining a subquery's expressions into every use).
     """
-    first_alerts = (
-        select(
-            Alert.case_id,
-            func.min(Alert.raised_at).filter(Alert.target_tier == Tier.town).label("town_at"),
-            func.min(Alert.raised_at).filter(Alert.target_tier == Tier.city).label("city_at"),
-        )
-        .group_by(Alert.case_id)
-        .subquery("first_alerts")
-    )
     base = (
         _scoped(
             user, org_id,
             Case.received_at.label("start"),
             func.coalesce(Case.closed_at, now).label("stop"),
             Organization.tier.label("handling"),
-            _not_before(first_alerts.c.town_at, Case.received_at).label("town_at"),
-            _not_before(first_alerts.c.city_at, Case.received_at).label("city_at"),
+            _not_before(Case.first_town_alert_at, Case.received_at).label("town_at"),
+            _not_before(Case.first_city_alert_at, Case.received_at).label("city_at"),
         )
         .join(Organization, Organization.id == Case.handling_org_id)
-        .outerjoin(first_alerts, first_alerts.c.case_id == Case.id)
         .where(_in(Case.received_at, period))
+        .offset(0)
         .subquery("base")
     )  # fmt: skip
     b = base.c
-    to_town = (b.handling == Tier.grassroots) & (b.town_at < b.stop)  # NULL when never reached
-    to_city = b.handling.in_((Tier.grassroots, Tier.town)) & (b.city_at < b.stop)
     steps = (
         select(
             b.start, b.stop, b.handling, b.town_at, b.city_at,
-            func.coalesce(to_town, False).label("to_town"),
-            func.coalesce(to_city, False).label("to_city"),
-        ).subquery("steps")
+            # NULL (never reached) counts as not taken
+            func.coalesce((b.handling == Tier.grassroots) & (b.town_at < b.stop), False)
+            .label("to_town"),
+            func.coalesce((b.handling != Tier.city) & (b.city_at < b.stop), False)
+            .label("to_city"),
+        )
+        .offset(0)
+        .subquery("steps")
     )  # fmt: skip
     t = steps.c
-    town_replaces = t.to_town & (t.town_at == t.start)
-    city_replaces = t.to_city & (t.city_at == case((t.to_town, t.town_at), else_=t.start))
-    flags = select(
-        t.start,
-        t.stop,
-        t.handling,
-        t.town_at,
-        t.city_at,
-        t.to_city,
-        (not_(town_replaces) & not_(city_replaces & not_(t.to_town))).label("at_handling"),
-        (t.to_town & not_(city_replaces)).label("at_town"),
-    ).subquery("flags")  # fmt: skip
-    f = flags.c
 
-    def span(present, later, earlier):  # NULL when the case has no such step
-        return case((present, func.greatest(_sql_days(later, earlier), 0.0)))
+    def days(later, earlier):
+        return func.greatest(_sql_days(later, earlier), 0.0)
 
-    handling_next = case((f.at_town, f.town_at), (f.to_city, f.city_at), else_=f.stop)
-    town_next = case((f.to_city, f.city_at), else_=f.stop)
-    # one pass: each case unnests into its three possible steps (tier, days or NULL)
-    tiers = [cast(f.handling, String), literal(Tier.town.value, String),
-             literal(Tier.city.value, String)]  # fmt: skip
-    days = [
-        span(f.at_handling, handling_next, f.start),
-        span(f.at_town, town_next, f.town_at),
-        span(f.to_city, f.stop, f.city_at),
-    ]
-    spans = select(
-        func.unnest(postgresql.array(tiers)).label("tier"),
-        func.unnest(postgresql.array(days)).label("days"),
-    ).subquery("spans")
-    rows = {
-        _code(tier): (n, total, middle)
-        for tier, n, total, middle in db.session.execute(
-            select(
-                spans.c.tier,
-                func.count(spans.c.days),
-                func.sum(spans.c.days),
-                _sql_median(spans.c.days),
-            )
-            .where(spans.c.days.is_not(None))
-            .group_by(spans.c.tier)
+    at_handling = case(
+        (not_(t.to_town) & not_(t.to_city), days(t.stop, t.start)),  # most cases: one step
+        (t.to_town & (t.town_at == t.start), None),  # the town step replaces it
+        (t.to_city & not_(t.to_town) & (t.city_at == t.start), None),  # the city step does
+        else_=days(case((t.to_town, t.town_at), else_=t.city_at), t.start),
+    )
+    at_town = case(  # unless the city step replaces it
+        (t.to_town & not_(t.to_city & (t.city_at == t.town_at)),
+         days(case((t.to_city, t.city_at), else_=t.stop), t.town_at)),
+    )  # fmt: skip
+    at_city = case((t.to_city, days(t.stop, t.city_at)))
+    spans = (
+        select(
+            case((t.handling == Tier.grassroots, at_handling)).label(Tier.grassroots.value),
+            case((t.handling == Tier.town, at_handling), else_=at_town).label(Tier.town.value),
+            case((t.handling == Tier.city, at_handling), else_=at_city).label(Tier.city.value),
         )
-    }
+        .offset(0)
+        .subquery("spans")
+    )
+    figures = db.session.execute(
+        select(
+            *(
+                aggregate
+                for tier in Tier
+                for aggregate in (
+                    func.count(spans.c[tier.value]),
+                    func.sum(spans.c[tier.value]),
+                    _sql_median(spans.c[tier.value]),
+                )
+            )
+        )
+    ).one()
     result = {}
-    for tier in Tier:
-        n, total, middle = rows.get(tier.value, (0, 0, None))
+    for i, tier in enumerate(Tier):
+        n, total, middle = figures[3 * i : 3 * i + 3]
         result[tier.value] = {
             "cases": n,
             "total_days": round(float(total), 1) if n else round(0, 1),  # as sum([]) rounds
@@ -517,9 +686,12 @@ def _days_at_tier_sql(
 # --- tables and series for the reports page and the exports ------------------------------------
 
 
-def by_town(user: User, period: Period, org_id: int | None = None) -> list[dict]:
+def by_town(
+    user: User, period: Period, org_id: int | None = None, *, rollups: Rollups | None = None
+) -> list[dict]:
     """One row per town (its grassroots unions folded in), plus one for cases the city handles
     itself: received, collective, workers, closed, agreements performed, claimed and recovered."""
+    rollups = _rollups(rollups, user, period, org_id)
     orgs = db.session.execute(
         select(Organization.id, Organization.parent_id, Organization.tier, Organization.name)
     ).all()
@@ -545,28 +717,15 @@ def by_town(user: User, period: Period, org_id: int | None = None) -> list[dict]
             }  # fmt: skip
         return rows[town]
 
-    collective = Case.workers_involved >= COLLECTIVE_WORKERS
-    for org, n, n_collective, workers, claimed in db.session.execute(
-        _scoped(
-            user, org_id,
-            Case.handling_org_id, func.count(), func.count().filter(collective),
-            func.coalesce(func.sum(Case.workers_involved), 0),
-            func.coalesce(func.sum(Case.claim_amount_fen), 0),
-        ).where(_in(Case.received_at, period)).group_by(Case.handling_org_id)
-    ):  # fmt: skip
+    for org, n, n_collective, workers, _collective_workers, claimed, _ in rollups.received[
+        "by_org"
+    ]:
         r = row(org)
         r["received"] += n
         r["collective_cases"] += n_collective
         r["workers_involved"] += int(workers)
         r["claimed_fen"] += int(claimed)
-    for org, n, performed, recovered in db.session.execute(
-        _scoped(
-            user, org_id,
-            Case.handling_org_id, func.count(),
-            func.count().filter(Case.outcome == Outcome.agreement_performed),
-            func.coalesce(func.sum(Case.paid_amount_fen), 0),
-        ).where(_in(Case.closed_at, period)).group_by(Case.handling_org_id)
-    ):  # fmt: skip
+    for org, n, performed, recovered in rollups.closed["by_org"]:
         r = row(org)
         r["closed"] += n
         r["performed"] += performed
@@ -595,15 +754,15 @@ def _weeks(period: Period) -> list[str]:
     return weeks
 
 
-def series(user: User, period: Period, org_id: int | None = None) -> dict:
+def series(
+    user: User, period: Period, org_id: int | None = None, *, rollups: Rollups | None = None
+) -> dict:
     """The charts' data: cases received per month by their current state, alerts raised per
     week by level, amounts recovered per month (by closure month)."""
-    month = local_month(Case.received_at).label("month")
-    per_month = _grouped(
-        _scoped(user, org_id, month, Case.state).where(_in(Case.received_at, period)),
-        literal_column("month"),
-        Case.state,
-    )
+    rollups = _rollups(rollups, user, period, org_id)
+    per_month: dict[tuple[str, str], int] = defaultdict(int)
+    for state, _kind, _category, _tier, m, n, *_ in rollups.received["by_group"]:
+        per_month[(m, _code(state))] += n
     months = _months(period)
     cases_by_state = {
         state.value: [per_month.get((m, state.value), 0) for m in months] for state in State
@@ -621,13 +780,9 @@ def series(user: User, period: Period, org_id: int | None = None) -> dict:
         level.value: [counts.get((w, level.value), 0) for w in weeks] for level in WarningLevel
     }
 
-    closed_month = local_month(Case.closed_at).label("closed_month")
-    recovered_rows = db.session.execute(
-        _scoped(user, org_id, closed_month, func.coalesce(func.sum(Case.paid_amount_fen), 0))
-        .where(_in(Case.closed_at, period))
-        .group_by(literal_column("closed_month"))
-    ).all()
-    recovered = {m: int(fen) for m, fen in recovered_rows}
+    recovered: dict[str, int] = defaultdict(int)
+    for _outcome, m, _n, _performed, paid in rollups.closed["by_group"]:
+        recovered[m] += int(paid)
     return {
         "months": months,
         "cases_by_state": cases_by_state,

@@ -73,14 +73,15 @@ def reports_page():
         return render_template("reports/index.html", **context), 422
     period = stats.Period(values["from_"], values["to"])
     org_id = values.get("org")
+    rollups = stats.Rollups(current_user, period, org_id)  # read once for the three
     return render_template(
         "reports/index.html",
         **context,
         period=period,
         org_id=org_id,
-        data=stats.report(current_user, period, org_id),
-        towns=stats.by_town(current_user, period, org_id),
-        charts=stats.series(current_user, period, org_id),
+        data=stats.report(current_user, period, org_id, rollups=rollups),
+        towns=stats.by_town(current_user, period, org_id, rollups=rollups),
+        charts=stats.series(current_user, period, org_id, rollups=rollups),
         buckets=stats.BUCKETS,
         bucket_labels=stats.BUCKET_LABELS,
         methods=stats.CLOSURE_METHODS,

@@ -300,6 +300,19 @@ def _orgs_for(cases: list[Case]) -> dict[int, Organization]:
     return {o.id: o for o in db.session.scalars(select(Organization))}
 
 
+def _first_alert_moments(case: Case, alerts) -> dict[str, datetime | None]:
+    """The moments the first alerts targeting the town and the city tier were raised on the
+    case: kept once set (an alert row re-raised later moves its `raised_at`, not these), else
+    the earliest alert of that tier, raised in this batch or before (a manual escalation's alert
+    is raised just before its `process_cases`)."""
+    moments = {}
+    for tier, column in ((Tier.town, "first_town_alert_at"), (Tier.city, "first_city_alert_at")):
+        kept = getattr(case, column)
+        raised = [a.raised_at for a in alerts if Tier(a.target_tier) == tier and a.raised_at]
+        moments[column] = kept if kept is not None else (min(raised) if raised else None)
+    return moments
+
+
 def process_cases(
     case_ids: list[int],
     now: datetime,
@@ -396,7 +409,10 @@ def process_cases(
         next_check = min(wakes) if wakes and case.is_open else None
         if next_check is not None and next_check <= now:
             next_check = now + timedelta(minutes=1)
-        updates.append({"b_id": case.id, "b_level": level, "b_tier": tier, "b_next": next_check})
+        updates.append({
+            "b_id": case.id, "b_level": level, "b_tier": tier, "b_next": next_check,
+            **_first_alert_moments(case, existing.values()),
+        })  # fmt: skip
 
     db.session.flush()
     _insert_new_alerts(batch.new_alerts, case_ids)
@@ -417,6 +433,8 @@ def process_cases(
                 "warning_level": row["b_level"],
                 "tier": row["b_tier"],
                 "next_check_at": row["b_next"],
+                "first_town_alert_at": row["first_town_alert_at"],
+                "first_city_alert_at": row["first_city_alert_at"],
             }
             for row in updates
         },
