@@ -133,8 +133,17 @@ class CaseSchema(CaseSummarySchema):
     created_at = fields.AwareDateTime(required=True)
 
 
+_CODES: dict = {}  # enum member -> its code: a dictionary lookup beats `.value` fifty times a page
+
+
 def _code(value) -> str | None:
-    return None if value is None else str(getattr(value, "value", value))
+    if value is None:
+        return None
+    try:
+        return _CODES[value]
+    except KeyError:
+        code = _CODES[value] = str(getattr(value, "value", value))
+        return code
 
 
 def _iso(value) -> str | None:

@@ -36,7 +36,8 @@ def yuan_to_fen(value: str | int | float | Decimal) -> int:
 def fen_to_yuan(fen: int | None) -> str | None:
     if fen is None:
         return None
-    return f"{Decimal(fen) / 100:.2f}"
+    sign, fen = ("-", -fen) if fen < 0 else ("", fen)  # integer arithmetic: exact, and cheap
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
 def format_yuan(fen: int | None) -> str:
