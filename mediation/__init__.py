@@ -35,8 +35,8 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
     )
     register_config(app, config, overrides)
     # JSON answers in the order the schemas list their fields (sorting them was a third of the
-    # encoding time of a 50-case list page). Non-ASCII stays escaped (\uXXXX): any string,
-    # even one with a lone surrogate, can be written.
+    # encoding time of a 50-case list page). Non-ASCII stays escaped as JSON \u sequences, so
+    # any string, even one with a lone surrogate, can be written.
     app.json.sort_keys = False
     register_database(app)
     register_extensions(app)

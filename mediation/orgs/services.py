@@ -68,17 +68,11 @@ def get_by_code(code: str) -> Organization | None:
 
 
 def organizations_in_subtree(root_id: int) -> list[Organization]:
-    return list(
-        db.session.scalars(
-            select(Organization)
-            .where(Organization.id.in_(subtree_ids_select(root_id)))
-            .order_by(Organization.code)
-        )
-    )
+    return organizations_by_ids(subtree_ids_select(root_id))
 
 
-def organizations_by_ids(ids: list[int]) -> list[Organization]:
-    """The organizations with these ids, by code (as `organizations_in_subtree` orders them)."""
+def organizations_by_ids(ids: list[int] | Select) -> list[Organization]:
+    """The organizations with these ids (a list, or a SELECT of them), by code."""
     return list(
         db.session.scalars(
             select(Organization).where(Organization.id.in_(ids)).order_by(Organization.code)
