@@ -6,12 +6,11 @@ the warning rules will plug in) and commits; on any failure it rolls back and ra
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,6 +34,7 @@ from mediation.cases.workflow import State, TransitionContext
 from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
 from mediation.core.db import bulk_insert, bulk_update, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mediation.core.fields import shared_schema
 from mediation.enterprises.services import get_visible_enterprise, register_enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
@@ -81,16 +81,9 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
 
 
-@functools.cache
-def _schema(schema_cls) -> Schema:
-    """One instance per schema class: a schema keeps no state between loads (marshmallow 4),
-    and building one deep-copies all its fields."""
-    return schema_cls()
-
-
 def _load(schema_cls, payload: dict | None, **kwargs) -> dict:
     try:
-        schema = schema_cls(**kwargs) if kwargs else _schema(schema_cls)
+        schema = schema_cls(**kwargs) if kwargs else shared_schema(schema_cls)
         return schema.load(payload or {})
     except ValidationError as exc:
         raise ValidationFailed(exc.messages) from None

@@ -28,6 +28,7 @@ from mediation.cases.workflow import State
 from mediation.core.clock import utcnow
 from mediation.core.db import read_only
 from mediation.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from mediation.core.fields import shared_schema
 from mediation.core.i18n import _
 from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
@@ -63,15 +64,12 @@ def index():
     return render_template("dashboard/advocate.html", cases=dashboard.advocate_cases(current_user))
 
 
-_LIST_FILTERS = queries.CaseFilterSchema(unknown=EXCLUDE)  # built once: building copies fields
-
-
 @bp.route("/cases")
 @login_required
 @read_only
 def case_list():
     try:
-        filters = _LIST_FILTERS.load(request.args.to_dict())
+        filters = shared_schema(queries.CaseFilterSchema, EXCLUDE).load(request.args.to_dict())
     except ValidationError:
         abort(400)  # only a hand-edited URL can carry a value the form does not offer
     page = request.args.get("page", 1, type=int) or 1

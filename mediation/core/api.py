@@ -11,7 +11,6 @@ schema. Handlers stay thin: they call the same services as the web pages.
 from __future__ import annotations
 
 import contextvars
-import functools
 import json
 import logging
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import HTTPException
 
 from mediation.core.errors import DomainError, ValidationFailed
+from mediation.core.fields import shared_schema
 from mediation.core.pagination import MAX_PAGE
 from mediation.extensions import csrf
 
@@ -181,17 +181,9 @@ def json_body() -> dict:
     return data
 
 
-_query_schemas: dict[type[Schema], Schema] = {}
-
-
 def load_query(schema_cls: type[Schema]) -> dict:
-    # one instance per schema: building one copies every field (a millisecond a request);
-    # loading keeps no state on the instance (marshmallow 4 has no schema context)
-    schema = _query_schemas.get(schema_cls)
-    if schema is None:
-        schema = _query_schemas[schema_cls] = schema_cls(unknown=RAISE)
     try:
-        return schema.load(request.args.to_dict())
+        return shared_schema(schema_cls, RAISE).load(request.args.to_dict())
     except ValidationError as exc:
         raise ValidationFailed(exc.messages, "the query parameters are not valid") from None
 
@@ -290,13 +282,6 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-@functools.cache
-def _schema(schema_cls: type[Schema]) -> Schema:
-    """One instance per response schema: dumping keeps no state on it (marshmallow 4), and
-    building one deep-copies all its fields."""
-    return schema_cls()
-
-
 def operation(
     method: str,
     rule: str,
@@ -338,7 +323,7 @@ def operation(
                 result = fn(**kwargs)
                 if isinstance(result, Response):
                     return result
-                payload = _schema(response).dump(result) if response is not None else result
+                payload = shared_schema(response).dump(result) if response is not None else result
                 return jsonify(payload), status
             finally:
                 request_user.reset(token)
