@@ -47,6 +47,7 @@ from mediation.cases.enums import STATISTICS_BUCKETS, Category, Outcome, Warning
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
 from mediation.core.clock import LOCAL_TZ, utcnow
+from mediation.core.fields import code_of
 from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
 from mediation.extensions import db
@@ -141,10 +142,6 @@ def _alert_scope(user: User, org_id: int | None):
 def _in(column, period: Period):
     low, high = period.bounds
     return (column >= low) & (column < high)
-
-
-def _code(value) -> str | None:
-    return None if value is None else str(getattr(value, "value", value))
 
 
 def _days(delta: timedelta) -> float:
@@ -397,10 +394,10 @@ def report(
     by_tier: dict[str, int] = defaultdict(int)
     for state, kind, category, tier, _month, *figures in rollups.received["by_group"]:
         n = figures[0]
-        by_state[_code(state)] += n
-        by_kind[_code(kind)] += n
-        by_category[_code(category)] += n
-        by_tier[_code(tier)] += n
+        by_state[code_of(state)] += n
+        by_kind[code_of(kind)] += n
+        by_category[code_of(category)] += n
+        by_tier[code_of(tier)] += n
         totals = [total + int(value) for total, value in zip(totals, figures, strict=True)]
     by_state, by_kind, by_category, by_tier = (
         dict(by_state), dict(by_kind), dict(by_category), dict(by_tier)
@@ -410,7 +407,7 @@ def report(
     by_outcome: dict[str, int] = defaultdict(int)
     recovered = 0
     for outcome, _month, n, _performed, paid in rollups.closed["by_group"]:
-        by_outcome[_code(outcome)] += n
+        by_outcome[code_of(outcome)] += n
         recovered += int(paid)
     by_outcome = dict(by_outcome)
 
@@ -509,18 +506,18 @@ def _alerts(
             if level is None:  # the ROLLUP's total (level is never NULL)
                 overall = _rounded(middle)
                 continue
-            by_level[_code(level)] = n
+            by_level[code_of(level)] = n
             if acknowledged:
-                middles[_code(level)] = _rounded(middle)
+                middles[code_of(level)] = _rounded(middle)
         return by_level, overall, middles
     by_level: dict[str, int] = defaultdict(int)
     ack_hours: dict[str, list[float]] = defaultdict(list)
     for level, raised_at, acknowledged_at in db.session.execute(
         select(Alert.level, Alert.raised_at, Alert.acknowledged_at).where(*in_scope)
     ):
-        by_level[_code(level)] += 1
+        by_level[code_of(level)] += 1
         if acknowledged_at is not None:
-            ack_hours[_code(level)].append((acknowledged_at - raised_at).total_seconds() / 3600)
+            ack_hours[code_of(level)].append((acknowledged_at - raised_at).total_seconds() / 3600)
     all_ack = [h for values in ack_hours.values() for h in values]
     middles = {level: median(values) for level, values in ack_hours.items()}
     return dict(by_level), median(all_ack), middles
@@ -711,7 +708,7 @@ def by_town(
             rows[town] = {
                 "organization_id": town,
                 "name": info[town].name,
-                "tier": _code(info[town].tier),
+                "tier": code_of(info[town].tier),
                 "received": 0, "collective_cases": 0, "workers_involved": 0, "closed": 0,
                 "performed": 0, "claimed_fen": 0, "recovered_fen": 0,
             }  # fmt: skip
@@ -762,7 +759,7 @@ def series(
     rollups = _rollups(rollups, user, period, org_id)
     per_month: dict[tuple[str, str], int] = defaultdict(int)
     for state, _kind, _category, _tier, m, n, *_ in rollups.received["by_group"]:
-        per_month[(m, _code(state))] += n
+        per_month[(m, code_of(state))] += n
     months = _months(period)
     cases_by_state = {
         state.value: [per_month.get((m, state.value), 0) for m in months] for state in State
@@ -774,7 +771,7 @@ def series(
         .where(_alert_scope(user, org_id), _in(Alert.raised_at, period))
         .group_by(literal_column("week"), Alert.level)
     ).all()
-    counts = {(str(w), _code(level)): n for w, level, n in per_week}
+    counts = {(str(w), code_of(level)): n for w, level, n in per_week}
     weeks = _weeks(period)
     alerts_by_level = {
         level.value: [counts.get((w, level.value), 0) for w in weeks] for level in WarningLevel
