@@ -30,6 +30,9 @@ def main() -> None:
     parser.add_argument("--session", action="store_true", help="log in through the form")
     parser.add_argument("--post", action="store_true", help="create cases (POST a new case)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the run")
+    parser.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN ANALYZE of each statement"
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.database}"
     os.environ["RATELIMIT_ENABLED"] = "false"
@@ -52,8 +55,10 @@ def main() -> None:
         org_ids = list(db.session.scalars(select(Organization.id)))
     statements: list[list] = []  # [first line, seconds]
 
-    def before(conn, cursor, statement, *rest):
-        statements.append([statement.split("\n")[0][:100], time.perf_counter()])
+    def before(conn, cursor, statement, parameters, *rest):
+        statements.append(
+            [statement.split("\n")[0][:100], time.perf_counter(), statement, parameters]
+        )
 
     def after(*rest):
         statements[-1][1] = time.perf_counter() - statements[-1][1]
@@ -92,8 +97,17 @@ def main() -> None:
         statements.clear()
         once()
     print(f"{len(statements)} statements per request (ms, first line):")
-    for statement, seconds in statements:
+    for statement, seconds, *_ in statements:
         print(f"    {seconds * 1000:6.2f}  {statement}")
+    if args.explain:
+        plans = [(sql, parameters) for _line, _seconds, sql, parameters in statements]
+        with engine.connect() as connection:
+            for sql, parameters in plans:
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    continue
+                print(sql, parameters, sep="\n")
+                plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters)
+                print("\n".join(row[0] for row in plan), end="\n\n")
     profiler = cProfile.Profile() if args.profile else None
     times = []
     counts = []

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
+    Float,
     Select,
     case,
     func,
@@ -159,7 +160,7 @@ def _rounded(value, digits: int = 1) -> float | None:
 def _sql_days(later, earlier):
     """Days between two timestamp columns, as a float (PostgreSQL). `date_part` computes in
     floating point (`extract` in PostgreSQL 14+ in `numeric`, about twice as slow per row)."""
-    return func.date_part("epoch", later - earlier) / 86400
+    return func.date_part("epoch", later - earlier, type_=Float) / literal_column("86400.0", Float)
 
 
 def _sql_median(expr):
@@ -496,7 +497,9 @@ def _alerts(
     (ROLLUP adds the overall row); SQLite: the rows, counted here."""
     in_scope = (_alert_scope(user, org_id), _in(Alert.raised_at, period))
     if _postgres():
-        hours = func.date_part("epoch", Alert.acknowledged_at - Alert.raised_at) / 3600
+        hours = func.date_part(
+            "epoch", Alert.acknowledged_at - Alert.raised_at, type_=Float
+        ) / literal_column("3600.0", Float)
         by_level, overall, middles = {}, None, {}
         for level, n, acknowledged, middle in db.session.execute(
             select(Alert.level, func.count(), func.count(Alert.acknowledged_at), _sql_median(hours))
