@@ -45,6 +45,9 @@ class DefaultConfig:
     # the case list (page, API) counts matching cases up to this many and shows "more than"
     # beyond: an exact count over a million rows costs more than the page itself
     CASES_COUNT_LIMIT = 1_000
+    # the statistics run this many of their statements at the same time, each on a connection
+    # of its own (PostgreSQL; 1: one after the other in the request's connection)
+    STATS_CONCURRENCY = 3
     MAX_TEXT_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

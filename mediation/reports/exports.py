@@ -280,6 +280,7 @@ class _Lazy:
 def stats_tables(user: User, period: stats.Period, org_id: int | None = None) -> list[Table]:
     """The tables of the reports page, from the same query layer."""
     rollups = stats.Rollups(user, period, org_id)  # read once for both
+    rollups.prefetch(*stats.REPORT_PARTS)
     data = stats.report(user, period, org_id, rollups=rollups)
     towns = stats.by_town(user, period, org_id, rollups=rollups)
     amounts = data["amounts"]

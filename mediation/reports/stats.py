@@ -17,7 +17,8 @@ of the first town and city alerts from `cases.first_town_alert_at` / `first_city
 the days at each tier do not read the alerts. The cases received in the period are read once
 for every count by state, kind, category, tier, month and handling organization, and those
 closed in it once for every count by outcome, month and organization (`Rollups`, shared by
-`report()`, `by_town()` and `series()`). Medians are computed by the database on PostgreSQL
+`report()`, `by_town()` and `series()`, which also holds the other parts of a report and, on
+PostgreSQL, reads them at the same time on separate connections). Medians are computed by the database on PostgreSQL
 (`percentile_cont(0.5)`, the same interpolation as `statistics.median`) and in Python over the
 durations fetched in one statement on SQLite.
 """
@@ -26,9 +27,11 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import (
     Float,
     Select,
@@ -260,15 +263,24 @@ def _rollup(source, sets: dict[str, tuple[str, ...]], aggregates) -> dict[str, l
 
 
 class Rollups:
-    """The counts and sums of the cases received in the period and of those closed in it, per
-    group, shared by `report()`, `by_town()` and `series()` (the reports page shows all three):
-    on PostgreSQL one statement for each period filter, each an index-only scan of the period
-    (`ix_cases_stats_received`, `ix_cases_stats_closed`) answering two groupings at once."""
+    """Every grouped statement of a report, read once and shared by `report()`, `by_town()` and
+    `series()` (the reports page shows all three): the counts and sums of the cases received in
+    the period and of those closed in it (on PostgreSQL one statement for each period filter,
+    each an index-only scan of the period, `ix_cases_stats_received` / `ix_cases_stats_closed`,
+    answering two groupings at once), the days at each tier, the medians, the alerts.
 
-    def __init__(self, user: User, period: Period, org_id: int | None = None):
+    `prefetch()` reads the parts not yet read. On PostgreSQL it runs them at the same time on
+    separate connections (`STATS_CONCURRENCY`, 3 by default): they are independent statements
+    of a few hundred milliseconds each over a million cases, and each one runs on one core.
+    Like the statements of one READ COMMITTED transaction, each sees the data as of its own
+    start."""
+
+    def __init__(
+        self, user: User, period: Period, org_id: int | None = None, *, now: datetime | None = None
+    ):
         self.user, self.period, self.org_id = user, period, org_id
-        self._received: dict[str, list[tuple]] | None = None
-        self._closed: dict[str, list[tuple]] | None = None
+        self.now = now or utcnow()
+        self._parts: dict[str, object] = {}
         self._prepared = False
 
     def prepare(self) -> None:
@@ -280,83 +292,127 @@ class Rollups:
     def matches(self, user: User, period: Period, org_id: int | None) -> bool:
         return (self.user.id, self.period, self.org_id) == (user.id, period, org_id)
 
+    def prefetch(self, *names: str) -> None:
+        """Read the named parts (all of them by default) that are not read yet."""
+        missing = [name for name in (names or tuple(PARTS)) if name not in self._parts]
+        workers = min(len(missing), current_app.config.get("STATS_CONCURRENCY", 1))
+        if workers <= 1 or not _postgres():
+            for name in missing:
+                self.part(name)
+            return
+        app = current_app._get_current_object()
+        args = (self.user.id, self.period, self.org_id, self.now)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats") as pool:
+            futures = {
+                name: pool.submit(_part_in_own_session, app, name, *args) for name in missing
+            }
+            for name, future in futures.items():
+                self._parts[name] = future.result()
+
+    def part(self, name: str):
+        if name not in self._parts:
+            self.prepare()
+            self._parts[name] = PARTS[name](self.user, self.period, self.org_id, self.now)
+        return self._parts[name]
+
     @property
     def received(self) -> dict[str, list[tuple]]:
         """by_group: (state, kind, category, tier, month, received, collective, workers,
         collective workers, claimed, accepted), month as 'YYYY-MM'; by_org: (handling org, the
         same figures)."""
-        if self._received is None:
-            self.prepare()
-            month, label = _month_key(Case.received_at, self.period)
-            source = (
-                _scoped(
-                    self.user, self.org_id,
-                    Case.state, Case.kind, Case.category, Case.tier, month.label("month"),
-                    Case.handling_org_id, Case.workers_involved, Case.claim_amount_fen,
-                    Case.accepted_at,
-                )
-                .where(_in(Case.received_at, self.period))
-                .offset(0)  # see _rollup
-                .subquery("received")
-            )  # fmt: skip
-
-            def figures(c):
-                collective = c.workers_involved >= COLLECTIVE_WORKERS
-                return (
-                    func.count(),
-                    func.count().filter(collective),
-                    func.coalesce(func.sum(c.workers_involved), 0),
-                    func.coalesce(func.sum(c.workers_involved).filter(collective), 0),
-                    func.coalesce(func.sum(c.claim_amount_fen), 0),
-                    func.count(c.accepted_at),
-                )
-
-            rows = _rollup(
-                source,
-                {
-                    "by_group": ("state", "kind", "category", "tier", "month"),
-                    "by_org": ("handling_org_id",),
-                },
-                figures,
-            )
-            rows["by_group"] = [(*r[:4], label(r[4]), *r[5:]) for r in rows["by_group"]]
-            self._received = rows
-        return self._received
+        return self.part("received")
 
     @property
     def closed(self) -> dict[str, list[tuple]]:
         """by_group: (outcome, month, closed, performed, paid), month as 'YYYY-MM'; by_org:
         (handling org, the same figures)."""
-        if self._closed is None:
-            self.prepare()
-            month, label = _month_key(Case.closed_at, self.period)
-            source = (
-                _scoped(
-                    self.user, self.org_id,
-                    Case.outcome, month.label("month"), Case.handling_org_id, Case.paid_amount_fen,
-                )
-                .where(_in(Case.closed_at, self.period))
-                .offset(0)  # see _rollup
-                .subquery("closed")
-            )  # fmt: skip
-            rows = _rollup(
-                source,
-                {"by_group": ("outcome", "month"), "by_org": ("handling_org_id",)},
-                lambda c: (
-                    func.count(),
-                    func.count().filter(c.outcome == Outcome.agreement_performed),
-                    func.coalesce(func.sum(c.paid_amount_fen), 0),
-                ),
-            )
-            rows["by_group"] = [(r[0], label(r[1]), *r[2:]) for r in rows["by_group"]]
-            self._closed = rows
-        return self._closed
+        return self.part("closed")
 
 
-def _rollups(rollups: Rollups | None, user: User, period: Period, org_id: int | None) -> Rollups:
+def _part_in_own_session(app, name: str, user_id: int, period: Period, org_id, now: datetime):
+    """One part of a report, in a worker thread: an application context, session and
+    connection of its own, the user loaded again there (ORM objects belong to one session)."""
+    with app.app_context():
+        try:
+            _statistics_settings()
+            user = db.session.get(User, user_id)
+            return PARTS[name](user, period, org_id, now)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+
+
+def _received(user: User, period: Period, org_id: int | None, now: datetime):
+    month, label = _month_key(Case.received_at, period)
+    source = (
+        _scoped(
+            user, org_id,
+            Case.state, Case.kind, Case.category, Case.tier, month.label("month"),
+            Case.handling_org_id, Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
+        )
+        .where(_in(Case.received_at, period))
+        .offset(0)  # see _rollup
+        .subquery("received")
+    )  # fmt: skip
+
+    def figures(c):
+        collective = c.workers_involved >= COLLECTIVE_WORKERS
+        return (
+            func.count(),
+            func.count().filter(collective),
+            func.coalesce(func.sum(c.workers_involved), 0),
+            func.coalesce(func.sum(c.workers_involved).filter(collective), 0),
+            func.coalesce(func.sum(c.claim_amount_fen), 0),
+            func.count(c.accepted_at),
+        )
+
+    rows = _rollup(
+        source,
+        {
+            "by_group": ("state", "kind", "category", "tier", "month"),
+            "by_org": ("handling_org_id",),
+        },
+        figures,
+    )
+    rows["by_group"] = [(*r[:4], label(r[4]), *r[5:]) for r in rows["by_group"]]
+    return rows
+
+
+def _closed(user: User, period: Period, org_id: int | None, now: datetime):
+    month, label = _month_key(Case.closed_at, period)
+    source = (
+        _scoped(
+            user, org_id,
+            Case.outcome, month.label("month"), Case.handling_org_id, Case.paid_amount_fen,
+        )
+        .where(_in(Case.closed_at, period))
+        .offset(0)  # see _rollup
+        .subquery("closed")
+    )  # fmt: skip
+    rows = _rollup(
+        source,
+        {"by_group": ("outcome", "month"), "by_org": ("handling_org_id",)},
+        lambda c: (
+            func.count(),
+            func.count().filter(c.outcome == Outcome.agreement_performed),
+            func.coalesce(func.sum(c.paid_amount_fen), 0),
+        ),
+    )
+    rows["by_group"] = [(r[0], label(r[1]), *r[2:]) for r in rows["by_group"]]
+    return rows
+
+
+def _rollups(
+    rollups: Rollups | None,
+    user: User,
+    period: Period,
+    org_id: int | None,
+    now: datetime | None = None,
+) -> Rollups:
     if rollups is None:
-        return Rollups(user, period, org_id)
+        return Rollups(user, period, org_id, now=now)
     assert rollups.matches(user, period, org_id), "rollups of another report"
+    assert now is None or now == rollups.now, "rollups of another moment"
     return rollups
 
 
@@ -379,12 +435,8 @@ def report(
     """Every figure of the reports page for the period, within the user's scope (and the
     subtree of `org_id` when given). Money as yuan strings; durations in days (alerts: hours).
     `rollups`: the page's grouped counts, when `by_town()` and `series()` read them too."""
-    now = now or utcnow()
-    rollups = _rollups(rollups, user, period, org_id)
-    closed = _in(Case.closed_at, period)
-    agreed_in = _in(Case.agreed_at, period)
-    postgres = _postgres()
-    rollups.prepare()
+    rollups = _rollups(rollups, user, period, org_id, now)
+    rollups.prefetch(*REPORT_PARTS)
 
     # every count of the cases received in the period: one row per (state, kind, category,
     # tier, month), folded here
@@ -412,36 +464,8 @@ def report(
         recovered += int(paid)
     by_outcome = dict(by_outcome)
 
-    # the days from receipt to closure, and the agreements recorded in the period (the first
-    # one of each case)
-    if postgres:
-        median_closure = _rounded(
-            db.session.scalar(
-                _scoped(user, org_id, _sql_median(_sql_days(Case.closed_at, Case.received_at)))
-                .where(closed)
-            )
-        )  # fmt: skip
-        agreed, median_agreement = db.session.execute(
-            _scoped(
-                user, org_id,
-                func.coalesce(func.sum(Case.agreement_amount_fen), 0),
-                _sql_median(_sql_days(Case.agreed_at, Case.received_at)),
-            ).where(agreed_in)
-        ).one()  # fmt: skip
-        median_agreement = _rounded(median_agreement)
-    else:
-        closures = db.session.execute(
-            _scoped(user, org_id, Case.received_at, Case.closed_at).where(closed)
-        ).all()
-        median_closure = median([_days(row.closed_at - row.received_at) for row in closures])
-        agreements = db.session.execute(
-            _scoped(user, org_id, Case.received_at, Case.agreed_at, Case.agreement_amount_fen)
-            .where(agreed_in)
-        ).all()  # fmt: skip
-        median_agreement = median([_days(row.agreed_at - row.received_at) for row in agreements])
-        agreed = sum(row.agreement_amount_fen or 0 for row in agreements)
-
-    alerts_by_level, median_ack, median_ack_by_level = _alerts(user, period, org_id)
+    median_closure, agreed, median_agreement = rollups.part("medians")
+    alerts_by_level, median_ack, median_ack_by_level = rollups.part("alerts")
 
     closed_total = sum(by_outcome.values())
     mediated = closed_total - sum(by_outcome.get(o.value, 0) for o in NOT_MEDIATED)
@@ -477,7 +501,7 @@ def report(
         "mediation_success_rate": round(performed / mediated, 4) if mediated else None,
         "median_days_to_agreement": median_agreement,
         "median_days_to_closure": median_closure,
-        "days_at_tier": days_at_tier(user, period, org_id, now=now),
+        "days_at_tier": rollups.part("days_at_tier"),
         "amounts": {
             "claimed": fen_to_yuan(int(totals[4])),
             "agreed": fen_to_yuan(int(agreed)),
@@ -489,8 +513,43 @@ def report(
     }
 
 
+def _medians(
+    user: User, period: Period, org_id: int | None, now: datetime
+) -> tuple[float | None, int, float | None]:
+    """(median days from receipt to closure of the cases closed in the period, the amount agreed
+    and the median days from receipt to agreement of the agreements recorded in it)."""
+    closed = _in(Case.closed_at, period)
+    agreed_in = _in(Case.agreed_at, period)
+    if _postgres():
+        median_closure = _rounded(
+            db.session.scalar(
+                _scoped(user, org_id, _sql_median(_sql_days(Case.closed_at, Case.received_at)))
+                .where(closed)
+            )
+        )  # fmt: skip
+        agreed, median_agreement = db.session.execute(
+            _scoped(
+                user, org_id,
+                func.coalesce(func.sum(Case.agreement_amount_fen), 0),
+                _sql_median(_sql_days(Case.agreed_at, Case.received_at)),
+            ).where(agreed_in)
+        ).one()  # fmt: skip
+        return median_closure, agreed, _rounded(median_agreement)
+    closures = db.session.execute(
+        _scoped(user, org_id, Case.received_at, Case.closed_at).where(closed)
+    ).all()
+    median_closure = median([_days(row.closed_at - row.received_at) for row in closures])
+    agreements = db.session.execute(
+        _scoped(user, org_id, Case.received_at, Case.agreed_at, Case.agreement_amount_fen)
+        .where(agreed_in)
+    ).all()  # fmt: skip
+    median_agreement = median([_days(row.agreed_at - row.received_at) for row in agreements])
+    agreed = sum(row.agreement_amount_fen or 0 for row in agreements)
+    return median_closure, agreed, median_agreement
+
+
 def _alerts(
-    user: User, period: Period, org_id: int | None
+    user: User, period: Period, org_id: int | None, now: datetime | None = None
 ) -> tuple[dict[str, int], float | None, dict[str, float | None]]:
     """The alerts raised in the period: how many per level, the median hours to acknowledgement
     overall and per level (levels with an acknowledged alert only). PostgreSQL: one statement
@@ -692,6 +751,7 @@ def by_town(
     """One row per town (its grassroots unions folded in), plus one for cases the city handles
     itself: received, collective, workers, closed, agreements performed, claimed and recovered."""
     rollups = _rollups(rollups, user, period, org_id)
+    rollups.prefetch(*TOWN_PARTS)
     orgs = db.session.execute(
         select(Organization.id, Organization.parent_id, Organization.tier, Organization.name)
     ).all()
@@ -760,6 +820,7 @@ def series(
     """The charts' data: cases received per month by their current state, alerts raised per
     week by level, amounts recovered per month (by closure month)."""
     rollups = _rollups(rollups, user, period, org_id)
+    rollups.prefetch(*SERIES_PARTS)
     per_month: dict[tuple[str, str], int] = defaultdict(int)
     for state, _kind, _category, _tier, m, n, *_ in rollups.received["by_group"]:
         per_month[(m, code_of(state))] += n
@@ -768,13 +829,7 @@ def series(
         state.value: [per_month.get((m, state.value), 0) for m in months] for state in State
     }
 
-    week = local_week(Alert.raised_at).label("week")
-    per_week = db.session.execute(
-        select(week, Alert.level, func.count())
-        .where(_alert_scope(user, org_id), _in(Alert.raised_at, period))
-        .group_by(literal_column("week"), Alert.level)
-    ).all()
-    counts = {(str(w), code_of(level)): n for w, level, n in per_week}
+    counts = rollups.part("alert_weeks")
     weeks = _weeks(period)
     alerts_by_level = {
         level.value: [counts.get((w, level.value), 0) for w in weeks] for level in WarningLevel
@@ -790,3 +845,35 @@ def series(
         "alerts_by_level": alerts_by_level,
         "recovered": [fen_to_yuan(recovered.get(m, 0)) for m in months],
     }
+
+
+def _alert_weeks(
+    user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[tuple[str, str], int]:
+    """The alerts raised in the period per (week's Monday, level)."""
+    week = local_week(Alert.raised_at).label("week")
+    per_week = db.session.execute(
+        select(week, Alert.level, func.count())
+        .where(_alert_scope(user, org_id), _in(Alert.raised_at, period))
+        .group_by(literal_column("week"), Alert.level)
+    ).all()
+    return {(str(w), code_of(level)): n for w, level, n in per_week}
+
+
+def _days_at_tier_part(user: User, period: Period, org_id: int | None, now: datetime):
+    return days_at_tier(user, period, org_id, now=now)
+
+
+# The parts of a report (`Rollups`): each a function of (user, period, organization, now)
+# reading the database in the current session.
+PARTS = {
+    "received": _received,
+    "closed": _closed,
+    "days_at_tier": _days_at_tier_part,
+    "medians": _medians,
+    "alerts": _alerts,
+    "alert_weeks": _alert_weeks,
+}
+REPORT_PARTS = ("received", "closed", "days_at_tier", "medians", "alerts")
+TOWN_PARTS = ("received", "closed")
+SERIES_PARTS = ("received", "closed", "alert_weeks")

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from mediation.cases import services
 from mediation.extensions import db
 from mediation.reports import stats
 from mediation.warnings import services as alert_services
 from mediation.warnings.models import Alert
-from tests.conftest import future_date, login
+from tests.conftest import future_date, login, requires_postgres
 from tests.helpers import DAY, HOUR, T0
 from tests.html import dom
 
@@ -188,3 +189,52 @@ def test_statistics_export_xlsx_and_csv(client, users, march):
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text[1:])))
     assert any(row[-1:] == ["900.00"] for row in lines)
+
+
+@requires_postgres
+def test_concurrent_parts_answer_what_one_connection_answers(app, users, orgs, march):
+    """On PostgreSQL the report's statements run at the same time on connections of their own
+    (STATS_CONCURRENCY): the figures equal those read one after the other in the request's
+    connection, the statements really ran in the worker threads, and every connection they
+    took went back to the pool."""
+    ran_in: set[str] = set()
+
+    def note_thread(*_):
+        ran_in.add(threading.current_thread().name)
+
+    def page(user, org_id=None):
+        rollups = stats.Rollups(user, MARCH, org_id, now=T0 + 30 * DAY)
+        rollups.prefetch()
+        return (
+            stats.report(user, MARCH, org_id, rollups=rollups),
+            stats.by_town(user, MARCH, org_id, rollups=rollups),
+            stats.series(user, MARCH, org_id, rollups=rollups),
+        )
+
+    for user, org_id in ((users["officer"], None), (users["city_officer"], orgs["T1"].id)):
+        app.config["STATS_CONCURRENCY"] = 1
+        one_by_one = page(user, org_id)
+        checked_out = db.engine.pool.checkedout()
+        app.config["STATS_CONCURRENCY"] = 3
+        event.listen(db.engine, "before_cursor_execute", note_thread)
+        try:
+            concurrent = page(user, org_id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note_thread)
+        assert concurrent == one_by_one
+        assert one_by_one[0]["received"] > 0
+        assert any(name.startswith("stats") for name in ran_in), ran_in
+        assert db.engine.pool.checkedout() == checked_out
+
+
+@requires_postgres
+def test_a_failing_part_fails_the_report(app, users, march, monkeypatch):
+    """An error in a worker thread reaches the request (no partial figures)."""
+
+    def broken(*_):
+        raise RuntimeError("statement failed")
+
+    monkeypatch.setitem(stats.PARTS, "alerts", broken)
+    app.config["STATS_CONCURRENCY"] = 3
+    with pytest.raises(RuntimeError, match="statement failed"):
+        stats.report(users["officer"], MARCH)
