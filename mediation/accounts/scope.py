@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import Select, func, select
 
 from mediation.accounts.models import Role, User
@@ -17,8 +17,12 @@ def scope_org_ids(user: User) -> list[int]:
     """The ids of the user's organization and all below it: their scope's organizations.
 
     Looked up once per request (and not at all when the request's authentication already
-    brought them, see `remember_scope`); outside a request, every time."""
-    cache = g.setdefault("_scope_org_ids", {}) if has_request_context() else {}
+    brought them, see `remember_scope`); outside a request, every time, unless the application
+    context was handed a request's scope (`remember_scope(..., outside_request=True)`)."""
+    if has_request_context():
+        cache = g.setdefault("_scope_org_ids", {})
+    else:
+        cache = g.get("_scope_org_ids", {}) if has_app_context() else {}
     ids = cache.get(user.organization_id)
     if ids is None:
         ids = cache[user.organization_id] = sorted(
@@ -27,9 +31,13 @@ def scope_org_ids(user: User) -> list[int]:
     return ids
 
 
-def remember_scope(org_id: int, ids) -> None:
-    """Keep the subtree ids that came with the user's row for the rest of this request."""
-    if has_request_context() and ids is not None:
+def remember_scope(org_id: int, ids, *, outside_request: bool = False) -> None:
+    """Keep the subtree ids that came with the user's row for the rest of this request (or,
+    `outside_request`, of this application context: a worker thread doing part of a request's
+    work with the scope that request read)."""
+    if ids is None:
+        return
+    if has_request_context() or (outside_request and has_app_context()):
         if isinstance(ids, str):  # SQLite: group_concat's "1,2,3"
             ids = [int(part) for part in ids.split(",")]
         g.setdefault("_scope_org_ids", {})[org_id] = sorted(ids)

@@ -26,6 +26,7 @@ durations fetched in one statement on SQLite.
 from __future__ import annotations
 
 import statistics
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,9 +34,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import (
+    Engine,
     Float,
     Select,
     case,
+    create_engine,
     func,
     literal,
     literal_column,
@@ -44,9 +47,11 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
-from mediation.accounts.models import User
-from mediation.accounts.scope import scope_filter
+from mediation.accounts.models import Role, User
+from mediation.accounts.scope import remember_scope, scope_filter, scope_org_ids
 from mediation.cases.enums import STATISTICS_BUCKETS, Category, Outcome, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
@@ -301,13 +306,22 @@ class Rollups:
                 self.part(name)
             return
         app = current_app._get_current_object()
-        args = (self.user.id, self.period, self.org_id, self.now)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats") as pool:
+        # what the workers need of the viewer, read here: ORM objects belong to this thread's
+        # session, and the scope must be the one this request authenticated with
+        viewer = Viewer(self.user.id, self.user.role, self.user.organization_id)
+        scope_ids = None
+        if self.user.role != Role.admin:
+            scope_ids = scope_org_ids(self.user)
+        args = (viewer, scope_ids, self.period, self.org_id, self.now)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats")
+        try:
             futures = {
                 name: pool.submit(_part_in_own_session, app, name, *args) for name in missing
             }
             for name, future in futures.items():
                 self._parts[name] = future.result()
+        finally:  # on an error, the parts not started yet are not started
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def part(self, name: str):
         if name not in self._parts:
@@ -329,17 +343,58 @@ class Rollups:
         return self.part("closed")
 
 
-def _part_in_own_session(app, name: str, user_id: int, period: Period, org_id, now: datetime):
-    """One part of a report, in a worker thread: an application context, session and
-    connection of its own, the user loaded again there (ORM objects belong to one session)."""
-    with app.app_context():
+@dataclass(frozen=True)
+class Viewer:
+    """What the statistics read of a user in a worker thread (the scope rule needs no more)."""
+
+    id: int
+    role: Role
+    organization_id: int | None
+
+
+def _part_in_own_session(
+    app, name: str, viewer: Viewer, scope_ids, period: Period, org_id, now: datetime
+):
+    """One part of a report, in a worker thread: an application context and a session of its
+    own, on a connection of the statistics' own engine (`_worker_engine`), the request's scope
+    handed over as it was read."""
+    engine, slots = _worker_engine(app)
+    with slots, app.app_context():
+        if scope_ids is not None:
+            remember_scope(viewer.organization_id, scope_ids, outside_request=True)
+        session = Session(bind=engine)
+        db.session.registry.set(session)  # this app context's `db.session`
         try:
             _statistics_settings()
-            user = db.session.get(User, user_id)
-            return PARTS[name](user, period, org_id, now)
+            return PARTS[name](viewer, period, org_id, now)
         finally:
-            db.session.rollback()
+            session.rollback()
             db.session.remove()
+
+
+_worker_engine_lock = threading.Lock()
+
+
+def _worker_engine(app) -> tuple[Engine, threading.BoundedSemaphore]:
+    """The statistics workers' engine and how many may run at once in this process.
+
+    Workers never take connections from the application's pool: a request doing statistics
+    already holds one there while it waits for its workers, so enough such requests at once
+    would leave the workers no connection and everyone waiting. The workers' engine keeps no
+    connections (`NullPool`: a connection costs a few milliseconds against statements of
+    hundreds), and a semaphore of `STATS_CONCURRENCY` bounds them per process."""
+    with _worker_engine_lock:
+        found = app.extensions.get("stats_workers")
+        if found is None:
+            options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+            for pool_option in ("pool_size", "max_overflow", "pool_timeout", "pool_recycle"):
+                options.pop(pool_option, None)
+            with app.app_context():
+                url = db.engine.url
+            engine = create_engine(url, poolclass=NullPool, **options)
+            slots = threading.BoundedSemaphore(max(1, app.config.get("STATS_CONCURRENCY", 1)))
+            found = app.extensions["stats_workers"] = (engine, slots)
+        return found
 
 
 def _received(user: User, period: Period, org_id: int | None, now: datetime):

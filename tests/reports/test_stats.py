@@ -10,9 +10,10 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import func, select
 
 from mediation.cases import services
+from mediation.cases.models import Case
 from mediation.extensions import db
 from mediation.reports import stats
 from mediation.warnings import services as alert_services
@@ -191,50 +192,81 @@ def test_statistics_export_xlsx_and_csv(client, users, march):
     assert any(row[-1:] == ["900.00"] for row in lines)
 
 
+def _page(user, org_id=None):
+    rollups = stats.Rollups(user, MARCH, org_id, now=T0 + 30 * DAY)
+    rollups.prefetch()
+    return (
+        stats.report(user, MARCH, org_id, rollups=rollups),
+        stats.by_town(user, MARCH, org_id, rollups=rollups),
+        stats.series(user, MARCH, org_id, rollups=rollups),
+    )
+
+
 @requires_postgres
-def test_concurrent_parts_answer_what_one_connection_answers(app, users, orgs, march):
-    """On PostgreSQL the report's statements run at the same time on connections of their own
+def test_concurrent_parts_answer_what_one_connection_answers(app, users, orgs, march, monkeypatch):
+    """On PostgreSQL the report's statements run at the same time in worker threads
     (STATS_CONCURRENCY): the figures equal those read one after the other in the request's
-    connection, the statements really ran in the worker threads, and every connection they
-    took went back to the pool."""
-    ran_in: set[str] = set()
-
-    def note_thread(*_):
-        ran_in.add(threading.current_thread().name)
-
-    def page(user, org_id=None):
-        rollups = stats.Rollups(user, MARCH, org_id, now=T0 + 30 * DAY)
-        rollups.prefetch()
-        return (
-            stats.report(user, MARCH, org_id, rollups=rollups),
-            stats.by_town(user, MARCH, org_id, rollups=rollups),
-            stats.series(user, MARCH, org_id, rollups=rollups),
-        )
-
+    connection, two parts really run at once (each waits for the other at a barrier), and the
+    workers take no connection from the application's pool."""
     for user, org_id in ((users["officer"], None), (users["city_officer"], orgs["T1"].id)):
         app.config["STATS_CONCURRENCY"] = 1
-        one_by_one = page(user, org_id)
-        checked_out = db.engine.pool.checkedout()
-        app.config["STATS_CONCURRENCY"] = 3
-        event.listen(db.engine, "before_cursor_execute", note_thread)
-        try:
-            concurrent = page(user, org_id)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note_thread)
-        assert concurrent == one_by_one
+        one_by_one = _page(user, org_id)
         assert one_by_one[0]["received"] > 0
-        assert any(name.startswith("stats") for name in ran_in), ran_in
+
+        app.config["STATS_CONCURRENCY"] = 3
+        meeting = threading.Barrier(2, timeout=10)
+        seen: list[tuple[str, int]] = []  # (thread, connections out of the app's pool)
+        checked_out = db.engine.pool.checkedout()
+        with monkeypatch.context() as patch:
+            for name in ("received", "days_at_tier"):
+
+                def meets(*args, _part=stats.PARTS[name], _seen=seen, _meeting=meeting):
+                    _seen.append((threading.current_thread().name, db.engine.pool.checkedout()))
+                    _meeting.wait()  # raises BrokenBarrierError unless the other part runs too
+                    return _part(*args)
+
+                patch.setitem(stats.PARTS, name, meets)
+            concurrent = _page(user, org_id)
+        assert concurrent == one_by_one
+        assert len(seen) == 2 and all(thread.startswith("stats") for thread, _ in seen), seen
+        assert all(n == checked_out for _, n in seen), (seen, checked_out)
         assert db.engine.pool.checkedout() == checked_out
 
 
 @requires_postgres
+def test_statistics_do_not_need_the_application_pool(app, users, march):
+    """Requests doing statistics hold a connection of the application's pool while their
+    workers run: with every connection of that pool taken, the report still completes."""
+    app.config["STATS_CONCURRENCY"] = 3
+    db.session.execute(select(1))  # the request's own connection
+    pool = db.engine.pool
+    held = [
+        db.engine.connect() for _ in range(pool.size() + pool._max_overflow - pool.checkedout())
+    ]
+    try:
+        assert pool.checkedout() == pool.size() + pool._max_overflow
+        assert _page(users["officer"])[0]["received"] == 4
+    finally:
+        for connection in held:
+            connection.close()
+
+
+@requires_postgres
 def test_a_failing_part_fails_the_report(app, users, march, monkeypatch):
-    """An error in a worker thread reaches the request (no partial figures)."""
+    """An error in a worker thread reaches the request (no partial figures), every connection
+    goes back, and the request's session stays usable."""
+    failed_in = []
 
     def broken(*_):
+        failed_in.append(threading.current_thread().name)
         raise RuntimeError("statement failed")
 
     monkeypatch.setitem(stats.PARTS, "alerts", broken)
     app.config["STATS_CONCURRENCY"] = 3
+    db.session.execute(select(1))  # the request's own connection
+    checked_out = db.engine.pool.checkedout()
     with pytest.raises(RuntimeError, match="statement failed"):
         stats.report(users["officer"], MARCH)
+    assert failed_in and failed_in[0].startswith("stats")
+    assert db.engine.pool.checkedout() == checked_out
+    assert db.session.execute(select(func.count()).select_from(Case)).scalar() == 6
