@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from config.default import normalize_database_url  # noqa: E402
 from mediation import create_app  # noqa: E402
 from mediation.core.clock import utcnow  # noqa: E402
+from mediation.core.trigram import ensure_pg_trgm, schema_url  # noqa: E402
 from mediation.extensions import db  # noqa: E402
 from mediation.warnings.sweep import sweep  # noqa: E402
 
@@ -126,8 +127,9 @@ def main() -> None:
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        ensure_pg_trgm(conn)  # in `public`, not in the dropped schema (see core.trigram)
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
+    url = schema_url(base, SCHEMA)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     try:
         with app.app_context():

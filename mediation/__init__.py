@@ -119,13 +119,14 @@ def register_database(app: Flask) -> None:
     init_read_only_requests(app)  # first: before any other hook touches the database
     with app.app_context():
         ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        dialect = db.engine.dialect.name
     migrate.init_app(
         app,
         db,
         directory=str(PROJECT_ROOT / "migrations"),
         render_as_batch=True,
         compare_type=migration_hooks.compare_type,
-        include_object=migration_hooks.include_object,
+        include_object=migration_hooks.object_filter(dialect),
         render_item=migration_hooks.render_item,
     )
 

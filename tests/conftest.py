@@ -23,6 +23,7 @@ from mediation.cases import services
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.core.identifiers import credit_code_check_char, id_check_digit
+from mediation.core.trigram import ensure_pg_trgm, schema_url
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
@@ -58,8 +59,9 @@ def _postgres_url() -> Iterator[str | None]:
     schema = f"test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base)
     with admin.begin() as conn:
+        ensure_pg_trgm(conn)  # in `public`, not in this run's schema (see core.trigram)
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    url = schema_url(base, schema)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         db.create_all()

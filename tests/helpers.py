@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from mediation.cases.models import Case
 from mediation.core.clock import LOCAL_TZ, ensure_utc
@@ -82,3 +83,28 @@ class StatementCounter:
         from sqlalchemy import event
 
         event.remove(self.engine, "before_cursor_execute", self._listener)
+
+
+# The trigram indexes of the free-text search (PostgreSQL only): name -> (table, column)
+TRIGRAM_INDEXES = {
+    "ix_cases_number_trgm": ("cases", "number"),
+    "ix_cases_title_trgm": ("cases", "title"),
+    "ix_enterprises_name_trgm": ("enterprises", "name"),
+}
+
+
+def trigram_indexes(conn) -> dict[str, tuple[str, str]]:
+    """The GIN trigram indexes (`gin_trgm_ops`) of the current schema on PostgreSQL:
+    name -> (table, column). Alembic's comparison of the schema with the models looks at an
+    index's name and columns, not at its access method nor its operator class."""
+    rows = conn.execute(
+        text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+    )
+    found = {}
+    for name, definition in rows:
+        match = re.fullmatch(
+            r"CREATE INDEX \S+ ON (?:\S+\.)?(\w+) USING gin \((\w+) gin_trgm_ops\)", definition
+        )
+        if match:
+            found[name] = (match[1], match[2])
+    return found

@@ -38,6 +38,7 @@ from mediation.cases.enums import (
 )
 from mediation.cases.workflow import INITIAL_STATE, State
 from mediation.core.clock import utcnow
+from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
@@ -85,7 +86,11 @@ class Case(db.Model):
         # (INCLUDE id: the cases in an officer's scope, `id IN (SELECT id ... WHERE
         # handling_org_id IN ...)` as for the statistics' alerts, from the index alone)
         Index("ix_cases_handling_org_state", "handling_org_id", "state", postgresql_include=["id"]),
+        # (also the enterprise branch of the free-text search: `enterprise_id = ANY(...)`)
         Index("ix_cases_enterprise_received", "enterprise_id", "received_at"),
+        # the free-text search `q` (number or title ILIKE '%…%'), PostgreSQL only
+        trigram_index("ix_cases_number_trgm", "number"),
+        trigram_index("ix_cases_title_trgm", "title"),
         # the case list's default order (received_at DESC, id DESC), read backwards so a page
         # stops after its rows; and the same order within one warning level (docs/performance.md)
         Index("ix_cases_received_id", "received_at", "id"),
@@ -215,6 +220,9 @@ class Case(db.Model):
 
     def __repr__(self) -> str:
         return f"<Case {self.number} {self.state}>"
+
+
+needs_pg_trgm(Case.__table__)
 
 
 class CaseEvent(db.Model):

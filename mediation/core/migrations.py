@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 
 from mediation.core.types import UTCDateTime
@@ -10,8 +12,28 @@ from mediation.core.types import UTCDateTime
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "table" and name in FOREIGN_TABLES)
+def include_object(obj, name, type_, reflected, compare_to, *, dialect: str | None = None) -> bool:
+    """Leave out the libraries' tables, and (given the database's `dialect`) the models' objects
+    that are not created on that dialect (`ddl_if`, e.g. the PostgreSQL-only trigram indexes):
+    Alembic's comparison does not read `ddl_if` (sqlalchemy/alembic#1491) and would report them
+    missing on SQLite, where `create_all` does not create them either."""
+    if type_ == "table" and name in FOREIGN_TABLES:
+        return False
+    return reflected or dialect is None or created_on(obj, dialect)
+
+
+def created_on(obj, dialect: str) -> bool:
+    """Whether `create_all` creates the schema item `obj` on `dialect` (its `ddl_if`)."""
+    condition = getattr(obj, "_ddl_if", None)  # set by SchemaItem.ddl_if()
+    if condition is None or condition.dialect is None:
+        return True
+    wanted = condition.dialect
+    return dialect == wanted if isinstance(wanted, str) else dialect in wanted
+
+
+def object_filter(dialect: str):
+    """`include_object` for a database of `dialect` (Alembic's `include_object` option)."""
+    return partial(include_object, dialect=dialect)
 
 
 def render_item(type_, obj, autogen_context):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
 from mediation.core.identifiers import is_valid_credit_code, normalize_credit_code
+from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime
 from mediation.extensions import db
 from mediation.orgs.models import Organization, enum_column
@@ -40,7 +41,11 @@ OWNERSHIP_LABELS = {
 
 class Enterprise(db.Model):
     __tablename__ = "enterprises"
-    __table_args__ = (CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount"),)
+    __table_args__ = (
+        CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount"),
+        # the case list's free-text search `q` (the enterprise's name ILIKE '%…%'), PostgreSQL only
+        trigram_index("ix_enterprises_name_trgm", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -67,3 +72,6 @@ class Enterprise(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.credit_code} {self.name}>"
+
+
+needs_pg_trgm(Enterprise.__table__)

@@ -74,3 +74,27 @@ def test_the_page_says_more_than_the_limit(app, client, users, make_case):
     # the last page: counted to its end, no next page
     html = client.get("/cases?page=4").get_data(as_text=True)
     assert 'data-total="4"' in html and "data-capped" not in html and "page=5" not in html
+
+
+def test_the_list_page_searches_the_enterprise_name_title_and_number(
+    client, users, make_case, make_enterprise
+):
+    """`q` on the page, as in the API (tests/api/test_case_search.py): a Chinese enterprise
+    name of three characters and more (the trigram indexes on PostgreSQL), a title, a number,
+    and LIKE's wildcards taken literally."""
+    xinghe = make_case(enterprise_id=make_enterprise(name="星河电子科技有限公司").id)
+    percent = make_case(title="工资100%结清后反悔")
+    hundred = make_case(title="工资100元差额")
+    login(client, users["officer"])
+
+    def listed(term: str) -> set[str]:
+        response = client.get("/cases", query_string={"q": term})
+        assert response.status_code == 200
+        return set(numbers(response.get_data(as_text=True)))
+
+    assert listed("星河电子") == {xinghe.number}
+    assert listed("100元差") == {hundred.number}
+    assert listed("100%") == {percent.number}
+    assert listed(percent.number.lower()) == {percent.number}
+    assert listed("工资100") == {percent.number, hundred.number}
+    assert listed("工资_00") == set()

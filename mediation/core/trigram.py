@@ -1,0 +1,46 @@
+"""Trigram indexes (PostgreSQL's pg_trgm) for the substring searches `ILIKE '%…%'`.
+
+A GIN index with `gin_trgm_ops` answers `column ILIKE '%term%'` from the term's trigrams instead
+of reading every row. PostgreSQL only: on SQLite the indexes are not created (the search reads
+the table there, as before). A term of fewer than three characters has no trigram, so the index
+cannot narrow it down (docs/performance.md, "Free-text search").
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, Connection, Index, Table, event, text
+
+CREATE_PG_TRGM = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+# the shortest term the trigram indexes can narrow down
+MIN_TRIGRAM_TERM = 3
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """A GIN trigram index on `column`, created on PostgreSQL only (`ddl_if`); the migrations'
+    comparison skips it elsewhere (`core.migrations.object_filter`)."""
+    return Index(
+        name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+    ).ddl_if(dialect="postgresql")
+
+
+def needs_pg_trgm(table: Table) -> None:
+    """`create_all` creates the extension before `table` (whose trigram indexes need its
+    operator class); the migration does the same for a migrated database."""
+    event.listen(table, "before_create", DDL(CREATE_PG_TRGM).execute_if(dialect="postgresql"))
+
+
+def ensure_pg_trgm(connection: Connection) -> None:
+    """Create the extension in the schema `public` unless the database has it (in any schema).
+
+    For code that works in a schema of its own (the tests, the benchmarks): an extension exists
+    once per database, so it must not be created in such a schema, where dropping the schema
+    would take it away from everyone else. Parallel callers wait for each other."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('mediation: pg_trgm'))"))
+    connection.execute(text(f"{CREATE_PG_TRGM} SCHEMA public"))
+
+
+def schema_url(base_url: str, schema: str) -> str:
+    """`base_url` (PostgreSQL) working in `schema`, with `public` after it on the search path so
+    that the extensions' operator classes (`gin_trgm_ops`) are found by name."""
+    return f"{base_url}{'&' if '?' in base_url else '?'}options=-csearch_path%3D{schema}%2Cpublic"
