@@ -397,17 +397,24 @@ def _worker_engine(app) -> tuple[Engine, threading.BoundedSemaphore]:
         return found
 
 
-def _received(user: User, period: Period, org_id: int | None, now: datetime):
-    month, label = _month_key(Case.received_at, period)
+def _period_source(user: User, org_id: int | None, moment, period: Period, name: str, *columns):
+    """The cases in scope whose `moment` falls in the period, with `columns` and their month,
+    as a subquery for `_rollup`; and the function from a month key to 'YYYY-MM'."""
+    month, label = _month_key(moment, period)
     source = (
-        _scoped(
-            user, org_id,
-            Case.state, Case.kind, Case.category, Case.tier, month.label("month"),
-            Case.handling_org_id, Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
-        )
-        .where(_in(Case.received_at, period))
+        _scoped(user, org_id, *columns, month.label("month"))
+        .where(_in(moment, period))
         .offset(0)  # see _rollup
-        .subquery("received")
+        .subquery(name)
+    )
+    return source, label
+
+
+def _received(user: User, period: Period, org_id: int | None, now: datetime):
+    source, label = _period_source(
+        user, org_id, Case.received_at, period, "received",
+        Case.state, Case.kind, Case.category, Case.tier, Case.handling_org_id,
+        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
     )  # fmt: skip
 
     def figures(c):
@@ -434,15 +441,9 @@ def _received(user: User, period: Period, org_id: int | None, now: datetime):
 
 
 def _closed(user: User, period: Period, org_id: int | None, now: datetime):
-    month, label = _month_key(Case.closed_at, period)
-    source = (
-        _scoped(
-            user, org_id,
-            Case.outcome, month.label("month"), Case.handling_org_id, Case.paid_amount_fen,
-        )
-        .where(_in(Case.closed_at, period))
-        .offset(0)  # see _rollup
-        .subquery("closed")
+    source, label = _period_source(
+        user, org_id, Case.closed_at, period, "closed",
+        Case.outcome, Case.handling_org_id, Case.paid_amount_fen,
     )  # fmt: skip
     rows = _rollup(
         source,
