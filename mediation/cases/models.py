@@ -83,9 +83,16 @@ class Case(db.Model):
         CheckConstraint(
             "(state = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
         ),
+        # the list filtered by state and level within a scope: one index range per organization
         # (INCLUDE id: the cases in an officer's scope, `id IN (SELECT id ... WHERE
         # handling_org_id IN ...)` as for the statistics' alerts, from the index alone)
-        Index("ix_cases_handling_org_state", "handling_org_id", "state", postgresql_include=["id"]),
+        Index(
+            "ix_cases_handling_org_state_level",
+            "handling_org_id",
+            "state",
+            "warning_level",
+            postgresql_include=["id"],
+        ),  # fmt: skip
         # (also the enterprise branch of the free-text search: `enterprise_id = ANY(...)`)
         Index("ix_cases_enterprise_received", "enterprise_id", "received_at"),
         # the free-text search `q` (number or title ILIKE '%…%'), PostgreSQL only
