@@ -127,9 +127,9 @@ def main() -> None:
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        ensure_pg_trgm(conn)  # in `public`, not in the dropped schema (see core.trigram)
+        extensions = ensure_pg_trgm(conn)  # not in the dropped schema (see core.trigram)
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    url = schema_url(base, SCHEMA)
+    url = schema_url(base, SCHEMA, extensions)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     try:
         with app.app_context():

@@ -59,9 +59,9 @@ def _postgres_url() -> Iterator[str | None]:
     schema = f"test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base)
     with admin.begin() as conn:
-        ensure_pg_trgm(conn)  # in `public`, not in this run's schema (see core.trigram)
+        extensions = ensure_pg_trgm(conn)  # not in this run's schema (see core.trigram)
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = schema_url(base, schema)
+    url = schema_url(base, schema, extensions)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         db.create_all()

@@ -80,11 +80,11 @@ def test_postgres_upgrade_equals_models_and_downgrades():
     schema = f"migtest_{uuid.uuid4().hex[:8]}"
     admin = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
-        ensure_pg_trgm(conn)  # in `public`, not in this test's schema (see core.trigram)
+        extensions = ensure_pg_trgm(conn)  # not in this test's schema (see core.trigram)
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
         base = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-        _check_upgrade_downgrade(schema_url(base, schema))
+        _check_upgrade_downgrade(schema_url(base, schema, extensions))
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))

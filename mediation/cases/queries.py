@@ -119,7 +119,11 @@ def _enterprise_named(pattern: str, term: str) -> ColumnElement[bool]:
     in every enterprise's name. A term in more than `MAX_ENTERPRISE_IDS` names is left to
     `IN (subquery)`: their cases are so many that walking the list's order finds a page at once.
     Elsewhere, and for a term too short for trigrams (every case in scope is read anyway),
-    `IN (subquery)`: a hashed subplan applied as a filter."""
+    `IN (subquery)`: a hashed subplan applied as a filter.
+
+    In a `read_only` request (autocommit) the ids and the page are two statements, two
+    snapshots: a case whose enterprise was created or renamed between them is missing from that
+    page, as it would be from a page read a moment earlier."""
     names = select(Enterprise.id).where(Enterprise.name.ilike(pattern, escape="\\"))
     if len(term) >= MIN_TRIGRAM_TERM and db.session.get_bind().dialect.name == "postgresql":
         ids = db.session.connection().scalars(names.limit(MAX_ENTERPRISE_IDS + 1)).all()
