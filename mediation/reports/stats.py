@@ -17,10 +17,10 @@ of the first town and city alerts from `cases.first_town_alert_at` / `first_city
 the days at each tier do not read the alerts. The cases received in the period are read once
 for every count by state, kind, category, tier, month and handling organization, and those
 closed in it once for every count by outcome, month and organization (`Rollups`, shared by
-`report()`, `by_town()` and `series()`, which also holds the other parts of a report and, on
-PostgreSQL, reads them at the same time on separate connections). Medians are computed by the database on PostgreSQL
-(`percentile_cont(0.5)`, the same interpolation as `statistics.median`) and in Python over the
-durations fetched in one statement on SQLite.
+`report()`, `by_town()` and `series()`; it also holds the other parts of a report and, on
+PostgreSQL, reads them at the same time on separate connections). Medians are computed by the
+database on PostgreSQL (`percentile_cont(0.5)`, the same interpolation as `statistics.median`)
+and in Python over the durations fetched in one statement on SQLite.
 """
 
 from __future__ import annotations
@@ -389,8 +389,7 @@ def _worker_engine(app) -> tuple[Engine, threading.BoundedSemaphore]:
             options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
             for pool_option in ("pool_size", "max_overflow", "pool_timeout", "pool_recycle"):
                 options.pop(pool_option, None)
-            with app.app_context():
-                url = db.engine.url
+            url = app.config["SQLALCHEMY_DATABASE_URI"]
             engine = create_engine(url, poolclass=NullPool, **options)
             slots = threading.BoundedSemaphore(max(1, app.config.get("STATS_CONCURRENCY", 1)))
             found = app.extensions["stats_workers"] = (engine, slots)
