@@ -8,13 +8,14 @@
 Serves `bench.wsgi_bench:app` (the app in production configuration, plus a bare Flask JSON
 endpoint under /bare/) with gunicorn, 2 sync workers, and hits it with wrk, 8 connections on
 2 threads, for --duration seconds per scenario; every round runs every scenario once (so noise
-spreads over all of them) and the table shows medians over --repeat rounds, with each scenario's
-requests per second as a ratio to the bare endpoint's. The list scenarios ask for 50 cases a page
-(CASES_PER_PAGE=50 for the page) as a town officer (scope = the town's subtree, a tenth of the
-cases) and as the administrator. Then case creation through the API (8 connections, each request
-(as the administrator, in one of the 111 organizations at random)
-a new case with the immediate rule evaluation), the RSS of each web worker after the load and of
-a `flask scheduler run` process after its first sweep. Not a test: nothing asserts a time.
+spreads over all of them) and the table shows medians over --repeat rounds: each scenario's
+requests per second, also as a ratio to the bare endpoint's, and the CPU the web workers and
+the local PostgreSQL spent per request (read from /proc around each run). The list scenarios
+ask for 50 cases a page (CASES_PER_PAGE=50 for the page) as a town officer (scope = the town's
+subtree, a tenth of the cases) and as the administrator. Then case creation through the API
+(8 connections, each request a new case, as the administrator, in one of the 111
+organizations at random, with the immediate rule evaluation), the RSS of each web worker after
+the load and of a `flask scheduler run` process after its first sweep. Not a test: nothing asserts a time.
 """
 
 from __future__ import annotations
@@ -99,13 +100,51 @@ def session_cookie(base: str, username: str) -> str:
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
+def cpu_seconds(pids) -> float:
+    """User and system CPU seconds the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """The local PostgreSQL's processes (the server and its backends)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+# the gunicorn master's pid, once started: wrk() also reports its workers' CPU per request
+SERVER: dict[str, int] = {}
+
+
 def wrk(url: str, headers: dict, seconds: int, connections: int, script: str | None = None):
+    """One wrk run: requests per second, p50 and p99, errors, and the CPU that the web workers
+    and PostgreSQL (when it runs on this machine) spent per request during the run."""
+    workers = children(SERVER["pid"]) if "pid" in SERVER else []
+    database = postgres_pids()
+    cpu_before = cpu_seconds(workers), cpu_seconds(database)
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     for k, v in {**UA, **headers}.items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    web_cpu = cpu_seconds(workers) - cpu_before[0]
+    db_cpu = cpu_seconds(database) - cpu_before[1]
+    done = int(re.search(r"(\d+) requests in", out).group(1))
 
     def latency(pct: str) -> float:
         value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
@@ -116,7 +155,10 @@ def wrk(url: str, headers: dict, seconds: int, connections: int, script: str | N
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket.groups())) if socket else 0)
     drain(url)
-    return {"rps": rps, "p50": latency("50"), "p99": latency("99"), "errors": errors}
+    return {
+        "rps": rps, "p50": latency("50"), "p99": latency("99"), "errors": errors,
+        "web_ms": web_cpu * 1000 / max(done, 1), "db_ms": db_cpu * 1000 / max(done, 1),
+    }  # fmt: skip
 
 
 def drain(url: str) -> None:
@@ -160,6 +202,13 @@ end
 """
 
 
+def cpu_column(runs: list[dict]) -> str:
+    """Median CPU per request of the web workers and of PostgreSQL."""
+    web = statistics.median(r["web_ms"] for r in runs)
+    database = statistics.median(r["db_ms"] for r in runs)
+    return f"{web:>8.3f} {database:>7.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="mediation_bench_100k")
@@ -181,6 +230,7 @@ def main() -> None:
     url = f"postgresql://postgres@{args.host}:5432/{args.database}"
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(url, args.port, args.workers, args.threads)
+    SERVER["pid"] = server.pid
     try:
         officer = f"bench_officer_{args.town}"
         api_officer = {"Authorization": f"Bearer {api_token(base, officer)}"}
@@ -215,14 +265,19 @@ def main() -> None:
         print(f"\n{args.database}: {cases.json()['total']:,} cases visible to the administrator"
               f" (capped: {cases.json().get('total_is_capped', False)}); gunicorn -w {args.workers} --threads {args.threads},"
               f" wrk -t2 -c{args.connections} -d{args.duration}s, medians of {args.repeat} runs")  # fmt: skip
-        print(
-            f"{'scenario':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}"
-        )
+        print(f"{'scenario':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}"
+              f" {'errors':>7} {'web cpu':>8} {'db cpu':>7}  (CPU: ms per request)")  # fmt: skip
         for name, runs in results.items():
             rps = statistics.median(r["rps"] for r in runs)
             print(f"{name:<24} {rps:>8.1f} {statistics.median(r['p50'] for r in runs):>8.2f}"
                   f" {statistics.median(r['p99'] for r in runs):>8.2f} {rps / bare_rps if bare_rps else 0:>7.1%}"
-                  f" {sum(r['errors'] for r in runs):>7}")  # fmt: skip
+                  f" {sum(r['errors'] for r in runs):>7} {cpu_column(runs)}")  # fmt: skip
+
+        if bare_rps:
+            budget = (os.cpu_count() or 1) * 1000 / (0.1 * bare_rps)
+            print(f"10% of the bare endpoint is {0.1 * bare_rps:.0f} req/s: with every core busy,"
+                  f" {budget:.2f} ms of CPU per request for everything (workers, PostgreSQL,"
+                  f" wrk, the kernel) on these {os.cpu_count()} cores")  # fmt: skip
 
         if not args.skip_create:
             enterprises = requests.get(
@@ -236,7 +291,7 @@ def main() -> None:
             print(f"{'create case (API)':<24} {statistics.median(r['rps'] for r in runs):>8.1f}"
                   f" {statistics.median(r['p50'] for r in runs):>8.2f}"
                   f" {statistics.median(r['p99'] for r in runs):>8.2f} {'':>8}"
-                  f" {sum(r['errors'] for r in runs):>7}")  # fmt: skip
+                  f" {sum(r['errors'] for r in runs):>7} {cpu_column(runs)}")  # fmt: skip
 
         if not args.skip_memory:
             workers = children(server.pid)
