@@ -99,8 +99,10 @@ class Case(db.Model):
         trigram_index("ix_cases_number_trgm", "number"),
         trigram_index("ix_cases_title_trgm", "title"),
         # the case list's default order (received_at DESC, id DESC), read backwards so a page
-        # stops after its rows; and the same order within one warning level (docs/performance.md)
-        Index("ix_cases_received_id", "received_at", "id"),
+        # stops after its rows; with the handling organization, a page's ids in an officer's
+        # scope come from the index alone (the deferred join of `queries.paginate_case_list`);
+        # and the same order within one warning level (docs/performance.md)
+        Index("ix_cases_received_id", "received_at", "id", postgresql_include=["handling_org_id"]),
         Index("ix_cases_warning_level_received", "warning_level", "received_at", "id"),
         # the statistics' period filters (reports/stats.py), each carrying the columns its
         # figures read, so that a period's cases are read from the index alone (index-only scans)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, Subquery, func, literal_column, select
 
 from mediation.extensions import db
 
@@ -44,6 +45,7 @@ def paginate(
     count_limit: int | None = None,
     count_stmt: Select | None = None,
     rows: bool = False,
+    rows_for_keys: Callable[[Subquery], Select] | None = None,
 ) -> Page:
     """One page of `stmt` and the number of rows.
 
@@ -53,6 +55,11 @@ def paginate(
     a capped one stops early, and no reader needs to know that 734,512 cases match.
     `count_stmt` counts instead of `stmt` (the same rows without the joins that only add
     columns); `rows` returns plain rows instead of the first entity.
+
+    `rows_for_keys` makes it a deferred join: `stmt` then selects only the keys of its rows (in
+    its order), the page is cut from those, and `rows_for_keys(keys)` selects the page's rows
+    from that subquery of at most `per_page` keys (in the same order). The rows before the page
+    are then skipped as keys, which an index may hold, instead of as whole joined rows.
     """
     page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
     unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
@@ -66,8 +73,12 @@ def paginate(
     count = select(func.count()).select_from(counted.subquery())
     # the count rides along with the page as an uncorrelated scalar subquery (the database
     # computes it once): one statement, one round trip. Only an empty page needs it alone.
-    window = stmt.add_columns(count.scalar_subquery().label("_total"))
-    window = window.limit(per_page).offset((page - 1) * per_page)
+    total_column = count.scalar_subquery().label("_total")
+    if rows_for_keys is None:
+        window = stmt.add_columns(total_column).limit(per_page).offset((page - 1) * per_page)
+    else:
+        keys = stmt.limit(per_page).offset((page - 1) * per_page).subquery("page_keys")
+        window = rows_for_keys(keys).add_columns(total_column)
     # plain rows through the connection: the ORM adds nothing to a list of columns but cost
     fetched = (db.session.connection() if rows else db.session).execute(window).all()
     if fetched:

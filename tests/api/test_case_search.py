@@ -137,7 +137,10 @@ def test_the_search_is_a_bitmap_scan_of_the_trigram_indexes(app, api, users, sea
     BitmapOr of the trigram indexes on the number and the title and of the enterprise_id index
     (the enterprises found by the trigram index on their name). With so few rows the planner
     would read the table, so sequential and plain index scans are discouraged inside the
-    EXPLAIN's transaction: what is checked is that the bitmap plan is possible at all."""
+    EXPLAIN's transaction: what is checked is that the bitmap plan is possible at all. The
+    search is the administrator's: in an officer's scope, on a table this small, the planner
+    takes the scope's own index instead (at a million cases it takes the BitmapOr there too,
+    docs/performance.md)."""
     statements: list[tuple[str, dict]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
@@ -145,9 +148,10 @@ def test_the_search_is_a_bitmap_scan_of_the_trigram_indexes(app, api, users, sea
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        assert search(api, users["officer"], "星河电子") == [searchable["xinghe"].id]
+        found = search(api, users["admin"], "星河电子")
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
+    assert sorted(found) == sorted([searchable["xinghe"].id, searchable["elsewhere"].id])
     (page, parameters), *_ = [s for s in statements if "FROM cases" in s[0] and "_total" in s[0]]
     # the enterprises' ids come from the trigram index on their name
     assert any("FROM enterprises" in s and "ILIKE" in s for s, _ in statements)
