@@ -153,10 +153,13 @@ def case_list_rows(user: User, filters: dict, *, base: Select | None = None) -> 
     """`filtered_cases` (or `base`, built by it) as rows of `LIST_COLUMNS` (same scope, filters
     and order)."""
     stmt = base if base is not None else filtered_cases(user, filters, load_advocates=False)
-    return (
-        stmt.with_only_columns(*LIST_COLUMNS, maintain_column_froms=True)
-        .join(Enterprise, Enterprise.id == Case.enterprise_id)
-        .join(Organization, Organization.id == Case.handling_org_id)
+    return _with_names(stmt.with_only_columns(*LIST_COLUMNS, maintain_column_froms=True))
+
+
+def _with_names(stmt: Select) -> Select:
+    """The joins that bring a list row's enterprise and organization names."""
+    return stmt.join(Enterprise, Enterprise.id == Case.enterprise_id).join(
+        Organization, Organization.id == Case.handling_org_id
     )
 
 
@@ -177,14 +180,8 @@ def paginate_case_list(user: User, filters: dict, page: int, per_page: int, coun
     ordering = case_ordering(filters)
 
     def rows_of(keys) -> Select:
-        return (
-            select(*LIST_COLUMNS)
-            .select_from(keys)
-            .join(Case, Case.id == keys.c.id)
-            .join(Enterprise, Enterprise.id == Case.enterprise_id)
-            .join(Organization, Organization.id == Case.handling_org_id)
-            .order_by(*ordering)
-        )
+        page_rows = select(*LIST_COLUMNS).select_from(keys).join(Case, Case.id == keys.c.id)
+        return _with_names(page_rows).order_by(*ordering)
 
     return paginate(
         base.with_only_columns(Case.id, maintain_column_froms=True),

@@ -74,10 +74,11 @@ def paginate(
     # the count rides along with the page as an uncorrelated scalar subquery (the database
     # computes it once): one statement, one round trip. Only an empty page needs it alone.
     total_column = count.scalar_subquery().label("_total")
+    offset = (page - 1) * per_page
     if rows_for_keys is None:
-        window = stmt.add_columns(total_column).limit(per_page).offset((page - 1) * per_page)
+        window = stmt.add_columns(total_column).limit(per_page).offset(offset)
     else:
-        keys = stmt.limit(per_page).offset((page - 1) * per_page).subquery("page_keys")
+        keys = stmt.limit(per_page).offset(offset).subquery("page_keys")
         window = rows_for_keys(keys).add_columns(total_column)
     # plain rows through the connection: the ORM adds nothing to a list of columns but cost
     fetched = (db.session.connection() if rows else db.session).execute(window).all()
