@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -85,32 +86,60 @@ def _label(value):
 _label_cache: dict[object, dict[object, str]] = {}
 
 
+def labeller() -> Callable[[object], str]:
+    """`label` bound to this request's catalogue, for a page that labels hundreds of codes: the
+    catalogue is looked up once, not once a code."""
+    if not has_app_context():  # no catalogue to remember words by
+        return lambda value: "—" if value is None or value == "" else str(_label(value))
+    words = _label_cache.setdefault(current_translations(), {})
+
+    def word(value) -> str:
+        try:
+            return words[value]
+        except KeyError:
+            if value is None or value == "":
+                return "—"
+            text = words[value] = str(_label(value))
+            return text
+        except TypeError:  # an unhashable value: not a code
+            return str(_label(value))
+
+    return word
+
+
 def label(value) -> str:
     """A person's word for any code the system stores, in the request's language."""
-    if value is None or value == "":
-        return "—"
-    if not has_app_context():  # no catalogue to remember words by
-        return str(_label(value))
-    words = _label_cache.setdefault(current_translations(), {})
-    try:
-        return words[value]
-    except KeyError:
-        word = words[value] = str(_label(value))
-        return word
-    except TypeError:  # an unhashable value: not a code
-        return str(_label(value))
+    return labeller()(value)
 
 
-def state_badge(state) -> Markup:
+def state_badge(state, word: Callable[[object], str] = label) -> Markup:
     code = escape(getattr(state, "value", state))
-    return Markup(f'<span class="badge state-{code}">{escape(label(state))}</span>')
+    return Markup(f'<span class="badge state-{code}">{escape(word(state))}</span>')
 
 
-def level_badge(level) -> Markup:
+def level_badge(level, word: Callable[[object], str] = label) -> Markup:
     if not level:
         return Markup("")
     code = escape(getattr(level, "value", level))
-    return Markup(f'<span class="badge level-{code}">{escape(label(level))}</span>')
+    return Markup(f'<span class="badge level-{code}">{escape(word(level))}</span>')
+
+
+def select_options(choices: Iterable, selected=None, *, blank: bool = True) -> Markup:
+    """The `<option>`s of a filter's `<select>`: an empty "All" first (unless `blank` is
+    false), then one per choice (an enum member, labelled in the request's language, or a
+    `(value, text)` pair), the one whose value is `selected` marked. The case list's filter
+    form offers some sixty; written here they cost a fraction of the same loop in Jinja."""
+    word = labeller()
+    chosen = getattr(selected, "value", selected)
+    parts = [f'<option value="">{escape(_("All"))}</option>'] if blank else []
+    for choice in choices:
+        if isinstance(choice, tuple):
+            value, text = choice
+        else:
+            value, text = choice.value, word(choice)
+        mark = " selected" if chosen is not None and value == chosen else ""
+        parts.append(f'<option value="{escape(value)}"{mark}>{escape(text)}</option>')
+    return Markup("".join(parts))
 
 
 def url_prefix(endpoint: str, last_argument: str) -> str:
@@ -156,5 +185,8 @@ def init_template_helpers(app: Flask) -> None:
         return {"url_with": url_with, "State": State}
 
     app.jinja_env.globals.update(
-        state_badge=state_badge, level_badge=level_badge, url_prefix=url_prefix
+        state_badge=state_badge,
+        level_badge=level_badge,
+        url_prefix=url_prefix,
+        select_options=select_options,
     )

@@ -71,6 +71,15 @@ def organizations_in_subtree(root_id: int) -> list[Organization]:
     return organizations_by_ids(subtree_ids_select(root_id))
 
 
+def organization_choices(ids: list[int] | None) -> list[tuple[int, str]]:
+    """`(id, name)` of the organizations with these ids (all of them for None), by code: a
+    filter's choices, read as rows rather than as objects."""
+    stmt = select(Organization.id, Organization.name).order_by(Organization.code)
+    if ids is not None:
+        stmt = stmt.where(Organization.id.in_(ids))
+    return [(row.id, row.name) for row in db.session.execute(stmt)]
+
+
 def organizations_by_ids(ids: list[int] | Select) -> list[Organization]:
     """The organizations with these ids (a list, or a SELECT of them), by code."""
     return list(

@@ -40,20 +40,32 @@ def can_acknowledge(alert: Alert) -> bool:
     return current_user.role == Role.officer and alert.target_org_id == current_user.organization_id
 
 
-def open_alert_count() -> int:
-    """The navigation's badge, on every page an officer sees: `count(*)` (not of a column) so
-    PostgreSQL answers from `ix_alerts_target_org_status` alone (0.25 ms instead of 1.9 ms for
-    a town's 1,800 open alerts in the million-case benchmark)."""
+# the navigation's badge counts open alerts up to this, then shows "99+"
+NAV_BADGE_LIMIT = 99
+
+
+def open_alert_badge() -> str:
+    """The navigation's badge on every page an officer sees: how many alerts wait in their
+    inbox ("" for none), counted only up to `NAV_BADGE_LIMIT` and shown as "99+" beyond it,
+    as mail and chat programs do. An exact count read every index entry of every open alert on
+    every page: 1.1 ms of PostgreSQL for a town's 1,400 open alerts in the million-case
+    benchmark, and 16 ms (a scan of the table) for the administrator's 41,000. The inbox itself
+    lists and pages them all."""
     if not current_user.is_authenticated or current_user.role not in (Role.officer, Role.admin):
-        return 0
-    stmt = select(func.count()).select_from(Alert).where(Alert.status == AlertStatus.open)
+        return ""
+    # (a column of ix_alerts_target_org_status: an officer's count reads the index alone)
+    waiting = select(Alert.target_org_id).where(Alert.status == AlertStatus.open)
     if current_user.role != Role.admin:
-        stmt = stmt.where(Alert.target_org_id == current_user.organization_id)
-    return db.session.scalar(stmt) or 0
+        waiting = waiting.where(Alert.target_org_id == current_user.organization_id)
+    counted = select(func.count()).select_from(waiting.limit(NAV_BADGE_LIMIT + 1).subquery())
+    n = db.session.scalar(counted) or 0
+    if n > NAV_BADGE_LIMIT:
+        return f"{NAV_BADGE_LIMIT}+"
+    return str(n) if n else ""
 
 
 def init_warnings(app: Flask) -> None:
     if evaluate_immediately not in case_services.case_change_hooks:
         case_services.case_change_hooks.append(evaluate_immediately)
-    app.jinja_env.globals.update(can_ack=can_acknowledge, open_alert_count=open_alert_count)
+    app.jinja_env.globals.update(can_ack=can_acknowledge, open_alert_badge=open_alert_badge)
     init_embedded(app)
