@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, func, select
 
 from mediation.accounts.models import Role, User
 from mediation.cases.models import Case, case_advocates
@@ -67,17 +67,55 @@ def subtree_ids_column(org_id_column, dialect: str):
 
 def scope_filter(stmt: Select, user: User) -> Select:
     """Restrict a SELECT over Case to the cases `user` may see (design.md §3)."""
+    condition = scope_condition(scope_shape(user), user)
+    return stmt if condition is None else stmt.where(condition)
+
+
+def scope_shape(user: User) -> str:
+    """Which form the user's scope takes: every case, the cases of an organization subtree,
+    the cases assigned to them, or none."""
     if user.role == Role.admin:
-        return stmt
+        return "all"
     if user.role in (Role.officer, Role.mediator):
+        return "subtree"
+    if user.role == Role.advocate:
+        return "assigned"
+    return "none"
+
+
+def scope_condition(shape: str, user: User | None) -> ColumnElement[bool] | None:
+    """The condition on Case of a scope of that shape (None: no condition), with `user`'s
+    values in it; without a user, with named parameters instead, to be given at execution by
+    `scope_parameters`: a statement built once serves every user whose scope has that shape."""
+
+    def value(name: str, of_user, **kw) -> BindParameter:
+        if user is None:
+            return bindparam(name, required=True, **kw)
+        return bindparam(name, of_user(user), unique=True, **kw)
+
+    if shape == "all":
+        return None
+    if shape == "subtree":
         # the subtree's ids as a list (a town and its grassroots unions: a dozen), not the
         # recursive CTE inline: PostgreSQL cannot estimate the CTE's rows and then sorts a whole
         # town's cases instead of walking the (received_at, id) index for a page of 50
-        return stmt.where(Case.handling_org_id.in_(scope_org_ids(user)))
-    if user.role == Role.advocate:
-        assigned = select(case_advocates.c.case_id).where(case_advocates.c.user_id == user.id)
-        return stmt.where(Case.id.in_(assigned))
-    return stmt.where(False)
+        return Case.handling_org_id.in_(value("scope_org_ids", scope_org_ids, expanding=True))
+    if shape == "assigned":
+        assigned = select(case_advocates.c.case_id).where(
+            case_advocates.c.user_id == value("scope_user_id", lambda u: u.id)
+        )
+        return Case.id.in_(assigned)
+    return false()
+
+
+def scope_parameters(user: User) -> dict:
+    """The values of `scope_condition(scope_shape(user), None)`'s parameters for `user`."""
+    shape = scope_shape(user)
+    if shape == "subtree":
+        return {"scope_org_ids": scope_org_ids(user)}
+    if shape == "assigned":
+        return {"scope_user_id": user.id}
+    return {}
 
 
 def visible_cases(user: User) -> Select:

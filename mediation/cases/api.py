@@ -133,33 +133,36 @@ class CaseSchema(CaseSummarySchema):
     created_at = fields.AwareDateTime(required=True)
 
 
-def _iso(value) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def case_summary(row, role: str | None) -> dict:
-    """`CaseSummarySchema().dump(row)`, written out by hand: the list endpoint's hot path
-    (50 rows a request) at a tenth of marshmallow's cost. A test holds the two equal."""
+    """`CaseSummarySchema().dump(row)` for a row of `queries.LIST_COLUMNS`, written out by
+    hand: the list endpoint's hot path (50 rows a request) at a tenth of marshmallow's cost. A
+    test holds the two equal. The row is unpacked by position: reading a row's columns by name
+    cost half of this function."""
+    (
+        case_id, number, kind, category, state, version, title, enterprise_id, enterprise_name,
+        workers_involved, claim_amount_fen, received_at, handling_org_id, handling_org_name,
+        mediator_id, tier, warning_level, updated_at, *_extra,
+    ) = row  # fmt: skip
     return {
-        "id": row.id,
-        "number": row.number,
-        "kind": code_of(row.kind),
-        "category": code_of(row.category),
-        "state": code_of(row.state),
-        "version": row.version,
-        "title": row.title,
-        "enterprise_id": row.enterprise_id,
-        "enterprise_name": row.enterprise_name,
-        "workers_involved": row.workers_involved,
-        "claim_amount": fen_to_yuan(row.claim_amount_fen),
-        "received_at": _iso(row.received_at),
-        "handling_org_id": row.handling_org_id,
-        "handling_org_name": row.handling_org_name,
-        "mediator_id": row.mediator_id,
-        "tier": code_of(row.tier),
-        "warning_level": code_of(row.warning_level),
-        "updated_at": _iso(row.updated_at),
-        "allowed_triggers": list(_triggers_for(str(row.state), role)) if role else [],
+        "id": case_id,
+        "number": number,
+        "kind": code_of(kind),
+        "category": code_of(category),
+        "state": code_of(state),
+        "version": version,
+        "title": title,
+        "enterprise_id": enterprise_id,
+        "enterprise_name": enterprise_name,
+        "workers_involved": workers_involved,
+        "claim_amount": fen_to_yuan(claim_amount_fen),
+        "received_at": None if received_at is None else received_at.isoformat(),
+        "handling_org_id": handling_org_id,
+        "handling_org_name": handling_org_name,
+        "mediator_id": mediator_id,
+        "tier": code_of(tier),
+        "warning_level": code_of(warning_level),
+        "updated_at": None if updated_at is None else updated_at.isoformat(),
+        "allowed_triggers": list(_triggers_for(state, role)) if role else [],
     }
 
 

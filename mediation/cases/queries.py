@@ -3,12 +3,25 @@ exports: what a user can ask for, and the SELECT that answers it (scope always a
 
 from __future__ import annotations
 
+import functools
+
 from marshmallow import Schema, fields, validate
-from sqlalchemy import ARRAY, ColumnElement, Integer, Select, any_, false, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    false,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import User
-from mediation.accounts.scope import visible_cases
+from mediation.accounts.scope import scope_condition, scope_parameters, scope_shape
 from mediation.cases.enums import CaseKind, Category, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
@@ -73,24 +86,50 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# the filters that compare a column with the value asked
+EQUAL_FILTERS = (
+    ("state", Case.state), ("kind", Case.kind), ("category", Case.category),
+    ("tier", Case.tier), ("level", Case.warning_level), ("enterprise", Case.enterprise_id),
+)  # fmt: skip
+# the filters of a list whose statement is built once per shape (`q` is not one: see
+# paginate_case_list)
+SHAPED_FILTERS = (*(name for name, _column in EQUAL_FILTERS), "org")
+
+
 def filtered_cases(user: User, filters: dict, *, load_advocates: bool = True) -> Select:
     """`SELECT Case` in the user's scope, filtered and ordered as asked; advocates are loaded
     with the rows (the list shows them) so a page costs a fixed number of statements. Exports
     pass `load_advocates=False` and swap the columns (`with_only_columns`) to stream plain rows."""
-    stmt = visible_cases(user)
+    stmt = _filtered(scope_shape(user), filters, user)
     if load_advocates:
         stmt = stmt.options(selectinload(Case.advocates))
-    for name, column in (
-        ("state", Case.state), ("kind", Case.kind), ("category", Case.category),
-        ("tier", Case.tier), ("level", Case.warning_level), ("enterprise", Case.enterprise_id),
-    ):  # fmt: skip
+    return stmt
+
+
+def _filtered(scope: str, filters: dict, user: User | None) -> Select:
+    """`filtered_cases` for a scope of that shape. Without `user`, the scope's and the filters'
+    values are named parameters (`_list_parameters` gives them) and `filters` only says which
+    filters are given: one statement then serves every user and value of that shape."""
+
+    def value(name: str):
+        return filters[name] if user is not None else bindparam(f"filter_{name}", required=True)
+
+    stmt = select(Case)
+    in_scope = scope_condition(scope, user)
+    if in_scope is not None:
+        stmt = stmt.where(in_scope)
+    for name, column in EQUAL_FILTERS:
         if filters.get(name) is not None:
-            stmt = stmt.where(column == filters[name])
+            stmt = stmt.where(column == value(name))
     if filters.get("org") is not None:
         stmt = stmt.where(
-            Case.handling_org_id.in_(subtree_ids_select(filters["org"], name="filter_org_tree"))
+            Case.handling_org_id.in_(subtree_ids_select(value("org"), name="filter_org_tree"))
         )
     if filters.get("q"):
+        if user is None:
+            raise ValueError(
+                "a search's statement is built with its values (see _enterprise_named)"
+            )
         term = filters["q"].strip()
         pattern = like_pattern(term)
         stmt = stmt.where(
@@ -101,6 +140,11 @@ def filtered_cases(user: User, filters: dict, *, load_advocates: bool = True) ->
             )
         )
     return stmt.order_by(*case_ordering(filters))
+
+
+def _list_parameters(user: User, filters: dict, given: tuple[str, ...]) -> dict:
+    """The values of `_filtered(scope_shape(user), filters, None)`'s parameters."""
+    return {**scope_parameters(user), **{f"filter_{name}": filters[name] for name in given}}
 
 
 def case_ordering(filters: dict) -> tuple[ColumnElement, ColumnElement]:
@@ -163,7 +207,7 @@ def _with_names(stmt: Select) -> Select:
     )
 
 
-def paginate_case_list(user: User, filters: dict, page: int, per_page: int, count_limit: int):
+def paginate_case_list(user: User, filters: dict, page: int, per_page: int, count_limit):
     """One page of the case list as rows, counted over the filtered cases alone.
 
     A deferred join: the page's ids are chosen first, from the cases table alone (scope,
@@ -173,22 +217,46 @@ def paginate_case_list(user: User, filters: dict, page: int, per_page: int, coun
     organization for an officer's scope (an index-only scan). Page 20 of a town's list went from
     3.5 to 0.9 ms of PostgreSQL at a million cases. The first page stays at about 0.4 ms, or
     costs 0.05 ms more while its newest cases are not yet vacuumed (docs/performance.md, sixth
-    round)."""
-    from mediation.core.pagination import paginate
+    round).
 
-    base = filtered_cases(user, filters, load_advocates=False)  # the scope is looked up once
-    ordering = case_ordering(filters)
+    The statements are built once per shape (the scope's form, which filters are given, the
+    sort) and run with the user's and the filters' values as parameters: building them and
+    their cache key cost more Python than running them (docs/performance.md, seventh round).
+    A free-text search is built afresh: its form follows what the enterprise names matched."""
+    from mediation.core.pagination import fetch_page
+
+    scope, sort = scope_shape(user), filters.get("sort") or DEFAULT_SORT
+    capped = count_limit is not None
+    if filters.get("q"):
+        statements = _list_statements(_filtered(scope, filters, user), sort, capped)
+        parameters = {}
+    else:
+        given = tuple(name for name in SHAPED_FILTERS if filters.get(name) is not None)
+        statements = _shaped_list_statements(scope, given, sort, capped)
+        parameters = _list_parameters(user, filters, given)
+    return fetch_page(statements, parameters, page, per_page, count_limit=count_limit, rows=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shaped_list_statements(scope: str, given: tuple[str, ...], sort: str, capped: bool):
+    """The list's statements for a shape, with every value a parameter. The shapes are few:
+    four scopes, 2**7 combinations of filters, ten sorts."""
+    shape = dict.fromkeys(given, True) | {"sort": sort}
+    return _list_statements(_filtered(scope, shape, None), sort, capped)
+
+
+def _list_statements(base: Select, sort: str, capped: bool):
+    from mediation.core.pagination import page_statements
+
+    ordering = case_ordering({"sort": sort})
 
     def rows_of(keys) -> Select:
         page_rows = select(*LIST_COLUMNS).select_from(keys).join(Case, Case.id == keys.c.id)
         return _with_names(page_rows).order_by(*ordering)
 
-    return paginate(
+    return page_statements(
         base.with_only_columns(Case.id, maintain_column_froms=True),
-        page,
-        per_page,
-        count_limit=count_limit,
         count_stmt=base,
-        rows=True,
+        capped=capped,
         rows_for_keys=rows_of,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Select, Subquery, func, literal_column, select
+from sqlalchemy import Select, Subquery, bindparam, func, literal_column, select
 
 from mediation.extensions import db
 
@@ -61,33 +61,76 @@ def paginate(
     from that subquery of at most `per_page` keys (in the same order). The rows before the page
     are then skipped as keys, which an index may hold, instead of as whole joined rows.
     """
-    page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
+    statements = page_statements(
+        stmt, count_stmt=count_stmt, capped=count_limit is not None, rows_for_keys=rows_for_keys
+    )
+    return fetch_page(statements, {}, page, per_page, count_limit=count_limit, rows=rows)
+
+
+@dataclass(frozen=True)
+class PageStatements:
+    """What `page_statements` builds: the page (its rows with the count beside them) and the
+    count alone (for an empty page past the first)."""
+
+    window: Select
+    count: Select
+
+
+def page_statements(
+    stmt: Select,
+    *,
+    count_stmt: Select | None = None,
+    capped: bool = False,
+    rows_for_keys: Callable[[Subquery], Select] | None = None,
+) -> PageStatements:
+    """`paginate`'s statements with the page's numbers left as parameters (`page_limit`,
+    `page_offset`, and `count_bound` when `capped`), given by `fetch_page`. Statements built
+    once can then serve every page: building a list's statement and its cache key costs more
+    Python than running it (docs/performance.md, seventh round)."""
     unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
-    bound = None
-    if count_limit is None:
-        counted = unordered
-    else:
-        bound = max(count_limit, page * per_page)
+    counted = unordered
+    if capped:
         counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
-        counted = counted.limit(bound + 1)
+        counted = counted.limit(bindparam("count_bound", required=True))
     count = select(func.count()).select_from(counted.subquery())
     # the count rides along with the page as an uncorrelated scalar subquery (the database
     # computes it once): one statement, one round trip. Only an empty page needs it alone.
     total_column = count.scalar_subquery().label("_total")
-    offset = (page - 1) * per_page
+    limit = bindparam("page_limit", required=True)
+    offset = bindparam("page_offset", required=True)
     if rows_for_keys is None:
-        window = stmt.add_columns(total_column).limit(per_page).offset(offset)
+        window = stmt.add_columns(total_column).limit(limit).offset(offset)
     else:
-        keys = stmt.limit(per_page).offset(offset).subquery("page_keys")
+        keys = stmt.limit(limit).offset(offset).subquery("page_keys")
         window = rows_for_keys(keys).add_columns(total_column)
+    return PageStatements(window=window, count=count)
+
+
+def fetch_page(
+    statements: PageStatements,
+    parameters: dict,
+    page: int,
+    per_page: int,
+    *,
+    count_limit: int | None = None,
+    rows: bool = False,
+) -> Page:
+    """Run `page_statements`' statements for one page, with `parameters` for the rest of
+    theirs. `count_limit` must be given exactly when the statements were built `capped`."""
+    page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
+    bound = None if count_limit is None else max(count_limit, page * per_page)
+    parameters = {**parameters, "page_limit": per_page, "page_offset": (page - 1) * per_page}
+    if bound is not None:
+        parameters["count_bound"] = bound + 1
     # plain rows through the connection: the ORM adds nothing to a list of columns but cost
-    fetched = (db.session.connection() if rows else db.session).execute(window).all()
+    runner = db.session.connection() if rows else db.session
+    fetched = runner.execute(statements.window, parameters).all()
     if fetched:
         total = fetched[0][-1]
         # plain rows keep their extra `_total` column (read by name, it is harmless)
         items = fetched if rows else [row[0] for row in fetched]
     else:
-        total = db.session.scalar(count) if page > 1 else 0
+        total = db.session.execute(statements.count, parameters).scalar() if page > 1 else 0
         items = []
     capped = bound is not None and total > bound
     if capped:

@@ -106,3 +106,29 @@ def test_a_filtered_walk_and_a_page_past_the_end(api, users, registry):
     assert none == ([], [0])
     past = api.get("/cases?per_page=5&page=9", as_=users["mediator"]).get_json()
     assert past["items"] == [] and past["total"] == len(mine)
+
+
+def test_one_statement_serves_many_users_and_values_each_with_their_own(
+    api, users, registry, drive, orgs
+):
+    """The list's statements are built once per shape and run with each request's values:
+    users of the same shape (two towns' officers, two mediators) and different values of the
+    same filters, asked in turn, each get their own scope and their own filter."""
+    mine, theirs = registry
+    drive(mine[0], "accepted")
+
+    def listed(user, query: str = "") -> set[int]:
+        body = api.get(f"/cases?per_page=100&{query}", as_=user).get_json()
+        return {item["id"] for item in body["items"]}
+
+    mine_ids, theirs_ids = {c.id for c in mine}, {c.id for c in theirs}
+    for _ in range(2):  # the second time, every statement comes from the cache
+        assert listed(users["officer"]) == mine_ids
+        assert listed(users["other_officer"]) == theirs_ids
+        assert listed(users["mediator"], "state=accepted") == {mine[0].id}
+        assert listed(users["other_mediator"], "state=accepted") == set()
+        assert listed(users["other_mediator"], "state=reported") == theirs_ids
+        assert listed(users["mediator"], "state=reported") == mine_ids - {mine[0].id}
+        assert listed(users["city_officer"], f"org={orgs['T2'].id}") == theirs_ids
+        assert listed(users["city_officer"], f"org={orgs['T1'].id}") == mine_ids
+        assert listed(users["advocate"]) == set()  # an advocate sees the cases assigned to them
