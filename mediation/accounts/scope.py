@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import g, has_app_context, has_request_context
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, func, select
+from sqlalchemy.orm import aliased
 
 from mediation.accounts.models import Role, User
 from mediation.cases.models import Case, case_advocates
@@ -34,24 +37,46 @@ def scope_org_ids(user: User) -> list[int]:
 def remember_scope(org_id: int, ids, *, outside_request: bool = False) -> None:
     """Keep the subtree ids that came with the user's row for the rest of this request (or,
     `outside_request`, of this application context: a worker thread doing part of a request's
-    work with the scope that request read)."""
+    work with the scope that request read). `ids` is what `subtree_ids_column` read: with
+    `names`, the organizations' names are kept too (`scope_organizations`)."""
     if ids is None:
         return
     if has_request_context() or (outside_request and has_app_context()):
-        if isinstance(ids, str):  # SQLite: group_concat's "1,2,3"
+        if isinstance(ids, str) and ids.startswith("["):  # SQLite's json_group_array
+            ids = json.loads(ids)
+        elif isinstance(ids, str):  # SQLite: group_concat's "1,2,3"
             ids = [int(part) for part in ids.split(",")]
+        if ids and isinstance(ids[0], list):  # [id, code, name] of each organization
+            named = sorted(ids, key=lambda org: org[1])
+            g.setdefault("_scope_organizations", {})[org_id] = [(i, name) for i, _c, name in named]
+            ids = [org[0] for org in named]
         g.setdefault("_scope_org_ids", {})[org_id] = sorted(ids)
+
+
+def scope_organizations(user: User) -> list[tuple[int, str]]:
+    """`(id, name)` of the organizations of the user's scope, by code: from the user's lookup
+    when it brought them (the session's does), otherwise read now."""
+    known = (
+        g.get("_scope_organizations", {}).get(user.organization_id) if has_app_context() else None
+    )
+    if known is not None:
+        return known
+    from mediation.orgs.services import organization_choices
+
+    return organization_choices(scope_org_ids(user))
 
 
 def forget_scopes() -> None:
     """Each request looks its scopes up afresh (an app context may outlive one request)."""
     g.pop("_scope_org_ids", None)
+    g.pop("_scope_organizations", None)
 
 
-def subtree_ids_column(org_id_column, dialect: str):
+def subtree_ids_column(org_id_column, dialect: str, *, names: bool = False):
     """A column of the ids of `org_id_column`'s organization and all below it, for a query
     that loads users: authentication brings the scope with the user, one statement instead of
-    two on every request. An array on PostgreSQL, "1,2,3" text on SQLite."""
+    two on every request. An array on PostgreSQL, "1,2,3" text on SQLite. With `names`, a JSON
+    array of `[id, code, name]` instead (the case list's organization filter shows them)."""
     tree = (
         select(Organization.id)
         .where(Organization.id == org_id_column)
@@ -60,6 +85,18 @@ def subtree_ids_column(org_id_column, dialect: str):
     )
     below = select(Organization.id).where(Organization.parent_id == tree.c.id)
     tree = tree.union_all(below)
+    if names:
+        named = aliased(Organization, name="scope_org")
+        array, aggregate = (
+            (func.json_build_array, func.json_agg)
+            if dialect == "postgresql"
+            else (func.json_array, func.json_group_array)
+        )
+        return (
+            select(aggregate(array(named.id, named.code, named.name)))
+            .join_from(tree, named, named.id == tree.c.id)
+            .scalar_subquery()
+        )
     if dialect == "postgresql":
         return select(func.array_agg(tree.c.id)).scalar_subquery()
     return select(func.group_concat(tree.c.id)).scalar_subquery()

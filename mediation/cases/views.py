@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mediation.accounts.models import Role
-from mediation.accounts.scope import get_visible_case, scope_org_ids
+from mediation.accounts.scope import get_visible_case, scope_organizations
 from mediation.cases import attachments, dashboard, queries, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel, WarningLevel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
@@ -94,7 +94,7 @@ def case_list():
     elif current_user.role == Role.admin:
         organizations = organization_choices(None)
     else:  # the scope's organizations, known since authentication
-        organizations = organization_choices(scope_org_ids(current_user))
+        organizations = scope_organizations(current_user)
     return render_template(
         "cases/list.html",
         page=result,

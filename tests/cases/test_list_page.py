@@ -98,3 +98,22 @@ def test_the_list_page_searches_the_enterprise_name_title_and_number(
     assert listed(percent.number.lower()) == {percent.number}
     assert listed("工资100") == {percent.number, hundred.number}
     assert listed("工资_00") == set()
+
+
+def test_the_organization_filter_offers_the_scope_by_code(app, client, users, orgs):
+    """An officer's filter offers their organization and those below it (read with the
+    signed-in user), in the order of their codes; an advocate gets no such filter."""
+    login(client, users["officer"])
+    html = client.get("/cases").get_data(as_text=True)
+    select = html[html.index('<select name="org">') :]
+    select = select[: select.index("</select>")]
+    offered = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select)
+    assert offered == [
+        ("", "全部"),
+        (str(orgs["G1"].id), "一镇甲厂工会"),
+        (str(orgs["T1"].id), "一镇工会"),
+    ]
+    advocate = app.test_client()
+    login(advocate, users["advocate"])
+    page = advocate.get("/cases")
+    assert page.status_code == 200 and '<select name="org">' not in page.get_data(as_text=True)
