@@ -94,7 +94,15 @@ def session_cookie(base: str, username: str) -> str:
         timeout=10,
     )
     assert r.status_code in (302, 303), r.status_code
-    return "; ".join(f"{c.name}={c.value}" for c in r.cookies)
+    cookies = {c.name: c.value for c in r.cookies}
+    # the first page after signing in puts the forms' CSRF token in the session and sends the
+    # cookie anew; a browser keeps the new one. With the login's cookie, every request would
+    # make a token and send the cookie again, which no browser's session does.
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    first_page = requests.get(f"{base}/cases", headers={"Cookie": cookie, **UA}, timeout=30)
+    assert first_page.ok, first_page.status_code
+    cookies.update({c.name: c.value for c in first_page.cookies})
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}

@@ -17,6 +17,8 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from mediation.extensions import babel
 
@@ -80,6 +82,28 @@ __all__ = [
     "translate_field_errors",
     "init_i18n",
 ]
+
+
+# per catalogue, the templates' translations of the messages that take no variables
+_template_words: dict[object, dict[str, Markup]] = {}
+
+
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    """`_()` in templates: Jinja's newstyle gettext (the translation is trusted markup, its
+    variables are escaped, `%%` is always a format), with the translations of messages without
+    variables remembered per catalogue. A page calls it some thirty times, and Jinja's own
+    version cost a twentieth of the case list page's CPU."""
+    translations = current_translations()
+    if variables or not context.eval_ctx.autoescape:
+        text = translations.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+    words = _template_words.setdefault(translations, {})
+    try:
+        return words[string]
+    except KeyError:
+        word = words[string] = Markup(translations.ugettext(string)) % {}
+        return word
 
 
 def select_locale() -> str:
@@ -174,6 +198,7 @@ def init_i18n(app: Flask) -> None:
         lambda singular, plural, num: current_translations().ungettext(singular, plural, num),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
     @app.before_request
     def _fresh_locale() -> None:
