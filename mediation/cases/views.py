@@ -35,11 +35,10 @@ from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
 from mediation.core.web import (
     _error_page,
+    badge_writer,
     labeller,
-    level_badge,
     local_datetime,
     select_options,
-    state_badge,
     url_prefix,
 )
 from mediation.enterprises.models import Enterprise
@@ -122,7 +121,7 @@ def case_rows(rows) -> Markup:
     `api.case_summary`). Written in Python, not in Jinja: fifty rows of eight cells cost Jinja
     an attribute lookup, a filter call and an escape per cell, about half of the page's
     rendering (docs/performance.md, seventh round)."""
-    word = labeller()
+    word, badge = labeller(), badge_writer()
     link = url_prefix("cases.detail", "case_id")
     html = []
     for row in rows:
@@ -133,12 +132,12 @@ def case_rows(rows) -> Markup:
         ) = row  # fmt: skip
         html.append(
             f'<tr><td><a href="{link}{case_id}">{escape(number)}</a>'
-            f" {level_badge(warning_level, word)}</td>"
+            f" {badge('level', warning_level)}</td>"
             f"<td>{escape(title)}</td>"
             f"<td>{escape(enterprise_name)}</td>"
             f"<td>{escape(word(kind))}</td>"
             f'<td class="num">{workers_involved}</td>'
-            f"<td>{state_badge(state, word)}</td>"
+            f"<td>{badge('state', state)}</td>"
             f"<td>{escape(handling_org_name)}</td>"
             f"<td>{local_datetime(received_at)}</td></tr>\n"
         )
