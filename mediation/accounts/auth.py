@@ -25,6 +25,7 @@ def init_login(app: Flask) -> None:
 
     app.before_request(forget_scopes)
     app.before_request(_forget_session_user_extras)
+    app.teardown_request(_forget_session_user_extras)
 
 
 # Columns other packages add to the signed-in user's lookup: name -> a factory (given the
@@ -34,13 +35,17 @@ def init_login(app: Flask) -> None:
 SESSION_USER_EXTRAS: dict[str, Callable[[str], ColumnElement]] = {}
 
 
-def session_user_extra(name: str):
-    """This request's value of the extra column `name` of the session user's lookup, or None
-    when the user was not loaded from the session in this request (or no such column exists)."""
-    return (g.get("_session_user_extras") or {}).get(name)
+def session_user_extra(name: str, user_id: int):
+    """This request's value of the extra column `name` of the session's lookup of the user
+    `user_id`, or None when that user was not loaded from the session in this request (or no
+    such column exists)."""
+    loaded = g.get("_session_user_extras")
+    if loaded is None or loaded[0] != user_id:
+        return None
+    return loaded[1].get(name)
 
 
-def _forget_session_user_extras() -> None:
+def _forget_session_user_extras(_exc: BaseException | None = None) -> None:
     g.pop("_session_user_extras", None)
 
 
@@ -70,7 +75,7 @@ def _load_user(user_id: str) -> User | None:
     if found is None or not found[0].active:
         return None
     remember_scope(found[0].organization_id, found[1])
-    g._session_user_extras = dict(zip(extras, found[2:], strict=True))
+    g._session_user_extras = (found[0].id, dict(zip(extras, found[2:], strict=True)))
     return found[0]
 
 

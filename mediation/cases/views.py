@@ -122,7 +122,7 @@ def case_rows(rows) -> Markup:
     an attribute lookup, a filter call and an escape per cell, about half of the page's
     rendering (docs/performance.md, seventh round)."""
     word, badge = labeller(), badge_writer()
-    link = url_prefix("cases.detail", "case_id")
+    link = escape(url_prefix("cases.detail", "case_id"))
     html = []
     for row in rows:
         (

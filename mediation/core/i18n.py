@@ -89,7 +89,7 @@ _template_words: dict[object, dict[str, Markup]] = {}
 
 
 @pass_context
-def template_gettext(context, string: str, **variables) -> str:
+def template_gettext(context, string: str, /, **variables) -> str:
     """`_()` in templates: Jinja's newstyle gettext (the translation is trusted markup, its
     variables are escaped, `%%` is always a format), with the translations of messages without
     variables remembered per catalogue. A page calls it some thirty times, and Jinja's own

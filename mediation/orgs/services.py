@@ -73,11 +73,14 @@ def organizations_in_subtree(root_id: int) -> list[Organization]:
 
 def organization_choices(ids: list[int] | None) -> list[tuple[int, str]]:
     """`(id, name)` of the organizations with these ids (all of them for None), by code: a
-    filter's choices, read as rows rather than as objects."""
-    stmt = select(Organization.id, Organization.name).order_by(Organization.code)
+    filter's choices, read as rows rather than as objects. Sorted here, not by the database,
+    so that the order is the codes' whatever the database's collation (the scope's
+    organizations, which come with the signed-in user, are sorted the same way)."""
+    stmt = select(Organization.id, Organization.code, Organization.name)
     if ids is not None:
         stmt = stmt.where(Organization.id.in_(ids))
-    return [(row.id, row.name) for row in db.session.execute(stmt)]
+    rows = sorted(db.session.execute(stmt), key=lambda row: row.code)
+    return [(row.id, row.name) for row in rows]
 
 
 def organizations_by_ids(ids: list[int] | Select) -> list[Organization]:

@@ -58,11 +58,11 @@ def open_alert_badge() -> str:
     before they show the badge again.)"""
     if not current_user.is_authenticated or current_user.role not in (Role.officer, Role.admin):
         return ""
-    n = session_user_extra("open_alert_count")
+    n = session_user_extra("open_alert_count", current_user.id)
     if n is None:  # the user came from elsewhere than the session's lookup
         n = db.session.scalar(select(open_alert_count_column("")).where(
             User.id == current_user.id
-        ))  # fmt: skip
+        )) or 0  # fmt: skip
     if n > NAV_BADGE_LIMIT:
         return f"{NAV_BADGE_LIMIT}+"
     return str(n) if n else ""

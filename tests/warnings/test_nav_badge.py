@@ -75,15 +75,24 @@ def test_mediators_and_advocates_have_no_badge(client, users, orgs, make_case):
         assert badge(client) is None
 
 
-def test_without_the_sessions_lookup_the_badge_counts_by_itself(app, users, orgs, make_case):
+def test_without_the_sessions_lookup_the_badge_counts_by_itself(
+    app, client, users, orgs, make_case
+):
     """A user signed in some other way than through the session's lookup (which brings the
-    count with the user) still gets the badge, counted on its own."""
+    count with the user) still gets the badge, counted on its own, and never the count an
+    earlier request's lookup brought for someone else."""
     from flask_login import login_user
 
     from mediation.warnings.web import open_alert_badge
 
     case = make_case()
     only_alerts(case, orgs["T1"], 4)
+    add_alerts(case, orgs["T2"], 3, AlertStatus.open, prefix="other")
+    login(client, users["officer"])
+    assert badge(client) == "4"  # through the session's lookup
+    with app.test_request_context("/cases"):
+        login_user(users["admin"])
+        assert open_alert_badge() == "7"
     with app.test_request_context("/cases"):
         login_user(users["officer"])
         assert open_alert_badge() == "4"
