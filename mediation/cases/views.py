@@ -116,20 +116,24 @@ def case_list():
     )
 
 
+_ROW_CELLS = queries.list_row_cells(
+    "id", "number", "warning_level", "title", "enterprise_name", "kind", "workers_involved",
+    "state", "handling_org_name", "received_at",
+)  # fmt: skip
+
+
 def case_rows(rows) -> Markup:
-    """The case list's table rows (rows of `queries.LIST_COLUMNS`, unpacked by position as in
-    `api.case_summary`). Written in Python, not in Jinja: fifty rows of eight cells cost Jinja
-    an attribute lookup, a filter call and an escape per cell, about half of the page's
-    rendering (docs/performance.md, seventh round)."""
+    """The case list's table rows (rows of `queries.LIST_COLUMNS`). Written in Python, not in
+    Jinja: fifty rows of eight cells cost Jinja an attribute lookup, a filter call and an
+    escape per cell, about half of the page's rendering (docs/performance.md, seventh round)."""
     word, badge = labeller(), badge_writer()
     link = escape(url_prefix("cases.detail", "case_id"))
     html = []
     for row in rows:
         (
-            case_id, number, kind, _category, state, _version, title, _enterprise_id,
-            enterprise_name, workers_involved, _claim, received_at, _org_id, handling_org_name,
-            _mediator_id, _tier, warning_level, *_extra,
-        ) = row  # fmt: skip
+            case_id, number, warning_level, title, enterprise_name, kind, workers_involved,
+            state, handling_org_name, received_at,
+        ) = _ROW_CELLS(row)  # fmt: skip
         html.append(
             f'<tr><td><a href="{link}{case_id}">{escape(number)}</a>'
             f" {badge('level', warning_level)}</td>"

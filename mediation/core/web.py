@@ -228,5 +228,4 @@ def init_template_helpers(app: Flask) -> None:
         state_badge=state_badge,
         level_badge=level_badge,
         url_prefix=url_prefix,
-        select_options=select_options,
     )
