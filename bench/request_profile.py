@@ -33,6 +33,11 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="print EXPLAIN ANALYZE of each statement"
     )
+    parser.add_argument(
+        "--plans",
+        action="store_true",
+        help="print the connection's prepared statements with their generic and custom plans",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.database}"
     os.environ["RATELIMIT_ENABLED"] = "false"
@@ -126,6 +131,19 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
             int(os.environ.get("LINES", "45"))
         )
+    if args.plans:
+        from sqlalchemy import text
+
+        with app.app_context():
+            prepared = db.session.execute(
+                text(
+                    "SELECT generic_plans, custom_plans, left(statement, 90)"
+                    " FROM pg_prepared_statements ORDER BY prepare_time"
+                )
+            ).all()
+        print("prepared statements of the connection (generic plans, custom plans, statement):")
+        for generic, custom, statement in prepared:
+            print(f"    {generic:6d} {custom:6d}  {' '.join(statement.split())}")
     print(
         f"{args.path} as {args.username}: median {statistics.median(times) * 1000:.2f} ms, "
         f"p90 {sorted(times)[int(len(times) * 0.9)] * 1000:.2f} ms over {args.repeat} "

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import Flask
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, case, func, literal, select
 
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
@@ -74,7 +74,10 @@ def open_alert_count_column(_dialect: str) -> ColumnElement[int]:
     for anyone else."""
 
     def counted(waiting: Select) -> ColumnElement[int]:
-        capped = waiting.limit(NAV_BADGE_LIMIT + 1).subquery()
+        # the bound written into the SQL: PostgreSQL then keeps one plan for the session's
+        # lookup instead of planning it on every page (see core.pagination._inline)
+        bound = literal(NAV_BADGE_LIMIT + 1, Integer, literal_execute=True)
+        capped = waiting.limit(bound).subquery()
         return select(func.count()).select_from(capped).scalar_subquery()
 
     # (a column of ix_alerts_target_org_status: an officer's count reads the index alone)

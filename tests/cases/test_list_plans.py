@@ -1,0 +1,80 @@
+"""On PostgreSQL the statements every list request runs keep one plan.
+
+psycopg prepares a statement after its fifth execution on a connection; PostgreSQL then plans
+it once for all executions (a generic plan) only when that plan costs no more than planning
+for the given values. A LIMIT sent as a parameter defeats that (the planner assumes a tenth
+of the rows), and planning the case list anew on every request cost as much as running it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, func, insert, literal, literal_column, select, text, true
+
+from mediation.cases.enums import WarningLevel
+from mediation.cases.models import Case
+from mediation.core.clock import utcnow
+from mediation.extensions import db
+from mediation.orgs.models import Tier
+from mediation.warnings.models import Alert, AlertStatus
+from tests.conftest import login, requires_postgres
+
+
+def generic_plans(marker: str) -> int:
+    """Executions with the kept plan of the prepared statements holding `marker`. (The test's
+    app context holds one session across requests: its connection is the one they used.)"""
+    rows = db.session.execute(
+        text("SELECT generic_plans, statement FROM pg_prepared_statements")
+    ).all()
+    return sum(generic for generic, statement in rows if marker in statement)
+
+
+def copies_of(case, count: int) -> None:
+    """`count` copies of `case` (numbers of their own), and fresh statistics: the planner
+    weighs a LIMIT's share of the rows only when there are enough rows for it to matter."""
+    table = Case.__table__
+    columns = [c for c in table.c if c.name != "id"]
+    copies = select(
+        *(
+            (c + "-" + func.cast(literal_column("n"), String)).label(c.name)
+            if c.name == "number"
+            else c
+            for c in columns
+        )
+    ).select_from(table.join(func.generate_series(1, count).alias("n"), true()))
+    db.session.execute(insert(table).from_select([c.name for c in columns], copies))
+    db.session.commit()
+    db.session.execute(text("ANALYZE cases"))
+
+
+def open_alerts(case, org_id: int, count: int) -> None:
+    """`count` open alerts of `case` for the organization `org_id`, and fresh statistics."""
+    table = Alert.__table__
+    n = literal_column("n")
+    values = {
+        "case_id": literal(case.id),
+        "rule": func.concat("r", n),
+        "level": literal(WarningLevel.yellow, table.c.level.type),
+        "target_tier": literal(Tier.town, table.c.target_tier.type),
+        "target_org_id": literal(org_id),
+        "status": literal(AlertStatus.open, table.c.status.type),
+        "raised_at": literal(utcnow(), table.c.raised_at.type),
+    }
+    rows = select(*values.values()).select_from(func.generate_series(1, count).alias("n"))
+    db.session.execute(insert(table).from_select(list(values), rows))
+    db.session.commit()
+    db.session.execute(text("ANALYZE alerts"))
+
+
+@requires_postgres
+def test_the_list_and_the_session_lookup_keep_their_plans(client, users, make_case):
+    case = make_case()
+    copies_of(case, 20_000)
+    open_alerts(case, users["officer"].organization_id, 20_000)
+    login(client, users["officer"])
+    for _ in range(12):
+        page = client.get("/cases")
+        assert page.status_code == 200
+        api = client.get("/api/v1/cases?per_page=50")
+        assert api.status_code == 200 and len(api.get_json()["items"]) == 50
+    assert generic_plans("page_keys") > 0  # the case list (its deferred join)
+    assert generic_plans("open_alert_count") > 0  # the session's user lookup with the badge
