@@ -6,12 +6,13 @@ the warning rules will plug in) and commits; on any failure it rolls back and ra
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -246,21 +247,27 @@ def _run_hooks(case: Case, kind: EventKind, now: datetime) -> None:
         hook(case, kind, now)
 
 
-def _allocate_number(org: Organization, now: datetime) -> str:
-    year = now.astimezone(LOCAL_TZ).year
+@functools.lru_cache(maxsize=4)
+def _next_number_statement(dialect: str):
+    """Take the next number of an organization's year (an upsert: the first case of a year
+    starts the counter), built once per database kind."""
     table = CaseNumberCounter.__table__
-    dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
+    return (
         insert(table)
-        .values(organization_id=org.id, year=year, last_seq=1)
+        .values(organization_id=bindparam("org_id"), year=bindparam("year"), last_seq=1)
         .on_conflict_do_update(
             index_elements=[table.c.organization_id, table.c.year],
             set_={"last_seq": table.c.last_seq + 1},
         )
         .returning(table.c.last_seq)
     )
-    seq = db.session.execute(stmt).scalar_one()
+
+
+def _allocate_number(org: Organization, now: datetime) -> str:
+    year = now.astimezone(LOCAL_TZ).year
+    stmt = _next_number_statement(db.session.get_bind().dialect.name)
+    seq = db.session.execute(stmt, {"org_id": org.id, "year": year}).scalar_one()
     return f"{org.code}-{year}-{seq:05d}"
 
 

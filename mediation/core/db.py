@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -140,16 +141,22 @@ def ping_idle_connections(engine, idle_seconds: float) -> None:
             raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
 
 
+# up to this many rows, `bulk_insert` and `bulk_update` send plain statements on PostgreSQL too
+FEW_ROWS = 8
+
+
 def bulk_insert(table, rows: list[dict]) -> None:
     """Insert many rows in the session's transaction, as fast as the backend allows.
 
     PostgreSQL gets COPY (an order of magnitude cheaper than executemany for the sweep's
-    thousands of rows); other backends an executemany. Every row must have the same keys.
+    thousands of rows); other backends, and a few rows (a new case's alert and its notices),
+    an INSERT: COPY takes a round trip more and is parsed anew each time, while the INSERT is
+    prepared once. Every row must have the same keys.
     """
     if not rows:
         return
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or len(rows) <= FEW_ROWS:
         connection.execute(table.insert(), rows)
         return
     columns = list(rows[0])
@@ -183,13 +190,15 @@ def bulk_update(
     """UPDATE many rows by key in the session's transaction. Every row holds `key` and the same
     columns; for a column named in `coalesce`, None means "leave it as it is".
 
-    PostgreSQL gets one statement over `unnest` of typed arrays; other backends executemany.
+    PostgreSQL gets one statement over `unnest` of typed arrays; other backends, and a few
+    rows (a new case's), an UPDATE by key: PostgreSQL plans the `unnest` form anew each time
+    (it cannot know the arrays' length), which cost more than a new case's other statements.
     """
     if not rows:
         return
     columns = [c for c in rows[0] if c != key]
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and len(rows) > FEW_ROWS:
         names = [key, *columns]
         sets = ", ".join(
             f'"{c}" = COALESCE(v."{c}", t."{c}")' if c in coalesce else f'"{c}" = v."{c}"'
@@ -204,16 +213,21 @@ def bulk_update(
         convert = {n: _copy_converter(table.c[n].type) for n in names}
         connection.execute(statement, {n: [convert[n](r[n]) for r in rows] for n in names})
         return
+    statement = _update_by_key(table, key, tuple(columns), tuple(coalesce))
+    parameters = [{"b_key": r[key], **{f"b_{c}": r[c] for c in columns}} for r in rows]
+    connection.execute(statement, parameters[0] if len(parameters) == 1 else parameters)
+
+
+@functools.lru_cache(maxsize=64)
+def _update_by_key(table, key: str, columns: tuple[str, ...], coalesce: tuple[str, ...]):
+    """`bulk_update`'s UPDATE of one row by key, built once per table and columns."""
     values = {
         c: func.coalesce(bindparam(f"b_{c}", type_=table.c[c].type), table.c[c])
         if c in coalesce
         else bindparam(f"b_{c}", type_=table.c[c].type)
         for c in columns
     }
-    connection.execute(
-        update(table).where(table.c[key] == bindparam("b_key")).values(values),
-        [{"b_key": r[key], **{f"b_{c}": r[c] for c in columns}} for r in rows],
-    )
+    return update(table).where(table.c[key] == bindparam("b_key")).values(values)
 
 
 def _pg_array_type(type_) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -42,17 +43,7 @@ def with_ancestors(org_id: int) -> list[Organization]:
         current = org.parent_id
     else:
         return chain
-    up = select(Organization.id, Organization.parent_id).where(Organization.id == org_id)
-    up = up.cte("org_chain", recursive=True)
-    up = up.union_all(
-        select(Organization.id, Organization.parent_id).where(Organization.id == up.c.parent_id)
-    )
-    orgs = {
-        o.id: o
-        for o in db.session.scalars(
-            select(Organization).where(Organization.id.in_(select(up.c.id)))
-        )
-    }
+    orgs = {o.id: o for o in db.session.scalars(_ancestors_statement(), {"org_id": org_id})}
     chain, current = [], org_id
     while current is not None and current in orgs:
         chain.append(orgs[current])
@@ -61,6 +52,20 @@ def with_ancestors(org_id: int) -> list[Organization]:
         if "parent" not in inspect(org).dict:
             set_committed_value(org, "parent", orgs.get(org.parent_id))
     return chain
+
+
+@functools.cache
+def _ancestors_statement() -> Select:
+    """The organization `:org_id` and those above it (a recursive CTE), built once: building
+    it cost more than running it, and every new case asks it."""
+    up = select(Organization.id, Organization.parent_id).where(
+        Organization.id == bindparam("org_id")
+    )
+    up = up.cte("org_chain", recursive=True)
+    up = up.union_all(
+        select(Organization.id, Organization.parent_id).where(Organization.id == up.c.parent_id)
+    )
+    return select(Organization).where(Organization.id.in_(select(up.c.id)))
 
 
 def get_by_code(code: str) -> Organization | None:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, literal, select
 
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
@@ -32,15 +32,21 @@ _defaults_cache: dict | None = None
 _merged_cache: tuple[dict | None, dict] | None = None
 
 
+# built once (every new case reads it); the bound written in, so PostgreSQL keeps its plan
+_NEWEST_OVERRIDES = (
+    select(RuleSettingsVersion.overrides)
+    .order_by(RuleSettingsVersion.id.desc())
+    .limit(literal(1, Integer, literal_execute=True))
+)
+
+
 def current_settings() -> dict[str, dict]:
     """Defaults merged with the newest admin overrides (read each time: no restart needed).
     The answer is shared between calls: read it, never change it."""
     global _defaults_cache, _merged_cache
     if _defaults_cache is None:
         _defaults_cache = load_defaults()
-    overrides = db.session.scalar(
-        select(RuleSettingsVersion.overrides).order_by(RuleSettingsVersion.id.desc()).limit(1)
-    )
+    overrides = db.session.scalar(_NEWEST_OVERRIDES)
     cached = _merged_cache
     if cached is not None and cached[0] == overrides:
         return cached[1]
@@ -65,16 +71,24 @@ class Outcome:
         self.releveled += other.releveled
 
 
+_RECEIVED_AGAINST_ENTERPRISES = select(Case.enterprise_id, Case.received_at).where(
+    Case.enterprise_id.in_(bindparam("enterprise_ids", expanding=True)),
+    Case.received_at > bindparam("after", type_=Case.received_at.type),
+    Case.received_at <= bindparam("until", type_=Case.received_at.type),
+)
+
+
 def _recent_enterprise_counts(cases: list[Case], window_days: int) -> dict[int, int]:
     """For each case: cases against its enterprise received within the window up to it
     (itself included). One query per batch; the counting is done here so it stays portable."""
     window = timedelta(days=window_days)
     rows = db.session.execute(
-        select(Case.enterprise_id, Case.received_at).where(
-            Case.enterprise_id.in_({c.enterprise_id for c in cases}),
-            Case.received_at > min(c.received_at for c in cases) - window,
-            Case.received_at <= max(c.received_at for c in cases),
-        )
+        _RECEIVED_AGAINST_ENTERPRISES,
+        {
+            "enterprise_ids": sorted({c.enterprise_id for c in cases}),
+            "after": min(c.received_at for c in cases) - window,
+            "until": max(c.received_at for c in cases),
+        },
     ).all()
     by_enterprise: dict[int, list[datetime]] = defaultdict(list)
     for enterprise_id, received_at in rows:

@@ -20,7 +20,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import WarningLevel
@@ -55,13 +55,17 @@ def quiet_until(now: datetime, quiet_start: str, quiet_end: str) -> datetime | N
     return ensure_utc(datetime.combine(end_day, end, tzinfo=LOCAL_TZ))
 
 
+# built once: every case whose creation raises an alert asks it
+_ACTIVE_OFFICERS_OF = select(User).where(
+    User.organization_id.in_(bindparam("org_ids", expanding=True)),
+    User.role == Role.officer,
+    User.active.is_(True),
+)
+
+
 def _officers_by_org(org_ids: set[int]) -> dict[int, list[User]]:
     result: dict[int, list[User]] = defaultdict(list)
-    for user in db.session.scalars(
-        select(User).where(
-            User.organization_id.in_(org_ids), User.role == Role.officer, User.active.is_(True)
-        )
-    ):
+    for user in db.session.scalars(_ACTIVE_OFFICERS_OF, {"org_ids": sorted(org_ids)}):
         result[user.organization_id].append(user)
     return result
 
