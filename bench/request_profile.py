@@ -128,9 +128,10 @@ def main() -> None:
         counts.append(len(statements))
     if profiler:
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
-            int(os.environ.get("LINES", "45"))
-        )
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("LINES", "45")))
+        if os.environ.get("CALLEES"):  # e.g. CALLEES="preprocess_request|pop"
+            stats.print_callees(os.environ["CALLEES"])
     if args.plans:
         from sqlalchemy import text
 

@@ -127,7 +127,10 @@ def scope_condition(shape: str, user: User | None) -> ColumnElement[bool] | None
 
     def value(name: str, of_user, **kw) -> BindParameter:
         if user is None:
-            return bindparam(name, required=True, **kw)
+            # written into the SQL when it runs, not sent as a parameter: PostgreSQL then plans
+            # a list's statement once for a scope (its estimate for a parameter's rows differs
+            # from a given value's, and that made it plan the list on every request)
+            return bindparam(name, required=True, literal_execute=True, **kw)
         return bindparam(name, of_user(user), unique=True, **kw)
 
     if shape == "all":

@@ -97,6 +97,8 @@ EQUAL_FILTERS = (
 # the filters of a list whose statement is built once per shape (`q` is not one: see
 # paginate_case_list)
 SHAPED_FILTERS = (*(name for name, _column in EQUAL_FILTERS), "org")
+# the filters whose values are a few fixed choices (enumerations)
+CHOICE_FILTERS = frozenset(("state", "kind", "category", "tier", "level"))
 
 
 def filtered_cases(user: User, filters: dict, *, load_advocates: bool = True) -> Select:
@@ -115,7 +117,12 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
     filters are given: one statement then serves every user and value of that shape."""
 
     def value(name: str):
-        return filters[name] if user is not None else bindparam(f"filter_{name}", required=True)
+        if user is not None:
+            return filters[name]
+        # a choice among a few fixed values (a state, a level…) is written into the SQL: each
+        # then has its own prepared statement, whose plan PostgreSQL keeps (a parameter would
+        # make it plan the list on every request, like a LIMIT: see core.pagination._inline)
+        return bindparam(f"filter_{name}", required=True, literal_execute=name in CHOICE_FILTERS)
 
     stmt = select(Case)
     in_scope = scope_condition(scope, user)
