@@ -204,6 +204,35 @@ def local_date_str(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def url_with(**changes) -> str:
+    """This page's query string with `changes` (a value of None or "" drops the argument)."""
+    args = request.args.to_dict()
+    args.update(changes)
+    return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
+
+
+def pager(page) -> Markup:
+    """The links under a paged list (a `core.pagination.Page`): previous, where, next. Written
+    here rather than as a Jinja macro, whose call cost a case list page more than its three
+    links (a macro call builds a context of its own)."""
+    html = ['<nav class="pager">']
+    if page.has_prev:
+        html.append(
+            f'<a href="{escape(url_with(page=page.page - 1))}">{escape(_("Previous page"))}</a>'
+        )
+    if page.total_is_capped:
+        html.append(f"<span>{escape(_('Page %(page)s', page=page.page))}</span>")
+    else:
+        where = _("Page %(page)s of %(pages)s", page=page.page, pages=page.pages)
+        html.append(f"<span>{escape(where)}</span>")
+    if page.has_next:
+        html.append(
+            f'<a href="{escape(url_with(page=page.page + 1))}">{escape(_("Next page"))}</a>'
+        )
+    html.append("</nav>")
+    return Markup("\n".join(html))
+
+
 TEMPLATE_URLS_KEPT = 4096
 
 
@@ -244,11 +273,6 @@ def init_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        def url_with(**changes):
-            args = request.args.to_dict()
-            args.update(changes)
-            return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
-
         return {"url_with": url_with, "State": State}
 
     app.jinja_env.globals.update(
@@ -256,5 +280,6 @@ def init_template_helpers(app: Flask) -> None:
         level_badge=level_badge,
         url_prefix=url_prefix,
         url_for=template_url_for,
+        pager=pager,
     )
     app.extensions["mediation_template_urls"] = {}

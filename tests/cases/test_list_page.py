@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import login
+from tests.html import dom
 
 
 def numbers(html: str) -> list[str]:
@@ -117,3 +118,30 @@ def test_the_organization_filter_offers_the_scope_by_code(app, client, users, or
     login(advocate, users["advocate"])
     page = advocate.get("/cases")
     assert page.status_code == 200 and '<select name="org">' not in page.get_data(as_text=True)
+
+
+def test_the_pager_keeps_the_filters_and_says_where_it_is(app, client, users, make_case):
+    for _ in range(5):
+        make_case()
+    app.config.update(CASES_PER_PAGE=2)
+    login(client, users["mediator"])
+
+    def pager(query: str):
+        found = dom(client.get(f"/cases?{query}")).find_all("nav", cls="pager")
+        assert len(found) == 1
+        links = {a.text.strip(): a.attrs["href"] for a in found[0].find_all("a")}
+        return found[0].find("span").text.strip(), links
+
+    where, links = pager("state=reported")
+    assert where == "第 1 / 3 页"
+    assert links == {"下一页": "?state=reported&page=2"}
+    where, links = pager("state=reported&page=2&lang=x")
+    assert where == "第 2 / 3 页"
+    assert links == {
+        "上一页": "?state=reported&page=1&lang=x",
+        "下一页": "?state=reported&page=3&lang=x",
+    }
+    where, links = pager("page=3")
+    assert where == "第 3 / 3 页" and set(links) == {"上一页"}
+    app.config.update(CASES_COUNT_LIMIT=2)  # counted only so far: no "of"
+    assert pager("page=1")[0] == "第 1 页"
