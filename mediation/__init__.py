@@ -91,6 +91,20 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
         )
 
 
+# How many prepared statements a PostgreSQL connection keeps (psycopg's default is 100). The
+# case list writes its scope, its choice filters and its page into the SQL so that each one
+# is planned once (core.pagination._inline): an office with many unions, sorts and filters
+# has more such statements than a hundred, and a statement forgotten before its fifth use is
+# never prepared. A kept plan takes some tens of kilobytes of the server's memory.
+PREPARED_STATEMENTS_KEPT = 500
+
+
+@event.listens_for(Engine, "connect")
+def _more_prepared_statements(dbapi_connection, _record) -> None:
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.prepared_max = PREPARED_STATEMENTS_KEPT
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """Foreign keys on, WAL and a busy timeout so the embedded web app and scheduler share a file."""

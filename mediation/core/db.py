@@ -107,9 +107,14 @@ def init_read_only_requests(app) -> None:
     @app.teardown_request
     def _end_read_only(_exc) -> None:
         """Give the connection back as it was taken (an app context, as in tests, may hold
-        the session across requests)."""
+        the session across requests). Its transaction is closed, not rolled back: a read-only
+        request has nothing to roll back, and a rollback would expire every object the request
+        loaded, only for the session's removal at the end of the request to detach them
+        (together a tenth of the case list page's CPU). The objects stay in the session."""
         if db.session.info.pop("read_only", False):
-            db.session.rollback()
+            transaction = db.session().get_transaction()
+            if transaction is not None:
+                transaction.close()
 
 
 def ping_idle_connections(engine, idle_seconds: float) -> None:

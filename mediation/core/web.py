@@ -6,7 +6,15 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_app_context, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -215,20 +223,19 @@ def pager(page) -> Markup:
     """The links under a paged list (a `core.pagination.Page`): previous, where, next. Written
     here rather than as a Jinja macro, whose call cost a case list page more than its three
     links (a macro call builds a context of its own)."""
+    # translations are trusted markup, as in templates; the numbers are escaped into them
     html = ['<nav class="pager">']
     if page.has_prev:
-        html.append(
-            f'<a href="{escape(url_with(page=page.page - 1))}">{escape(_("Previous page"))}</a>'
-        )
+        link = escape(url_with(page=page.page - 1))
+        html.append(f'<a href="{link}">{Markup(_("Previous page"))}</a>')
     if page.total_is_capped:
-        html.append(f"<span>{escape(_('Page %(page)s', page=page.page))}</span>")
+        where = Markup(_("Page %(page)s")) % {"page": page.page}
     else:
-        where = _("Page %(page)s of %(pages)s", page=page.page, pages=page.pages)
-        html.append(f"<span>{escape(where)}</span>")
+        where = Markup(_("Page %(page)s of %(pages)s")) % {"page": page.page, "pages": page.pages}
+    html.append(f"<span>{where}</span>")
     if page.has_next:
-        html.append(
-            f'<a href="{escape(url_with(page=page.page + 1))}">{escape(_("Next page"))}</a>'
-        )
+        link = escape(url_with(page=page.page + 1))
+        html.append(f'<a href="{link}">{Markup(_("Next page"))}</a>')
     html.append("</nav>")
     return Markup("\n".join(html))
 
@@ -243,12 +250,20 @@ def template_url_for(endpoint: str, /, **values) -> str:
     endpoint, its arguments and where the application is mounted (its script root); URLs with
     options (`_external`, `_anchor`…), relative endpoints and arguments that cannot be a key
     are built each time."""
-    if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+    if (
+        endpoint.startswith(".")
+        or any(name.startswith("_") for name in values)
+        or not has_request_context()
+    ):
         return url_for(endpoint, **values)
-    # per application: (script root, endpoint, arguments) → the URL
+    # per application: (script root, endpoint, arguments with their types: True == 1) → URL
     known = current_app.extensions["mediation_template_urls"]
     try:
-        key = (request.script_root, endpoint, *sorted(values.items()))
+        key = (
+            request.script_root,
+            endpoint,
+            *sorted((name, type(value).__name__, value) for name, value in values.items()),
+        )
         url = known.get(key)
     except TypeError:  # an argument that cannot be a key
         return url_for(endpoint, **values)

@@ -90,5 +90,7 @@ def test_the_list_and_the_session_lookup_keep_their_plans(
     # an officer's scope, the chosen state and level, the page: all written into the SQL, so
     # that no estimate for a parameter can make PostgreSQL plan the list anew
     assert all(types == "{}" for _generic, _custom, types in lists), lists
+    # enough kept for an office's many scopes, sorts and filters (psycopg keeps 100)
+    assert db.session.connection().connection.driver_connection.prepared_max == 500
     lookups = plans("open_alert_count")  # the session's user lookup with the badge
     assert len(lookups) == 1 and lookups[0][0] > 0, lookups

@@ -27,3 +27,12 @@ def test_arguments_make_their_own_links(client, users):
     links = nav_links(client.get("/cases?state=reported"))
     assert "/cases/export?format=xlsx&state=reported" in links
     assert "/cases/export?format=csv&state=reported" in links
+
+
+def test_equal_arguments_of_other_types_are_other_links(app):
+    from mediation.core.web import template_url_for
+
+    with app.test_request_context("/cases"):
+        assert template_url_for("cases.case_list", page=1) == "/cases?page=1"
+        assert template_url_for("cases.case_list", page=True) == "/cases?page=True"
+        assert template_url_for("cases.case_list", page=1) == "/cases?page=1"
