@@ -145,3 +145,15 @@ def test_the_pager_keeps_the_filters_and_says_where_it_is(app, client, users, ma
     assert where == "第 3 / 3 页" and set(links) == {"上一页"}
     app.config.update(CASES_COUNT_LIMIT=2)  # counted only so far: no "of"
     assert pager("page=1")[0] == "第 1 页"
+
+
+def test_the_rows_escape_what_people_typed(client, users, make_case, make_enterprise):
+    title = """<script>alert("x")</script> & 'quoted' <b>bold</b>"""
+    enterprise = make_enterprise(name='<i>厂</i> & "Co"')
+    make_case(title=title, enterprise_id=enterprise.id)
+    login(client, users["mediator"])
+    page = client.get("/cases")
+    html = page.get_data(as_text=True)
+    assert "<script>alert" not in html and "<b>bold" not in html and "<i>厂" not in html
+    cells = [td.text for td in dom(page).find("table", cls="cases").find_all("td")]
+    assert title in cells and '<i>厂</i> & "Co"' in cells
