@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from mediation.accounts.models import Role, User
 from mediation.cases.models import Case, case_advocates
+from mediation.core.db import written_in
 from mediation.core.errors import NotFound
 from mediation.extensions import db
 from mediation.orgs.models import Organization
@@ -126,11 +127,8 @@ def scope_condition(shape: str, user: User | None) -> ColumnElement[bool] | None
     `scope_parameters`: a statement built once serves every user whose scope has that shape."""
 
     def value(name: str, of_user, **kw) -> BindParameter:
-        if user is None:
-            # written into the SQL when it runs, not sent as a parameter: PostgreSQL then plans
-            # a list's statement once for a scope (its estimate for a parameter's rows differs
-            # from a given value's, and that made it plan the list on every request)
-            return bindparam(name, required=True, literal_execute=True, **kw)
+        if user is None:  # written into the SQL: the list's plan is kept per scope
+            return written_in(name, type_=None, **kw)
         return bindparam(name, of_user(user), unique=True, **kw)
 
     if shape == "all":

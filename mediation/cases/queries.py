@@ -28,6 +28,7 @@ from mediation.accounts.scope import scope_condition, scope_parameters, scope_sh
 from mediation.cases.enums import CaseKind, Category, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.workflow import State
+from mediation.core.db import written_in
 from mediation.core.messages import N_
 from mediation.core.trigram import MIN_TRIGRAM_TERM
 from mediation.enterprises.models import Enterprise
@@ -119,10 +120,9 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
     def value(name: str):
         if user is not None:
             return filters[name]
-        # a choice among a few fixed values (a state, a level…) is written into the SQL: each
-        # then has its own prepared statement, whose plan PostgreSQL keeps (a parameter would
-        # make it plan the list on every request, like a LIMIT: see core.pagination._inline)
-        return bindparam(f"filter_{name}", required=True, literal_execute=name in CHOICE_FILTERS)
+        if name in CHOICE_FILTERS:  # a few fixed values: written into the SQL, the plan kept
+            return written_in(f"filter_{name}", type_=None)
+        return bindparam(f"filter_{name}", required=True)
 
     stmt = select(Case)
     in_scope = scope_condition(scope, user)

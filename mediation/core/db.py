@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from flask import request
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     Boolean,
     Date,
     DateTime,
@@ -115,6 +116,21 @@ def init_read_only_requests(app) -> None:
             transaction = db.session().get_transaction()
             if transaction is not None:
                 transaction.close()
+
+
+def written_in(name: str | None = None, value=None, *, type_=Integer, **kw) -> BindParameter:
+    """A value written into the SQL when the statement runs, not sent as a parameter: a
+    LIMIT, a page's offset, a case list's scope and its choice filters (integers and validated
+    enumeration values only, never free text).
+
+    psycopg prepares a statement at its fifth execution on a connection, and PostgreSQL then
+    plans it once for all executions (a generic plan) only when that plan's estimated cost is
+    no worse than a plan for the given values. It cannot know a LIMIT that is a parameter
+    (it assumes a tenth of the rows), and its estimate for a parameter's rows differs from a
+    given value's, so such a statement was planned on every request, which cost as much as
+    running the case list (docs/performance.md, eighth round). Written in, each value has its
+    own prepared statement and the plan is kept. `name` without `value`: given at execution."""
+    return bindparam(name, value, type_=type_, required=value is None, literal_execute=True, **kw)
 
 
 def ping_idle_connections(engine, idle_seconds: float) -> None:

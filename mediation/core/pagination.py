@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Integer, Select, Subquery, bindparam, func, literal_column, select
+from sqlalchemy import Select, Subquery, func, literal_column, select
 
+from mediation.core.db import written_in
 from mediation.extensions import db
 
 
@@ -67,17 +68,6 @@ def paginate(
     return fetch_page(statements, {}, page, per_page, count_limit=count_limit, rows=rows)
 
 
-def _inline(name: str):
-    """A page's number written into the SQL when it runs, not sent as a parameter.
-
-    PostgreSQL plans a prepared statement once for all its executions (a generic plan) only
-    when that plan's estimated cost is no worse than a plan for the given values; it cannot
-    know a LIMIT that is a parameter, assumes a tenth of the rows, and so plans every execution
-    anew, which cost as much as running a list's statement (docs/performance.md, eighth round).
-    With the numbers inline (the first page's are nearly always the same) the plan is kept."""
-    return bindparam(name, type_=Integer, required=True, literal_execute=True)
-
-
 @dataclass(frozen=True)
 class PageStatements:
     """What `page_statements` builds: the page (its rows with the count beside them) and the
@@ -102,13 +92,15 @@ def page_statements(
     counted = unordered
     if capped:
         counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
-        counted = counted.limit(_inline("count_bound"))
+        counted = counted.limit(written_in("count_bound"))
     count = select(func.count()).select_from(counted.subquery())
     # the count rides along with the page as an uncorrelated scalar subquery (the database
     # computes it once): one statement, one round trip. Only an empty page needs it alone.
     total_column = count.scalar_subquery().label("_total")
-    limit = _inline("page_limit")
-    offset = _inline("page_offset")
+    # written into the SQL (core.db.written_in): the first page's numbers are nearly always
+    # the same, and PostgreSQL keeps the list's plan
+    limit = written_in("page_limit")
+    offset = written_in("page_offset")
     if rows_for_keys is None:
         window = stmt.add_columns(total_column).limit(limit).offset(offset)
     else:

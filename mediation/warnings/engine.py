@@ -12,12 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, literal, select
+from sqlalchemy import bindparam, select
 
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.services import append_events_bulk
-from mediation.core.db import bulk_insert
+from mediation.core.db import bulk_insert, written_in
 from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
@@ -36,7 +36,7 @@ _merged_cache: tuple[dict | None, dict] | None = None
 _NEWEST_OVERRIDES = (
     select(RuleSettingsVersion.overrides)
     .order_by(RuleSettingsVersion.id.desc())
-    .limit(literal(1, Integer, literal_execute=True))
+    .limit(written_in(value=1))
 )
 
 

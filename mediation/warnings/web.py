@@ -7,13 +7,14 @@ from datetime import datetime
 
 from flask import Flask
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Integer, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
 from mediation.cases import services as case_services
 from mediation.cases.enums import EventKind
 from mediation.cases.models import Case
+from mediation.core.db import written_in
 from mediation.extensions import db
 from mediation.warnings.engine import process_cases
 from mediation.warnings.models import Alert, AlertStatus
@@ -75,9 +76,8 @@ def open_alert_count_column(_dialect: str) -> ColumnElement[int]:
 
     def counted(waiting: Select) -> ColumnElement[int]:
         # the bound written into the SQL: PostgreSQL then keeps one plan for the session's
-        # lookup instead of planning it on every page (see core.pagination._inline)
-        bound = literal(NAV_BADGE_LIMIT + 1, Integer, literal_execute=True)
-        capped = waiting.limit(bound).subquery()
+        # lookup instead of planning it on every page
+        capped = waiting.limit(written_in(value=NAV_BADGE_LIMIT + 1)).subquery()
         return select(func.count()).select_from(capped).scalar_subquery()
 
     # (a column of ix_alerts_target_org_status: an officer's count reads the index alone)
