@@ -132,6 +132,8 @@ def main() -> None:
         stats.print_stats(int(os.environ.get("LINES", "45")))
         if os.environ.get("CALLEES"):  # e.g. CALLEES="preprocess_request|pop"
             stats.print_callees(os.environ["CALLEES"])
+        if os.environ.get("CALLERS"):  # e.g. CALLERS="astimezone"
+            stats.print_callers(os.environ["CALLERS"])
     if args.plans:
         from sqlalchemy import text
 

@@ -146,9 +146,11 @@ def register_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from mediation.accounts.auth import init_login
     from mediation.core.i18n import init_i18n
+    from mediation.core.signed_cookies import init_signed_cookies
     from mediation.extensions import csrf, limiter
 
     csrf.init_app(app)
+    init_signed_cookies(app)
     limiter.init_app(app)
     init_login(app)
     init_i18n(app)

@@ -157,19 +157,27 @@ def select_options(choices: Iterable, selected=None, *, blank: bool = True) -> M
     """The `<option>`s of a filter's `<select>`: an empty "All" first (unless `blank` is
     false), then one per choice (an enum member, labelled in the request's language, or a
     `(value, text)` pair), the one whose value is `selected` marked. The case list's filter
-    form offers some sixty; written here they cost a fraction of the same loop in Jinja."""
+    form offers some sixty; written here they cost a fraction of the same loop in Jinja, and
+    each set is written once per language (the organizations' too, by their ids and names)."""
     chosen = getattr(selected, "value", selected)
-    if isinstance(choices, type) and has_app_context():  # an enum: written once per language
-        key = (choices, chosen, blank)
-        written = _options_cache.setdefault(current_translations(), {})
-        if key not in written:
-            written[key] = _write_options(choices, chosen, blank)
+    if not has_app_context():
+        return _write_options(choices, chosen, blank)
+    key = (choices if isinstance(choices, type) else tuple(choices), chosen, blank)
+    written = _options_cache.setdefault(current_translations(), {})
+    try:
         return written[key]
-    return _write_options(choices, chosen, blank)
+    except TypeError:  # choices that cannot be a key (lists of lists): written each time
+        return _write_options(choices, chosen, blank)
+    except KeyError:
+        if len(written) >= OPTION_SETS_KEPT:  # renamed organizations leave old sets behind
+            written.clear()
+        options = written[key] = _write_options(key[0], chosen, blank)
+        return options
 
 
-# per catalogue, the options of the enum filters already written, by (enum, selected, blank)
+# per catalogue, the option sets already written, by (enum or choices, selected, blank)
 _options_cache: dict[object, dict[tuple, Markup]] = {}
+OPTION_SETS_KEPT = 2048
 
 
 def _write_options(choices: Iterable, chosen, blank: bool) -> Markup:
