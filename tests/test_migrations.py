@@ -20,6 +20,18 @@ from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
 from tests.helpers import TRIGRAM_INDEXES, trigram_indexes
 
 TRIGRAM_REVISION_PARENT = "fd0eee1e9b99"  # the revision before the trigram indexes
+# the autovacuum settings of `cases` (migration 5e2d7b9c1a40), PostgreSQL only
+CASES_AUTOVACUUM = {
+    "autovacuum_vacuum_insert_threshold": "1000",
+    "autovacuum_vacuum_insert_scale_factor": "0",
+    "autovacuum_vacuum_scale_factor": "0.01",
+}
+
+
+def table_options(conn, table: str) -> dict[str, str]:
+    options = conn.scalar(text(f"SELECT reloptions FROM pg_class WHERE oid = '{table}'::regclass"))
+    return dict(option.split("=", 1) for option in options or [])
+
 
 APPEND_ONLY_PROBE = (
     "INSERT INTO organizations (id, code, name, tier) VALUES (1, 'C', 'city', 'city')",
@@ -54,6 +66,11 @@ def _check_upgrade_downgrade(url: str) -> None:
         if on_postgres:
             with db.engine.connect() as conn:
                 assert trigram_indexes(conn) == TRIGRAM_INDEXES
+                # what the comparison does not see: storage settings and INCLUDE columns
+                assert table_options(conn, "cases") == CASES_AUTOVACUUM
+                assert "INCLUDE (id, received_at)" in conn.scalar(
+                    text("SELECT pg_get_indexdef('ix_cases_handling_org_state_level'::regclass)")
+                )
         else:
             indexes = [inspect(db.engine).get_indexes(t) for t in ("cases", "enterprises")]
             assert not {i["name"] for found in indexes for i in found} & set(TRIGRAM_INDEXES)
@@ -61,6 +78,7 @@ def _check_upgrade_downgrade(url: str) -> None:
         if on_postgres:
             with db.engine.connect() as conn:
                 assert trigram_indexes(conn) == {}
+                assert not set(CASES_AUTOVACUUM) & set(table_options(conn, "cases"))
                 assert conn.scalar(
                     text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
                 )
