@@ -45,6 +45,7 @@ def main() -> None:
     from sqlalchemy import event, select
 
     from mediation import create_app
+    from mediation.core.db import engines
     from mediation.extensions import db
     from mediation.orgs.models import Organization
 
@@ -57,6 +58,7 @@ def main() -> None:
     client = app.test_client()
     with app.app_context():
         engine = db.engine
+        listened = engines()  # (read-only requests have an engine of their own)
         org_ids = list(db.session.scalars(select(Organization.id)))
     statements: list[list] = []  # [first line, seconds]
 
@@ -68,8 +70,9 @@ def main() -> None:
     def after(*rest):
         statements[-1][1] = time.perf_counter() - statements[-1][1]
 
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+    for one in listened:
+        event.listen(one, "before_cursor_execute", before)
+        event.listen(one, "after_cursor_execute", after)
     headers = {}
     if args.session:
         login = client.post("/login", data={"username": args.username, "password": args.password})
@@ -137,8 +140,8 @@ def main() -> None:
     if args.plans:
         from sqlalchemy import text
 
-        with app.app_context():
-            prepared = db.session.execute(
+        with app.app_context(), listened[-1].connect() as connection:  # the requests' engine
+            prepared = connection.execute(
                 text(
                     "SELECT generic_plans, custom_plans, left(statement, 90)"
                     " FROM pg_prepared_statements ORDER BY prepare_time"

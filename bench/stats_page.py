@@ -34,12 +34,12 @@ def main() -> None:
     from sqlalchemy import event
 
     from mediation import create_app
-    from mediation.extensions import db
+    from mediation.core.db import engines
 
     app = create_app("development", SCHEDULER_EMBEDDED=False, WTF_CSRF_ENABLED=False)
     client = app.test_client()
     with app.app_context():
-        engine = db.engine
+        listened = engines()  # (read-only requests have an engine of their own)
     statements: list[tuple[float, str]] = []
 
     def before(conn, cursor, statement, params, context, executemany):
@@ -48,8 +48,9 @@ def main() -> None:
     def after(conn, cursor, statement, params, context, executemany):
         statements.append((time.perf_counter() - conn.info["started"].pop(), statement))
 
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+    for engine in listened:
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
     login = client.post("/login", data={"username": args.username, "password": args.password})
     assert login.status_code == 302, "login failed: is the benchmark database generated?"
     totals = []

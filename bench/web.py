@@ -15,7 +15,9 @@ ask for 50 cases a page (CASES_PER_PAGE=50 for the page) as a town officer (scop
 subtree, a tenth of the cases) and as the administrator. Then case creation through the API
 (8 connections, each request a new case, as the administrator, in one of the 111
 organizations at random, with the immediate rule evaluation), the RSS of each web worker after
-the load and of a `flask scheduler run` process after its first sweep. Not a test: nothing asserts a time.
+the load and of a `flask scheduler run` process after its first sweep. On a server with
+autovacuum off, it first vacuums `cases` if autovacuum would have by then (and says so). Not a
+test: nothing asserts a time.
 """
 
 from __future__ import annotations
@@ -181,6 +183,41 @@ def drain(url: str) -> None:
             return
 
 
+def vacuum_as_autovacuum_would(url: str) -> None:
+    """On a server with autovacuum off (this machine kind's PostgreSQL), vacuum `cases` when
+    production's autovacuum would have by now, given the table's settings (migration
+    5e2d7b9c1a40: after 1,000 new cases or 1% of its rows changed). Otherwise the case list is
+    measured with every case the earlier creation runs added on pages the visibility map does
+    not mark as visible to all, so that its index-only scans visit those rows (docs/
+    performance.md, ninth round). Prints what it did."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SHOW autovacuum").fetchone()[0] == "on":
+            return
+        inserted, dead, rows = conn.execute(
+            "SELECT n_ins_since_vacuum, n_dead_tup, n_live_tup FROM pg_stat_user_tables"
+            " WHERE relname = 'cases'"
+        ).fetchone()
+        options = dict(
+            option.split("=", 1)
+            for option in conn.execute(
+                "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = 'cases'"
+            ).fetchone()[0]
+        )
+        insert_threshold = (
+            int(options.get("autovacuum_vacuum_insert_threshold", 1000))
+            + float(options.get("autovacuum_vacuum_insert_scale_factor", 0.2)) * rows
+        )
+        dead_threshold = 50 + float(options.get("autovacuum_vacuum_scale_factor", 0.2)) * rows
+        if inserted > insert_threshold or dead > dead_threshold:
+            started = time.monotonic()
+            conn.execute("VACUUM cases")
+            print(f"autovacuum is off on this server: vacuumed `cases` as it would have"
+                  f" ({inserted:,} cases added and {dead:,} rows changed since its last vacuum;"
+                  f" {time.monotonic() - started:.1f} s)")  # fmt: skip
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -237,6 +274,7 @@ def main() -> None:
 
     url = f"postgresql://postgres@{args.host}:5432/{args.database}"
     base = f"http://127.0.0.1:{args.port}"
+    vacuum_as_autovacuum_would(url)
     server = start_gunicorn(url, args.port, args.workers, args.threads)
     SERVER["pid"] = server.pid
     try:

@@ -121,16 +121,23 @@ def register_database(app: Flask) -> None:
     from mediation.accounts import models as _accounts  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import migrations as migration_hooks
-    from mediation.core.db import init_read_only_requests, ping_idle_connections
+    from mediation.core.db import (
+        engines,
+        init_read_only_engine,
+        init_read_only_requests,
+        ping_idle_connections,
+    )
     from mediation.enterprises import models as _enterprises  # noqa: F401
     from mediation.extensions import db, migrate
     from mediation.orgs import models as _orgs  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
     db.init_app(app)
+    init_read_only_engine(app)
     init_read_only_requests(app)  # first: before any other hook touches the database
     with app.app_context():
-        ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        for engine in engines():
+            ping_idle_connections(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         dialect = db.engine.dialect.name
     migrate.init_app(
         app,

@@ -22,6 +22,7 @@ from mediation.accounts.models import Role, User
 from mediation.cases import services
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
+from mediation.core.db import engines
 from mediation.core.identifiers import credit_code_check_char, id_check_digit
 from mediation.core.trigram import ensure_pg_trgm, schema_url
 from mediation.enterprises.models import Enterprise
@@ -65,7 +66,8 @@ def _postgres_url() -> Iterator[str | None]:
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         db.create_all()
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()
     yield url
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
@@ -80,11 +82,17 @@ def app(tmp_path, _postgres_url) -> Iterator[Flask]:
     )
     app.config["MEDIATION_TMP"] = str(tmp_path)
 
-    @app.before_request
-    def _forget_cached_user() -> None:
-        """Tests hold one app context across requests, so Flask-Login's cached user would leak
-        from one request into the next; each request must authenticate from its own cookie."""
+    def _like_a_new_request() -> None:
+        """Tests hold one app context across requests, so what a request leaves in it would
+        reach the next: Flask-Login's cached user (each request must authenticate from its own
+        cookie), and the session's transaction (a read-only request would run inside it,
+        not as in production, where every request starts with a new session)."""
         g.pop("_login_user", None)
+        if db.session().in_transaction():
+            db.session.commit()
+
+    # first: before `core.db`'s hook decides whether the request runs read-only
+    app.before_request_funcs.setdefault(None, []).insert(0, _like_a_new_request)
 
     with app.app_context():
         if not ON_POSTGRES:
@@ -95,7 +103,8 @@ def app(tmp_path, _postgres_url) -> Iterator[Flask]:
             names = ", ".join(t.name for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()
 
 
 @pytest.fixture
@@ -115,7 +124,8 @@ def csrf_app(app) -> Iterator[Flask]:
     yield protected
     with protected.app_context():
         db.session.remove()
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()
 
 
 @pytest.fixture

@@ -62,27 +62,40 @@ def free_port() -> int:
 
 
 class StatementCounter:
-    """Counts the SQL statements the engine runs inside a `with` block."""
+    """Counts the SQL statements run inside a `with` block: by `engine`, or by every engine of
+    the current application (on PostgreSQL, read-only requests have an engine of their own)."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine=None) -> None:
         self.engine = engine
         self.count = 0
         self.statements: list[str] = []
+        self.parameters: list = []
 
-    def _listener(self, conn, cursor, statement, *args) -> None:
+    def _listener(self, conn, cursor, statement, parameters, *args) -> None:
         self.count += 1
         self.statements.append(statement)
+        self.parameters.append(parameters)
+
+    def _engines(self) -> list:
+        if self.engine is not None:
+            return [self.engine]
+        from mediation.core.db import engines
+
+        return engines()
 
     def __enter__(self) -> StatementCounter:
         from sqlalchemy import event
 
-        event.listen(self.engine, "before_cursor_execute", self._listener)
+        self._listening = self._engines()
+        for engine in self._listening:
+            event.listen(engine, "before_cursor_execute", self._listener)
         return self
 
     def __exit__(self, *exc) -> None:
         from sqlalchemy import event
 
-        event.remove(self.engine, "before_cursor_execute", self._listener)
+        for engine in self._listening:
+            event.remove(engine, "before_cursor_execute", self._listener)
 
 
 # The trigram indexes of the free-text search (PostgreSQL only): name -> (table, column)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DatabaseError
 
 from mediation import create_app
 from mediation.core import migrations as hooks
+from mediation.core.db import engines
 from mediation.core.trigram import ensure_pg_trgm, schema_url
 from mediation.extensions import db
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
@@ -86,7 +87,8 @@ def _check_upgrade_downgrade(url: str) -> None:
 
         flask_migrate.downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()
 
 
 def test_sqlite_upgrade_equals_models_and_downgrades(tmp_path):
@@ -136,7 +138,8 @@ def test_migrated_timeline_is_append_only(tmp_path):
         for statement in ("UPDATE case_events SET body = 'forged'", "DELETE FROM case_events"):
             with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as conn:
                 conn.execute(text(statement))
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()
 
 
 def test_first_alert_moments_are_backfilled_from_the_alerts(tmp_path):
@@ -182,4 +185,5 @@ def test_first_alert_moments_are_backfilled_from_the_alerts(tmp_path):
             (1, "2026-03-03 02:00:00.000000", "2026-03-04 02:00:00.000000"),
             (2, None, None),
         ]
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()

@@ -95,15 +95,57 @@ def read_only(view):
     return view
 
 
+def engines() -> list:
+    """The current application's engines: the default one, and on PostgreSQL the one of
+    read-only requests."""
+    from flask import current_app
+
+    from mediation.extensions import READ_ONLY_ENGINE
+
+    extra = current_app.extensions.get(READ_ONLY_ENGINE)
+    return [db.engine] if extra is None else [db.engine, extra]
+
+
+def init_read_only_engine(app) -> None:
+    """On PostgreSQL, a second engine for read-only requests, on the same database, whose
+    connections are always in autocommit. Switching a shared connection into autocommit for a
+    request and back at its end cost SQLAlchemy's execution-options machinery and a reset on
+    the way back to the pool: 3% of the case list page's CPU (docs/performance.md, ninth
+    round). On SQLite, which is for one user at a time, the request's connection is switched
+    instead, as before (an in-memory database would not even be the same database on a
+    second engine). Call after `db.init_app`."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from mediation.extensions import READ_ONLY_ENGINE
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        return
+    app.extensions[READ_ONLY_ENGINE] = create_engine(
+        url,
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+        isolation_level="AUTOCOMMIT",
+        # a connection in autocommit never holds a transaction to roll back on its return
+        pool_reset_on_return=None,
+    )
+
+
 def init_read_only_requests(app) -> None:
+    from mediation.extensions import READ_ONLY_ENGINE
+
+    separate_engine = READ_ONLY_ENGINE in app.extensions
+
     @app.before_request
     def _begin_read_only() -> None:
-        """Before a `read_only` view's request touches the database, put its session's
-        connection in autocommit (a client-side switch on both drivers: no round trip)."""
+        """Before a `read_only` view's request touches the database, send its statements to
+        the read-only engine (PostgreSQL), or put its session's connection in autocommit (a
+        client-side switch: no round trip)."""
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if getattr(view, "read_only", False) and not db.session().in_transaction():
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            db.session.info["read_only"] = True
+            db.session.info["read_only"] = True  # (the session's binds follow it)
+            if not separate_engine:
+                db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     @app.teardown_request
     def _end_read_only(_exc) -> None:

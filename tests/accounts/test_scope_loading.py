@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
-from mediation.extensions import db
 from mediation.orgs import services as org_services
 from mediation.orgs.services import subtree_ids
 from tests.api.conftest import Api
 from tests.conftest import login
+from tests.helpers import StatementCounter
 
 
 def _listed_ids(api: Api, user) -> set[int]:
@@ -84,15 +82,8 @@ def test_an_api_list_request_costs_two_statements(app, users, make_case):
     api = Api(app.test_client())
     api.token(users["officer"])
     api.get("/cases", as_=users["officer"])  # the first use writes last_used_at
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *rest):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with StatementCounter() as counter:
         response = api.get("/cases", as_=users["officer"])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    statements = counter.statements
     assert response.status_code == 200 and response.get_json()["total"] == 1
     assert len(statements) == 2, statements

@@ -11,6 +11,7 @@ from mediation import create_app
 from mediation.accounts.models import ApiToken
 from mediation.accounts.tokens import user_for_token
 from mediation.core.clock import utcnow
+from mediation.core.db import engines
 from mediation.extensions import db, limiter
 from tests.api.conftest import error_of
 from tests.conftest import PASSWORD, login
@@ -178,4 +179,5 @@ def test_token_issuance_and_login_are_throttled(app, users):
     finally:
         with throttled.app_context():
             limiter.reset()
-            db.engine.dispose()
+            for engine in engines():
+                engine.dispose()

@@ -8,12 +8,12 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from mediation.cases import queries
 from mediation.extensions import db
 from tests.conftest import requires_postgres
-from tests.helpers import TRIGRAM_INDEXES, trigram_indexes
+from tests.helpers import TRIGRAM_INDEXES, StatementCounter, trigram_indexes
 
 
 @pytest.fixture
@@ -141,16 +141,9 @@ def test_the_search_is_a_bitmap_scan_of_the_trigram_indexes(app, api, users, sea
     search is the administrator's: in an officer's scope, on a table this small, the planner
     takes the scope's own index instead (at a million cases it takes the BitmapOr there too,
     docs/performance.md)."""
-    statements: list[tuple[str, dict]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with StatementCounter() as counter:
         found = search(api, users["admin"], "星河电子")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    statements = list(zip(counter.statements, counter.parameters, strict=True))
     assert sorted(found) == sorted([searchable["xinghe"].id, searchable["elsewhere"].id])
     (page, parameters), *_ = [s for s in statements if "FROM cases" in s[0] and "_total" in s[0]]
     # the enterprises' ids come from the trigram index on their name

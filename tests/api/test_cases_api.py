@@ -91,7 +91,7 @@ def test_list_does_not_query_per_case(app, api, users, make_case):
 
     def statements() -> int:
         db.session.expire_all()
-        with StatementCounter(db.engine) as counter:
+        with StatementCounter() as counter:
             assert api.get("/cases?per_page=50", as_=user).status_code == 200
         return counter.count
 
@@ -168,7 +168,7 @@ def test_create_costs_a_fixed_number_of_statements(app, api, users, case_payload
     payload.pop("arrears_months")
     headers = {"Authorization": f"Bearer {api.token(user)}"}
     db.session.expire_all()  # as a request's new session: nothing loaded
-    with StatementCounter(db.engine) as counter:
+    with StatementCounter() as counter:
         response = api.post("/cases", json=payload, headers=headers)
     assert response.status_code == 201, response.get_json()
     assert (response.get_json()["warning_level"] is not None) == alerts

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from mediation.cases import services
 from mediation.core.clock import utcnow
 from mediation.extensions import db
 from tests.conftest import login, trigger_payload
+from tests.helpers import StatementCounter
 from tests.html import dom
 
 
@@ -225,14 +225,9 @@ def test_dashboard_requires_login(client):
 
 def statements_for(client, path: str = "/") -> int:
     db.session.expire_all()
-    seen: list[int] = []
-    listener = lambda *args: seen.append(1)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with StatementCounter() as counter:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(seen)
+    return counter.count
 
 
 @pytest.mark.parametrize("role", ["mediator", "officer", "admin", "advocate"])

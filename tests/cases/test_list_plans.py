@@ -13,6 +13,7 @@ from sqlalchemy import String, func, insert, literal, literal_column, select, te
 from mediation.cases.enums import WarningLevel
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
+from mediation.core.db import engines
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings.models import Alert, AlertStatus
@@ -21,14 +22,15 @@ from tests.conftest import login, requires_postgres
 
 def plans(marker: str) -> list[tuple[int, int, str]]:
     """(generic plans, custom plans, parameter types) of each prepared statement holding
-    `marker`. (The test's app context holds one session across requests: its connection is
-    the one they used.)"""
-    rows = db.session.execute(
-        text(
-            "SELECT generic_plans, custom_plans, parameter_types::text, statement"
-            " FROM pg_prepared_statements"
-        )
-    ).all()
+    `marker`, on the connection the list requests used: the read-only engine's (its pool
+    holds the one connection those requests took in turn)."""
+    with engines()[-1].connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT generic_plans, custom_plans, parameter_types::text, statement"
+                " FROM pg_prepared_statements"
+            )
+        ).all()
     return [row[:3] for row in rows if marker in row[3]]
 
 
@@ -49,6 +51,7 @@ def copies_of(case, count: int) -> None:
     db.session.execute(insert(table).from_select([c.name for c in columns], copies))
     db.session.commit()
     db.session.execute(text("ANALYZE cases"))
+    db.session.commit()  # the requests then run as read-only ones do, outside a transaction
 
 
 def open_alerts(case, org_id: int, count: int) -> None:
@@ -68,6 +71,7 @@ def open_alerts(case, org_id: int, count: int) -> None:
     db.session.execute(insert(table).from_select(list(values), rows))
     db.session.commit()
     db.session.execute(text("ANALYZE alerts"))
+    db.session.commit()  # the requests then run as read-only ones do, outside a transaction
 
 
 @requires_postgres

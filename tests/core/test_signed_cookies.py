@@ -12,6 +12,7 @@ from flask import Flask, flash, get_flashed_messages, jsonify, session
 
 from mediation import create_app
 from mediation.core import signed_cookies
+from mediation.core.db import engines
 from mediation.extensions import db
 from tests.accounts.test_auth import csrf_token_of, session_user_id
 from tests.conftest import PASSWORD, login
@@ -47,7 +48,8 @@ def cookie_app(app) -> Iterator[Flask]:
     yield second
     with second.app_context():
         db.session.remove()
-        db.engine.dispose()
+        for engine in engines():
+            engine.dispose()
 
 
 def cookie_of(response) -> str:

@@ -15,6 +15,7 @@ from mediation.enterprises.risk import EnterpriseRisk, risk_for, risk_subquery, 
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings.models import Alert, AlertStatus, Notification
+from tests.helpers import StatementCounter
 
 
 def set_case(case: Case, **values) -> None:
@@ -96,20 +97,11 @@ def test_risk_for_nothing_is_empty(app):
 
 
 def test_risk_for_is_one_statement_whatever_the_number_of_enterprises(world, app):
-    from sqlalchemy import event
 
     ids = [e.id for e in world.values()]
-    seen = []
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with StatementCounter() as counter:
         risk_for(ids)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert len(seen) == 1
+    assert counter.count == 1
 
 
 def test_risk_subquery_orders_enterprises_riskiest_first(world, make_enterprise, make_case):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from mediation.cases.enums import WarningLevel
 from mediation.core.clock import utcnow
@@ -13,6 +12,7 @@ from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings.models import Alert, AlertStatus
 from tests.conftest import login, valid_credit_code
+from tests.helpers import StatementCounter
 from tests.html import dom
 
 
@@ -172,17 +172,9 @@ def test_list_statements_do_not_grow_with_the_enterprises_on_the_page(
     client, users, make_enterprise, make_case
 ):
     def statements_for_list() -> int:
-        seen = []
-
-        def listener(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with StatementCounter() as counter:
             assert client.get("/enterprises").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return counter.count
 
     def add_troubled(n: int) -> None:
         enterprise = make_enterprise("G1", credit_code=valid_credit_code(7200 + n))

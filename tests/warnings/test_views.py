@@ -24,7 +24,7 @@ from mediation.warnings.models import (
 from mediation.warnings.notifications import deliver_due
 from mediation.warnings.services import acknowledge
 from tests.conftest import PASSWORD, login
-from tests.helpers import HOUR, T0, alert_of, free_port
+from tests.helpers import HOUR, T0, StatementCounter, alert_of, free_port
 from tests.html import Node, dom
 
 NUMBER = re.compile(r"\b[A-Z0-9]+-\d{4}-\d{5}\b")
@@ -564,18 +564,12 @@ def test_acknowledging_and_rule_changes_without_a_token_are_refused(csrf_app, us
 
 def test_the_inbox_does_not_query_per_alert(app, client, users, make_case):
     """A page of 20 alerts costs the same number of statements as a page of 2."""
-    from sqlalchemy import event
 
     def statements_for_inbox() -> int:
         db.session.expire_all()  # as in a real request: nothing loaded and fresh
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with StatementCounter() as counter:
             assert client.get("/alerts").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return counter.count
 
     login(client, users["officer"])
     make_case(workers_involved=12)
