@@ -90,7 +90,8 @@ def read_only(view):
     """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them
     (two round trips of a list request's four): each statement sees its own snapshot, so such
     a view must read what belongs together in one statement (the case list reads its page and
-    its count in one). `transaction()` refuses to run inside it."""
+    its count in one). `transaction()` refuses to run inside it; any other write it makes (an
+    API token's `last_used_at`) is a single statement, committed by itself."""
     view.read_only = True
     return view
 
@@ -122,13 +123,13 @@ def init_read_only_engine(app) -> None:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql":
         return
-    app.extensions[READ_ONLY_ENGINE] = create_engine(
-        url,
+    options = {
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
-        isolation_level="AUTOCOMMIT",
+        "isolation_level": "AUTOCOMMIT",
         # a connection in autocommit never holds a transaction to roll back on its return
-        pool_reset_on_return=None,
-    )
+        "pool_reset_on_return": None,
+    }
+    app.extensions[READ_ONLY_ENGINE] = create_engine(url, **options)
 
 
 def init_read_only_requests(app) -> None:

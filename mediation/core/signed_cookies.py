@@ -104,7 +104,12 @@ def csrf_token() -> str:
         return g.get(field)
     raw = session.get(field)
     secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
-    if not isinstance(raw, str) or not secret or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+    # (Flask-WTF's own default is an hour)
+    if (
+        not isinstance(raw, str)
+        or not secret
+        or config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
+    ):
         return generate_csrf()
     token = _signed_token(secret, raw)
     setattr(g, field, token)

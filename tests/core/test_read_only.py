@@ -108,3 +108,21 @@ def test_an_idle_connection_that_died_is_replaced_before_use(_postgres_url, idle
         db.session.rollback()
         for engine in engines():
             engine.dispose()
+
+
+@requires_postgres
+def test_the_read_only_engine_takes_the_pool_options_and_stays_in_autocommit(_postgres_url):
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=_postgres_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"isolation_level": "READ COMMITTED", "pool_size": 2},
+    )
+    with app.app_context():
+        default, read_only_engine = engines()
+        assert read_only_engine.pool.size() == 2 and default.pool.size() == 2
+        with read_only_engine.connect() as conn:
+            assert conn.connection.driver_connection.autocommit
+        with default.connect() as conn:
+            assert not conn.connection.driver_connection.autocommit
+        for engine in engines():
+            engine.dispose()
