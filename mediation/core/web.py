@@ -168,11 +168,17 @@ def select_options(choices: Iterable, selected=None, *, blank: bool = True) -> M
         return written[key]
     except TypeError:  # choices that cannot be a key (lists of lists): written each time
         return _write_options(choices, chosen, blank)
-    except KeyError:
-        if len(written) >= OPTION_SETS_KEPT:  # renamed organizations leave old sets behind
-            written.clear()
-        options = written[key] = _write_options(key[0], chosen, blank)
-        return options
+    except KeyError:  # (renamed organizations leave old sets behind: the cache is bounded)
+        return _remember(written, key, _write_options(key[0], chosen, blank), OPTION_SETS_KEPT)
+
+
+def _remember(cache: dict, key, value, limit: int):
+    """Keep `value` under `key` in a per-process cache of at most `limit` entries (emptied
+    when full: what is still in use comes back at once), and return it."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 # per catalogue, the option sets already written, by (enum or choices, selected, blank)
@@ -276,10 +282,7 @@ def template_url_for(endpoint: str, /, **values) -> str:
     except TypeError:  # an argument that cannot be a key
         return url_for(endpoint, **values)
     if url is None:
-        url = url_for(endpoint, **values)
-        if len(known) >= TEMPLATE_URLS_KEPT:
-            known.clear()
-        known[key] = url
+        url = _remember(known, key, url_for(endpoint, **values), TEMPLATE_URLS_KEPT)
     return url
 
 
