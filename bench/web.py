@@ -12,7 +12,8 @@ spreads over all of them) and the table shows medians over --repeat rounds: each
 requests per second, also as a ratio to the bare endpoint's, and the CPU the web workers and
 the local PostgreSQL spent per request (read from /proc around each run). The list scenarios
 ask for 50 cases a page (CASES_PER_PAGE=50 for the page) as a town officer (scope = the town's
-subtree, a tenth of the cases) and as the administrator. Then case creation through the API
+subtree, a tenth of the cases) and as the administrator, in the default order and in two of
+the other sorts (by number for the officer, most workers for the administrator). Then case creation through the API
 (8 connections, each request a new case, as the administrator, in one of the 111
 organizations at random, with the immediate rule evaluation), the RSS of each web worker after
 the load and of a `flask scheduler run` process after its first sweep. On a server with
@@ -291,6 +292,10 @@ def main() -> None:
                 f"{base}/api/v1/cases?per_page=50&state=mediating&level=orange", api_officer),
             "api page 20": (f"{base}/api/v1/cases?per_page=50&page=20", api_officer),
             "api text search": (f"{base}/api/v1/cases?per_page=50&q={q}", api_officer),
+            "api by number (officer)": (
+                f"{base}/api/v1/cases?per_page=50&sort=-number", api_officer),
+            "api most workers (admin)": (
+                f"{base}/api/v1/cases?per_page=50&sort=-workers_involved", api_admin),
             "page default (officer)": (f"{base}/cases", page_officer),
             "page state+level": (f"{base}/cases?state=mediating&level=orange", page_officer),
         }  # fmt: skip

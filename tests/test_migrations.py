@@ -72,6 +72,11 @@ def _check_upgrade_downgrade(url: str) -> None:
                 assert "INCLUDE (id, received_at)" in conn.scalar(
                     text("SELECT pg_get_indexdef('ix_cases_handling_org_state_level'::regclass)")
                 )
+                # the list's other sorts (migration b7d41e2a9c35) check a scope from the index
+                for name in ("ix_cases_updated_id", "ix_cases_workers_id", "ix_cases_claim_id"):
+                    assert "INCLUDE (handling_org_id)" in conn.scalar(
+                        text(f"SELECT pg_get_indexdef('{name}'::regclass)")
+                    )
         else:
             indexes = [inspect(db.engine).get_indexes(t) for t in ("cases", "enterprises")]
             assert not {i["name"] for found in indexes for i in found} & set(TRIGRAM_INDEXES)

@@ -248,7 +248,8 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
                     required=True,
                     metadata={
                         "description": "true when the items were counted only up to a limit "
-                        "(cases: CASES_COUNT_LIMIT, 10,000, or the end of this page if further): "
+                        "(cases: CASES_COUNT_LIMIT, 1,000 by default, or the end of this page if "
+                        "further): "
                         "there are more than `total`, and a next page"
                     },
                 ),

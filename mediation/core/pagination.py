@@ -85,7 +85,8 @@ def page_statements(
     rows_for_keys: Callable[[Subquery], Select] | None = None,
 ) -> PageStatements:
     """`paginate`'s statements with the page's numbers left as parameters (`page_limit`,
-    `page_offset`, and `count_bound` when `capped`), given by `fetch_page`. Statements built
+    `page_offset`, and `count_bound` when `capped`), given by `fetch_page` (with `page_reach`,
+    the offset plus the limit, which `stmt` itself may use). Statements built
     once can then serve every page: building a list's statement and its cache key costs more
     Python than running it (docs/performance.md, seventh round)."""
     unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
@@ -122,7 +123,12 @@ def fetch_page(
     theirs. `count_limit` must be given exactly when the statements were built `capped`."""
     page = min(max(1, page), MAX_PAGE)  # beyond the last page is an empty page, not an error
     bound = None if count_limit is None else max(count_limit, page * per_page)
-    parameters = {**parameters, "page_limit": per_page, "page_offset": (page - 1) * per_page}
+    parameters = {
+        **parameters,
+        "page_limit": per_page,
+        "page_offset": (page - 1) * per_page,
+        "page_reach": page * per_page,  # (for statements that read a page per part)
+    }
     if bound is not None:
         parameters["count_bound"] = bound + 1
     # plain rows through the connection: the ORM adds nothing to a list of columns but cost

@@ -95,6 +95,39 @@ def test_pages_walk_every_case_in_scope_once_in_order(api, users, registry, sort
     assert [i["id"] for i in everything] == _expected(mine + theirs, sort)
 
 
+@pytest.mark.parametrize("sort", ["number", "-number"])
+def test_a_scope_of_several_organizations_walked_by_number(
+    api, users, orgs, registry, make_case, drive, sort
+):
+    """By number, a scope or an organization filter of several organizations is read per
+    organization and merged on PostgreSQL (`queries._per_organization`): the pages, which
+    here cross from one organization's cases to the next's, still hold each case once, in
+    order, with filters applied within each organization and nothing from outside."""
+    mine, theirs = registry
+    town = [make_case(by=users["officer"], org="T1", title=f"town {i}") for i in range(3)]
+    drive(town[1], "accepted")
+    drive(mine[2], "accepted")
+    for c in mine + theirs + town:
+        db.session.refresh(c)
+    in_town = mine + town
+
+    def walked(user, query: str, per_page: int = 2) -> list[int]:
+        return [i["id"] for i in _walk(api, user, f"sort={sort}&{query}", per_page)[0]]
+
+    assert walked(users["officer"], "") == _expected(in_town, sort)
+    assert walked(users["officer"], "", per_page=4) == _expected(in_town, sort)
+    assert walked(users["admin"], f"org={orgs['T1'].id}") == _expected(in_town, sort)
+    assert walked(users["admin"], f"org={orgs['T2'].id}") == _expected(theirs, sort)
+    assert walked(users["officer"], f"org={orgs['G1'].id}") == _expected(mine, sort)
+    assert walked(users["officer"], f"org={orgs['T2'].id}") == []  # outside the scope
+    accepted = [mine[2], town[1]]
+    assert walked(users["officer"], "state=accepted", 1) == _expected(accepted, sort)
+    assert walked(users["admin"], f"state=accepted&org={orgs['T1'].id}") == _expected(
+        accepted, sort
+    )
+    assert walked(users["other_officer"], "") == _expected(theirs, sort)
+
+
 def test_a_filtered_walk_and_a_page_past_the_end(api, users, registry):
     mine, _theirs = registry
     items, totals = _walk(

@@ -8,16 +8,19 @@ of the rows), and planning the case list anew on every request cost as much as r
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import String, func, insert, literal, literal_column, select, text, true
 
 from mediation.cases.enums import WarningLevel
 from mediation.cases.models import Case
+from mediation.cases.queries import SORT_CHOICES
 from mediation.core.clock import utcnow
 from mediation.core.db import engines
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings.models import Alert, AlertStatus
 from tests.conftest import login, requires_postgres
+from tests.helpers import StatementCounter
 
 
 def plans(marker: str) -> list[tuple[int, int, str]]:
@@ -98,3 +101,56 @@ def test_the_list_and_the_session_lookup_keep_their_plans(
     assert db.session.connection().connection.driver_connection.prepared_max == 500
     lookups = plans("open_alert_count")  # the session's user lookup with the badge
     assert len(lookups) == 1 and lookups[0][0] > 0, lookups
+
+
+def page_rows_read(sql: str, parameters) -> int:
+    """The most rows any node of the statement's plan produced or filtered away (EXPLAIN
+    ANALYZE), but for its InitPlan (the capped count, bounded by its LIMIT): what it read to
+    find the page, whatever the machine's speed."""
+    with engines()[-1].connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, parameters).scalar()
+
+    def most(node: dict) -> int:
+        if node.get("Parent Relationship") == "InitPlan":
+            return 0
+        here = node["Actual Rows"] * node["Actual Loops"]
+        here += node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)
+        return max([here, *(most(child) for child in node.get("Plans", []))])
+
+    return most(plan[0]["Plan"])
+
+
+@requires_postgres
+@pytest.mark.parametrize("sort", SORT_CHOICES)
+def test_every_sort_reads_a_page_not_the_scope(client, users, make_case, make_enterprise, sort):
+    """Each of the list's sorts reads about a page's worth of its index (migration
+    b7d41e2a9c35), for an officer's scope of several organizations and for the administrator,
+    instead of sorting 20,000 cases: by number a town's cases are read per organization."""
+    case = make_case()
+    copies_of(case, 10_000)
+    town = make_case(by=users["officer"], org="T1")
+    copies_of(town, 1_000)
+    theirs = make_case(by=users["other_mediator"], org="G2", enterprise_id=make_enterprise("G2").id)
+    copies_of(theirs, 10_000)
+    # the organizations' cases interleaved in every sort's order, as an office's are
+    db.session.execute(
+        text(
+            "UPDATE cases SET received_at = received_at - (id::bigint * 7919 % 20000) * interval '1 minute',"
+            " updated_at = updated_at - (id::bigint * 104729 % 20000) * interval '1 minute',"
+            " workers_involved = id * 31 % 200 + 1, claim_amount_fen = id::bigint * 7907 % 100000"
+        )
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE cases"))
+    db.session.commit()
+    # (by number, the other town's cases come after the first town's 11,000)
+    asked = [(users[name], "") for name in ("officer", "other_officer", "admin")]
+    for user, query in [*asked, (users["officer"], "&page=3")]:
+        browser = client.application.test_client()
+        login(browser, user)
+        with StatementCounter() as counter:
+            assert browser.get(f"/cases?sort={sort}{query}").status_code == 200
+        ran = zip(counter.statements, counter.parameters, strict=True)
+        (page,) = [s for s in ran if "page_keys" in s[0]]
+        # a page's reach (page * 25) per organization at most
+        assert page_rows_read(*page) <= 500, (user.username, sort, query)
