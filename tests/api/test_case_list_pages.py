@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from mediation.cases import services
 from mediation.cases.models import Case
 from mediation.cases.queries import SORT_CHOICES
 from mediation.core.clock import utcnow
@@ -126,6 +127,27 @@ def test_a_scope_of_several_organizations_walked_by_number(
         accepted, sort
     )
     assert walked(users["other_officer"], "") == _expected(theirs, sort)
+    assert walked(users["city_officer"], f"org={orgs['T2'].id}") == _expected(theirs, sort)
+    everything = mine + theirs + town
+    assert walked(users["city_officer"], "") == _expected(everything, sort)
+    assert walked(users["admin"], f"org={orgs['C'].id}") == _expected(everything, sort)
+
+
+@pytest.mark.parametrize("sort", ["number", "-number", "-received_at"])
+def test_an_advocate_filtering_by_organization_sees_only_assigned_cases(
+    api, users, orgs, registry, sort
+):
+    """The organization filter narrows an advocate's assigned cases; it never widens them to
+    the organization's (a hand-written URL: the page offers advocates no organizations)."""
+    mine, _theirs = registry
+    services.assign_advocate(mine[1].id, users["officer"], users["advocate"].id)
+    for org in ("C", "T1", "G1", "T2"):
+        body = api.get(
+            f"/cases?sort={sort}&org={orgs[org].id}&per_page=50", as_=users["advocate"]
+        ).get_json()
+        expected = [mine[1].id] if org != "T2" else []
+        assert [i["id"] for i in body["items"]] == expected, org
+        assert body["total"] == len(expected)
 
 
 def test_a_filtered_walk_and_a_page_past_the_end(api, users, registry):
