@@ -50,6 +50,14 @@ SUPERVISORS = frozenset({Role.officer, Role.admin})
 CaseChangeHook = Callable[[Case, EventKind, datetime], None]
 case_change_hooks: list[CaseChangeHook] = []
 
+# Writes a new case, added to the session but not yet inserted, with its `created` event (an
+# event row without the case's id, as `append_events_bulk` takes it), inside the transaction.
+# The early-warning engine sets one that evaluates the immediate rules first, so that the
+# case's row goes in with its warning fields (`warnings.engine.process_new_case`); without
+# it, the case and its event are simply inserted. The hooks above then run as for any change.
+NewCaseWriter = Callable[[Case, dict, datetime], None]
+new_case_writer: NewCaseWriter | None = None
+
 # Fields whose changes an edit records, old → new.
 EDITABLE_FIELDS = (
     "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
@@ -170,6 +178,8 @@ def append_events_bulk(
     items: list[dict],
     case_fields: dict[int, dict[str, Any]] | None = None,
     heads: dict[int, tuple[int, str]] | None = None,
+    *,
+    update_cases: bool = True,
 ) -> list[dict]:
     """Append many events (several per case allowed, in list order) with a fixed number of
     statements, inside the caller's transaction; the cases must already be locked by the caller.
@@ -179,6 +189,8 @@ def append_events_bulk(
     hot path. `case_fields` are further column values for the cases, written by the same
     UPDATE (every case in it must carry the same columns). `heads` gives, for cases whose chain
     this transaction wrote itself, its last (seq, hash): those are not read again.
+    `update_cases=False`: the cases' rows already hold their new `event_seq` (a case inserted
+    with its events, `warnings.engine.process_new_case`), and no UPDATE is sent.
     """
     case_fields = case_fields or {}
     heads = heads or {}
@@ -217,18 +229,19 @@ def append_events_bulk(
         bulk_insert(CaseEvent.__table__, rows)
     # one UPDATE for the new sequence numbers and the caller's fields
     columns = list(next(iter(case_fields.values()), {}))
-    bulk_update(
-        table,
-        [
-            {
-                "id": cid,
-                "event_seq": seqs.get(cid),
-                **{c: case_fields.get(cid, {}).get(c) for c in columns},
-            }
-            for cid in sorted(set(case_ids) | set(case_fields))
-        ],
-        coalesce=("event_seq",),
-    )
+    if update_cases:
+        bulk_update(
+            table,
+            [
+                {
+                    "id": cid,
+                    "event_seq": seqs.get(cid),
+                    **{c: case_fields.get(cid, {}).get(c) for c in columns},
+                }
+                for cid in sorted(set(case_ids) | set(case_fields))
+            ],
+            coalesce=("event_seq",),
+        )
     identity = db.session.identity_map
     for cid in set(case_ids) | set(case_fields):
         loaded = identity.get(identity_key(Case, cid))
@@ -318,16 +331,21 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             event_seq=1,  # the `created` event below: the first link, no UPDATE needed
         )
         db.session.add(case)
-        db.session.flush()
-        ev = _chain_event(
-            case, 1, GENESIS_HASH, EventKind.created, user, now,
-            to_state=State.reported.value,
-            body=case.title,
-            data={"number": case.number, "enterprise_id": enterprise.id},
-        )  # fmt: skip
-        # what a new case has: this one event and no advocates (not read back)
-        set_committed_value(case, "events", [ev])
-        set_committed_value(case, "advocates", [])
+        created = {
+            "kind": EventKind.created, "actor_id": user.id, "at": now, "body": case.title,
+            "to_state": State.reported.value,
+            "data": {"number": case.number, "enterprise_id": enterprise.id},
+        }  # fmt: skip
+        if new_case_writer is not None:
+            new_case_writer(case, created, now)
+        else:
+            db.session.flush()
+            append_events_bulk(
+                [{**created, "case_id": case.id}],
+                heads={case.id: (0, GENESIS_HASH)},
+                update_cases=False,
+            )
+        set_committed_value(case, "advocates", [])  # a new case has none (not read back)
         _run_hooks(case, EventKind.created, now)
     return case
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 
 from mediation.cases.enums import EventKind, WarningLevel
-from mediation.cases.models import Case
+from mediation.cases.models import GENESIS_HASH, Case
 from mediation.cases.services import append_events_bulk
 from mediation.core.db import bulk_insert, written_in
 from mediation.core.i18n import stored_text
@@ -80,7 +80,8 @@ _RECEIVED_AGAINST_ENTERPRISES = select(Case.enterprise_id, Case.received_at).whe
 
 def _recent_enterprise_counts(cases: list[Case], window_days: int) -> dict[int, int]:
     """For each case: cases against its enterprise received within the window up to it
-    (itself included). One query per batch; the counting is done here so it stays portable."""
+    (itself included when it is in the table). One query per batch; the counting is done here
+    so it stays portable."""
     window = timedelta(days=window_days)
     rows = db.session.execute(
         _RECEIVED_AGAINST_ENTERPRISES,
@@ -327,109 +328,158 @@ def _first_alert_moments(case: Case, alerts) -> dict[str, datetime | None]:
     return moments
 
 
-def process_cases(
-    case_ids: list[int],
-    now: datetime,
-    settings: dict | None = None,
-    *,
-    new_case: Case | None = None,
-) -> Outcome:
+def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> Outcome:
     """Evaluate the rules for these (already locked) cases and write the consequences, inside
-    the caller's transaction.
-
-    `new_case`: the one case of `case_ids`, created in this transaction (`create_case`): it is
-    used as it is in the session, has no alerts yet and its chain is its `created` event, so
-    none of these is read again."""
+    the caller's transaction. (A case created in this transaction: `process_new_case`.)"""
     if not case_ids:
         return Outcome()
     settings = settings or current_settings()
     db.session.flush()
     alerts_by_case: dict[int, dict[tuple[str, Tier], Alert]] = defaultdict(dict)
-    heads: dict[int, tuple[int, str]] = {}
-    if new_case is not None:
-        assert case_ids == [new_case.id]
-        cases = [new_case]
-        last = new_case.events[-1]  # set by create_case: no query
-        heads[new_case.id] = (last.seq, last.hash)
-    else:
-        cases = list(
-            db.session.scalars(
-                select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
-            )
+    cases = list(
+        db.session.scalars(
+            select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
         )
-        for alert in db.session.scalars(select(Alert).where(Alert.case_id.in_(case_ids))):
-            alerts_by_case[alert.case_id][(alert.rule, Tier(alert.target_tier))] = alert
+    )
+    for alert in db.session.scalars(select(Alert).where(Alert.case_id.in_(case_ids))):
+        alerts_by_case[alert.case_id][(alert.rule, Tier(alert.target_tier))] = alert
     orgs = _orgs_for(cases)
     window = settings["repeat_enterprise"]["window_days"]
     recent = _recent_enterprise_counts(cases, window)
 
     batch = _Batch(now, settings, orgs)
     batch.outcome.checked = len(cases)
-    updates = []
-    for case in cases:
-        existing = alerts_by_case[case.id]
-        evaluation = rules.evaluate(facts_of(case, recent.get(case.id, 1)), now, settings)
-        wanted = {(a.rule, a.target_tier): a for a in evaluation.alerts}
-
-        # raise what should exist
-        for (rule, tier), spec in wanted.items():
-            batch.raise_alert(case, existing, rule, tier, spec.level)
-        # resolve what no longer holds (with anything that climbed from it)
-        by_id = {a.id: a for a in existing.values() if a.id is not None}
-        for alert in list(existing.values()):
-            if not alert.is_active or (alert.rule, Tier(alert.target_tier)) in wanted:
-                continue  # a rule may want, natively, the alert that once climbed here
-            if alert.rule in rules.MANUAL_RULES and case.is_open:
-                continue  # raised by a person: stays until acknowledged (or the case closes)
-            origin = alert
-            while origin.climbed_from_id is not None and origin.climbed_from_id in by_id:
-                origin = by_id[origin.climbed_from_id]
-            if (origin.rule, Tier(origin.target_tier)) not in wanted:
-                batch.resolve(alert)
-        # climb what nobody acknowledged in time
-        wakes = [evaluation.next_check_at] if evaluation.next_check_at else []
-        for alert in list(existing.values()):
-            if alert.status != AlertStatus.open:
-                continue
-            deadline = rules.acknowledgement_deadline(
-                WarningLevel(alert.level), Tier(alert.target_tier), alert.raised_at, settings
-            )
-            if deadline is None:
-                continue
-            up = rules.next_tier(Tier(alert.target_tier))
-            above = existing.get((alert.rule, up))
-            if above is not None and above.is_active:
-                continue
-            if deadline <= now:
-                batch.raise_alert(
-                    case,
-                    existing,
-                    alert.rule,
-                    up,
-                    rules.next_level(WarningLevel(alert.level)),
-                    alert,
-                )
-                deadline = rules.acknowledgement_deadline(
-                    rules.next_level(WarningLevel(alert.level)), up, now, settings
-                )
-            if deadline is not None:
-                wakes.append(deadline)
-
-        active = [a for a in existing.values() if a.is_active]
-        level = rules.max_level(a.level for a in active)
-        tier = max(
-            [case.handling_org.tier, *(Tier(a.target_tier) for a in active)], key=lambda t: t.rank
-        )
-        next_check = min(wakes) if wakes and case.is_open else None
-        if next_check is not None and next_check <= now:
-            next_check = now + timedelta(minutes=1)
-        updates.append({
-            "b_id": case.id, "b_level": level, "b_tier": tier, "b_next": next_check,
-            **_first_alert_moments(case, existing.values()),
-        })  # fmt: skip
-
+    case_fields = {
+        case.id: _evaluate(batch, case, alerts_by_case[case.id], recent.get(case.id, 1))
+        for case in cases
+    }
     db.session.flush()
     _insert_new_alerts(batch.new_alerts, case_ids)
+    _write_alert_events_and_notices(batch)
+    # the events and the cases' warning fields in one go; the version is not bumped, so the
+    # sweep never makes someone's open form stale
+    append_events_bulk(batch.events, case_fields)
+    return batch.outcome
+
+
+def process_new_case(case: Case, created: dict, now: datetime) -> Outcome:
+    """The immediate rules for `case`, created in this transaction and not yet inserted, and
+    the writing of the case with its `created` event (`created`: an event row without its
+    case id, as `append_events_bulk` takes it).
+
+    The rules are evaluated before the case's row goes in, so the row carries its warning
+    fields and its count of events from the start, and the `created` event and the alerts'
+    events go in with one insert. Inserting the case first and then updating it cost a
+    statement and left a dead row behind every new case: the pages of the newest cases, which
+    the default list shows first, then stayed not all-visible, because a vacuum that finds
+    dead rows on fewer than 2% of the table's pages leaves them there, and the list's
+    index-only scans visited every newest case's row (docs/performance.md, tenth round)."""
+    with db.session.no_autoflush:  # nothing of the case is written before it is complete
+        settings = current_settings()
+        orgs = _orgs_for([case])
+        window = settings["repeat_enterprise"]["window_days"]
+        # the case itself is not in the table yet: it counts as one
+        others = _recent_enterprise_counts([case], window)
+        batch = _Batch(now, settings, orgs)
+        batch.outcome.checked = 1
+        fields = _evaluate(batch, case, {}, others.get(case.id, 0) + 1)
+    outcome = batch.outcome
+    coming = len(batch.events) + len(outcome.raised) + len(outcome.climbed)
+    coming += len(outcome.resolved)
+    for column, value in fields.items():
+        setattr(case, column, value)
+    case.event_seq = 1 + coming
+    db.session.flush()  # the case's row, complete
+    for alert in batch.new_alerts:
+        alert.case_id = case.id
+    for event in batch.events:
+        event["case_id"] = case.id
+    _insert_new_alerts(batch.new_alerts, [case.id])
+    _write_alert_events_and_notices(batch)
+    rows = append_events_bulk(
+        [{**created, "case_id": case.id}, *batch.events],
+        heads={case.id: (0, GENESIS_HASH)},
+        update_cases=False,
+    )
+    if len(rows) != case.event_seq:  # (the count written with the case must be its chain's)
+        raise AssertionError(f"case {case.id}: {len(rows)} events, event_seq {case.event_seq}")
+    return outcome
+
+
+def _evaluate(
+    batch: _Batch,
+    case: Case,
+    existing: dict[tuple[str, Tier], Alert],
+    recent_enterprise_cases: int,
+) -> dict:
+    """Evaluate one case into `batch` (alerts raised, re-levelled, resolved, climbed) and
+    answer the case's warning fields as they should now be."""
+    now, settings = batch.now, batch.settings
+    evaluation = rules.evaluate(facts_of(case, recent_enterprise_cases), now, settings)
+    wanted = {(a.rule, a.target_tier): a for a in evaluation.alerts}
+
+    # raise what should exist
+    for (rule, tier), spec in wanted.items():
+        batch.raise_alert(case, existing, rule, tier, spec.level)
+    # resolve what no longer holds (with anything that climbed from it)
+    by_id = {a.id: a for a in existing.values() if a.id is not None}
+    for alert in list(existing.values()):
+        if not alert.is_active or (alert.rule, Tier(alert.target_tier)) in wanted:
+            continue  # a rule may want, natively, the alert that once climbed here
+        if alert.rule in rules.MANUAL_RULES and case.is_open:
+            continue  # raised by a person: stays until acknowledged (or the case closes)
+        origin = alert
+        while origin.climbed_from_id is not None and origin.climbed_from_id in by_id:
+            origin = by_id[origin.climbed_from_id]
+        if (origin.rule, Tier(origin.target_tier)) not in wanted:
+            batch.resolve(alert)
+    # climb what nobody acknowledged in time
+    wakes = [evaluation.next_check_at] if evaluation.next_check_at else []
+    for alert in list(existing.values()):
+        if alert.status != AlertStatus.open:
+            continue
+        deadline = rules.acknowledgement_deadline(
+            WarningLevel(alert.level), Tier(alert.target_tier), alert.raised_at, settings
+        )
+        if deadline is None:
+            continue
+        up = rules.next_tier(Tier(alert.target_tier))
+        above = existing.get((alert.rule, up))
+        if above is not None and above.is_active:
+            continue
+        if deadline <= now:
+            batch.raise_alert(
+                case,
+                existing,
+                alert.rule,
+                up,
+                rules.next_level(WarningLevel(alert.level)),
+                alert,
+            )
+            deadline = rules.acknowledgement_deadline(
+                rules.next_level(WarningLevel(alert.level)), up, now, settings
+            )
+        if deadline is not None:
+            wakes.append(deadline)
+
+    active = [a for a in existing.values() if a.is_active]
+    tier = max(
+        [case.handling_org.tier, *(Tier(a.target_tier) for a in active)], key=lambda t: t.rank
+    )
+    next_check = min(wakes) if wakes and case.is_open else None
+    if next_check is not None and next_check <= now:
+        next_check = now + timedelta(minutes=1)
+    return {
+        "warning_level": rules.max_level(a.level for a in active),
+        "tier": tier,
+        "next_check_at": next_check,
+        **_first_alert_moments(case, existing.values()),
+    }
+
+
+def _write_alert_events_and_notices(batch: _Batch) -> None:
+    """The events of the batch's raised, climbed and resolved alerts (their ids known), and
+    the notices of the alerts that someone must now see."""
     for alert in batch.outcome.raised:
         batch.event(alert, "预警")
     for alert in batch.outcome.climbed:
@@ -437,24 +487,7 @@ def process_cases(
     for alert in batch.outcome.resolved:
         batch.event(alert, "预警解除")
     if batch.notify:
-        queue_alert_notifications(batch.notify, now, settings)
-    # the events and the cases' warning fields in one go; the version is not bumped, so the
-    # sweep never makes someone's open form stale
-    append_events_bulk(
-        batch.events,
-        {
-            row["b_id"]: {
-                "warning_level": row["b_level"],
-                "tier": row["b_tier"],
-                "next_check_at": row["b_next"],
-                "first_town_alert_at": row["first_town_alert_at"],
-                "first_city_alert_at": row["first_city_alert_at"],
-            }
-            for row in updates
-        },
-        heads,
-    )
-    return batch.outcome
+        queue_alert_notifications(batch.notify, batch.now, batch.settings)
 
 
 def raise_manual_alert(

@@ -16,7 +16,7 @@ from mediation.cases.enums import EventKind
 from mediation.cases.models import Case
 from mediation.core.db import written_in
 from mediation.extensions import db
-from mediation.warnings.engine import process_cases
+from mediation.warnings.engine import process_cases, process_new_case
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.scheduler import init_embedded
 
@@ -27,10 +27,10 @@ FACT_EVENTS = frozenset(
 
 
 def evaluate_immediately(case: Case, kind: EventKind, now: datetime) -> None:
-    """Fact-driven rules fire inside the transaction that records the fact."""
-    if kind == EventKind.created:
-        process_cases([case.id], now, new_case=case)
-    elif kind in FACT_EVENTS:
+    """Fact-driven rules fire inside the transaction that records the fact. (A new case's
+    were evaluated before its row went in: `process_new_case`, the services' new-case
+    writer.)"""
+    if kind in FACT_EVENTS and kind != EventKind.created:
         process_cases([case.id], now)
 
 
@@ -94,5 +94,6 @@ def init_warnings(app: Flask) -> None:
     SESSION_USER_EXTRAS["open_alert_count"] = open_alert_count_column
     if evaluate_immediately not in case_services.case_change_hooks:
         case_services.case_change_hooks.append(evaluate_immediately)
+    case_services.new_case_writer = process_new_case
     app.jinja_env.globals.update(can_ack=can_acknowledge, open_alert_badge=open_alert_badge)
     init_embedded(app)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from mediation.cases import services
+from mediation.cases.audit import verify_chains
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case, CaseEvent
 from mediation.core.clock import LOCAL_TZ, ensure_utc
@@ -25,7 +26,7 @@ from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, Notif
 from mediation.warnings.services import acknowledge, update_rule_settings
 from mediation.warnings.sweep import sweep
 from tests.conftest import login
-from tests.helpers import DAY, HOUR, SECOND, T0, local, reload
+from tests.helpers import DAY, HOUR, SECOND, T0, StatementCounter, local, reload
 
 # Three working days after T0 (Monday 2 March 2026, 10:00): overdue from Fri 6 March 00:00.
 ACCEPTANCE_DUE = local(2026, 3, 6)
@@ -150,6 +151,38 @@ def test_a_60_worker_case_is_red_for_the_city_the_moment_it_is_saved(make_case, 
     assert major_event.data["alert_id"] == major.id
     assert major_event.at == T0
     assert major_event.seq > 1  # after the `created` event, on the same chain
+
+
+def test_a_new_case_goes_in_once_with_its_warning_fields_and_its_whole_chain(make_case):
+    """The immediate rules are evaluated before the new case's row is inserted: one INSERT
+    carries the warning fields and the count of events, no UPDATE follows (its dead row kept
+    the newest cases' pages from being all-visible), and the chain of the `created` event and
+    the alerts' events verifies."""
+    with StatementCounter() as counter:
+        case = make_case(now=T0, workers_involved=60)
+    written = [s.split("(")[0].split(" SET")[0].strip() for s in counter.statements]
+    assert written.count("INSERT INTO cases") == 1
+    assert not [s for s in written if s.startswith("UPDATE cases")], written
+    assert written.count("INSERT INTO case_events") == 1  # created and the three alerts'
+
+    stored = reload(case.id)
+    assert (stored.warning_level, stored.tier) == (WarningLevel.red, Tier.city)
+    assert stored.first_town_alert_at == stored.first_city_alert_at == T0
+    assert stored.next_check_at is not None and stored.next_check_at > T0
+    events = list(
+        db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        )
+    )
+    assert [e.seq for e in events] == [1, 2, 3, 4] and stored.event_seq == 4
+    assert events[0].kind == EventKind.created and events[0].data["number"] == case.number
+    assert {e.kind for e in events[1:]} == {EventKind.alert}
+    assert verify_chains() == (1, 4, [])
+
+    quiet_case = quiet(make_case)  # no alert: the created event alone
+    stored = reload(quiet_case.id)
+    assert stored.event_seq == 1 and stored.warning_level is None
+    assert verify_chains() == (2, 5, [])
 
 
 @pytest.mark.parametrize("fact", ["owner_absconded", "incident_in_progress"])
