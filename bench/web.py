@@ -185,38 +185,39 @@ def drain(url: str) -> None:
 
 
 def vacuum_as_autovacuum_would(url: str) -> None:
-    """On a server with autovacuum off (this machine kind's PostgreSQL), vacuum `cases` when
-    production's autovacuum would have by now, given the table's settings (migration
-    5e2d7b9c1a40: after 1,000 new cases or 1% of its rows changed). Otherwise the case list is
-    measured with every case the earlier creation runs added on pages the visibility map does
-    not mark as visible to all, so that its index-only scans visit those rows (docs/
-    performance.md, ninth round). Prints what it did."""
+    """On a server with autovacuum off (this machine kind's PostgreSQL), vacuum each table
+    that production's autovacuum would have vacuumed by now, given its settings (PostgreSQL's
+    defaults: after 1,000 + 20% new rows or 50 + 20% changed ones; `cases`, migration
+    5e2d7b9c1a40: after 1,000 new cases or 1% of its rows changed). Otherwise the lists are
+    measured with every row the earlier creation runs added (cases, their alerts) on pages the
+    visibility map does not mark as visible to all, so that index-only scans visit those rows
+    (docs/performance.md, ninth and tenth rounds). Prints what it did."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         if conn.execute("SHOW autovacuum").fetchone()[0] == "on":
             return
-        inserted, dead, rows = conn.execute(
-            "SELECT n_ins_since_vacuum, n_dead_tup, n_live_tup FROM pg_stat_user_tables"
-            " WHERE relname = 'cases'"
-        ).fetchone()
-        options = dict(
-            option.split("=", 1)
-            for option in conn.execute(
-                "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = 'cases'"
-            ).fetchone()[0]
-        )
-        insert_threshold = (
-            int(options.get("autovacuum_vacuum_insert_threshold", 1000))
-            + float(options.get("autovacuum_vacuum_insert_scale_factor", 0.2)) * rows
-        )
-        dead_threshold = 50 + float(options.get("autovacuum_vacuum_scale_factor", 0.2)) * rows
-        if inserted > insert_threshold or dead > dead_threshold:
-            started = time.monotonic()
-            conn.execute("VACUUM cases")
-            print(f"autovacuum is off on this server: vacuumed `cases` as it would have"
-                  f" ({inserted:,} cases added and {dead:,} rows changed since its last vacuum;"
-                  f" {time.monotonic() - started:.1f} s)")  # fmt: skip
+        tables = conn.execute(
+            "SELECT s.relname, s.n_ins_since_vacuum, s.n_dead_tup, s.n_live_tup,"
+            " coalesce(c.reloptions, '{}') FROM pg_stat_user_tables s"
+            " JOIN pg_class c ON c.oid = s.relid ORDER BY s.relname"
+        ).fetchall()
+        for table, inserted, dead, rows, reloptions in tables:
+            options = dict(option.split("=", 1) for option in reloptions)
+            insert_threshold = (
+                int(options.get("autovacuum_vacuum_insert_threshold", 1000))
+                + float(options.get("autovacuum_vacuum_insert_scale_factor", 0.2)) * rows
+            )
+            dead_threshold = (
+                int(options.get("autovacuum_vacuum_threshold", 50))
+                + float(options.get("autovacuum_vacuum_scale_factor", 0.2)) * rows
+            )
+            if inserted > insert_threshold or dead > dead_threshold:
+                started = time.monotonic()
+                conn.execute(f'VACUUM "{table}"')
+                print(f"autovacuum is off on this server: vacuumed `{table}` as it would have"
+                      f" ({inserted:,} rows added and {dead:,} dead since its last vacuum;"
+                      f" {time.monotonic() - started:.1f} s)")  # fmt: skip
 
 
 def rss_mb(pid: int) -> float:
