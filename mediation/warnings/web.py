@@ -30,7 +30,9 @@ def evaluate_immediately(case: Case, kind: EventKind, now: datetime) -> None:
     """Fact-driven rules fire inside the transaction that records the fact. (A new case's
     were evaluated before its row went in: `process_new_case`, the services' new-case
     writer.)"""
-    if kind in FACT_EVENTS and kind != EventKind.created:
+    if kind == EventKind.created and case_services.new_case_writer is process_new_case:
+        return
+    if kind in FACT_EVENTS:  # (a new case written some other way: evaluated once written)
         process_cases([case.id], now)
 
 

@@ -185,6 +185,19 @@ def test_a_new_case_goes_in_once_with_its_warning_fields_and_its_whole_chain(mak
     assert verify_chains() == (2, 5, [])
 
 
+def test_a_new_case_written_without_the_engines_writer_still_gets_its_alerts(
+    make_case, monkeypatch
+):
+    """Should the services' new-case writer be another (or none), the immediate-rule hook
+    evaluates the new case once it is written, as for any other change."""
+    monkeypatch.setattr(services, "new_case_writer", None)
+    case = make_case(now=T0, workers_involved=60)
+    assert ("major_collective", "city") in active_keys(case.id)
+    stored = reload(case.id)
+    assert (stored.warning_level, stored.tier, stored.event_seq) == (WarningLevel.red, Tier.city, 4)
+    assert verify_chains() == (1, 4, [])
+
+
 @pytest.mark.parametrize("fact", ["owner_absconded", "incident_in_progress"])
 def test_an_absconded_owner_or_incident_is_red_for_the_city_at_once(make_case, orgs, fact):
     case = quiet(make_case, **{fact: True})
