@@ -328,7 +328,7 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             state_changed_at=now,
             created_at=now,
             updated_at=now,
-            event_seq=1,  # the `created` event below: the first link, no UPDATE needed
+            event_seq=1,  # the `created` event; the new-case writer adds its alerts' events
         )
         db.session.add(case)
         created = {

@@ -384,11 +384,12 @@ def process_new_case(case: Case, created: dict, now: datetime) -> Outcome:
         batch.outcome.checked = 1
         fields = _evaluate(batch, case, {}, others.get(case.id, 0) + 1)
     outcome = batch.outcome
-    coming = len(batch.events) + len(outcome.raised) + len(outcome.climbed)
-    coming += len(outcome.resolved)
+    # the events still to come: those already made (re-levels) and one per raised, climbed
+    # and resolved alert (`_write_alert_events_and_notices`), after the `created` one
+    alert_events = [*batch.events, *outcome.raised, *outcome.climbed, *outcome.resolved]
     for column, value in fields.items():
         setattr(case, column, value)
-    case.event_seq = 1 + coming
+    case.event_seq = 1 + len(alert_events)
     db.session.flush()  # the case's row, complete
     for alert in batch.new_alerts:
         alert.case_id = case.id
