@@ -7,10 +7,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from mediation.accounts.models import Role
 from mediation.accounts.tokens import issue_token, revoke_token
-from mediation.cases.schemas import StrictSchema
 from mediation.core.api import ApiError, operation
 from mediation.core.errors import ValidationFailed
 from mediation.core.fields import EnumCode
+from mediation.core.schemas import StrictSchema
 from mediation.extensions import limiter
 
 

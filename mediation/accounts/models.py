@@ -12,9 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
-from mediation.core.types import UTCDateTime
+from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import db
-from mediation.orgs.models import Organization, enum_column
+from mediation.orgs.models import Organization
 
 
 class Role(enum.StrEnum):

@@ -1,17 +1,15 @@
-"""The one scope rule: which cases a user may see. Every view and service asks this module."""
+"""The organizations a user's scope covers (their organization's subtree), loaded with the user
+and remembered for the request. Which cases that makes visible is `cases.scope`."""
 
 from __future__ import annotations
 
 import json
 
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from mediation.accounts.models import Role, User
-from mediation.cases.models import Case, case_advocates
-from mediation.core.db import written_in
-from mediation.core.errors import NotFound
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.orgs.services import subtree_ids_select
@@ -103,64 +101,6 @@ def subtree_ids_column(org_id_column, dialect: str, *, names: bool = False):
     return select(func.group_concat(tree.c.id)).scalar_subquery()
 
 
-def scope_filter(stmt: Select, user: User) -> Select:
-    """Restrict a SELECT over Case to the cases `user` may see (design.md §3)."""
-    condition = scope_condition(scope_shape(user), user)
-    return stmt if condition is None else stmt.where(condition)
-
-
-def scope_shape(user: User) -> str:
-    """Which form the user's scope takes: every case, the cases of an organization subtree,
-    the cases assigned to them, or none."""
-    if user.role == Role.admin:
-        return "all"
-    if user.role in (Role.officer, Role.mediator):
-        return "subtree"
-    if user.role == Role.advocate:
-        return "assigned"
-    return "none"
-
-
-def scope_condition(shape: str, user: User | None) -> ColumnElement[bool] | None:
-    """The condition on Case of a scope of that shape (None: no condition), with `user`'s
-    values in it; without a user, with named parameters instead, to be given at execution by
-    `scope_parameters`: a statement built once serves every user whose scope has that shape."""
-
-    def value(name: str, of_user, **kw) -> BindParameter:
-        if user is None:  # written into the SQL: the list's plan is kept per scope
-            return written_in(name, type_=None, **kw)
-        return bindparam(name, of_user(user), unique=True, **kw)
-
-    if shape == "all":
-        return None
-    if shape == "subtree":
-        # the subtree's ids as a list (a town and its grassroots unions: a dozen), not the
-        # recursive CTE inline: PostgreSQL cannot estimate the CTE's rows and then sorts a whole
-        # town's cases instead of walking the (received_at, id) index for a page of 50
-        return Case.handling_org_id.in_(value("scope_org_ids", scope_org_ids, expanding=True))
-    if shape == "assigned":
-        assigned = select(case_advocates.c.case_id).where(
-            case_advocates.c.user_id == value("scope_user_id", lambda u: u.id)
-        )
-        return Case.id.in_(assigned)
-    return false()
-
-
-def scope_parameters(user: User) -> dict:
-    """The values of `scope_condition(scope_shape(user), None)`'s parameters for `user`."""
-    shape = scope_shape(user)
-    if shape == "subtree":
-        return {"scope_org_ids": scope_org_ids(user)}
-    if shape == "assigned":
-        return {"scope_user_id": user.id}
-    return {}
-
-
-def visible_cases(user: User) -> Select:
-    """`SELECT Case` limited to the user's scope; callers add filters and ordering."""
-    return scope_filter(select(Case), user)
-
-
 def can_see_org(user: User, org_id: int) -> bool:
     """May this user act for (handle cases in) the organization `org_id`?"""
     if user.role == Role.admin:
@@ -168,14 +108,3 @@ def can_see_org(user: User, org_id: int) -> bool:
     if user.role == Role.advocate:
         return False
     return org_id in scope_org_ids(user)
-
-
-def get_visible_case(user: User, case_id: int, *, for_update: bool = False) -> Case:
-    """The case if the user may see it; otherwise NotFound, same as a missing case."""
-    stmt = scope_filter(select(Case).where(Case.id == case_id), user)
-    if for_update:
-        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
-    case = db.session.scalar(stmt)
-    if case is None:
-        raise NotFound("case not found")
-    return case

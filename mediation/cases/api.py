@@ -12,7 +12,6 @@ from flask import current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import Role
-from mediation.accounts.scope import get_visible_case
 from mediation.cases import attachments, queries, schemas, services, workflow
 from mediation.cases.enums import (
     CaseKind,
@@ -24,6 +23,7 @@ from mediation.cases.enums import (
     RulingResult,
     WarningLevel,
 )
+from mediation.cases.scope import get_visible_case
 from mediation.cases.workflow import State
 from mediation.core.api import (
     ApiError,
@@ -37,6 +37,7 @@ from mediation.core.errors import ValidationFailed
 from mediation.core.fields import EnumCode, Money, code_of
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import fen_to_yuan
+from mediation.core.schemas import MAX_ID
 from mediation.orgs.models import Tier
 
 MASKED_FOR_ADVOCATES = ("worker_id_number",)
@@ -239,9 +240,7 @@ def _transition_schema(trigger: workflow.Trigger) -> type[Schema]:
         (trigger.payload,),
         {
             "trigger": fields.String(required=True, validate=validate.OneOf([trigger.name])),
-            "version": fields.Integer(
-                required=True, validate=validate.Range(min=0, max=schemas.MAX_ID)
-            ),
+            "version": fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID)),
         },
     )
 

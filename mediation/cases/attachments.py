@@ -16,9 +16,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from mediation.accounts.models import User
-from mediation.accounts.scope import get_visible_case
 from mediation.cases.enums import EventKind
 from mediation.cases.models import Attachment, Case
+from mediation.cases.scope import get_visible_case
 from mediation.cases.services import append_event
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction

@@ -6,8 +6,8 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import force_locale
 from flask_login import current_user, login_required
 
-from mediation.accounts.scope import get_visible_case
 from mediation.cases import documents
+from mediation.cases.scope import get_visible_case
 from mediation.core.i18n import DEFAULT_LOCALE, lazy_gettext
 
 bp = Blueprint("documents", __name__)

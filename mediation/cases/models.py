@@ -39,10 +39,10 @@ from mediation.cases.enums import (
 from mediation.cases.workflow import INITIAL_STATE, State
 from mediation.core.clock import utcnow
 from mediation.core.trigram import needs_pg_trgm, trigram_index
-from mediation.core.types import UTCDateTime
+from mediation.core.types import UTCDateTime, enum_column
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
-from mediation.orgs.models import Organization, Tier, enum_column
+from mediation.orgs.models import Organization, Tier
 
 case_advocates = Table(
     "case_advocates",

@@ -25,19 +25,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import User
-from mediation.accounts.scope import scope_condition, scope_parameters, scope_shape
 from mediation.cases.enums import CaseKind, Category, WarningLevel
 from mediation.cases.models import Case
+from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
 from mediation.cases.workflow import State
-from mediation.core.db import written_in
+from mediation.core.db import like_pattern, written_in
 from mediation.core.messages import N_
+from mediation.core.schemas import MAX_ID
 from mediation.core.trigram import MIN_TRIGRAM_TERM
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
 
-MAX_ID = 2**31 - 1
 # the most enterprises whose ids a free-text search passes as a list (`_enterprise_named`)
 MAX_ENTERPRISE_IDS = 10_000
 
@@ -83,12 +83,6 @@ class CaseFilterSchema(Schema):
         metadata={"description": "in the number, the title or the enterprise's name"},
     )
     sort = fields.String(load_default=DEFAULT_SORT, validate=validate.OneOf(SORT_CHOICES))
-
-
-def like_pattern(text: str) -> str:
-    """`%text%` with LIKE's wildcards in the text taken literally (escape character `\\`)."""
-    escaped = text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-    return f"%{escaped}%"
 
 
 # the filters that compare a column with the value asked

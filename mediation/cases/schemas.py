@@ -5,11 +5,7 @@ The web forms and (later) the JSON API load through the same schemas, so validat
 
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import (
-    RAISE,
-    Schema,
     ValidationError,
     fields,
     validate,
@@ -27,59 +23,19 @@ from mediation.cases.enums import (
 from mediation.core.clock import local_date, utcnow
 from mediation.core.fields import AwareDateTime, Money
 from mediation.core.identifiers import (
-    is_valid_credit_code,
     is_valid_id_number,
     normalize_credit_code,
     normalize_id_number,
 )
 from mediation.core.messages import N_
+from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE, StrictSchema, id_field, text
+from mediation.enterprises.schemas import EnterpriseInputSchema
 
 SHORT_TEXT = 200
 REASON_TEXT = 2_000
 LONG_TEXT = 10_000
 MAX_WORKERS = 100_000
 MAX_ARREARS_MONTHS = 240
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
-PLAUSIBLE_DATE = validate.Range(
-    min=date(1990, 1, 1), max=date(2100, 12, 31), error=N_("Must be between 1990 and 2100.")
-)
-
-
-def id_field(**kw) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
-
-
-def text(max_len: int, *, required: bool = False, min_len: int = 1, **kw) -> fields.String:
-    return fields.String(
-        required=required,
-        validate=validate.Length(min=min_len, max=max_len),
-        **kw,
-    )
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class EnterpriseInputSchema(StrictSchema):
-    name = text(SHORT_TEXT, required=True)
-    credit_code = fields.String(required=True)
-    organization_id = id_field()
-    address = text(300)
-    sector = text(100)
-    legal_representative = text(100)
-    headcount = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
-    has_union = fields.Boolean()
-
-    @validates("credit_code")
-    def _credit_code(self, value: str, data_key: str) -> None:
-        if not is_valid_credit_code(value):
-            raise ValidationError(
-                N_("Not a valid unified social credit code (GB 32100 check character).")
-            )
 
 
 class CaseFactsSchema(StrictSchema):

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from mediation.accounts.models import Role, User
-from mediation.accounts.scope import can_see_org, get_visible_case
+from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, workflow
 from mediation.cases.enums import CaseKind, EventKind
 from mediation.cases.models import (
@@ -31,6 +31,7 @@ from mediation.cases.models import (
     case_advocates,
     event_hash,
 )
+from mediation.cases.scope import get_visible_case
 from mediation.cases.workflow import State, TransitionContext
 from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
 from mediation.core.db import bulk_insert, bulk_update, transaction

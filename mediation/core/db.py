@@ -320,3 +320,9 @@ def take_write_lock() -> None:
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("UPDATE cases SET id = id WHERE 0")
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` with LIKE's wildcards in the text taken literally (escape character `\\`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return f"%{escaped}%"

@@ -21,8 +21,8 @@ from mediation.core.api import (
     Operation,
     bp,
 )
+from mediation.core.schemas import MAX_ID
 
-MAX_ID = 2**31 - 1
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 

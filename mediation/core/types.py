@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 from mediation.core.clock import ensure_utc
@@ -34,3 +35,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return ensure_utc(value)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A portable VARCHAR + CHECK enum storing the lowercase code."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )

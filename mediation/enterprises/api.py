@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
-from mediation.cases.schemas import EnterpriseInputSchema
 from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.errors import PermissionDenied
 from mediation.core.fields import EnumCode, Money
@@ -14,6 +13,7 @@ from mediation.core.pagination import paginate
 from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
 from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
+from mediation.enterprises.schemas import EnterpriseInputSchema
 
 
 class RiskSchema(Schema):

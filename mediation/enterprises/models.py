@@ -11,9 +11,9 @@ from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
 from mediation.core.identifiers import is_valid_credit_code, normalize_credit_code
 from mediation.core.trigram import needs_pg_trgm, trigram_index
-from mediation.core.types import UTCDateTime
+from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import db
-from mediation.orgs.models import Organization, enum_column
+from mediation.orgs.models import Organization
 
 
 class Ownership(enum.StrEnum):

@@ -6,11 +6,11 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, or_, select
 
 from mediation.accounts.models import Role, User
-from mediation.cases.schemas import EnterpriseInputSchema
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mediation.core.identifiers import normalize_credit_code
 from mediation.enterprises.models import Enterprise
+from mediation.enterprises.schemas import EnterpriseInputSchema
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
@@ -31,7 +31,7 @@ def visible_enterprises(user: User) -> Select:
 def matching(stmt: Select, text: str) -> Select:
     """Enterprises whose name or credit code contains `text` (LIKE wildcards taken literally):
     the registry page, its search box and the API filter the same way."""
-    from mediation.cases.queries import like_pattern
+    from mediation.core.db import like_pattern
 
     return stmt.where(
         or_(

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from mediation.accounts.models import Role
-from mediation.accounts.scope import visible_cases
 from mediation.cases.models import Case
+from mediation.cases.scope import visible_cases
 from mediation.core.errors import PermissionDenied
 from mediation.core.pagination import paginate
 from mediation.enterprises.models import Enterprise

@@ -3,10 +3,11 @@ from __future__ import annotations
 import enum
 
 from flask_babel.speaklater import LazyString
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.core.i18n import lazy_gettext
+from mediation.core.types import enum_column
 from mediation.extensions import db
 
 
@@ -34,19 +35,6 @@ TIER_LABELS = {
 }
 # The tier a child organization must have, per parent tier.
 CHILD_TIER = {Tier.city: Tier.town, Tier.town: Tier.grassroots}
-
-
-def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
-    """A portable VARCHAR + CHECK enum storing the lowercase code."""
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class Organization(db.Model):

@@ -7,10 +7,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from mediation.accounts.models import Role
 from mediation.cases.queries import CaseFilterSchema
-from mediation.cases.schemas import MAX_ID, PLAUSIBLE_DATE
 from mediation.core.api import operation
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied, ValidationFailed
+from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE
 from mediation.reports import exports
 from mediation.reports.stats import Period, summary
 

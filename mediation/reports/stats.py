@@ -2,7 +2,7 @@
 
 One query layer for the reports page, `GET /api/v1/stats/summary` and the exports: `report()`
 answers every figure with a fixed number of grouped statements (no statement per case, per
-organization or per month), always inside the user's scope (`accounts.scope.scope_filter`).
+organization or per month), always inside the user's scope (`cases.scope.scope_filter`).
 
 Which cases count where:
 - received, accepted, kind, category, tier, collective, workers, claimed: cases *received* in the
@@ -51,9 +51,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from mediation.accounts.models import Role, User
-from mediation.accounts.scope import remember_scope, scope_filter, scope_org_ids
+from mediation.accounts.scope import remember_scope, scope_org_ids
 from mediation.cases.enums import STATISTICS_BUCKETS, Category, Outcome, WarningLevel
 from mediation.cases.models import Case
+from mediation.cases.scope import scope_filter
 from mediation.cases.workflow import State
 from mediation.core.clock import LOCAL_TZ, utcnow
 from mediation.core.fields import code_of

@@ -5,10 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from mediation.cases.enums import WarningLevel
-from mediation.cases.schemas import MAX_ID
 from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.fields import EnumCode
 from mediation.core.pagination import paginate
+from mediation.core.schemas import MAX_ID
 from mediation.orgs.models import Tier
 from mediation.warnings import services
 from mediation.warnings.models import Alert, AlertStatus

@@ -13,9 +13,9 @@ from mediation.cases.enums import WarningLevel
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
-from mediation.core.types import UTCDateTime
+from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import db
-from mediation.orgs.models import Organization, Tier, enum_column
+from mediation.orgs.models import Organization, Tier
 
 
 class AlertStatus(enum.StrEnum):

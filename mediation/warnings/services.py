@@ -9,9 +9,9 @@ from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
-from mediation.accounts.scope import get_visible_case
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
+from mediation.cases.scope import get_visible_case
 from mediation.cases.services import append_event
 from mediation.cases.workflow import State
 from mediation.core.clock import ensure_utc, utcnow
