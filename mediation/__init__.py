@@ -173,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
             super().__init__(url_map, min=1, max=2**31 - 1)
 
     app.url_map.converters["id"] = IdConverter
+    from mediation.accounts.tokens import user_for_token
     from mediation.accounts.views import bp as accounts_bp
     from mediation.admin.views import bp as admin_bp
     from mediation.cases.document_views import bp as documents_bp
@@ -191,7 +192,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
-    init_api(app)
+    # every domain's API module declares its operations on import, before the blueprint is
+    # registered
+    from mediation.accounts import api as _accounts_api  # noqa: F401
+    from mediation.cases import api as _cases_api  # noqa: F401
+    from mediation.enterprises import api as _enterprises_api  # noqa: F401
+    from mediation.orgs import api as _orgs_api  # noqa: F401
+    from mediation.reports import api as _reports_api  # noqa: F401
+    from mediation.warnings import api as _warnings_api  # noqa: F401
+
+    init_api(app, user_for_token=user_for_token)
 
 
 def register_warnings(app: Flask) -> None:

@@ -11,9 +11,8 @@ from collections import Counter, defaultdict
 from sqlalchemy import func, select
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import EventKind
+from mediation.cases.enums import EventKind, State
 from mediation.cases.models import Case, CaseEvent, case_advocates
-from mediation.cases.workflow import State
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.identifiers import is_valid_credit_code
 from mediation.enterprises.models import Enterprise

@@ -1,4 +1,4 @@
-from mediation.cases.workflow import State
+from mediation.cases.enums import State
 from tests.conftest import login
 
 

@@ -21,10 +21,10 @@ from mediation.cases.enums import (
     Outcome,
     ReferralTarget,
     RulingResult,
+    State,
     WarningLevel,
 )
 from mediation.cases.scope import get_visible_case
-from mediation.cases.workflow import State
 from mediation.core.api import (
     ApiError,
     PagingQuery,

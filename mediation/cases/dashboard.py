@@ -14,10 +14,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import WarningLevel
+from mediation.cases.enums import OPEN_STATES, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import visible_cases
-from mediation.cases.workflow import OPEN_STATES, State
 from mediation.core.clock import utcnow
 from mediation.extensions import db
 from mediation.orgs.models import Organization

@@ -9,9 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import PAYMENT_ORDER_CATEGORIES
+from mediation.cases.enums import PAYMENT_ORDER_CATEGORIES, State
 from mediation.cases.models import Case, CaseEvent
-from mediation.cases.workflow import State
 from mediation.core.clock import local_date
 from mediation.core.errors import Conflict, PermissionDenied
 from mediation.core.i18n import _

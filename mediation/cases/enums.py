@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import enum
-
 from flask_babel.speaklater import LazyString
 
+from mediation.core.enums import LabelledEnum, set_labels
 from mediation.core.i18n import lazy_gettext
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> LazyString | str:
-        return LABELS.get(self, self.value)
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, LazyString | str]]:
-        return [(m.value, m.label) for m in cls]
 
 
 class CaseKind(LabelledEnum):
@@ -112,8 +101,37 @@ class EventKind(LabelledEnum):
     takeover = "takeover"
 
 
+class State(LabelledEnum):
+    """Where a case stands in its lifecycle (the transitions are `cases.workflow`'s table)."""
+
+    reported = "reported"
+    accepted = "accepted"
+    mediating = "mediating"
+    agreement = "agreement"
+    failed = "failed"
+    referred = "referred"
+    closed = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not State.closed
+
+
+STATE_LABELS = {
+    State.reported: lazy_gettext("Reported"),
+    State.accepted: lazy_gettext("Accepted"),
+    State.mediating: lazy_gettext("In mediation"),
+    State.agreement: lazy_gettext("Agreement reached"),
+    State.failed: lazy_gettext("Mediation failed"),
+    State.referred: lazy_gettext("Referred"),
+    State.closed: lazy_gettext("Closed"),
+}
+OPEN_STATES = tuple(s for s in State if s.is_open)
+INITIAL_STATE = State.reported
+
+
 # English msgids; the catalogues translate them (Chinese first).
-LABELS: dict[enum.Enum, LazyString] = {
+LABELS: dict[LabelledEnum, LazyString] = {
     CaseKind.dispute: lazy_gettext("Labour dispute"),
     CaseKind.arrears: lazy_gettext("Wage arrears"),
     Category.employment_relationship: lazy_gettext("Confirmation of an employment relationship"),
@@ -167,3 +185,5 @@ LABELS: dict[enum.Enum, LazyString] = {
     EventKind.acknowledgement: lazy_gettext("Alert acknowledged"),
     EventKind.takeover: lazy_gettext("Takeover"),
 }
+set_labels(STATE_LABELS)
+set_labels(LABELS)

@@ -27,6 +27,7 @@ from sqlalchemy.schema import DDL
 
 from mediation.accounts.models import User
 from mediation.cases.enums import (
+    INITIAL_STATE,
     CaseKind,
     Category,
     Channel,
@@ -34,9 +35,9 @@ from mediation.cases.enums import (
     Outcome,
     ReferralTarget,
     RulingResult,
+    State,
     WarningLevel,
 )
-from mediation.cases.workflow import INITIAL_STATE, State
 from mediation.core.clock import utcnow
 from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime, enum_column

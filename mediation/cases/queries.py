@@ -25,10 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import User
-from mediation.cases.enums import CaseKind, Category, WarningLevel
+from mediation.cases.enums import CaseKind, Category, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
-from mediation.cases.workflow import State
 from mediation.core.db import like_pattern, written_in
 from mediation.core.messages import N_
 from mediation.core.schemas import MAX_ID

@@ -13,13 +13,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from mediation.cases.enums import (
-    CaseKind,
-    Category,
-    Channel,
-    ReferralTarget,
-    RulingResult,
-)
+from mediation.cases.enums import CaseKind, Category, Channel, ReferralTarget, RulingResult
 from mediation.core.clock import local_date, utcnow
 from mediation.core.fields import AwareDateTime, Money
 from mediation.core.identifiers import (

@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, workflow
-from mediation.cases.enums import CaseKind, EventKind
+from mediation.cases.enums import CaseKind, EventKind, State
 from mediation.cases.models import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -32,7 +32,7 @@ from mediation.cases.models import (
     event_hash,
 )
 from mediation.cases.scope import get_visible_case
-from mediation.cases.workflow import State, TransitionContext
+from mediation.cases.workflow import TransitionContext
 from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
 from mediation.core.db import bulk_insert, bulk_update, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

@@ -24,11 +24,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
 from mediation.cases import attachments, dashboard, queries, services, workflow
-from mediation.cases.enums import CaseKind, Category, Channel, WarningLevel
+from mediation.cases.enums import CaseKind, Category, Channel, State, WarningLevel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
-from mediation.cases.workflow import State
 from mediation.core.clock import utcnow
 from mediation.core.db import read_only
 from mediation.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed

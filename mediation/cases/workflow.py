@@ -9,7 +9,6 @@ Everything else (services, pages, the API, the diagram) asks this module.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,11 +20,14 @@ from transitions import Machine
 from mediation.accounts.models import Role
 from mediation.cases import schemas
 from mediation.cases.enums import (
+    INITIAL_STATE,
+    OPEN_STATES,
     PAYMENT_ORDER_CATEGORIES,
     CaseKind,
     Category,
     Outcome,
     ReferralTarget,
+    State,
 )
 from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
@@ -35,36 +37,6 @@ if TYPE_CHECKING:
     from mediation.accounts.models import User
     from mediation.cases.models import Case
 
-
-class State(enum.StrEnum):
-    reported = "reported"
-    accepted = "accepted"
-    mediating = "mediating"
-    agreement = "agreement"
-    failed = "failed"
-    referred = "referred"
-    closed = "closed"
-
-    @property
-    def label(self) -> LazyString:
-        return STATE_LABELS[self]
-
-    @property
-    def is_open(self) -> bool:
-        return self is not State.closed
-
-
-STATE_LABELS = {
-    State.reported: lazy_gettext("Reported"),
-    State.accepted: lazy_gettext("Accepted"),
-    State.mediating: lazy_gettext("In mediation"),
-    State.agreement: lazy_gettext("Agreement reached"),
-    State.failed: lazy_gettext("Mediation failed"),
-    State.referred: lazy_gettext("Referred"),
-    State.closed: lazy_gettext("Closed"),
-}
-OPEN_STATES = tuple(s for s in State if s.is_open)
-INITIAL_STATE = State.reported
 
 HANDLERS = frozenset({Role.mediator, Role.officer, Role.admin})
 SUPERVISORS = frozenset({Role.officer, Role.admin})

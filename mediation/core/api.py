@@ -65,6 +65,8 @@ ERROR_MESSAGES = {
     429: "too many requests; slow down",
     500: "internal error",
 }
+# app.extensions key of the function that answers a bearer token with its user
+TOKEN_LOADER = "mediation_api_token_loader"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -136,14 +138,12 @@ def _authenticate() -> Any:
     A request with an `Authorization` header is judged by it alone: a bad token is 401 even
     when a session cookie is present, so a client never acts as someone it did not ask to be.
     """
-    from mediation.accounts.tokens import user_for_token
-
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "use `Authorization: Bearer <token>`")
-        user = user_for_token(token.strip())
+        user = current_app.extensions[TOKEN_LOADER](token.strip())
         if user is None:
             raise ApiError(401, "the token is unknown, expired or revoked")
         g.api_bearer = True
@@ -355,14 +355,11 @@ def operation(
     return decorator
 
 
-def init_api(app) -> None:
-    """Register the blueprint (after every domain module has declared its operations)."""
-    from mediation.accounts import api as _accounts  # noqa: F401
-    from mediation.cases import api as _cases  # noqa: F401
-    from mediation.core import openapi  # noqa: F401
-    from mediation.enterprises import api as _enterprises  # noqa: F401
-    from mediation.orgs import api as _orgs  # noqa: F401
-    from mediation.reports import api as _reports  # noqa: F401
-    from mediation.warnings import api as _warnings  # noqa: F401
+def init_api(app, *, user_for_token: Callable[[str], Any]) -> None:
+    """Register the blueprint. Call it after every domain's API module has declared its
+    operations (`create_app` imports them first); `user_for_token` answers a bearer token
+    with its user, or None."""
+    from mediation.core import openapi  # noqa: F401  (declares the spec's own endpoints)
 
+    app.extensions[TOKEN_LOADER] = user_for_token
     app.register_blueprint(bp)

@@ -315,11 +315,17 @@ def take_write_lock() -> None:
 
     Python's sqlite3 opens a transaction only at the first write, so a read-then-write job
     (the sweep, the deliverer) could otherwise act on rows another connection changed in
-    between. PostgreSQL callers lock rows with FOR UPDATE instead; this does nothing there.
+    between. SQLAlchemy's SQLite documentation ("Serializable isolation / Savepoints /
+    Transactional DDL") emits the BEGIN itself to control this; here only the jobs that need
+    it begin with `BEGIN IMMEDIATE`, and pages keep sqlite3's deferred transactions. Once a
+    write has begun the transaction the lock is already held. PostgreSQL callers lock rows
+    with FOR UPDATE instead; this does nothing there.
     """
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("UPDATE cases SET id = id WHERE 0")
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def like_pattern(text: str) -> str:

@@ -19,14 +19,12 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from mediation.cases.enums import LABELS
-from mediation.cases.workflow import STATE_LABELS, State
 from mediation.core.clock import to_local
+from mediation.core.enums import label_of
 from mediation.core.errors import DomainError
 from mediation.core.i18n import _, current_translations, lazy_gettext, translate_message
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import fen_to_yuan, format_yuan
-from mediation.orgs.models import TIER_LABELS, Tier
 
 ERROR_TITLES = {
     400: lazy_gettext("Bad request"),
@@ -82,11 +80,8 @@ def init_error_handlers(app: Flask) -> None:
 
 
 def _label(value):
-    if isinstance(value, State) or value in STATE_LABELS:
-        return STATE_LABELS[State(value)]
-    if isinstance(value, Tier):
-        return TIER_LABELS[value]
-    return LABELS.get(value, str(getattr(value, "value", value)))
+    word = label_of(value)
+    return word if word is not None else str(getattr(value, "value", value))
 
 
 # per catalogue (one per language), the words already looked up: a case list page shows
@@ -299,7 +294,7 @@ def init_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"url_with": url_with, "State": State}
+        return {"url_with": url_with}
 
     app.jinja_env.globals.update(
         state_badge=state_badge,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Subquery, and_, case, func, select
 
-from mediation.cases.enums import WarningLevel
+from mediation.cases.enums import State, WarningLevel
 from mediation.cases.models import Case
-from mediation.cases.workflow import State
 from mediation.extensions import db
 from mediation.warnings.models import ACTIVE_STATUSES, Alert
 

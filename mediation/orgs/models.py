@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-import enum
-
-from flask_babel.speaklater import LazyString
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mediation.core.enums import LabelledEnum, set_labels
 from mediation.core.i18n import lazy_gettext
 from mediation.core.types import enum_column
 from mediation.extensions import db
 
 
-class Tier(enum.StrEnum):
+class Tier(LabelledEnum):
     """The three tiers, lowest first: a tier's rank is its position here."""
 
     grassroots = "grassroots"
@@ -22,10 +20,6 @@ class Tier(enum.StrEnum):
     def rank(self) -> int:
         return TIER_RANKS[self]
 
-    @property
-    def label(self) -> LazyString:
-        return TIER_LABELS[self]
-
 
 TIER_RANKS = {tier: rank for rank, tier in enumerate(Tier)}
 TIER_LABELS = {
@@ -33,6 +27,7 @@ TIER_LABELS = {
     Tier.town: lazy_gettext("Town or street union"),
     Tier.city: lazy_gettext("City federation of trade unions"),
 }
+set_labels(TIER_LABELS)
 # The tier a child organization must have, per parent tier.
 CHILD_TIER = {Tier.city: Tier.town, Tier.town: Tier.grassroots}
 

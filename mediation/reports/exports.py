@@ -21,10 +21,9 @@ from typing import IO, Any
 
 from mediation.accounts.models import User
 from mediation.cases import queries
-from mediation.cases.enums import STATISTICS_BUCKETS, CaseKind, Category, Channel, Outcome
+from mediation.cases.enums import STATISTICS_BUCKETS, CaseKind, Category, Channel, Outcome, State
 from mediation.cases.enums import WarningLevel as Level
 from mediation.cases.models import Case
-from mediation.cases.workflow import State
 from mediation.core.clock import to_local
 from mediation.core.i18n import _, stored_text
 from mediation.core.messages import N_

@@ -52,10 +52,9 @@ from sqlalchemy.pool import NullPool
 
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import remember_scope, scope_org_ids
-from mediation.cases.enums import STATISTICS_BUCKETS, Category, Outcome, WarningLevel
+from mediation.cases.enums import STATISTICS_BUCKETS, Category, Outcome, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import scope_filter
-from mediation.cases.workflow import State
 from mediation.core.clock import LOCAL_TZ, utcnow
 from mediation.core.fields import code_of
 from mediation.core.messages import N_

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from mediation.accounts.models import Role
 from mediation.cases import queries
-from mediation.cases.enums import CaseKind, WarningLevel
-from mediation.cases.workflow import State
+from mediation.cases.enums import CaseKind, State, WarningLevel
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied
 from mediation.core.i18n import translate_field_errors

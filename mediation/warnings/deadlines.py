@@ -6,9 +6,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mediation.cases.enums import ReferralTarget
+from mediation.cases.enums import ReferralTarget, State
 from mediation.cases.models import Case
-from mediation.cases.workflow import State
 from mediation.core.calendar import add_working_days
 from mediation.core.clock import local_date
 from mediation.core.i18n import _

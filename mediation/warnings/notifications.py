@@ -23,8 +23,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import WarningLevel
-from mediation.cases.workflow import State
+from mediation.cases.enums import State, WarningLevel
 from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
 from mediation.core.db import bulk_insert, take_write_lock
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from mediation.cases.enums import CaseKind, ReferralTarget, WarningLevel
-from mediation.cases.workflow import State
+from mediation.cases.enums import CaseKind, ReferralTarget, State, WarningLevel
 from mediation.core.calendar import add_working_days
 from mediation.core.clock import LOCAL_TZ, ensure_utc, local_date
 from mediation.core.i18n import lazy_gettext

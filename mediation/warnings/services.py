@@ -9,11 +9,10 @@ from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.enums import EventKind, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
 from mediation.cases.services import append_event
-from mediation.cases.workflow import State
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

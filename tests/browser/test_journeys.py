@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from mediation.cases.enums import State
 from mediation.cases.models import Case
-from mediation.cases.workflow import State
 from mediation.extensions import db
 from tests.conftest import PASSWORD, valid_credit_code
 

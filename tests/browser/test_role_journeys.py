@@ -16,8 +16,8 @@ import pytest
 
 from mediation.accounts.models import User
 from mediation.cases import services
+from mediation.cases.enums import State
 from mediation.cases.models import Case
-from mediation.cases.workflow import State
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import amount_in_capitals
 from mediation.extensions import db

@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from mediation.accounts.models import User
 from mediation.cases import services
 from mediation.cases.audit import verify_chains
-from mediation.cases.enums import EventKind
+from mediation.cases.enums import EventKind, State
 from mediation.cases.models import Case, CaseEvent
-from mediation.cases.workflow import State
 from mediation.core.clock import LOCAL_TZ, utcnow
 from mediation.core.errors import Conflict, ValidationFailed
 from mediation.extensions import db

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 
 from mediation.accounts.models import User
 from mediation.cases import services
-from mediation.cases.enums import EventKind
+from mediation.cases.enums import EventKind, State
 from mediation.cases.models import Case, CaseEvent, CaseNumberCounter, case_advocates
 from mediation.cases.scope import get_visible_case, visible_cases
-from mediation.cases.workflow import State
 from mediation.core.clock import LOCAL_TZ, utcnow
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.enterprises.models import Enterprise

@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from mediation.cases import services, workflow
-from mediation.cases.enums import EventKind
+from mediation.cases.enums import EventKind, State
 from mediation.cases.models import Case, CaseEvent
-from mediation.cases.workflow import State
 from mediation.core.clock import utcnow
 from mediation.core.identifiers import mask_id_number
 from mediation.enterprises.models import Enterprise

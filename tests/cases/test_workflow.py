@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.cases import services, workflow
-from mediation.cases.enums import EventKind, Outcome, ReferralTarget
+from mediation.cases.enums import EventKind, Outcome, ReferralTarget, State
 from mediation.cases.models import Case, CaseEvent
-from mediation.cases.workflow import MACHINE, State, allowed_triggers
+from mediation.cases.workflow import MACHINE, allowed_triggers
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.extensions import db

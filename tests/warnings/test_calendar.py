@@ -9,8 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from mediation.cases.enums import CaseKind
-from mediation.cases.workflow import State
+from mediation.cases.enums import CaseKind, State
 from mediation.core import calendar
 from mediation.core.calendar import add_working_days, is_working_day, working_days_between
 from mediation.extensions import db

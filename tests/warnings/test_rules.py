@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from mediation.cases.enums import CaseKind, ReferralTarget, WarningLevel
-from mediation.cases.workflow import State
+from mediation.cases.enums import CaseKind, ReferralTarget, State, WarningLevel
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.rules import AlertSpec, CaseFacts, RuleResult
