@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from mediation import signals
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, workflow
@@ -45,19 +45,6 @@ from mediation.orgs.services import subtree_ids_select, with_ancestors
 CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 # who may take a case over to their own organization (design.md §3)
 SUPERVISORS = frozenset({Role.officer, Role.admin})
-
-# Called inside the transaction after every change to a case, before commit, with
-# (case, event kind, now). The early-warning engine registers its immediate rules here.
-CaseChangeHook = Callable[[Case, EventKind, datetime], None]
-case_change_hooks: list[CaseChangeHook] = []
-
-# Writes a new case, added to the session but not yet inserted, with its `created` event (an
-# event row without the case's id, as `append_events_bulk` takes it), inside the transaction.
-# The early-warning engine sets one that evaluates the immediate rules first, so that the
-# case's row goes in with its warning fields (`warnings.engine.process_new_case`); without
-# it, the case and its event are simply inserted. The hooks above then run as for any change.
-NewCaseWriter = Callable[[Case, dict, datetime], None]
-new_case_writer: NewCaseWriter | None = None
 
 # Fields whose changes an edit records, old → new.
 EDITABLE_FIELDS = (
@@ -191,7 +178,7 @@ def append_events_bulk(
     UPDATE (every case in it must carry the same columns). `heads` gives, for cases whose chain
     this transaction wrote itself, its last (seq, hash): those are not read again.
     `update_cases=False`: the cases' rows already hold their new `event_seq` (a case inserted
-    with its events, `warnings.engine.process_new_case`), and no UPDATE is sent.
+    with its events, `create_case`), and no UPDATE is sent.
     """
     case_fields = case_fields or {}
     heads = heads or {}
@@ -256,9 +243,10 @@ def append_events_bulk(
     return rows
 
 
-def _run_hooks(case: Case, kind: EventKind, now: datetime) -> None:
-    for hook in case_change_hooks:
-        hook(case, kind, now)
+def _changed(case: Case, kind: EventKind, now: datetime) -> None:
+    """Tell the other domains (`signals.case_changed`) that `case` changed, inside the
+    transaction that recorded it."""
+    signals.case_changed.send(case, kind=kind, now=now)
 
 
 @functools.lru_cache(maxsize=4)
@@ -329,7 +317,6 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             state_changed_at=now,
             created_at=now,
             updated_at=now,
-            event_seq=1,  # the `created` event; the new-case writer adds its alerts' events
         )
         db.session.add(case)
         created = {
@@ -337,17 +324,20 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
             "to_state": State.reported.value,
             "data": {"number": case.number, "enterprise_id": enterprise.id},
         }  # fmt: skip
-        if new_case_writer is not None:
-            new_case_writer(case, created, now)
-        else:
-            db.session.flush()
-            append_events_bulk(
-                [{**created, "case_id": case.id}],
-                heads={case.id: (0, GENESIS_HASH)},
-                update_cases=False,
-            )
+        # What other domains write with a new case (`signals.case_creating`): the warning engine
+        # evaluates the immediate rules before the row goes in, so it is inserted once, with its
+        # warning fields, and their alert events follow `created` on the case's chain.
+        writes = [w for _, w in signals.case_creating.send(case, now=now) if w is not None]
+        case.event_seq = 1 + sum(w.event_count for w in writes)
+        db.session.flush()  # the case's row, complete
+        events = [{**created, "case_id": case.id}]
+        for write in writes:
+            events += write.write(case)
+        rows = append_events_bulk(events, heads={case.id: (0, GENESIS_HASH)}, update_cases=False)
+        if len(rows) != case.event_seq:  # a receiver's count must be what it wrote
+            raise AssertionError(f"case {case.id}: {len(rows)} events, event_seq {case.event_seq}")
         set_committed_value(case, "advocates", [])  # a new case has none (not read back)
-        _run_hooks(case, EventKind.created, now)
+        _changed(case, EventKind.created, now)
     return case
 
 
@@ -384,7 +374,7 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
             return case
         case.updated_at = now
         append_event(case, EventKind.edit, user, now, data=changes)
-        _run_hooks(case, EventKind.edit, now)
+        _changed(case, EventKind.edit, now)
     return case
 
 
@@ -478,7 +468,7 @@ def fire_trigger(
             from_state=from_state, to_state=str(case.state), trigger=trigger.name,
             body=body, data=event_data,
         )  # fmt: skip
-        _run_hooks(case, EventKind.transition, now)
+        _changed(case, EventKind.transition, now)
     return case
 
 
@@ -489,7 +479,7 @@ def add_note(case_id: int, user: User, payload: dict, *, now: datetime | None = 
     with transaction():
         case = _lock_case(user, case_id)
         ev = append_event(case, EventKind(data["kind"]), user, now, body=data["body"])
-        _run_hooks(case, ev.kind, now)
+        _changed(case, ev.kind, now)
     return ev
 
 
@@ -573,7 +563,7 @@ def assign_mediator(
             case, EventKind.assignment, user, now,
             body=mediator.display_name, data={"mediator_id": [before, mediator.id]},
         )  # fmt: skip
-        _run_hooks(case, EventKind.assignment, now)
+        _changed(case, EventKind.assignment, now)
     return case
 
 
@@ -623,7 +613,7 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
             body=data["reason"],
             data={**changes, "from_org": old_org.name, "to_org": new_org.name},
         )  # fmt: skip
-        _run_hooks(case, EventKind.takeover, now)
+        _changed(case, EventKind.takeover, now)
     return case
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 
 from mediation.cases.enums import EventKind, WarningLevel
-from mediation.cases.models import GENESIS_HASH, Case
+from mediation.cases.models import Case
 from mediation.cases.services import append_events_bulk
 from mediation.core.db import bulk_insert, written_in
 from mediation.core.i18n import stored_text
@@ -330,7 +330,7 @@ def _first_alert_moments(case: Case, alerts) -> dict[str, datetime | None]:
 
 def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> Outcome:
     """Evaluate the rules for these (already locked) cases and write the consequences, inside
-    the caller's transaction. (A case created in this transaction: `process_new_case`.)"""
+    the caller's transaction. (A case created in this transaction: `evaluate_new_case`.)"""
     if not case_ids:
         return Outcome()
     settings = settings or current_settings()
@@ -362,18 +362,35 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
     return batch.outcome
 
 
-def process_new_case(case: Case, created: dict, now: datetime) -> Outcome:
-    """The immediate rules for `case`, created in this transaction and not yet inserted, and
-    the writing of the case with its `created` event (`created`: an event row without its
-    case id, as `append_events_bulk` takes it).
+@dataclass
+class NewCaseAlerts:
+    """What the immediate rules found for a new case before its row went in (the answer to
+    `signals.case_creating`): how many events they add to its chain, and `write`, which
+    inserts the alerts once the case has its id and answers those events."""
 
-    The rules are evaluated before the case's row goes in, so the row carries its warning
-    fields and its count of events from the start, and the `created` event and the alerts'
-    events go in with one insert. Inserting the case first and then updating it cost a
-    statement and left a dead row behind every new case: the pages of the newest cases, which
-    the default list shows first, then stayed not all-visible, because a vacuum that finds
-    dead rows on fewer than 2% of the table's pages leaves them there, and the list's
-    index-only scans visited every newest case's row (docs/performance.md, tenth round)."""
+    batch: _Batch
+    event_count: int
+
+    def write(self, case: Case) -> list[dict]:
+        for alert in self.batch.new_alerts:
+            alert.case_id = case.id
+        for event in self.batch.events:
+            event["case_id"] = case.id
+        _insert_new_alerts(self.batch.new_alerts, [case.id])
+        _write_alert_events_and_notices(self.batch)
+        return self.batch.events
+
+
+def evaluate_new_case(case: Case, now: datetime) -> NewCaseAlerts:
+    """The immediate rules for `case`, created in this transaction and not yet inserted: its
+    warning fields are set on it, and its alerts wait for its id (`NewCaseAlerts.write`).
+
+    Evaluating before the row goes in means the row carries its warning fields and its count
+    of events from the start, and the `created` event and the alerts' events go in with one
+    insert. Inserting the case first and then updating it cost a statement and left a dead row
+    behind every new case: the pages of the newest cases, which the default list shows first,
+    then stayed not all-visible, and the list's index-only scans visited every newest case's
+    row (docs/performance.md, "A new case goes in once")."""
     with db.session.no_autoflush:  # nothing of the case is written before it is complete
         settings = current_settings()
         orgs = _orgs_for([case])
@@ -384,27 +401,12 @@ def process_new_case(case: Case, created: dict, now: datetime) -> Outcome:
         batch.outcome.checked = 1
         fields = _evaluate(batch, case, {}, others.get(case.id, 0) + 1)
     outcome = batch.outcome
-    # the events still to come: those already made (re-levels) and one per raised, climbed
-    # and resolved alert (`_write_alert_events_and_notices`), after the `created` one
-    alert_events = [*batch.events, *outcome.raised, *outcome.climbed, *outcome.resolved]
     for column, value in fields.items():
         setattr(case, column, value)
-    case.event_seq = 1 + len(alert_events)
-    db.session.flush()  # the case's row, complete
-    for alert in batch.new_alerts:
-        alert.case_id = case.id
-    for event in batch.events:
-        event["case_id"] = case.id
-    _insert_new_alerts(batch.new_alerts, [case.id])
-    _write_alert_events_and_notices(batch)
-    rows = append_events_bulk(
-        [{**created, "case_id": case.id}, *batch.events],
-        heads={case.id: (0, GENESIS_HASH)},
-        update_cases=False,
-    )
-    if len(rows) != case.event_seq:  # (the count written with the case must be its chain's)
-        raise AssertionError(f"case {case.id}: {len(rows)} events, event_seq {case.event_seq}")
-    return outcome
+    # the events still to come: those already made (re-levels) and one per raised, climbed
+    # and resolved alert (`_write_alert_events_and_notices`)
+    count = len(batch.events) + len(outcome.raised) + len(outcome.climbed) + len(outcome.resolved)
+    return NewCaseAlerts(batch, count)
 
 
 def _evaluate(

@@ -9,31 +9,34 @@ from flask import Flask
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, case, func, select
 
+from mediation import signals
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
-from mediation.cases import services as case_services
 from mediation.cases.enums import EventKind
 from mediation.cases.models import Case
 from mediation.core.db import written_in
 from mediation.extensions import db
-from mediation.warnings.engine import process_cases, process_new_case
+from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.scheduler import init_embedded
 
 # a takeover moves the handling organization: the alerts follow it
-FACT_EVENTS = frozenset(
-    {EventKind.created, EventKind.edit, EventKind.transition, EventKind.takeover}
-)
+FACT_EVENTS = frozenset({EventKind.edit, EventKind.transition, EventKind.takeover})
 
 
-def evaluate_immediately(case: Case, kind: EventKind, now: datetime) -> None:
-    """Fact-driven rules fire inside the transaction that records the fact. (A new case's
-    were evaluated before its row went in: `process_new_case`, the services' new-case
-    writer.)"""
-    if kind == EventKind.created and case_services.new_case_writer is process_new_case:
-        return
-    if kind in FACT_EVENTS:  # (a new case written some other way: evaluated once written)
+def _evaluate_new_case(case: Case, *, now: datetime, **_: object) -> NewCaseAlerts:
+    return evaluate_new_case(case, now)
+
+
+def _evaluate_change(case: Case, *, kind: EventKind, now: datetime, **_: object) -> None:
+    """Fact-driven rules fire inside the transaction that records the fact (a new case's
+    were evaluated before its row went in: `_evaluate_new_case`)."""
+    if kind in FACT_EVENTS:
         process_cases([case.id], now)
+
+
+signals.case_creating.connect(_evaluate_new_case)
+signals.case_changed.connect(_evaluate_change)
 
 
 def can_acknowledge(alert: Alert) -> bool:
@@ -94,8 +97,5 @@ def open_alert_count_column(_dialect: str) -> ColumnElement[int]:
 
 def init_warnings(app: Flask) -> None:
     SESSION_USER_EXTRAS["open_alert_count"] = open_alert_count_column
-    if evaluate_immediately not in case_services.case_change_hooks:
-        case_services.case_change_hooks.append(evaluate_immediately)
-    case_services.new_case_writer = process_new_case
     app.jinja_env.globals.update(can_ack=can_acknowledge, open_alert_badge=open_alert_badge)
     init_embedded(app)

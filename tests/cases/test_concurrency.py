@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mediation import signals
 from mediation.accounts.models import User
 from mediation.cases import services
 from mediation.cases.audit import verify_chains
@@ -220,7 +221,7 @@ def test_concurrent_creations_with_rollbacks_leave_no_gap(
     enterprise_id = make_enterprise().id
     year = utcnow().astimezone(LOCAL_TZ).year
 
-    def refuse(case, kind, now):
+    def refuse(case, *, kind, now, **_):
         if case.title == "FAIL":
             raise ValidationFailed({"title": ["refused by a rule"]})
 
@@ -238,11 +239,11 @@ def test_concurrent_creations_with_rollbacks_leave_no_gap(
                 refused += 1
         return made, refused
 
-    services.case_change_hooks.append(refuse)
+    signals.case_changed.connect(refuse)
     try:
         results = race(app, [users["mediator"].id] * threads, create_many)
     finally:
-        services.case_change_hooks.remove(refuse)
+        signals.case_changed.disconnect(refuse)
     oks, errors = split(results)
     assert errors == []
     numbers = sorted(n for made, _ in oks for n in made)

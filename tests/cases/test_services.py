@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from mediation import signals
 from mediation.accounts.models import User
 from mediation.cases import services
 from mediation.cases.enums import EventKind, State
@@ -123,11 +124,11 @@ def test_failed_creations_leave_no_gap_in_the_numbers(make_case, make_enterprise
     enterprise_id = make_enterprise().id
     assert make_case(enterprise_id=enterprise_id).number == f"G1-{year}-00001"
 
-    def refuse(case, kind, now):
+    def refuse(case, *, kind, now, **_):
         if case.title == "FAIL":
             raise ValidationFailed({"title": ["refused by a rule"]})
 
-    services.case_change_hooks.append(refuse)
+    signals.case_changed.connect(refuse)
     try:
         before = counts()
         # refused after the number was allocated (inside the transaction): rolled back
@@ -138,7 +139,7 @@ def test_failed_creations_leave_no_gap_in_the_numbers(make_case, make_enterprise
             make_case(workers_involved=0, enterprise_id=enterprise_id)
         assert counts() == before
     finally:
-        services.case_change_hooks.remove(refuse)
+        signals.case_changed.disconnect(refuse)
     assert make_case(enterprise_id=enterprise_id).number == f"G1-{year}-00002"
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from mediation import signals
 from mediation.cases import services
 from mediation.cases.audit import verify_chains
 from mediation.cases.enums import EventKind, WarningLevel
@@ -185,17 +186,34 @@ def test_a_new_case_goes_in_once_with_its_warning_fields_and_its_whole_chain(mak
     assert verify_chains() == (2, 5, [])
 
 
-def test_a_new_case_written_without_the_engines_writer_still_gets_its_alerts(
-    make_case, monkeypatch
-):
-    """Should the services' new-case writer be another (or none), the immediate-rule hook
-    evaluates the new case once it is written, as for any other change."""
-    monkeypatch.setattr(services, "new_case_writer", None)
-    case = make_case(now=T0, workers_involved=60)
-    assert ("major_collective", "city") in active_keys(case.id)
+def test_a_receiver_of_case_creating_adds_its_events_to_the_new_chain(make_case):
+    """`signals.case_creating` is how another domain writes with a new case: a receiver's
+    events follow `created` (and the engine's alerts) on the case's chain, counted in the
+    row's `event_seq` from the start."""
+
+    class OneNote:
+        event_count = 1
+
+        def write(self, case):
+            return [{"case_id": case.id, "kind": EventKind.note, "actor_id": None, "at": T0,
+                     "body": "from a receiver", "data": {}}]  # fmt: skip
+
+    def receiver(case, *, now, **_):
+        return OneNote()
+
+    signals.case_creating.connect(receiver)
+    try:
+        case = make_case(now=T0, workers_involved=60)
+    finally:
+        signals.case_creating.disconnect(receiver)
     stored = reload(case.id)
-    assert (stored.warning_level, stored.tier, stored.event_seq) == (WarningLevel.red, Tier.city, 4)
-    assert verify_chains() == (1, 4, [])
+    assert stored.event_seq == 5  # created, three alerts, the receiver's note
+    kinds = [e.kind for e in db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    )]  # fmt: skip
+    assert kinds[0] == EventKind.created and EventKind.note in kinds[1:]
+    assert ("major_collective", "city") in active_keys(case.id)
+    assert verify_chains() == (1, 5, [])
 
 
 @pytest.mark.parametrize("fact", ["owner_absconded", "incident_in_progress"])

@@ -18,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from mediation import signals
 from mediation.accounts.models import User
 from mediation.cases import services as case_services
 from mediation.cases.models import Case
@@ -265,18 +266,17 @@ class Boom(RuntimeError):
 
 
 @pytest.fixture
-def failing_hook(monkeypatch):
+def failing_hook(request):
     """A case-change hook after the early-warning hook that fails the service's transaction,
     after noting how many outbox rows the transaction held by then."""
     seen: list[int] = []
 
-    def boom(case, kind, now):
+    def boom(case, *, kind, now, **_):
         seen.append(count(Notification))
         raise Boom("a later step of the same transaction fails")
 
-    monkeypatch.setattr(
-        case_services, "case_change_hooks", [*case_services.case_change_hooks, boom]
-    )
+    signals.case_changed.connect(boom)
+    request.addfinalizer(lambda: signals.case_changed.disconnect(boom))
     return seen
 
 
@@ -292,18 +292,17 @@ def test_a_rolled_back_case_creation_sends_nothing(make_case, officers, smtp, fa
     assert smtp.received == []
 
 
-def test_a_rolled_back_edit_sends_nothing(make_case, users, officers, smtp, monkeypatch):
+def test_a_rolled_back_edit_sends_nothing(make_case, users, officers, smtp, request):
     case = make_case(now=T0, kind="dispute", workers_involved=1, arrears_months=None)
     assert count(Notification) == 0
     seen = []
 
-    def boom(case, kind, now):
+    def boom(case, *, kind, now, **_):
         seen.append(count(Notification))
         raise Boom("refused after the alert was raised")
 
-    monkeypatch.setattr(
-        case_services, "case_change_hooks", [*case_services.case_change_hooks, boom]
-    )
+    signals.case_changed.connect(boom)
+    request.addfinalizer(lambda: signals.case_changed.disconnect(boom))
     with pytest.raises(Boom):
         case_services.update_facts(
             case.id,
