@@ -32,9 +32,11 @@ run: demo
 test: install
 	$(BIN)/python -m pytest -q
 
+# ruff (style and bugs), import-linter (the layers in .importlinter), mypy (types; see pyproject)
 lint: install
 	$(BIN)/ruff check mediation tests config wsgi.py
 	$(BIN)/ruff format --check mediation tests config wsgi.py
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format mediation tests config wsgi.py

@@ -180,11 +180,13 @@ def register_blueprints(app: Flask) -> None:
     from mediation.cases.views import bp as cases_bp
     from mediation.cases.workflow_page import bp as workflow_bp
     from mediation.core.api import init_api
+    from mediation.dashboard.views import bp as dashboard_bp
     from mediation.enterprises.views import bp as enterprises_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(warnings_bp)
     app.register_blueprint(documents_bp)
@@ -196,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
     # registered
     from mediation.accounts import api as _accounts_api  # noqa: F401
     from mediation.cases import api as _cases_api  # noqa: F401
+    from mediation.core import openapi as _openapi  # noqa: F401  (the spec and its docs page)
     from mediation.enterprises import api as _enterprises_api  # noqa: F401
     from mediation.orgs import api as _orgs_api  # noqa: F401
     from mediation.reports import api as _reports_api  # noqa: F401
@@ -205,7 +208,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_warnings(app: Flask) -> None:
-    from mediation.warnings.web import init_warnings
+    from mediation.warnings.wiring import init_warnings
 
     init_warnings(app)
 

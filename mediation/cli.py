@@ -263,7 +263,7 @@ def cases_export_command(fmt, output, state, kind, category, tier, level, org_co
 def cases_import_command(file, skip_invalid, username):
     """Import hotline logs from a UTF-8 CSV file (docs/import.md). Every row is validated first;
     with any bad row nothing is imported unless --skip-invalid. Exit 0 ok, 1 refused, 2 usage."""
-    from mediation.reports import importer
+    from mediation.cases import importer
 
     user = _acting_user(username)
     with open(file, "rb") as handle:

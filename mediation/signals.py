@@ -8,6 +8,8 @@ transaction of the change: a receiver that raises rolls the whole change back.
 
 from __future__ import annotations
 
+from typing import Any
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -29,3 +31,19 @@ case_changed = _signals.signal(
     event already written. The warning engine re-evaluates the fact-driven rules; a new
     case's (`kind` created) were evaluated at `case_creating`.""",
 )
+
+case_page = _signals.signal(
+    "case-page",
+    doc="""A case's page is being shown (sender: the `Case`; `user`: who looks). Each receiver
+    answers a dict of template values for the parts of the page it owns: the warning engine
+    gives the case's alerts, its deadlines and the escalation form.""",
+)
+
+
+def values_from_signal(results: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """The dicts that a signal's receivers answered, merged (a receiver may answer None)."""
+    merged: dict[str, Any] = {}
+    for _receiver, value in results:
+        if value:
+            merged.update(value)
+    return merged

@@ -97,8 +97,7 @@ def test_an_import_row_with_nul_is_bad_and_nothing_is_written(
 def test_an_import_that_fails_while_writing_keeps_nothing(
     app, tmp_path, users, make_enterprise, monkeypatch
 ):
-    from mediation.cases import services
-    from mediation.reports import importer
+    from mediation.cases import importer, services
 
     e = make_enterprise("G1")
     header = "类型,案由,统一社会信用代码,诉求,涉及人数,请求金额,欠薪月数,收到申请时间\n"

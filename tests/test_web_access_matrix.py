@@ -31,8 +31,8 @@ from mediation.cases import attachments, services
 from mediation.cases.models import Attachment, Case, CaseEvent
 from mediation.extensions import db
 from mediation.orgs.models import Organization
-from mediation.warnings.engine import current_settings
 from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.settings import current_settings
 from tests.conftest import PASSWORD, future_date, login, trigger_payload
 
 # the T1 staff (and the T1 advocate) see the "in" objects and not the "out" ones; the city staff

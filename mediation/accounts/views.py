@@ -32,7 +32,7 @@ def _login_limit() -> str:
 def login():
     next_url = request.values.get("next")
     if current_user.is_authenticated:
-        return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))
+        return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
     error = None
     username = ""
     if request.method == "POST":
@@ -43,7 +43,7 @@ def login():
         else:
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))
+            return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
     status = 401 if error else 200
     return render_template(
         "auth/login.html", error=error, username=username, next_url=next_url
@@ -69,4 +69,4 @@ def set_language():
     if current_user.is_authenticated:
         set_locale(current_user, lang)
     next_url = request.form.get("next")
-    return redirect(next_url if is_safe_next(next_url) else url_for("cases.index"))
+    return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))

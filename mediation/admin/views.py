@@ -1,4 +1,5 @@
-"""Admin pages: an index, users and organizations. Administrators only; every other role 403.
+"""Admin pages: an index, users and organizations, the warning rules, the outbox and the
+import of hotline logs. Administrators only; every other role 403.
 
 Thin: check the role, parse the form, call a service in `accounts.services` / `orgs.services`,
 render; a refused form comes back with the typed values and the messages beside the fields (422).
@@ -8,16 +9,50 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from mediation.accounts import services as accounts
 from mediation.accounts.models import Role
+from mediation.cases import importer
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
-from mediation.core.i18n import _
+from mediation.core.i18n import _, lazy_gettext
 from mediation.core.pagination import paginate
+from mediation.extensions import db
 from mediation.orgs import services as orgs
 from mediation.orgs.models import Tier
+from mediation.warnings import services as warning_services
+from mediation.warnings.models import Notification, NotificationStatus
+from mediation.warnings.rules import RULE_LABELS
+from mediation.warnings.settings import current_settings, load_defaults
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# the names of the rule settings, for people (the settings page also shows the code)
+SETTING_LABELS = {
+    "level": lazy_gettext("Alert level"),
+    "target": lazy_gettext("Addressed to (tier)"),
+    "working_days": lazy_gettext("Working days"),
+    "days": lazy_gettext("Days after receipt"),
+    "grace_days": lazy_gettext("Days of grace"),
+    "workers": lazy_gettext("Workers involved, at least"),
+    "claim_yuan": lazy_gettext("Amount claimed (yuan), at least"),
+    "orange_above_months": lazy_gettext("Orange above months in arrears"),
+    "red_above_months": lazy_gettext("Red above months in arrears"),
+    "cases": lazy_gettext("Cases, at least"),
+    "window_days": lazy_gettext("Within days"),
+    "days_before": lazy_gettext("Days before it ends"),
+    "limitation_days": lazy_gettext("Limitation period (days)"),
+    "hours": lazy_gettext("Hours to acknowledge"),
+    "red_hours": lazy_gettext("Hours to acknowledge a red alert"),
+    "quiet_start": lazy_gettext("Quiet hours start"),
+    "quiet_end": lazy_gettext("Quiet hours end"),
+}
+NOTIFICATION_STATUS_LABELS = {
+    NotificationStatus.pending: lazy_gettext("Pending"),
+    NotificationStatus.sent: lazy_gettext("Sent"),
+    NotificationStatus.failed: lazy_gettext("Failed"),
+}
+CHANNEL_LABELS = {"email": lazy_gettext("E-mail"), "sms": lazy_gettext("SMS")}
 
 USERS_PER_PAGE = 50
 
@@ -204,3 +239,80 @@ def rename_organization(org_id: int):
     return render_template("admin/organization_rename.html", org=org, name=name, errors=errors), (
         422 if errors else 200
     )
+
+
+# --- warning rules, outbox, import ---------------------------------------------------------
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+def rule_settings():
+    errors: dict = {}
+    values: dict = {}
+    if request.method == "POST":
+        changes: dict[str, dict] = {}
+        for key, value in request.form.items():
+            if "." in key:
+                section, name = key.split(".", 1)
+                changes.setdefault(section, {})[name] = value.strip()
+                values[key] = value
+        try:
+            warning_services.update_rule_settings(current_user, changes)
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(_("Rule thresholds updated; they apply at once."), "success")
+            return redirect(url_for("admin.rule_settings"))
+    settings = current_settings()
+    return render_template(
+        "admin/rules.html",
+        settings=settings,
+        defaults=load_defaults(),
+        values=values,
+        errors=errors,
+        rule_labels=RULE_LABELS,
+        setting_labels=SETTING_LABELS,
+        history=warning_services.settings_history(),
+    ), (422 if errors else 200)
+
+
+@bp.route("/outbox")
+def outbox():
+    status = request.args.get("status") or None
+    stmt = select(Notification).order_by(Notification.id.desc())
+    if status in {s.value for s in NotificationStatus}:
+        stmt = stmt.where(Notification.status == status)
+    page = paginate(stmt, request.args.get("page", 1, type=int) or 1, 50)
+    counts = dict(
+        db.session.execute(
+            select(Notification.status, db.func.count()).group_by(Notification.status)
+        ).all()
+    )
+    return render_template(
+        "admin/outbox.html",
+        page=page,
+        status=status,
+        counts=counts,
+        statuses=list(NotificationStatus),
+        status_labels=NOTIFICATION_STATUS_LABELS,
+        channel_labels=CHANNEL_LABELS,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_page():
+    """Upload a CSV of hotline logs; every row is checked first, and nothing is imported while
+    any row is bad unless the administrator ticks "skip invalid rows"."""
+    if request.method == "GET":
+        return render_template("admin/import.html", checked=None, result=None)
+    upload = request.files.get("file")
+    skip_invalid = request.form.get("skip_invalid") == "1"
+    if upload is None or not upload.filename:
+        return render_template(
+            "admin/import.html", checked=None, result=None, missing_file=True
+        ), 422
+    checked = importer.check(current_user, upload.read())
+    result = importer.run(current_user, checked, skip_invalid=skip_invalid)
+    refused = checked.fatal or (checked.errors and not skip_invalid) or result.failure
+    return render_template(
+        "admin/import.html", checked=checked, result=result, skip_invalid=skip_invalid
+    ), (422 if refused else 200)

@@ -411,3 +411,40 @@ def take_over(user, case_id: int, body: dict):
     case's handling organization moves the open case to it; a mediator who cannot see it any
     more is unassigned and the alerts follow the case."""
     return services.take_over(case_id, user, body)
+
+
+# --- the lifecycle as data ---------------------------------------------------------------
+
+
+class WorkflowStateSchema(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    open = fields.Boolean(required=True)
+
+
+class WorkflowTriggerSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    from_ = fields.List(fields.String(), data_key="from", attribute="from", required=True)
+    to = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    payload = fields.List(fields.String(), required=True)
+
+
+class WorkflowSchema(Schema):
+    states = fields.List(fields.Nested(WorkflowStateSchema), required=True)
+    initial = fields.String(required=True)
+    triggers = fields.List(fields.Nested(WorkflowTriggerSchema), required=True)
+
+
+@operation(
+    "GET", "/workflow", summary="The case lifecycle as data", tag="cases",
+    response=WorkflowSchema, errors=(401,),
+)  # fmt: skip
+def get_workflow(user):
+    """States, the initial state, and each trigger's sources, destination, roles and payload,
+    from the one machine definition."""
+    data = workflow.as_data()
+    for item in data["states"] + data["triggers"]:
+        item["label"] = str(item["label"])
+    return data

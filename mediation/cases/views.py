@@ -21,9 +21,10 @@ from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from mediation import signals
 from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
-from mediation.cases import attachments, dashboard, queries, services, workflow
+from mediation.cases import attachments, queries, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel, State, WarningLevel
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
@@ -48,30 +49,8 @@ from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.orgs.services import organization_choices, organizations_in_subtree
-from mediation.warnings import services as warning_services
-from mediation.warnings.deadlines import case_deadlines
-from mediation.warnings.engine import current_settings
-from mediation.warnings.rules import RULE_LABELS
-from mediation.warnings.services import case_alerts
 
 bp = Blueprint("cases", __name__)
-
-
-@bp.route("/")
-@login_required
-def index():
-    """The role's dashboard (design.md §7)."""
-    if current_user.role == Role.mediator:
-        return render_template(
-            "dashboard/mediator.html", board=dashboard.mediator_dashboard(current_user)
-        )
-    if current_user.role in (Role.officer, Role.admin):
-        return render_template(
-            "dashboard/officer.html",
-            board=dashboard.officer_dashboard(current_user),
-            rule_labels=RULE_LABELS,
-        )
-    return render_template("dashboard/advocate.html", cases=dashboard.advocate_cases(current_user))
 
 
 @bp.route("/cases")
@@ -209,13 +188,7 @@ def _supervision_context(case: Case) -> dict:
     user = current_user
     supervisor = user.role in services.SUPERVISORS and case.is_open
     above = {o.id for o in services.ancestors_of(case.handling_org)}
-    tier = warning_services.escalation_tier(user) if supervisor else None
-    return {
-        "can_take_over": supervisor and user.organization_id in above,
-        "escalation_tier": tier,
-        "escalation_org": case.handling_org.ancestor_at(tier) if tier else None,
-        "levels": list(WarningLevel),
-    }
+    return {"can_take_over": supervisor and user.organization_id in above}
 
 
 def _detail_context(case: Case, **extra) -> dict:
@@ -247,9 +220,9 @@ def _detail_context(case: Case, **extra) -> dict:
         "form_values": {},
         "open_form": None,
         "message": None,
-        "alerts": case_alerts(case.id),
-        "deadlines": case_deadlines(case, current_settings()),
-        "rule_labels": RULE_LABELS,
+        # the parts of the page other domains own (`signals.case_page`): the warning
+        # engine's alerts, deadlines and escalation form
+        **signals.values_from_signal(signals.case_page.send(case, user=current_user)),
         "now": utcnow(),
         **extra,
     }
@@ -262,7 +235,9 @@ def detail(case_id: int):
     return render_template("cases/detail.html", **_detail_context(case))
 
 
-def _rerender(case_id: int, status: int, **extra):
+def rerender_case_page(case_id: int, status: int, **extra):
+    """The case's page again, with a form's errors (`form_errors`, `form_values`, `open_form`)
+    or a `message`, answered with `status`."""
     db.session.expire_all()
     case = get_visible_case(current_user, case_id)
     return render_template("cases/detail.html", **_detail_context(case, **extra)), status
@@ -274,7 +249,7 @@ def transition(case_id: int, trigger: str):
     payload = form_payload(request.form, drop=("csrf_token", "version"))
     version = request.form.get("version", type=int)
     if version is None:  # the form always carries it: without it a stale form could win
-        return _rerender(
+        return rerender_case_page(
             case_id, 422, form_errors={"version": [N_("Reload the page and try again.")]},
             form_values=payload, open_form=trigger,
         )  # fmt: skip
@@ -283,11 +258,11 @@ def transition(case_id: int, trigger: str):
             case_id, trigger, current_user, payload, expected_version=version
         )
     except ValidationFailed as exc:
-        return _rerender(
+        return rerender_case_page(
             case_id, 422, form_errors=exc.fields, form_values=payload, open_form=trigger
         )
     except Conflict as exc:
-        return _rerender(case_id, 409, message=exc.message)
+        return rerender_case_page(case_id, 409, message=exc.message)
     flash(
         _(
             "Done: %(action)s. The case is now: %(state)s.",
@@ -306,7 +281,7 @@ def add_note(case_id: int):
     try:
         services.add_note(case_id, current_user, payload)
     except ValidationFailed as exc:
-        return _rerender(
+        return rerender_case_page(
             case_id, 422, form_errors=exc.fields, form_values=payload, open_form="note"
         )
     flash(_("Progress note saved."), "success")
@@ -322,9 +297,9 @@ def assign_advocate(case_id: int):
             raise ValidationFailed({"user_id": [N_("Choose an advocate.")]})
         services.assign_advocate(case_id, current_user, advocate_id)
     except ValidationFailed as exc:
-        return _rerender(case_id, 422, form_errors=exc.fields, open_form="assign")
+        return rerender_case_page(case_id, 422, form_errors=exc.fields, open_form="assign")
     except Conflict as exc:
-        return _rerender(case_id, 409, message=exc.message)
+        return rerender_case_page(case_id, 409, message=exc.message)
     flash(_("Rights advocate assigned."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -353,9 +328,11 @@ def upload_attachment(case_id: int):
         )
     except (ValidationFailed, attachments.PayloadTooLarge, attachments.UnsupportedType) as exc:
         fields = exc.fields or {"file": [exc.message]}
-        return _rerender(case_id, exc.status_code, form_errors=fields, open_form="evidence")
+        return rerender_case_page(
+            case_id, exc.status_code, form_errors=fields, open_form="evidence"
+        )
     except Conflict as exc:
-        return _rerender(case_id, 409, message=exc.message)
+        return rerender_case_page(case_id, 409, message=exc.message)
     flash(_("Evidence %(name)s uploaded.", name=attachment.filename), "success")
     return redirect(url_for("cases.detail", case_id=case_id) + "#evidence")
 
@@ -369,7 +346,7 @@ def _request_too_large(exc: RequestEntityTooLarge):
     case_id = (request.view_args or {}).get("case_id")
     if request.endpoint == "cases.upload_attachment" and current_user.is_authenticated:
         try:
-            return _rerender(case_id, 413, form_errors=field, open_form="evidence")
+            return rerender_case_page(case_id, 413, form_errors=field, open_form="evidence")
         except DomainError as err:
             return _error_page(err.status_code, err.message)
     return _error_page(413, field["file"][0])
@@ -401,9 +378,9 @@ def assign_mediator(case_id: int):
     try:
         case = services.assign_mediator(case_id, current_user, payload)
     except ValidationFailed as exc:
-        return _rerender(case_id, 422, form_errors=exc.fields, open_form="mediator")
+        return rerender_case_page(case_id, 422, form_errors=exc.fields, open_form="mediator")
     except Conflict as exc:
-        return _rerender(case_id, 409, message=exc.message)
+        return rerender_case_page(case_id, 409, message=exc.message)
     flash(_("Mediator assigned: %(name)s.", name=case.mediator.display_name), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -416,29 +393,13 @@ def take_over(case_id: int):
     try:
         case = services.take_over(case_id, current_user, payload)
     except ValidationFailed as exc:
-        return _rerender(
+        return rerender_case_page(
             case_id, 422, form_errors=exc.fields, form_values=payload, open_form="takeover"
         )
     except Conflict as exc:
-        return _rerender(case_id, 409, message=exc.message)
+        return rerender_case_page(case_id, 409, message=exc.message)
     flash(_("Case taken over by %(org)s.", org=case.handling_org.name), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
-
-
-@bp.route("/cases/<id:case_id>/escalations", methods=["POST"])
-@login_required
-def escalate(case_id: int):
-    payload = {"level": request.form.get("level", ""), "reason": request.form.get("reason", "")}
-    try:
-        alert = warning_services.escalate(case_id, current_user, payload)
-    except ValidationFailed as exc:
-        return _rerender(
-            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="escalate"
-        )
-    except Conflict as exc:
-        return _rerender(case_id, 409, message=exc.message)
-    flash(_("Escalated to %(org)s.", org=alert.target_org.name), "success")
-    return redirect(url_for("cases.detail", case_id=case_id) + "#alerts")
 
 
 @bp.route("/cases/<id:case_id>/edit", methods=["GET", "POST"])

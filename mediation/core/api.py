@@ -359,7 +359,5 @@ def init_api(app, *, user_for_token: Callable[[str], Any]) -> None:
     """Register the blueprint. Call it after every domain's API module has declared its
     operations (`create_app` imports them first); `user_for_token` answers a bearer token
     with its user, or None."""
-    from mediation.core import openapi  # noqa: F401  (declares the spec's own endpoints)
-
     app.extensions[TOKEN_LOADER] = user_for_token
     app.register_blueprint(bp)

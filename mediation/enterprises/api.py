@@ -12,8 +12,11 @@ from mediation.core.fields import EnumCode, Money
 from mediation.core.pagination import paginate
 from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
-from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
 from mediation.enterprises.schemas import EnterpriseInputSchema
+from mediation.reports import exports
+from mediation.reports.api import EXPORT_MEDIA, download
+from mediation.reports.api import FORMAT as EXPORT_FORMAT
+from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
 
 
 class RiskSchema(Schema):
@@ -104,3 +107,18 @@ def create_enterprise(user, body: dict):
 def get_enterprise(user, enterprise_id: int):
     _require_registry(user)
     return _with_risk([services.get_visible_enterprise(user, enterprise_id)])[0]
+
+
+class WatchListExportQuery(Schema):
+    format = EXPORT_FORMAT
+
+
+@operation(
+    "GET", "/enterprises/watch-list/export", summary="Export the enterprise watch list",
+    tag="enterprises", query=WatchListExportQuery, response_media=EXPORT_MEDIA,
+    errors=(401, 403, 422),
+)  # fmt: skip
+def export_watch_list(user, query: dict):
+    """Enterprises of the caller's area ranked by risk, then by cases in the last 90 days."""
+    _require_registry(user)
+    return download(query["format"], exports.watch_tables(user), "watch-list")

@@ -12,15 +12,19 @@ from mediation.cases.scope import visible_cases
 from mediation.core.errors import PermissionDenied
 from mediation.core.pagination import paginate
 from mediation.enterprises.models import Enterprise
-from mediation.enterprises.risk import risk_for, risk_subquery, riskiest_first
 from mediation.enterprises.services import get_visible_enterprise, matching, visible_enterprises
 from mediation.extensions import db
+from mediation.reports import exports
+from mediation.reports.api import download, export_format
+from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
+from mediation.reports.watchlist import REPEAT_CASES, WINDOW_DAYS, watch_list
 
 bp = Blueprint("enterprises", __name__)
 
 SORTS = ("risk", "name")
 MAX_QUERY = 100
 SEARCH_LIMIT = 20
+WATCH_LIST_LIMIT = 200
 
 
 def _require_staff() -> None:
@@ -103,3 +107,24 @@ def detail(enterprise_id: int):
         risk=risk_for([enterprise.id])[enterprise.id],
         cases=cases,
     )
+
+
+@bp.route("/enterprises/watch-list")
+@login_required
+def watch_list_page():
+    _require_staff()
+    entries = list(watch_list(current_user, limit=WATCH_LIST_LIMIT))
+    return render_template(
+        "enterprises/watch_list.html",
+        entries=entries,
+        limit=WATCH_LIST_LIMIT,
+        window_days=WINDOW_DAYS,
+        repeat_cases=REPEAT_CASES,
+    )
+
+
+@bp.route("/enterprises/watch-list/export")
+@login_required
+def watch_list_export():
+    _require_staff()
+    return download(export_format(), exports.watch_tables(current_user), "watch-list")

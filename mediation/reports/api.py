@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, send_file
+from flask import Response, abort, request, send_file
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mediation.accounts.models import Role
@@ -38,10 +38,6 @@ class StatsExportQuery(SummaryQuery):
 
 
 class CaseExportQuery(CaseFilterSchema):
-    format = FORMAT
-
-
-class WatchListExportQuery(Schema):
     format = FORMAT
 
 
@@ -126,6 +122,14 @@ def _period(query: dict) -> Period:
     return period
 
 
+def export_format() -> str:
+    """The `format` argument of an export page (xlsx by default); anything else is 400."""
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in exports.FORMATS:
+        abort(400)
+    return fmt
+
+
 def download(fmt: str, tables: list[exports.Table], stem: str) -> Response:
     """The tables as an attachment, written first to a spooled temporary file (on disk once it
     is large), so neither the rows nor the file need to fit in memory."""
@@ -159,14 +163,3 @@ def export_stats(user, query: dict):
     _require_staff(user)
     period = _period(query)
     return download(query["format"], exports.stats_tables(user, period, query.get("org")), "stats")
-
-
-@operation(
-    "GET", "/enterprises/watch-list/export", summary="Export the enterprise watch list",
-    tag="enterprises", query=WatchListExportQuery, response_media=EXPORT_MEDIA,
-    errors=(401, 403, 422),
-)  # fmt: skip
-def export_watch_list(user, query: dict):
-    """Enterprises of the caller's area ranked by risk, then by cases in the last 90 days."""
-    _require_staff(user)
-    return download(query["format"], exports.watch_tables(user), "watch-list")

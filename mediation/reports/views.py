@@ -21,12 +21,10 @@ from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import organizations_in_subtree
 from mediation.reports import api as reports_api
-from mediation.reports import exports, importer, stats
-from mediation.reports.watchlist import REPEAT_CASES, WINDOW_DAYS, watch_list
+from mediation.reports import exports, stats
+from mediation.reports.api import export_format
 
 bp = Blueprint("reports", __name__)
-
-WATCH_LIST_LIMIT = 200
 
 
 def _require_staff() -> None:
@@ -101,18 +99,11 @@ def reports_page():
     )
 
 
-def _format() -> str:
-    fmt = request.args.get("format", "xlsx")
-    if fmt not in exports.FORMATS:
-        abort(400)
-    return fmt
-
-
 @bp.route("/reports/export")
 @login_required
 def reports_export():
     _require_staff()
-    fmt = _format()
+    fmt = export_format()
     values, errors = _period_form(_organizations())
     if errors:
         abort(400)
@@ -126,54 +117,10 @@ def reports_export():
 def cases_export():
     """The case list's current filters (the list page links here with its query string)."""
     _require_staff()
-    fmt = _format()
+    fmt = export_format()
     args = {k: v for k, v in request.args.items() if k not in ("format", "page") and v != ""}
     try:
         filters = queries.CaseFilterSchema(unknown=EXCLUDE).load(args)
     except ValidationError:
         abort(400)
     return reports_api.download(fmt, exports.case_tables(current_user, filters), "cases")
-
-
-@bp.route("/enterprises/watch-list")
-@login_required
-def watch_list_page():
-    _require_staff()
-    entries = list(watch_list(current_user, limit=WATCH_LIST_LIMIT))
-    return render_template(
-        "reports/watch_list.html",
-        entries=entries,
-        limit=WATCH_LIST_LIMIT,
-        window_days=WINDOW_DAYS,
-        repeat_cases=REPEAT_CASES,
-    )
-
-
-@bp.route("/enterprises/watch-list/export")
-@login_required
-def watch_list_export():
-    _require_staff()
-    return reports_api.download(_format(), exports.watch_tables(current_user), "watch-list")
-
-
-@bp.route("/admin/import", methods=["GET", "POST"])
-@login_required
-def import_page():
-    """Upload a CSV of hotline logs; every row is checked first, and nothing is imported while
-    any row is bad unless the administrator ticks "skip invalid rows"."""
-    if current_user.role != Role.admin:
-        raise PermissionDenied("administrators only")
-    if request.method == "GET":
-        return render_template("reports/import.html", checked=None, result=None)
-    upload = request.files.get("file")
-    skip_invalid = request.form.get("skip_invalid") == "1"
-    if upload is None or not upload.filename:
-        return render_template(
-            "reports/import.html", checked=None, result=None, missing_file=True
-        ), 422
-    checked = importer.check(current_user, upload.read())
-    result = importer.run(current_user, checked, skip_invalid=skip_invalid)
-    refused = checked.fatal or (checked.errors and not skip_invalid) or result.failure
-    return render_template(
-        "reports/import.html", checked=checked, result=result, skip_invalid=skip_invalid
-    ), (422 if refused else 200)

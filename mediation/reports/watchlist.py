@@ -15,10 +15,10 @@ from mediation.accounts.models import User
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.enterprises.models import Enterprise
-from mediation.enterprises.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Organization
+from mediation.reports.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
 
 WINDOW_DAYS = 90
 REPEAT_CASES = 3  # the `repeat_enterprise` rule's default: 3 cases within 90 days

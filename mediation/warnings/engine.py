@@ -7,7 +7,6 @@ inside a service's transaction (immediate rules, one case) and in the sweep (man
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,42 +16,15 @@ from sqlalchemy import bindparam, select
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.services import append_events_bulk
-from mediation.core.db import bulk_insert, written_in
+from mediation.core.db import bulk_insert
 from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import with_ancestors
 from mediation.warnings import rules
-from mediation.warnings.models import Alert, AlertStatus, RuleSettingsVersion
+from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.notifications import queue_alert_notifications
-from mediation.warnings.settings import load_defaults, merge
-
-_defaults_cache: dict | None = None
-# the last (overrides, merged settings): the overrides are read each time, the merge is not redone
-_merged_cache: tuple[dict | None, dict] | None = None
-
-
-# built once (every new case reads it); the bound written in, so PostgreSQL keeps its plan
-_NEWEST_OVERRIDES = (
-    select(RuleSettingsVersion.overrides)
-    .order_by(RuleSettingsVersion.id.desc())
-    .limit(written_in(value=1))
-)
-
-
-def current_settings() -> dict[str, dict]:
-    """Defaults merged with the newest admin overrides (read each time: no restart needed).
-    The answer is shared between calls: read it, never change it."""
-    global _defaults_cache, _merged_cache
-    if _defaults_cache is None:
-        _defaults_cache = load_defaults()
-    overrides = db.session.scalar(_NEWEST_OVERRIDES)
-    cached = _merged_cache
-    if cached is not None and cached[0] == overrides:
-        return cached[1]
-    merged = merge(_defaults_cache, overrides)
-    _merged_cache = (copy.deepcopy(overrides), merged)
-    return merged
+from mediation.warnings.settings import current_settings
 
 
 @dataclass

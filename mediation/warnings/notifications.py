@@ -156,7 +156,7 @@ def queue_alert_notifications(
 
 
 def _quiet_settings(settings: dict | None = None) -> tuple[str, str]:
-    from mediation.warnings.engine import current_settings
+    from mediation.warnings.settings import current_settings
 
     cfg = (settings or current_settings())["notifications"]
     return cfg["quiet_start"], cfg["quiet_end"]

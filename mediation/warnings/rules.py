@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
+from mediation.cases.deadlines import (
+    IN_MEDIATION,
+    LIMITATION_RUNS,
+    NOT_AGREED,
+    limitation_date,
+    local_midnight,
+)
 from mediation.cases.enums import CaseKind, ReferralTarget, State, WarningLevel
 from mediation.core.calendar import add_working_days
-from mediation.core.clock import LOCAL_TZ, ensure_utc, local_date
+from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
 from mediation.orgs.models import Tier
 
 LEVELS = list(WarningLevel)
 TIERS = list(Tier)
-NOT_AGREED = (State.reported, State.accepted, State.mediating)
-IN_MEDIATION = (State.accepted, State.mediating)
-LIMITATION_RUNS = (State.reported, State.accepted, State.mediating, State.agreement, State.failed)
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,6 @@ class RuleResult:
 
 
 NOT_FIRING = RuleResult(False)
-
-
-def local_midnight(day: date) -> datetime:
-    """The first moment of a day in China, as UTC."""
-    return ensure_utc(datetime.combine(day, time(0), tzinfo=LOCAL_TZ))
 
 
 def _at(moment: datetime, now: datetime, level: str, target: str) -> RuleResult:
@@ -124,17 +123,6 @@ def agreement_default(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
         return NOT_FIRING
     moment = local_midnight(f.agreement_due_on + timedelta(days=cfg["grace_days"] + 1))
     return _at(moment, now, cfg["level"], cfg["target"])
-
-
-def limitation_date(f: CaseFacts, limitation_days: int) -> date | None:
-    """When the 1-year arbitration limitation runs out (LDMAL art. 27), or None if it does not
-    run: unpaid wages during an ongoing employment have no limit; after it ends the year runs
-    from the end."""
-    if f.kind == CaseKind.arrears:
-        base = f.employment_ended_at
-    else:
-        base = f.infringement_known_at
-    return None if base is None else base + timedelta(days=limitation_days)
 
 
 def limitation_near(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:

@@ -19,9 +19,9 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
-from mediation.warnings.engine import current_settings, raise_manual_alert
+from mediation.warnings.engine import raise_manual_alert
 from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, RuleSettingsVersion
-from mediation.warnings.settings import SettingsError, load_defaults
+from mediation.warnings.settings import SettingsError, current_settings, load_defaults
 from mediation.warnings.settings import validate as validate_settings
 
 INBOX_ROLES = frozenset({Role.officer, Role.admin})

@@ -11,9 +11,14 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from mediation.cases.enums import WarningLevel
+from mediation.core.db import written_in
 from mediation.core.messages import N_
+from mediation.extensions import db
 from mediation.orgs.models import Tier
+from mediation.warnings.models import RuleSettingsVersion
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "warning_rules.toml"
 TARGETS = {"handling", *(t.value for t in Tier)}
@@ -127,3 +132,31 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     if errors:
         raise SettingsError(errors)
     return clean
+
+
+_defaults_cache: dict | None = None
+# the last (overrides, merged settings): the overrides are read each time, the merge is not redone
+_merged_cache: tuple[dict | None, dict] | None = None
+
+
+# built once (every new case reads it); the bound written in, so PostgreSQL keeps its plan
+_NEWEST_OVERRIDES = (
+    select(RuleSettingsVersion.overrides)
+    .order_by(RuleSettingsVersion.id.desc())
+    .limit(written_in(value=1))
+)
+
+
+def current_settings() -> dict[str, dict]:
+    """Defaults merged with the newest admin overrides (read each time: no restart needed).
+    The answer is shared between calls: read it, never change it."""
+    global _defaults_cache, _merged_cache
+    if _defaults_cache is None:
+        _defaults_cache = load_defaults()
+    overrides = db.session.scalar(_NEWEST_OVERRIDES)
+    cached = _merged_cache
+    if cached is not None and cached[0] == overrides:
+        return cached[1]
+    merged = merge(_defaults_cache, overrides)
+    _merged_cache = (copy.deepcopy(overrides), merged)
+    return merged

@@ -18,7 +18,8 @@ from mediation.cases.models import Case
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock
 from mediation.extensions import db
-from mediation.warnings.engine import Outcome, current_settings, process_cases
+from mediation.warnings.engine import Outcome, process_cases
+from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500

@@ -4,48 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
-from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
-from mediation.core.i18n import _, lazy_gettext, translate_message
+from mediation.cases.views import rerender_case_page
+from mediation.core.errors import Conflict, ValidationFailed
+from mediation.core.i18n import _, translate_message
 from mediation.core.pagination import paginate
 from mediation.extensions import db
 from mediation.warnings import services
-from mediation.warnings.engine import current_settings
-from mediation.warnings.models import Alert, AlertStatus, Notification, NotificationStatus
+from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.rules import RULE_LABELS
-from mediation.warnings.settings import load_defaults
 
 bp = Blueprint("warnings", __name__)
-
-# the names of the rule settings, for people (the settings page also shows the code)
-SETTING_LABELS = {
-    "level": lazy_gettext("Alert level"),
-    "target": lazy_gettext("Addressed to (tier)"),
-    "working_days": lazy_gettext("Working days"),
-    "days": lazy_gettext("Days after receipt"),
-    "grace_days": lazy_gettext("Days of grace"),
-    "workers": lazy_gettext("Workers involved, at least"),
-    "claim_yuan": lazy_gettext("Amount claimed (yuan), at least"),
-    "orange_above_months": lazy_gettext("Orange above months in arrears"),
-    "red_above_months": lazy_gettext("Red above months in arrears"),
-    "cases": lazy_gettext("Cases, at least"),
-    "window_days": lazy_gettext("Within days"),
-    "days_before": lazy_gettext("Days before it ends"),
-    "limitation_days": lazy_gettext("Limitation period (days)"),
-    "hours": lazy_gettext("Hours to acknowledge"),
-    "red_hours": lazy_gettext("Hours to acknowledge a red alert"),
-    "quiet_start": lazy_gettext("Quiet hours start"),
-    "quiet_end": lazy_gettext("Quiet hours end"),
-}
-NOTIFICATION_STATUS_LABELS = {
-    NotificationStatus.pending: lazy_gettext("Pending"),
-    NotificationStatus.sent: lazy_gettext("Sent"),
-    NotificationStatus.failed: lazy_gettext("Failed"),
-}
-CHANNEL_LABELS = {"email": lazy_gettext("E-mail"), "sms": lazy_gettext("SMS")}
 
 
 def _render_inbox(status: str = "active", level: str | None = None, page_number: int = 1,
@@ -109,64 +79,19 @@ def acknowledge(alert_id: int):
     return redirect(url_for("warnings.inbox"))
 
 
-def _require_admin() -> None:
-    if current_user.role != Role.admin:
-        raise PermissionDenied("administrators only")
-
-
-@bp.route("/admin/rules", methods=["GET", "POST"])
+@bp.route("/cases/<id:case_id>/escalations", methods=["POST"])
 @login_required
-def rule_settings():
-    _require_admin()
-    errors: dict = {}
-    values: dict = {}
-    if request.method == "POST":
-        changes: dict[str, dict] = {}
-        for key, value in request.form.items():
-            if "." in key:
-                section, name = key.split(".", 1)
-                changes.setdefault(section, {})[name] = value.strip()
-                values[key] = value
-        try:
-            services.update_rule_settings(current_user, changes)
-        except ValidationFailed as exc:
-            errors = exc.fields
-        else:
-            flash(_("Rule thresholds updated; they apply at once."), "success")
-            return redirect(url_for("warnings.rule_settings"))
-    settings = current_settings()
-    return render_template(
-        "warnings/rules.html",
-        settings=settings,
-        defaults=load_defaults(),
-        values=values,
-        errors=errors,
-        rule_labels=RULE_LABELS,
-        setting_labels=SETTING_LABELS,
-        history=services.settings_history(),
-    ), (422 if errors else 200)
-
-
-@bp.route("/admin/outbox")
-@login_required
-def outbox():
-    _require_admin()
-    status = request.args.get("status") or None
-    stmt = select(Notification).order_by(Notification.id.desc())
-    if status in {s.value for s in NotificationStatus}:
-        stmt = stmt.where(Notification.status == status)
-    page = paginate(stmt, request.args.get("page", 1, type=int) or 1, 50)
-    counts = dict(
-        db.session.execute(
-            select(Notification.status, db.func.count()).group_by(Notification.status)
-        ).all()
-    )
-    return render_template(
-        "warnings/outbox.html",
-        page=page,
-        status=status,
-        counts=counts,
-        statuses=list(NotificationStatus),
-        status_labels=NOTIFICATION_STATUS_LABELS,
-        channel_labels=CHANNEL_LABELS,
-    )
+def escalate(case_id: int):
+    """Ask the next tier up to look at a case: a manual alert (the form is on the case's page,
+    which this answers again with the form's errors)."""
+    payload = {"level": request.form.get("level", ""), "reason": request.form.get("reason", "")}
+    try:
+        alert = services.escalate(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="escalate"
+        )
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(_("Escalated to %(org)s.", org=alert.target_org.name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#alerts")

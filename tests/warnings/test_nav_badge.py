@@ -83,7 +83,7 @@ def test_without_the_sessions_lookup_the_badge_counts_by_itself(
     earlier request's lookup brought for someone else."""
     from flask_login import login_user
 
-    from mediation.warnings.web import open_alert_badge
+    from mediation.warnings.wiring import open_alert_badge
 
     case = make_case()
     only_alerts(case, orgs["T1"], 4)

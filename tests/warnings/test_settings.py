@@ -8,10 +8,9 @@ from sqlalchemy import func, select
 
 from mediation.core.errors import PermissionDenied, ValidationFailed
 from mediation.extensions import db
-from mediation.warnings.engine import current_settings
 from mediation.warnings.models import Alert, RuleSettingsVersion
 from mediation.warnings.services import update_rule_settings
-from mediation.warnings.settings import SettingsError, load_defaults, validate
+from mediation.warnings.settings import SettingsError, current_settings, load_defaults, validate
 from tests.helpers import local
 
 NOW = local(2026, 3, 2, 10, 0)

@@ -14,7 +14,6 @@ from mediation.cases.enums import EventKind
 from mediation.cases.models import CaseEvent
 from mediation.core.clock import utcnow
 from mediation.extensions import db
-from mediation.warnings.engine import current_settings
 from mediation.warnings.models import (
     AlertStatus,
     Notification,
@@ -23,6 +22,7 @@ from mediation.warnings.models import (
 )
 from mediation.warnings.notifications import deliver_due
 from mediation.warnings.services import acknowledge
+from mediation.warnings.settings import current_settings
 from tests.conftest import PASSWORD, login
 from tests.helpers import HOUR, T0, StatementCounter, alert_of, free_port
 from tests.html import Node, dom

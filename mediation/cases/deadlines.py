@@ -1,17 +1,48 @@
-"""The statutory and local deadlines of a case, for countdowns on its page."""
+"""The statutory and local deadlines of a case: the periods the law sets (docs/domain.md
+"Mediation", "Arbitration"), for the countdowns on its page and for the warning rules that
+fire on them. The configured lengths (acceptance days, the limitation period) come in as
+`settings`, the warning engine's rule settings."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
-from mediation.cases.enums import ReferralTarget, State
+from mediation.cases.enums import CaseKind, ReferralTarget, State
 from mediation.cases.models import Case
 from mediation.core.calendar import add_working_days
-from mediation.core.clock import local_date
+from mediation.core.clock import LOCAL_TZ, ensure_utc, local_date
 from mediation.core.i18n import _
-from mediation.warnings import rules
+
+NOT_AGREED = (State.reported, State.accepted, State.mediating)
+IN_MEDIATION = (State.accepted, State.mediating)
+LIMITATION_RUNS = (State.reported, State.accepted, State.mediating, State.agreement, State.failed)
+
+
+class LimitationFacts(Protocol):
+    """What the limitation period depends on (a case, or the rules' facts of one)."""
+
+    kind: CaseKind
+    infringement_known_at: date | None
+    employment_ended_at: date | None
+
+
+def local_midnight(day: date) -> datetime:
+    """The first moment of a day in China, as UTC."""
+    return ensure_utc(datetime.combine(day, time(0), tzinfo=LOCAL_TZ))
+
+
+def limitation_date(f: LimitationFacts, limitation_days: int) -> date | None:
+    """When the 1-year arbitration limitation runs out (LDMAL art. 27), or None if it does not
+    run: unpaid wages during an ongoing employment have no limit; after it ends the year runs
+    from the end."""
+    if f.kind == CaseKind.arrears:
+        base = f.employment_ended_at
+    else:
+        base = f.infringement_known_at
+    return None if base is None else base + timedelta(days=limitation_days)
 
 
 @dataclass
@@ -37,11 +68,11 @@ def case_deadlines(case: Case, settings: dict) -> list[Deadline]:
         result.append(
             Deadline(
                 _("Acceptance deadline"),
-                rules.local_midnight(last + timedelta(days=1)),
+                local_midnight(last + timedelta(days=1)),
                 _("%(days)s working days after the application", days=cfg["working_days"]),
             )
         )
-    if state in rules.NOT_AGREED:
+    if state in NOT_AGREED:
         result.append(
             Deadline(
                 _("Mediation deadline"),
@@ -53,24 +84,18 @@ def case_deadlines(case: Case, settings: dict) -> list[Deadline]:
         result.append(
             Deadline(
                 _("Agreement performance deadline"),
-                rules.local_midnight(case.agreement_due_on + timedelta(days=1)),
+                local_midnight(case.agreement_due_on + timedelta(days=1)),
                 _("As agreed in the mediation agreement"),
             )
         )
-    if state in rules.LIMITATION_RUNS:
+    if state in LIMITATION_RUNS:
         cfg = settings["limitation_near"]
-        ends = rules.limitation_date(
-            rules.CaseFacts(state=state, kind=case.kind, received_at=case.received_at,
-                            handling_tier=case.handling_org.tier,
-                            infringement_known_at=case.infringement_known_at,
-                            employment_ended_at=case.employment_ended_at),
-            cfg["limitation_days"],
-        )  # fmt: skip
+        ends = limitation_date(case, cfg["limitation_days"])
         if ends:
             result.append(
                 Deadline(
                     _("Arbitration limitation ends"),
-                    rules.local_midnight(ends),
+                    local_midnight(ends),
                     _("LDMAL art. 27: one year"),
                 )
             )

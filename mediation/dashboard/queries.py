@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
+from mediation.cases.deadlines import Deadline, case_deadlines
 from mediation.cases.enums import OPEN_STATES, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import visible_cases
@@ -21,9 +22,8 @@ from mediation.core.clock import utcnow
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.orgs.services import subtree_ids_select
-from mediation.warnings.deadlines import Deadline, case_deadlines
-from mediation.warnings.engine import current_settings
 from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.settings import current_settings
 
 # how many rows a dashboard lists at most (the case list pages through the rest)
 LIST_LIMIT = 200

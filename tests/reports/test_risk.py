@@ -11,9 +11,9 @@ from mediation.cases.enums import WarningLevel
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.enterprises.models import Enterprise
-from mediation.enterprises.risk import EnterpriseRisk, risk_for, risk_subquery, riskiest_first
 from mediation.extensions import db
 from mediation.orgs.models import Tier
+from mediation.reports.risk import EnterpriseRisk, risk_for, risk_subquery, riskiest_first
 from mediation.warnings.models import Alert, AlertStatus, Notification
 from tests.helpers import StatementCounter
 

@@ -1,5 +1,5 @@
-"""Wiring of the early-warning engine into the app: the immediate-rule hook, template helpers,
-the embedded scheduler."""
+"""How the early-warning engine plugs into the app: its receivers of the cases' signals
+(`mediation.signals`), its template helpers and the embedded scheduler."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from mediation import signals
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import EventKind
+from mediation.cases.deadlines import case_deadlines
+from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.core.db import written_in
 from mediation.extensions import db
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.scheduler import init_embedded
+from mediation.warnings.services import case_alerts, escalation_tier
+from mediation.warnings.settings import current_settings
 
 # a takeover moves the handling organization: the alerts follow it
 FACT_EVENTS = frozenset({EventKind.edit, EventKind.transition, EventKind.takeover})
@@ -35,8 +39,23 @@ def _evaluate_change(case: Case, *, kind: EventKind, now: datetime, **_: object)
         process_cases([case.id], now)
 
 
+def _case_page_values(case: Case, *, user: User, **_: object) -> dict:
+    """The case page's alerts, deadlines and escalation form."""
+    supervisor = user.role in (Role.officer, Role.admin) and case.is_open
+    tier = escalation_tier(user) if supervisor else None
+    return {
+        "alerts": case_alerts(case.id),
+        "deadlines": case_deadlines(case, current_settings()),
+        "rule_labels": RULE_LABELS,
+        "escalation_tier": tier,
+        "escalation_org": case.handling_org.ancestor_at(tier) if tier else None,
+        "levels": list(WarningLevel),
+    }
+
+
 signals.case_creating.connect(_evaluate_new_case)
 signals.case_changed.connect(_evaluate_change)
+signals.case_page.connect(_case_page_values)
 
 
 def can_acknowledge(alert: Alert) -> bool:
