@@ -19,7 +19,7 @@ from mediation.accounts.models import User
 from mediation.cases.enums import EventKind
 from mediation.cases.models import Attachment, Case
 from mediation.cases.scope import get_visible_case
-from mediation.cases.services import append_event
+from mediation.cases.timeline import append_event
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, DomainError, NotFound, ValidationFailed

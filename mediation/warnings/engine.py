@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
-from mediation.cases.services import append_events_bulk
+from mediation.cases.timeline import append_events_bulk
 from mediation.core.db import bulk_insert
 from mediation.core.i18n import stored_text
 from mediation.extensions import db

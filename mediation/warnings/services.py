@@ -12,7 +12,7 @@ from mediation.accounts.models import Role, User
 from mediation.cases.enums import EventKind, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
-from mediation.cases.services import append_event
+from mediation.cases.timeline import append_event
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

@@ -1,0 +1,84 @@
+"""Changing what is known about a case: edits of its facts (each recorded old -> new) and
+progress notes and visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mediation.accounts.models import User
+from mediation.cases import schemas
+from mediation.cases.access import (
+    CASE_WRITERS,
+    announce_change,
+    check_version,
+    load_payload,
+    lock_case,
+    require_role,
+)
+from mediation.cases.enums import CaseKind, EventKind
+from mediation.cases.models import (
+    Case,
+    CaseEvent,
+)
+from mediation.cases.timeline import append_event, diff, snapshot
+from mediation.core.clock import ensure_utc, utcnow
+from mediation.core.db import transaction
+from mediation.core.errors import Conflict, NotFound, ValidationFailed
+from mediation.enterprises.services import get_visible_enterprise
+from mediation.extensions import db
+
+# Fields whose changes an edit records, old → new.
+EDITABLE_FIELDS = (
+    "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
+    "workers_involved", "is_migrant", "is_construction", "title", "description",
+    "claim_amount_fen", "arrears_months", "channel", "received_at", "infringement_known_at",
+    "employment_ended_at", "owner_absconded", "incident_in_progress",
+)  # fmt: skip
+
+
+def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Case:
+    """Correct a case's facts; `payload["version"]` must match (optimistic lock)."""
+    now = ensure_utc(now or utcnow())
+    data = load_payload(schemas.CaseEditSchema, payload)
+    expected_version = data.pop("version")
+    with transaction():
+        case = lock_case(user, case_id)
+        require_role(user, CASE_WRITERS, "edit case facts")
+        check_version(case, expected_version)
+        if not case.is_open:
+            raise Conflict("a closed case's facts cannot be edited; reopen it first")
+        if (
+            case.kind == CaseKind.arrears
+            and "arrears_months" in data
+            and data["arrears_months"] is None
+        ):
+            raise ValidationFailed({"arrears_months": ["Required for a wage-arrears case."]})
+        if "enterprise_id" in data:
+            try:
+                get_visible_enterprise(user, data["enterprise_id"])
+            except NotFound:
+                raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
+        if data.get("worker_id_number"):
+            data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
+        before = snapshot(case, EDITABLE_FIELDS)
+        for name, value in data.items():
+            setattr(case, name, value)
+        changes = diff(before, snapshot(case, EDITABLE_FIELDS))
+        if not changes:
+            db.session.rollback()
+            return case
+        case.updated_at = now
+        append_event(case, EventKind.edit, user, now, data=changes)
+        announce_change(case, EventKind.edit, now)
+    return case
+
+
+def add_note(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> CaseEvent:
+    """A progress note or a visit record; every role that can see the case may add one."""
+    now = ensure_utc(now or utcnow())
+    data = load_payload(schemas.NoteSchema, payload)
+    with transaction():
+        case = lock_case(user, case_id)
+        ev = append_event(case, EventKind(data["kind"]), user, now, body=data["body"])
+        announce_change(case, ev.kind, now)
+    return ev
