@@ -8,40 +8,28 @@ inside a service's transaction (immediate rules, one case) and in the sweep (man
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 
-from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.enums import WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.timeline import append_events_bulk
-from mediation.core.db import bulk_insert
-from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import with_ancestors
 from mediation.warnings import rules
+from mediation.warnings.batch import (
+    AlertBatch,
+    BatchOutcome,
+    alert_label,
+    insert_new_alerts,
+    write_alert_events_and_notices,
+)
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.notifications import queue_alert_notifications
 from mediation.warnings.settings import current_settings
-
-
-@dataclass
-class Outcome:
-    checked: int = 0
-    raised: list[Alert] = field(default_factory=list)
-    climbed: list[Alert] = field(default_factory=list)
-    resolved: list[Alert] = field(default_factory=list)
-    releveled: list[Alert] = field(default_factory=list)
-
-    def add(self, other: Outcome) -> None:
-        self.checked += other.checked
-        self.raised += other.raised
-        self.climbed += other.climbed
-        self.resolved += other.resolved
-        self.releveled += other.releveled
-
 
 _RECEIVED_AGAINST_ENTERPRISES = select(Case.enterprise_id, Case.received_at).where(
     Case.enterprise_id.in_(bindparam("enterprise_ids", expanding=True)),
@@ -94,191 +82,6 @@ def facts_of(case: Case, recent_enterprise_cases: int = 1) -> rules.CaseFacts:
     )
 
 
-def _stored_label(level: WarningLevel) -> str:
-    with stored_text():
-        return str(level.label)
-
-
-def _alert_label(alert: Alert) -> str:
-    """For the case's event trail, which is stored in Chinese whoever's request raised it."""
-    with stored_text():
-        return (
-            f"{WarningLevel(alert.level).label}：{rules.RULE_LABELS.get(alert.rule, alert.rule)}"
-            f" → {alert.target_org.name}"
-        )
-
-
-@dataclass(eq=False)
-class NewAlert:
-    """An alert raised in this batch, before it has a row: the ORM's per-object bookkeeping is
-    the sweep's biggest cost, and these rows go in with one bulk insert anyway. Same attribute
-    names as `Alert`, so messages and events treat both alike."""
-
-    case_id: int
-    rule: str
-    target_tier: Tier
-    case: Case
-    level: WarningLevel | None = None
-    target_org_id: int | None = None
-    target_org: Organization | None = None
-    status: AlertStatus = AlertStatus.open
-    raised_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    acknowledged_by_id: int | None = None
-    note: str | None = None
-    resolved_at: datetime | None = None
-    climbed_from_id: int | None = None
-    id: int | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return self.status != AlertStatus.resolved
-
-
-class _Batch:
-    """Collects the writes of one batch so they go to the database together."""
-
-    def __init__(self, now: datetime, settings: dict, orgs: dict[int, Organization]):
-        self.now = now
-        self.settings = settings
-        self.orgs = orgs
-        self.events: list[dict] = []
-        self.notify: list[Alert] = []
-        self.new_alerts: list[Alert] = []
-        self.outcome = Outcome()
-
-    def target_org(self, case: Case, tier: Tier) -> Organization:
-        org = self.orgs[case.handling_org_id]
-        while org.tier.rank < tier.rank and org.parent_id is not None:
-            org = self.orgs[org.parent_id]
-        return org
-
-    def event(
-        self,
-        alert: Alert,
-        action: str,
-        body: str | None = None,
-        *,
-        actor_id: int | None = None,
-        extra: dict | None = None,
-    ) -> None:
-        self.events.append(
-            {
-                "case_id": alert.case_id,
-                "kind": EventKind.alert,
-                "at": self.now,
-                "actor_id": actor_id,
-                "body": body or f"{action}：{_alert_label(alert)}",
-                "data": {
-                    "action": action,
-                    "alert_id": alert.id,
-                    "rule": alert.rule,
-                    "level": str(alert.level),
-                    "target_tier": str(alert.target_tier),
-                    **(extra or {}),
-                },
-            }
-        )
-
-    def raise_alert(
-        self,
-        case: Case,
-        existing: dict[tuple[str, Tier], Alert],
-        rule: str,
-        tier: Tier,
-        level: WarningLevel,
-        climbed_from: Alert | None = None,
-    ) -> Alert | None:
-        """Open the (case, rule, tier) alert, reusing its row if it was resolved before."""
-        alert = existing.get((rule, tier))
-        if alert is not None and alert.is_active:
-            if level != WarningLevel(alert.level):
-                self.relevel(alert, level)
-            return None
-        org = self.target_org(case, tier)
-        if alert is None:
-            # a new row: a plain object, inserted in bulk (see _insert_new_alerts)
-            alert = NewAlert(case_id=case.id, rule=rule, target_tier=tier, case=case)
-            self.new_alerts.append(alert)
-            existing[(rule, tier)] = alert
-        alert.level = level
-        alert.target_org_id = org.id
-        alert.target_org = org
-        alert.status = AlertStatus.open
-        alert.raised_at = self.now
-        alert.acknowledged_at = alert.acknowledged_by_id = alert.note = alert.resolved_at = None
-        alert.climbed_from_id = climbed_from.id if climbed_from is not None else None
-        (self.outcome.climbed if climbed_from is not None else self.outcome.raised).append(alert)
-        self.notify.append(alert)
-        return alert
-
-    def relevel(self, alert: Alert, level: WarningLevel) -> None:
-        """The rule now wants another level (the facts changed). Worse news must be
-        acknowledged afresh, so a raised level re-opens the alert and notifies again."""
-        before = WarningLevel(alert.level)
-        alert.level = level
-        self.events.append(
-            {
-                "case_id": alert.case_id,
-                "kind": EventKind.alert,
-                "at": self.now,
-                "body": f"预警级别调整：{_stored_label(before)} → {_alert_label(alert)}",
-                "data": {
-                    "action": "relevel", "alert_id": alert.id, "rule": alert.rule,
-                    "from_level": before.value, "level": level.value,
-                },
-            }
-        )  # fmt: skip
-        if rules.LEVELS.index(level) > rules.LEVELS.index(before):
-            alert.status = AlertStatus.open
-            alert.raised_at = self.now
-            alert.acknowledged_at = alert.acknowledged_by_id = alert.note = None
-            self.notify.append(alert)
-        self.outcome.releveled.append(alert)
-
-    def resolve(self, alert: Alert) -> None:
-        alert.status = AlertStatus.resolved
-        alert.resolved_at = self.now
-        self.outcome.resolved.append(alert)
-
-
-ALERT_COLUMNS = (
-    "case_id", "rule", "level", "target_tier", "target_org_id", "status", "raised_at",
-    "acknowledged_at", "acknowledged_by_id", "note", "resolved_at", "climbed_from_id",
-)  # fmt: skip
-
-
-# up to this many new alerts go in with one INSERT … RETURNING their ids; more (the sweep) with
-# a bulk insert (COPY on PostgreSQL) and one query for the ids
-RETURNING_MAX = 50
-
-
-def _insert_new_alerts(alerts: list[Alert], case_ids: list[int]) -> None:
-    """The batch's new alerts in one go, and their ids."""
-    if not alerts:
-        return
-    rows = [{c: getattr(a, c) for c in ALERT_COLUMNS} for a in alerts]
-    if len(rows) <= RETURNING_MAX:
-        table = Alert.__table__
-        ids = db.session.scalars(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
-        ).all()
-        for alert, alert_id in zip(alerts, ids, strict=True):
-            alert.id = alert_id
-        return
-    bulk_insert(Alert.__table__, rows)
-    ids = {
-        (case_id, rule, Tier(tier)): alert_id
-        for alert_id, case_id, rule, tier in db.session.execute(
-            select(Alert.id, Alert.case_id, Alert.rule, Alert.target_tier).where(
-                Alert.case_id.in_({a.case_id for a in alerts})
-            )
-        )
-    }
-    for alert in alerts:
-        alert.id = ids[(alert.case_id, alert.rule, Tier(alert.target_tier))]
-
-
 def _orgs_for(cases: list[Case]) -> dict[int, Organization]:
     """The organizations alerts of these cases may target: for one case its handling
     organization and those above it (usually already in the session), otherwise all."""
@@ -300,11 +103,11 @@ def _first_alert_moments(case: Case, alerts) -> dict[str, datetime | None]:
     return moments
 
 
-def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> Outcome:
+def process_cases(case_ids: list[int], now: datetime, settings: dict | None = None) -> BatchOutcome:
     """Evaluate the rules for these (already locked) cases and write the consequences, inside
     the caller's transaction. (A case created in this transaction: `evaluate_new_case`.)"""
     if not case_ids:
-        return Outcome()
+        return BatchOutcome()
     settings = settings or current_settings()
     db.session.flush()
     alerts_by_case: dict[int, dict[tuple[str, Tier], Alert]] = defaultdict(dict)
@@ -319,15 +122,15 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
     window = settings["repeat_enterprise"]["window_days"]
     recent = _recent_enterprise_counts(cases, window)
 
-    batch = _Batch(now, settings, orgs)
+    batch = AlertBatch(now, settings, orgs)
     batch.outcome.checked = len(cases)
     case_fields = {
         case.id: _evaluate(batch, case, alerts_by_case[case.id], recent.get(case.id, 1))
         for case in cases
     }
     db.session.flush()
-    _insert_new_alerts(batch.new_alerts, case_ids)
-    _write_alert_events_and_notices(batch)
+    insert_new_alerts(batch.new_alerts, case_ids)
+    write_alert_events_and_notices(batch)
     # the events and the cases' warning fields in one go; the version is not bumped, so the
     # sweep never makes someone's open form stale
     append_events_bulk(batch.events, case_fields)
@@ -340,7 +143,7 @@ class NewCaseAlerts:
     `signals.case_creating`): how many events they add to its chain, and `write`, which
     inserts the alerts once the case has its id and answers those events."""
 
-    batch: _Batch
+    batch: AlertBatch
     event_count: int
 
     def write(self, case: Case) -> list[dict]:
@@ -348,8 +151,8 @@ class NewCaseAlerts:
             alert.case_id = case.id
         for event in self.batch.events:
             event["case_id"] = case.id
-        _insert_new_alerts(self.batch.new_alerts, [case.id])
-        _write_alert_events_and_notices(self.batch)
+        insert_new_alerts(self.batch.new_alerts, [case.id])
+        write_alert_events_and_notices(self.batch)
         return self.batch.events
 
 
@@ -369,20 +172,20 @@ def evaluate_new_case(case: Case, now: datetime) -> NewCaseAlerts:
         window = settings["repeat_enterprise"]["window_days"]
         # the case itself is not in the table yet: it counts as one
         others = _recent_enterprise_counts([case], window)
-        batch = _Batch(now, settings, orgs)
+        batch = AlertBatch(now, settings, orgs)
         batch.outcome.checked = 1
         fields = _evaluate(batch, case, {}, others.get(case.id, 0) + 1)
     outcome = batch.outcome
     for column, value in fields.items():
         setattr(case, column, value)
     # the events still to come: those already made (re-levels) and one per raised, climbed
-    # and resolved alert (`_write_alert_events_and_notices`)
+    # and resolved alert (`write_alert_events_and_notices`)
     count = len(batch.events) + len(outcome.raised) + len(outcome.climbed) + len(outcome.resolved)
     return NewCaseAlerts(batch, count)
 
 
 def _evaluate(
-    batch: _Batch,
+    batch: AlertBatch,
     case: Case,
     existing: dict[tuple[str, Tier], Alert],
     recent_enterprise_cases: int,
@@ -452,19 +255,6 @@ def _evaluate(
     }
 
 
-def _write_alert_events_and_notices(batch: _Batch) -> None:
-    """The events of the batch's raised, climbed and resolved alerts (their ids known), and
-    the notices of the alerts that someone must now see."""
-    for alert in batch.outcome.raised:
-        batch.event(alert, "预警")
-    for alert in batch.outcome.climbed:
-        batch.event(alert, "未签收升级")
-    for alert in batch.outcome.resolved:
-        batch.event(alert, "预警解除")
-    if batch.notify:
-        queue_alert_notifications(batch.notify, batch.now, batch.settings)
-
-
 def raise_manual_alert(
     case: Case,
     rule: str,
@@ -488,12 +278,12 @@ def raise_manual_alert(
     if current is not None and current.is_active:
         return None
     settings = current_settings()
-    batch = _Batch(now, settings, _orgs_for([case]))
+    batch = AlertBatch(now, settings, _orgs_for([case]))
     alert = batch.raise_alert(case, existing, rule, tier, level)
     db.session.flush()
-    _insert_new_alerts(batch.new_alerts, [case.id])
+    insert_new_alerts(batch.new_alerts, [case.id])
     batch.event(
-        alert, "人工升级", f"人工升级：{_alert_label(alert)}\n{reason}",
+        alert, "人工升级", f"人工升级：{alert_label(alert)}\n{reason}",
         actor_id=actor_id, extra={"reason": reason},
     )  # fmt: skip
     queue_alert_notifications(batch.notify, now, settings)

@@ -18,7 +18,8 @@ from mediation.cases.models import Case
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock
 from mediation.extensions import db
-from mediation.warnings.engine import Outcome, process_cases
+from mediation.warnings.batch import BatchOutcome
+from mediation.warnings.engine import process_cases
 from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,10 @@ def claim_due(now: datetime, batch_size: int, only: int | None = None) -> list[i
 RETRY_FAILED_CASE_AFTER = timedelta(hours=1)
 
 
-def _one_by_one(ids: list[int], now: datetime, settings: dict) -> Outcome:
+def _one_by_one(ids: list[int], now: datetime, settings: dict) -> BatchOutcome:
     """After a failed batch: process each case alone, so one bad case cannot stop the sweep
     for all the others; a case that fails again is looked at again in an hour."""
-    total = Outcome()
+    total = BatchOutcome()
     for case_id in ids:
         take_write_lock()
         claimed = claim_due(now, 1, only=case_id)
@@ -69,11 +70,11 @@ def _one_by_one(ids: list[int], now: datetime, settings: dict) -> Outcome:
 
 def sweep(
     now: datetime | None = None, batch_size: int = DEFAULT_BATCH, max_batches: int = 10_000
-) -> Outcome:
+) -> BatchOutcome:
     """Process every due case, batch by batch; returns what was checked, raised, climbed and
     resolved."""
     now = ensure_utc(now or utcnow())
-    total = Outcome()
+    total = BatchOutcome()
     settings = current_settings()
     db.session.commit()
     for _ in range(max_batches):

@@ -1,0 +1,259 @@
+"""The writes of one evaluation batch, collected so that they reach the database together: the
+alerts raised (inserted in bulk), re-levelled, resolved and climbed, their events on the
+cases' timelines, and the notices of the alerts someone must now see. The engine
+(`warnings.engine`) decides; this module writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+
+from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.models import Case
+from mediation.core.db import bulk_insert
+from mediation.core.i18n import stored_text
+from mediation.extensions import db
+from mediation.orgs.models import Organization, Tier
+from mediation.warnings import rules
+from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.notifications import queue_alert_notifications
+
+
+@dataclass
+class BatchOutcome:
+    checked: int = 0
+    raised: list[AlertLike] = field(default_factory=list)
+    climbed: list[AlertLike] = field(default_factory=list)
+    resolved: list[AlertLike] = field(default_factory=list)
+    releveled: list[AlertLike] = field(default_factory=list)
+
+    def add(self, other: BatchOutcome) -> None:
+        self.checked += other.checked
+        self.raised += other.raised
+        self.climbed += other.climbed
+        self.resolved += other.resolved
+        self.releveled += other.releveled
+
+
+def _stored_label(level: WarningLevel) -> str:
+    with stored_text():
+        return str(level.label)
+
+
+def alert_label(alert: AlertLike) -> str:
+    """For the case's event trail, which is stored in Chinese whoever's request raised it."""
+    with stored_text():
+        return (
+            f"{WarningLevel(alert.level).label}：{rules.RULE_LABELS.get(alert.rule, alert.rule)}"
+            f" → {alert.target_org.name}"
+        )
+
+
+class AlertLike(Protocol):
+    """What the batch, the messages and the events read of an alert: a stored `Alert` or a
+    `PendingAlert` not yet inserted."""
+
+    id: int | None
+    case_id: int
+    rule: str
+    level: WarningLevel | None
+    target_tier: Tier
+    target_org_id: int | None
+    target_org: Organization | None
+    status: AlertStatus
+    raised_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by_id: int | None
+    note: str | None
+    resolved_at: datetime | None
+    climbed_from_id: int | None
+
+    @property
+    def is_active(self) -> bool: ...
+
+
+@dataclass(eq=False)
+class PendingAlert:
+    """An alert raised in this batch, before it has a row: the ORM's per-object bookkeeping is
+    the sweep's biggest cost, and these rows go in with one bulk insert anyway. Same attribute
+    names as `Alert`, so messages and events treat both alike."""
+
+    case_id: int
+    rule: str
+    target_tier: Tier
+    case: Case
+    level: WarningLevel | None = None
+    target_org_id: int | None = None
+    target_org: Organization | None = None
+    status: AlertStatus = AlertStatus.open
+    raised_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by_id: int | None = None
+    note: str | None = None
+    resolved_at: datetime | None = None
+    climbed_from_id: int | None = None
+    id: int | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != AlertStatus.resolved
+
+
+class AlertBatch:
+    """Collects the writes of one batch so they go to the database together."""
+
+    def __init__(self, now: datetime, settings: dict, orgs: dict[int, Organization]):
+        self.now = now
+        self.settings = settings
+        self.orgs = orgs
+        self.events: list[dict] = []
+        self.notify: list[AlertLike] = []
+        self.new_alerts: list[AlertLike] = []
+        self.outcome = BatchOutcome()
+
+    def target_org(self, case: Case, tier: Tier) -> Organization:
+        org = self.orgs[case.handling_org_id]
+        while org.tier.rank < tier.rank and org.parent_id is not None:
+            org = self.orgs[org.parent_id]
+        return org
+
+    def event(
+        self,
+        alert: AlertLike,
+        action: str,
+        body: str | None = None,
+        *,
+        actor_id: int | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        self.events.append(
+            {
+                "case_id": alert.case_id,
+                "kind": EventKind.alert,
+                "at": self.now,
+                "actor_id": actor_id,
+                "body": body or f"{action}：{alert_label(alert)}",
+                "data": {
+                    "action": action,
+                    "alert_id": alert.id,
+                    "rule": alert.rule,
+                    "level": str(alert.level),
+                    "target_tier": str(alert.target_tier),
+                    **(extra or {}),
+                },
+            }
+        )
+
+    def raise_alert(
+        self,
+        case: Case,
+        existing: dict[tuple[str, Tier], AlertLike],
+        rule: str,
+        tier: Tier,
+        level: WarningLevel,
+        climbed_from: AlertLike | None = None,
+    ) -> AlertLike | None:
+        """Open the (case, rule, tier) alert, reusing its row if it was resolved before."""
+        alert = existing.get((rule, tier))
+        if alert is not None and alert.is_active:
+            if level != WarningLevel(alert.level):
+                self.relevel(alert, level)
+            return None
+        org = self.target_org(case, tier)
+        if alert is None:
+            # a new row: a plain object, inserted in bulk (see insert_new_alerts)
+            alert = PendingAlert(case_id=case.id, rule=rule, target_tier=tier, case=case)
+            self.new_alerts.append(alert)
+            existing[(rule, tier)] = alert
+        alert.level = level
+        alert.target_org_id = org.id
+        alert.target_org = org
+        alert.status = AlertStatus.open
+        alert.raised_at = self.now
+        alert.acknowledged_at = alert.acknowledged_by_id = alert.note = alert.resolved_at = None
+        alert.climbed_from_id = climbed_from.id if climbed_from is not None else None
+        (self.outcome.climbed if climbed_from is not None else self.outcome.raised).append(alert)
+        self.notify.append(alert)
+        return alert
+
+    def relevel(self, alert: AlertLike, level: WarningLevel) -> None:
+        """The rule now wants another level (the facts changed). Worse news must be
+        acknowledged afresh, so a raised level re-opens the alert and notifies again."""
+        before = WarningLevel(alert.level)
+        alert.level = level
+        self.events.append(
+            {
+                "case_id": alert.case_id,
+                "kind": EventKind.alert,
+                "at": self.now,
+                "body": f"预警级别调整：{_stored_label(before)} → {alert_label(alert)}",
+                "data": {
+                    "action": "relevel", "alert_id": alert.id, "rule": alert.rule,
+                    "from_level": before.value, "level": level.value,
+                },
+            }
+        )  # fmt: skip
+        if rules.LEVELS.index(level) > rules.LEVELS.index(before):
+            alert.status = AlertStatus.open
+            alert.raised_at = self.now
+            alert.acknowledged_at = alert.acknowledged_by_id = alert.note = None
+            self.notify.append(alert)
+        self.outcome.releveled.append(alert)
+
+    def resolve(self, alert: AlertLike) -> None:
+        alert.status = AlertStatus.resolved
+        alert.resolved_at = self.now
+        self.outcome.resolved.append(alert)
+
+
+ALERT_COLUMNS = (
+    "case_id", "rule", "level", "target_tier", "target_org_id", "status", "raised_at",
+    "acknowledged_at", "acknowledged_by_id", "note", "resolved_at", "climbed_from_id",
+)  # fmt: skip
+
+
+# up to this many new alerts go in with one INSERT … RETURNING their ids; more (the sweep) with
+# a bulk insert (COPY on PostgreSQL) and one query for the ids
+RETURNING_MAX = 50
+
+
+def insert_new_alerts(alerts: list[PendingAlert], case_ids: list[int]) -> None:
+    """The batch's new alerts in one go, and their ids."""
+    if not alerts:
+        return
+    rows = [{c: getattr(a, c) for c in ALERT_COLUMNS} for a in alerts]
+    if len(rows) <= RETURNING_MAX:
+        table = Alert.__table__
+        ids = db.session.scalars(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
+        ).all()
+        for alert, alert_id in zip(alerts, ids, strict=True):
+            alert.id = alert_id
+        return
+    bulk_insert(Alert.__table__, rows)
+    ids = {
+        (case_id, rule, Tier(tier)): alert_id
+        for alert_id, case_id, rule, tier in db.session.execute(
+            select(Alert.id, Alert.case_id, Alert.rule, Alert.target_tier).where(
+                Alert.case_id.in_({a.case_id for a in alerts})
+            )
+        )
+    }
+    for alert in alerts:
+        alert.id = ids[(alert.case_id, alert.rule, Tier(alert.target_tier))]
+
+
+def write_alert_events_and_notices(batch: AlertBatch) -> None:
+    """The events of the batch's raised, climbed and resolved alerts (their ids known), and
+    the notices of the alerts that someone must now see."""
+    for alert in batch.outcome.raised:
+        batch.event(alert, "预警")
+    for alert in batch.outcome.climbed:
+        batch.event(alert, "未签收升级")
+    for alert in batch.outcome.resolved:
+        batch.event(alert, "预警解除")
+    if batch.notify:
+        queue_alert_notifications(batch.notify, batch.now, batch.settings)
