@@ -71,9 +71,10 @@ class DefaultConfig:
     DELIVERY_INTERVAL_SECONDS = 30
     DIGEST_TIME = "08:00"  # China time
 
-    # notifications (SMTP, optional SMS webhook that takes {"to", "text"} as JSON)
+    # notifications (e-mail through Flask-Mailman, optional SMS webhook that takes {"to", "text"}
+    # as JSON)
     BASE_URL = "http://127.0.0.1:5000"
-    MAIL_SERVER = ""  # empty: mail is written to instance/mail/*.eml instead of sent
+    MAIL_SERVER = ""  # empty: mail is written to files in MAIL_FILE_PATH instead of sent
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
@@ -81,5 +82,8 @@ class DefaultConfig:
     MAIL_PASSWORD = ""
     MAIL_SENDER = "预警通知 <alerts@mediation.local>"
     MAIL_TIMEOUT = 10
+    # Flask-Mailman's backend: empty picks "smtp" with a MAIL_SERVER and "file" without one
+    MAIL_BACKEND = ""
+    MAIL_FILE_PATH = ""  # the file backend's folder; empty: instance/mail
     SMS_WEBHOOK_URL = ""
     NOTIFY_MAX_ATTEMPTS = 48

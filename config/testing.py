@@ -11,3 +11,4 @@ class TestingConfig(DefaultConfig):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False  # the throttling tests turn it on
+    MAIL_BACKEND = "locmem"  # Flask-Mailman's outbox; the SMTP tests point it at a real server

@@ -7,6 +7,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -52,3 +53,5 @@ csrf = CSRFProtect()
 babel = Babel()
 # login and token issuance only (no default limits); storage from RATELIMIT_STORAGE_URI
 limiter = Limiter(key_func=get_remote_address)
+# alert e-mail; configured from the MAIL_* settings by `warnings.notifications.init_mail`
+mail = Mail()

@@ -4,6 +4,7 @@
 transaction that raised the alerts; `deliver_due` (a scheduler job) sends what is due, leasing
 rows first so no transaction stays open while a mail server is slow, and retries with backoff.
 A rolled-back alert therefore sends nothing, and a mail server that is down loses nothing.
+E-mail goes through Flask-Mailman, over one connection for each batch.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import smtplib
 import urllib.request
 from collections import defaultdict
 from datetime import datetime, time, timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
+from smtplib import SMTPRecipientsRefused
 
-from flask import current_app
+from flask import Flask, current_app
+from flask_mailman import DNS_NAME, EmailMessage, make_msgid
+from flask_mailman.backends.base import BaseEmailBackend
 from sqlalchemy import bindparam, select, update
 
 from mediation.accounts.models import Role, User
@@ -28,7 +29,7 @@ from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
 from mediation.core.db import bulk_insert, take_write_lock
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
 from mediation.core.money import format_yuan
-from mediation.extensions import db
+from mediation.extensions import db, mail
 from mediation.warnings import rules
 from mediation.warnings.models import ACTIVE_STATUSES, Alert, Notification, NotificationStatus
 
@@ -165,29 +166,68 @@ def _quiet_settings(settings: dict | None = None) -> tuple[str, str]:
 # --- delivery -----------------------------------------------------------------------------------
 
 
-def _send_email(notification: Notification) -> None:
-    """SMTP when MAIL_SERVER is set; otherwise (the demo) an .eml file under instance/mail."""
-    config = current_app.config
-    message = EmailMessage()
-    message["Subject"] = notification.subject
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = notification.recipient
-    message["Message-ID"] = make_msgid(idstring=f"n{notification.id}")
-    message.set_content(notification.body)
-    if not config.get("MAIL_SERVER"):
-        folder = Path(current_app.instance_path) / "mail"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{notification.id:08d}-{notification.recipient}.eml").write_bytes(bytes(message))
-        return
-    smtp_cls = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-    with smtp_cls(
-        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-    ) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+def init_mail(app: Flask) -> None:
+    """Flask-Mailman from the MAIL_* settings: SMTP with a MAIL_SERVER, files in instance/mail
+    without one (the demo). Flask-Mailman reads the settings once: call again after changing them."""
+    config = app.config
+    if not config["MAIL_BACKEND"]:
+        config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "file"
+    if not config["MAIL_FILE_PATH"]:
+        config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
+    config["MAIL_DEFAULT_SENDER"] = config["MAIL_SENDER"]
+    mail.init_app(app)
+
+
+class _MailConnection:
+    """One mail connection for a delivery run instead of one for each message: opened on the
+    first e-mail (never when the batch has none), closed at the end of the run. After a failed
+    send it is dropped, whatever state the session was left in, and the next e-mail opens a
+    new one."""
+
+    def __init__(self) -> None:
+        self._backend: BaseEmailBackend | None = None
+
+    def send(self, notification: Notification) -> None:
+        if self._backend is None:
+            self._backend = self._open()
+        message = EmailMessage(
+            subject=notification.subject,
+            body=notification.body,
+            to=[notification.recipient],
+            headers={"Message-ID": make_msgid(idstring=f"n{notification.id}", domain=DNS_NAME)},
+        )
+        try:
+            self._backend.send_messages([message])
+        except Exception:
+            self.close()
+            raise
+
+    @staticmethod
+    def _open() -> BaseEmailBackend:
+        try:
+            backend = mail.get_connection()  # fail_silently=False: every error reaches us
+        except Exception as exc:  # a misconfiguration (TLS with SSL, a folder we cannot write)
+            raise _CannotConnect(exc) from exc
+        try:
+            backend.open()
+        except Exception as exc:
+            # Flask-Mailman leaves the socket of a failed STARTTLS or login open
+            _close_quietly(backend)
+            raise _CannotConnect(exc) from exc
+        return backend
+
+    def close(self) -> None:
+        if self._backend is not None:
+            backend, self._backend = self._backend, None
+            _close_quietly(backend)
+
+
+def _close_quietly(backend: BaseEmailBackend) -> None:
+    """Close a connection that may be broken: what has been sent stays sent."""
+    try:
+        backend.close()
+    except OSError as exc:
+        log.info("closing the mail connection: %s: %s", type(exc).__name__, exc)
 
 
 def _send_sms(notification: Notification) -> None:
@@ -207,16 +247,14 @@ def _send_sms(notification: Notification) -> None:
             raise OSError(f"SMS webhook answered {response.status}")
 
 
-SENDERS = {"email": _send_email, "sms": _send_sms}
-
-
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 … minutes, at most an hour."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
 def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
-    """Send the outbox rows that are due. Returns counts of sent / retrying / failed."""
+    """Send the outbox rows that are due, the e-mails over one connection. Returns counts of
+    sent / retrying / failed."""
     now = ensure_utc(now)
     stmt = (
         select(Notification.id)
@@ -242,24 +280,39 @@ def deliver_due(now: datetime, limit: int = 50) -> dict[str, int]:
     )
     db.session.commit()
 
+    mail_connection = _MailConnection()
+    try:
+        return _deliver(ids, lease, now, mail_connection)
+    finally:
+        mail_connection.close()
+
+
+def _deliver(
+    ids: list[int], lease: datetime, now: datetime, mail_connection: _MailConnection
+) -> dict[str, int]:
+    """Send the leased rows, committing each one's outcome as soon as it is known."""
+    senders = {"email": mail_connection.send, "sms": _send_sms}
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
-    unreachable: dict[str, str] = {}  # channel → error, once its server refused a connection
+    unreachable: dict[str, str] = {}  # channel → error, once its server could not be reached
     for notification in db.session.scalars(select(Notification).where(Notification.id.in_(ids))):
         if not _still_ours(notification.id, lease):
             continue  # a slow run: another deliverer has taken the row over
         try:
             if notification.channel in unreachable:
                 raise _Unreachable(unreachable[notification.channel])
-            SENDERS[notification.channel](notification)
-        except (OSError, smtplib.SMTPException) as exc:
-            error = str(exc) if isinstance(exc, _Unreachable) else f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, (ConnectionError, TimeoutError, smtplib.SMTPServerDisconnected)):
+            senders[notification.channel](notification)
+        except OSError as exc:  # smtplib's errors are OSErrors too
+            if isinstance(exc, (_Unreachable, _CannotConnect)):
+                error = str(exc)
+            else:
+                error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, (_CannotConnect, ConnectionError, TimeoutError)):
                 # the server is down: don't knock on its door for every row of the batch
                 unreachable[notification.channel] = error
             notification.attempts += 1
             notification.last_error = error[:1000]
-            permanent = isinstance(exc, smtplib.SMTPRecipientsRefused)
+            permanent = isinstance(exc, SMTPRecipientsRefused)
             if permanent or notification.attempts >= max_attempts:
                 notification.status = NotificationStatus.failed
                 counts["failed"] += 1
@@ -302,6 +355,14 @@ def _still_ours(notification_id: int, lease: datetime) -> bool:
 
 class _Unreachable(OSError):
     """Stands for the connection error already met in this delivery run."""
+
+
+class _CannotConnect(OSError):
+    """No mail connection could be opened (server down, STARTTLS or login refused, a backend
+    misconfigured): the same for every e-mail of the run, and worth a retry later."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
 
 
 def queue_daily_digest(now: datetime) -> int:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from mediation.extensions import db
 from mediation.warnings.models import Notification, NotificationStatus
-from mediation.warnings.notifications import deliver_due
+from mediation.warnings.notifications import deliver_due, init_mail
 from tests.helpers import local
+from tests.warnings.conftest import use_mail_server
 
 DAYTIME = local(2026, 3, 2, 10, 0)  # outside quiet hours
 
@@ -26,17 +27,31 @@ def _collective_case_with_officers(make_user, make_case, officers: int = 1):
 def test_without_a_mail_server_mail_is_written_to_the_instance_folder(
     app, tmp_path, make_user, make_case
 ):
-    app.config["MAIL_SERVER"] = ""
+    """The demo's settings: Flask-Mailman's file backend, one file for the run's messages."""
+    app.config.update(MAIL_SERVER="", MAIL_BACKEND="", MAIL_FILE_PATH="")
     app.instance_path = str(tmp_path)
-    case = _collective_case_with_officers(make_user, make_case)
-    counts = deliver_due(DAYTIME)
-    assert counts["sent"] >= 1
-    files = sorted((tmp_path / "mail").glob("*.eml"))
-    assert files, "the message should be in instance/mail"
-    message = message_from_bytes(files[0].read_bytes(), policy=policy.default)
-    assert case.number in message["Subject"]
-    assert message["To"] == "officer0@t1.example"
-    assert db.session.scalar(select(Notification.status)) == NotificationStatus.sent
+    init_mail(app)
+    assert app.config["MAIL_BACKEND"] == "file"
+    case = _collective_case_with_officers(make_user, make_case, officers=2)
+
+    rows = list(db.session.scalars(select(Notification)))
+    assert len(rows) >= 2  # two officers, at least one alert each
+
+    assert deliver_due(DAYTIME) == {"sent": len(rows), "retrying": 0, "failed": 0}
+
+    [file] = (tmp_path / "mail").iterdir()
+    separator = b"\n" + b"-" * 79 + b"\n"
+    messages = [
+        message_from_bytes(raw, policy=policy.default)
+        for raw in file.read_bytes().split(separator)
+        if raw
+    ]
+    assert sorted(m["To"] for m in messages) == sorted(row.recipient for row in rows)
+    for message in messages:
+        assert case.number in message["Subject"]
+        assert case.number in message.get_content()
+    db.session.expire_all()
+    assert {row.status for row in rows} == {NotificationStatus.sent}
 
 
 class _SlammingServer:
@@ -74,7 +89,7 @@ class _SlammingServer:
 def test_a_server_that_is_down_is_tried_once_per_run_and_every_row_waits(app, make_user, make_case):
     server = _SlammingServer()
     try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=2)
+        use_mail_server(app, server.port, timeout=2)
         _collective_case_with_officers(make_user, make_case, officers=3)
         counts = deliver_due(DAYTIME)
     finally:

@@ -1,5 +1,6 @@
-"""Notifications through the outbox, against a real local SMTP server (aiosmtpd) and a real local
-SMS webhook (http.server), both on 127.0.0.1 and stopped at teardown.
+"""Notifications through the outbox: e-mail into Flask-Mailman's locmem outbox, and over a real
+local SMTP server (aiosmtpd) for the tests of the transport; SMS to a real local webhook
+(http.server). The servers listen on 127.0.0.1 and are stopped at teardown.
 
 Times are fixed in March 2026 (China time) and handed to the services and to `deliver_due`
 explicitly, so quiet hours, backoff and retries are exact.
@@ -30,7 +31,7 @@ from mediation.warnings.services import acknowledge, update_rule_settings
 from mediation.warnings.sweep import sweep
 from tests.conftest import requires_postgres
 from tests.helpers import DAY, HOUR, MINUTE, T0, alert_of, count, free_port, local
-from tests.warnings.conftest import Collect
+from tests.warnings.conftest import Collect, SMTPServer, subject, use_mail_server
 
 # --- a real SMS webhook ---------------------------------------------------------------------------
 
@@ -106,7 +107,7 @@ def outbox() -> list[Notification]:
 
 
 def test_a_new_alert_writes_one_row_per_officer_with_email_of_the_target_org(
-    make_case, make_user, officers, orgs, smtp
+    make_case, make_user, officers, orgs, mailbox
 ):
     make_user("officer", "T1", "t1gone", email="gone@union.example", active=False)
     make_user("mediator", "T1", "t1med", email="mediator@union.example")
@@ -137,39 +138,40 @@ def test_a_new_alert_writes_one_row_per_officer_with_email_of_the_target_org(
     # committed with the case: another connection sees the rows; nothing has been mailed yet
     with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Notification)).scalar_one() == 5
-    assert smtp.received == []
+    assert mailbox.received == []
 
 
-def test_a_quiet_case_writes_no_outbox_row(make_case, officers, smtp):
+def test_a_quiet_case_writes_no_outbox_row(make_case, officers, mailbox):
     make_case(now=T0, kind="dispute", category="dismissal", workers_involved=1, arrears_months=None)
     assert count(Alert) == 0
     assert outbox() == []
     assert deliver_due(T0 + DAY)["sent"] == 0
-    assert smtp.received == []
+    assert mailbox.received == []
 
 
 # --- delivery -------------------------------------------------------------------------------------
 
 
-def test_deliver_due_sends_the_mail_with_the_case_number_in_the_subject(make_case, officers, smtp):
+def test_deliver_due_sends_the_mail_with_the_case_number_in_the_subject(
+    make_case, officers, mailbox
+):
     case = make_case(now=T0, workers_involved=60)
 
     counts = deliver_due(T0)
 
     assert counts == {"sent": 5, "retrying": 0, "failed": 0}
-    [city_mail] = smtp.to("city@union.example")
-    subject = str(city_mail["Subject"])  # RFC 2047-decoded by the email policy
-    assert subject == f"【红色预警】{case.number} 重大集体争议"
+    [city_mail] = mailbox.to("city@union.example")
+    assert subject(city_mail) == f"【红色预警】{case.number} 重大集体争议"
     assert city_mail["To"] == "city@union.example"
     body = city_mail.get_content()
     assert case.number in body
     assert case.enterprise.name in body
     assert "60" in body
-    assert sorted(smtp.subjects("t1a@union.example")) == sorted(
+    assert sorted(mailbox.subjects("t1a@union.example")) == sorted(
         [f"【黄色预警】{case.number} 集体争议", f"【橙色预警】{case.number} 欠薪时长"]
     )
-    assert len(smtp.to("t1b@union.example")) == 2
-    assert smtp.to("t2@union.example") == []
+    assert len(mailbox.to("t1b@union.example")) == 2
+    assert mailbox.to("t2@union.example") == []
     for n in outbox():
         assert n.status == NotificationStatus.sent
         assert n.sent_at == T0
@@ -177,14 +179,14 @@ def test_deliver_due_sends_the_mail_with_the_case_number_in_the_subject(make_cas
 
     # sent rows are not sent again
     assert deliver_due(T0 + DAY) == {"sent": 0, "retrying": 0, "failed": 0}
-    assert len(smtp.received) == 5
+    assert len(mailbox.received) == 5
 
 
 def test_with_smtp_down_nothing_is_lost_and_it_arrives_once_when_it_is_back(
-    make_case, officers, smtp
+    make_case, officers, mailbox
 ):
     case = make_case(now=T0, workers_involved=60)
-    smtp.stop()  # nothing listens on the port now
+    mailbox.stop()  # connections are refused now
 
     assert deliver_due(T0) == {"sent": 0, "retrying": 5, "failed": 0}
     rows = outbox()
@@ -213,16 +215,16 @@ def test_with_smtp_down_nothing_is_lost_and_it_arrives_once_when_it_is_back(
     assert second_gap > first_gap
 
     # the server returns; time passes; every message arrives exactly once
-    smtp.start()
+    mailbox.start()
     later = retry_at + HOUR
     assert deliver_due(later) == {"sent": 5, "retrying": 0, "failed": 0}
     assert deliver_due(later + DAY)["sent"] == 0
-    assert Counter(addr for rcpt, _ in smtp.received for addr in rcpt) == {
+    assert Counter(addr for rcpt, _ in mailbox.received for addr in rcpt) == {
         "city@union.example": 1,
         "t1a@union.example": 2,
         "t1b@union.example": 2,
     }
-    assert smtp.subjects("city@union.example") == [f"【红色预警】{case.number} 重大集体争议"]
+    assert mailbox.subjects("city@union.example") == [f"【红色预警】{case.number} 重大集体争议"]
     for n in outbox():
         assert n.status == NotificationStatus.sent
         assert n.attempts == 3
@@ -231,11 +233,11 @@ def test_with_smtp_down_nothing_is_lost_and_it_arrives_once_when_it_is_back(
 
 
 def test_after_the_maximum_attempts_a_row_is_failed_and_not_tried_again(
-    app, make_case, officers, smtp
+    app, make_case, officers, mailbox
 ):
     app.config["NOTIFY_MAX_ATTEMPTS"] = 3
     make_case(now=T0, kind="dispute", workers_involved=60, arrears_months=None)
-    smtp.stop()
+    mailbox.stop()
 
     now = T0
     results = []
@@ -252,9 +254,9 @@ def test_after_the_maximum_attempts_a_row_is_failed_and_not_tried_again(
         assert n.last_error
         assert n.sent_at is None
 
-    smtp.start()
+    mailbox.start()
     assert deliver_due(now + DAY) == {"sent": 0, "retrying": 0, "failed": 0}
-    assert smtp.received == []
+    assert mailbox.received == []
     assert {n.attempts for n in outbox()} == {3}
 
 
@@ -280,7 +282,7 @@ def failing_hook(request):
     return seen
 
 
-def test_a_rolled_back_case_creation_sends_nothing(make_case, officers, smtp, failing_hook):
+def test_a_rolled_back_case_creation_sends_nothing(make_case, officers, mailbox, failing_hook):
     with pytest.raises(Boom):
         make_case(now=T0, workers_involved=60)
 
@@ -289,10 +291,10 @@ def test_a_rolled_back_case_creation_sends_nothing(make_case, officers, smtp, fa
     assert count(Alert) == 0
     assert count(Notification) == 0
     assert deliver_due(T0 + DAY) == {"sent": 0, "retrying": 0, "failed": 0}
-    assert smtp.received == []
+    assert mailbox.received == []
 
 
-def test_a_rolled_back_edit_sends_nothing(make_case, users, officers, smtp, request):
+def test_a_rolled_back_edit_sends_nothing(make_case, users, officers, mailbox, request):
     case = make_case(now=T0, kind="dispute", workers_involved=1, arrears_months=None)
     assert count(Notification) == 0
     seen = []
@@ -315,33 +317,33 @@ def test_a_rolled_back_edit_sends_nothing(make_case, users, officers, smtp, requ
     assert count(Alert) == 0
     assert count(Notification) == 0
     assert deliver_due(T0 + DAY)["sent"] == 0
-    assert smtp.received == []
+    assert mailbox.received == []
 
 
 # --- quiet hours ----------------------------------------------------------------------------------
 
 
 def test_quiet_hours_hold_non_red_alerts_until_seven_but_red_goes_at_once(
-    make_case, officers, smtp
+    make_case, officers, mailbox
 ):
     late = local(2026, 3, 2, 23, 0)
     case = make_case(now=late, workers_involved=60)
 
     assert deliver_due(late)["sent"] == 1
-    assert smtp.subjects("city@union.example") == [f"【红色预警】{case.number} 重大集体争议"]
-    assert smtp.to("t1a@union.example") == []
+    assert mailbox.subjects("city@union.example") == [f"【红色预警】{case.number} 重大集体争议"]
+    assert mailbox.to("t1a@union.example") == []
 
     morning = local(2026, 3, 3, 7, 0)
     town_rows = [n for n in outbox() if n.recipient.startswith("t1")]
     assert len(town_rows) == 4
     assert {n.next_attempt_at for n in town_rows} == {morning}
     assert deliver_due(morning - MINUTE)["sent"] == 0
-    assert smtp.to("t1a@union.example") == []
+    assert mailbox.to("t1a@union.example") == []
 
     assert deliver_due(morning)["sent"] == 4
-    assert len(smtp.to("t1a@union.example")) == 2
-    assert len(smtp.to("t1b@union.example")) == 2
-    assert len(smtp.to("city@union.example")) == 1
+    assert len(mailbox.to("t1a@union.example")) == 2
+    assert len(mailbox.to("t1b@union.example")) == 2
+    assert len(mailbox.to("city@union.example")) == 1
 
 
 @pytest.mark.parametrize(
@@ -353,7 +355,7 @@ def test_quiet_hours_hold_non_red_alerts_until_seven_but_red_goes_at_once(
         (local(2026, 3, 3, 7, 0), local(2026, 3, 3, 7, 0)),  # they are over
     ],
 )
-def test_quiet_hours_boundaries_for_a_yellow_alert(make_case, officers, smtp, raised, due):
+def test_quiet_hours_boundaries_for_a_yellow_alert(make_case, officers, mailbox, raised, due):
     make_case(now=raised, kind="dispute", workers_involved=12, arrears_months=None)  # yellow
 
     [n1, n2] = outbox()
@@ -361,23 +363,23 @@ def test_quiet_hours_boundaries_for_a_yellow_alert(make_case, officers, smtp, ra
     if due > raised:
         assert deliver_due(due - MINUTE)["sent"] == 0
     assert deliver_due(due)["sent"] == 2
-    assert len(smtp.received) == 2
+    assert len(mailbox.received) == 2
 
 
-def test_quiet_hours_follow_the_admin_setting(make_case, users, officers, smtp):
+def test_quiet_hours_follow_the_admin_setting(make_case, users, officers, mailbox):
     update_rule_settings(users["admin"], {"notifications": {"quiet_start": "23:30"}}, now=T0)
     late = local(2026, 3, 2, 23, 0)
     make_case(now=late, kind="dispute", workers_involved=12, arrears_months=None)
 
     assert deliver_due(late)["sent"] == 2
-    assert len(smtp.to("t1a@union.example")) == 1
+    assert len(mailbox.to("t1a@union.example")) == 1
 
 
 # --- the SMS webhook ------------------------------------------------------------------------------
 
 
 def test_sms_webhook_gets_a_row_per_officer_with_a_phone_and_delivers_it(
-    make_case, make_user, officers, smtp, webhook
+    make_case, make_user, officers, mailbox, webhook
 ):
     make_user("officer", "C", "cityphone", email="cp@union.example", phone="13800138000")
     make_user("officer", "C", "cityphoneonly", phone="13900139000")
@@ -403,10 +405,10 @@ def test_sms_webhook_gets_a_row_per_officer_with_a_phone_and_delivers_it(
         assert case.number in post["json"]["text"]
         assert "红色预警" in post["json"]["text"]
     assert {n.status for n in outbox()} == {NotificationStatus.sent}
-    assert len(smtp.to("cp@union.example")) == 2  # e-mail goes too
+    assert len(mailbox.to("cp@union.example")) == 2  # e-mail goes too
 
 
-def test_a_failing_sms_webhook_is_retried(make_case, make_user, officers, smtp, webhook):
+def test_a_failing_sms_webhook_is_retried(make_case, make_user, officers, mailbox, webhook):
     make_user("officer", "C", "cityphoneonly", phone="13900139000")
     make_case(now=T0, kind="dispute", workers_involved=60)
     webhook.status = 503
@@ -423,7 +425,7 @@ def test_a_failing_sms_webhook_is_retried(make_case, make_user, officers, smtp, 
     assert [p["json"]["to"] for p in webhook.posts] == ["13900139000"]
 
 
-def test_without_a_webhook_no_sms_row_is_written(app, make_case, make_user, smtp):
+def test_without_a_webhook_no_sms_row_is_written(app, make_case, make_user, mailbox):
     app.config["SMS_WEBHOOK_URL"] = ""
     make_user("officer", "C", "cityphone", email="cp@union.example", phone="13800138000")
     make_case(now=T0, kind="dispute", workers_involved=60)
@@ -434,12 +436,12 @@ def test_without_a_webhook_no_sms_row_is_written(app, make_case, make_user, smtp
 
 
 def test_the_daily_digest_queues_one_summary_per_officer_with_open_alerts(
-    make_case, users, officers, smtp
+    make_case, users, officers, mailbox
 ):
     case = make_case(now=T0, workers_involved=60)  # city: red; T1: yellow + orange
     other = make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)  # T1 yellow
     deliver_due(T0)
-    smtp.received.clear()
+    mailbox.clear()
     acknowledge(alert_of(other.id, "collective").id, officers["t1a"], {"note": "已安排"}, now=T0)
 
     digest_at = local(2026, 3, 3, 8, 0)
@@ -461,12 +463,12 @@ def test_the_daily_digest_queues_one_summary_per_officer_with_open_alerts(
     assert "红色预警" not in by_recipient["t1a@union.example"]
 
     assert deliver_due(digest_at)["sent"] == 3
-    assert smtp.subjects("t1b@union.example") == ["每日预警摘要 2026-03-03"]
-    assert smtp.to("t2@union.example") == []
+    assert mailbox.subjects("t1b@union.example") == ["每日预警摘要 2026-03-03"]
+    assert mailbox.to("t2@union.example") == []
     assert case.number  # the case exists; the digest counts, it does not list
 
 
-def test_the_daily_digest_with_nothing_open_queues_nothing(make_case, officers, smtp):
+def test_the_daily_digest_with_nothing_open_queues_nothing(make_case, officers, mailbox):
     make_case(now=T0, kind="dispute", category="dismissal", workers_involved=1, arrears_months=None)
     assert queue_daily_digest(T0) == 0
     assert outbox() == []
@@ -475,20 +477,97 @@ def test_the_daily_digest_with_nothing_open_queues_nothing(make_case, officers, 
 # --- more delivery behaviour ----------------------------------------------------------------------
 
 
-def test_a_climbed_alert_notifies_the_officers_of_the_next_tier(make_case, officers, smtp):
+def test_a_climbed_alert_notifies_the_officers_of_the_next_tier(make_case, officers, mailbox):
     case = make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)
     deliver_due(T0)
-    assert smtp.to("city@union.example") == []
+    assert mailbox.to("city@union.example") == []
 
     climb_at = T0 + 24 * HOUR + MINUTE  # nobody at T1 acknowledged within 24 hours
     outcome = sweep(climb_at)
     assert [(a.rule, a.target_tier.value) for a in outcome.climbed] == [("collective", "city")]
 
     assert deliver_due(climb_at)["sent"] == 1
-    [mail] = smtp.to("city@union.example")
-    assert str(mail["Subject"]) == f"【橙色预警】{case.number} 集体争议"
+    [mail] = mailbox.to("city@union.example")
+    assert subject(mail) == f"【橙色预警】{case.number} 集体争议"
     assert "下级单位未在时限内签收" in mail.get_content()
-    assert len(smtp.to("t1a@union.example")) == 1  # only the first notice
+    assert len(mailbox.to("t1a@union.example")) == 1  # only the first notice
+
+
+# --- over a real SMTP server ----------------------------------------------------------------------
+
+
+def test_the_mail_of_a_run_arrives_by_smtp_over_one_connection(make_case, officers, smtp):
+    """End to end: the five messages of one run, as they arrive, came through one connection."""
+    case = make_case(now=T0, workers_involved=60)
+
+    assert deliver_due(T0) == {"sent": 5, "retrying": 0, "failed": 0}
+
+    assert smtp.connections == 1
+    assert Counter(addr for rcpt, _ in smtp.received for addr in rcpt) == {
+        "city@union.example": 1,
+        "t1a@union.example": 2,
+        "t1b@union.example": 2,
+    }
+    [city_mail] = smtp.to("city@union.example")
+    assert subject(city_mail) == f"【红色预警】{case.number} 重大集体争议"
+    assert str(city_mail["From"]) == "预警通知 <alerts@mediation.local>"
+    assert city_mail["To"] == "city@union.example"
+    assert case.enterprise.name in city_mail.get_content()
+    [row] = [n for n in outbox() if n.recipient == "city@union.example"]
+    assert f".n{row.id}@" in city_mail["Message-ID"]
+    assert {n.status for n in outbox()} == {NotificationStatus.sent}
+
+
+class _BreakOffAtTheSecondMessage(Collect):
+    """Breaks the first connection off, as a network failure would, when its second message
+    begins."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.connections == 1 and len(self.inbox) == 1:
+            server.transport.abort()
+            return "421 4.4.2 never heard"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+def test_a_connection_broken_mid_run_loses_nothing_and_sends_nothing_twice(
+    app, make_case, officers
+):
+    server = SMTPServer(_BreakOffAtTheSecondMessage)
+    server.start()
+    try:
+        use_mail_server(app, server.port)
+        make_case(now=T0, workers_involved=60)  # five messages
+
+        # the second message meets the broken connection and waits; the next opens a new one
+        assert deliver_due(T0) == {"sent": 4, "retrying": 1, "failed": 0}
+        assert server.connections == 2
+        [waiting] = [n for n in outbox() if n.status == NotificationStatus.pending]
+        assert waiting.attempts == 1
+        assert waiting.last_error.startswith("SMTPServerDisconnected")
+
+        assert deliver_due(waiting.next_attempt_at) == {"sent": 1, "retrying": 0, "failed": 0}
+    finally:
+        server.stop()
+    assert Counter(addr for rcpt, _ in server.received for addr in rcpt) == {
+        "city@union.example": 1,
+        "t1a@union.example": 2,
+        "t1b@union.example": 2,
+    }
+    assert {n.status for n in outbox()} == {NotificationStatus.sent}
+
+
+def test_a_server_that_refuses_starttls_gets_nothing_in_clear_text(app, make_case, officers, smtp):
+    use_mail_server(app, smtp.port, MAIL_USE_TLS=True)  # aiosmtpd here offers no STARTTLS
+    make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)  # two messages
+
+    assert deliver_due(T0) == {"sent": 0, "retrying": 2, "failed": 0}
+    assert smtp.received == []
+    assert smtp.connections == 1  # once for the run
+    for n in outbox():
+        assert n.status == NotificationStatus.pending
+        assert "STARTTLS" in n.last_error
 
 
 class _RefuseRecipient(Collect):
@@ -500,19 +579,16 @@ class _RefuseRecipient(Collect):
 
 
 def test_a_refused_recipient_fails_at_once_and_the_others_are_delivered(app, make_case, officers):
-    received: list = []
-    port = free_port()
-    controller = Controller(
-        _RefuseRecipient(received), hostname="127.0.0.1", port=port, ready_timeout=5
-    )
-    controller.start()
+    server = SMTPServer(_RefuseRecipient)
+    server.start()
     try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+        use_mail_server(app, server.port)
         make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)
 
         assert deliver_due(T0) == {"sent": 1, "retrying": 0, "failed": 1}
     finally:
-        controller.stop()
+        server.stop()
+    received = server.received
     by_recipient = {n.recipient: n for n in outbox()}
     refused = by_recipient["t1a@union.example"]
     assert refused.status == NotificationStatus.failed  # permanent: no retries
@@ -522,15 +598,17 @@ def test_a_refused_recipient_fails_at_once_and_the_others_are_delivered(app, mak
     assert [rcpt for rcpt, _ in received] == [["t1b@union.example"]]
 
 
-def test_a_deliverer_that_dies_after_leasing_loses_nothing(make_case, officers, smtp, monkeypatch):
+def test_a_deliverer_that_dies_after_leasing_loses_nothing(
+    make_case, officers, mailbox, monkeypatch
+):
     """The lease keeps other deliverers off the rows for a while; once it runs out, a row whose
     deliverer died in flight goes out."""
     make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)
 
-    def die(notification):
+    def die(self, notification):
         raise SystemExit("the process was killed")
 
-    monkeypatch.setitem(notifications.SENDERS, "email", die)
+    monkeypatch.setattr(notifications._MailConnection, "send", die)
     with pytest.raises(SystemExit):
         deliver_due(T0)
     db.session.rollback()
@@ -538,9 +616,9 @@ def test_a_deliverer_that_dies_after_leasing_loses_nothing(make_case, officers, 
 
     assert {n.status for n in outbox()} == {NotificationStatus.pending}
     assert deliver_due(T0 + MINUTE)["sent"] == 0  # still leased
-    assert smtp.received == []
+    assert mailbox.received == []
     assert deliver_due(T0 + HOUR)["sent"] == 2
-    assert sorted(r for rcpt, _ in smtp.received for r in rcpt) == [
+    assert sorted(r for rcpt, _ in mailbox.received for r in rcpt) == [
         "t1a@union.example",
         "t1b@union.example",
     ]
@@ -563,7 +641,7 @@ def test_two_deliverers_at_once_send_each_message_exactly_once(app, make_case, m
     port = free_port()
     controller = Controller(Slow(received), hostname="127.0.0.1", port=port, ready_timeout=5)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+    use_mail_server(app, port)
     barrier = threading.Barrier(2, timeout=10)
     results, errors = [], []
 

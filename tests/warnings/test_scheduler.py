@@ -204,24 +204,24 @@ def test_the_sweep_job_raises_the_alerts_of_due_cases(app, make_case, orgs):
     )
 
 
-def test_the_delivery_job_sends_what_is_due(app, make_case, make_user, smtp):
+def test_the_delivery_job_sends_what_is_due(app, make_case, make_user, mailbox):
     make_user("officer", "C", "cityo", email="city@union.example")
     case = make_case(now=utcnow() - timedelta(hours=1), workers_involved=60)  # red, for the city
 
     jobs.bind_app(app)
     jobs.deliver_job()
 
-    assert smtp.subjects("city@union.example") == [f"【红色预警】{case.number} 重大集体争议"]
+    assert mailbox.subjects("city@union.example") == [f"【红色预警】{case.number} 重大集体争议"]
     db.session.expire_all()
     [row] = db.session.scalars(select(Notification).where(Notification.recipient.like("city@%")))
     assert row.status == NotificationStatus.sent
 
     jobs.deliver_job()  # nothing twice
-    assert len(smtp.to("city@union.example")) == 1
+    assert len(mailbox.to("city@union.example")) == 1
 
 
 def test_the_digest_job_queues_a_summary_for_officers_with_open_alerts(
-    app, make_case, make_user, smtp
+    app, make_case, make_user, mailbox
 ):
     make_user("officer", "C", "cityo", email="city@union.example")
     make_user("officer", "T2", "t2o", email="t2@union.example")

@@ -26,6 +26,7 @@ from mediation.warnings.settings import current_settings
 from tests.conftest import PASSWORD, login
 from tests.helpers import HOUR, T0, StatementCounter, alert_of, free_port
 from tests.html import Node, dom
+from tests.warnings.conftest import use_mail_server
 
 NUMBER = re.compile(r"\b[A-Z0-9]+-\d{4}-\d{5}\b")
 LEVEL_LABELS = {"blue": "蓝色预警", "yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
@@ -456,7 +457,7 @@ def test_the_admin_sees_the_outbox_with_delivery_state(app, users, make_user, ma
     make_user("officer", "C", "citymail", email="city@union.example")
     case = make_case(now=T0, kind="dispute", workers_involved=60, arrears_months=None)
     # nothing listens on that port: with one attempt allowed, the rows fail
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    use_mail_server(app, free_port(), timeout=2)
     app.config["NOTIFY_MAX_ATTEMPTS"] = 1
     assert deliver_due(T0)["failed"] == 2
     make_case(now=T0, kind="dispute", workers_involved=12, arrears_months=None)  # one more, pending
