@@ -123,7 +123,7 @@ class Case(db.Model):
             "ix_cases_claim_id", "claim_amount_fen", "id", postgresql_include=["handling_org_id"]
         ),
         Index("ix_cases_handling_org_number", "handling_org_id", "number", "id"),
-        # the statistics' period filters (reports/stats.py), each carrying the columns its
+        # the statistics' period filters (reports/stats/parts.py), each carrying the columns its
         # figures read, so that a period's cases are read from the index alone (index-only scans)
         # instead of the whole table (docs/performance.md, "Statistics page")
         Index(

@@ -12,7 +12,7 @@ from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied, ValidationFailed
 from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE
 from mediation.reports import exports
-from mediation.reports.stats import Period, summary
+from mediation.reports.stats import Period, report
 
 FORMAT = fields.String(
     required=True,
@@ -104,7 +104,7 @@ def stats_summary(user, query: dict):
     `to` inclusive (China dates; default: this year so far), optionally within an organization's
     subtree. Mediation success rate = agreements performed ÷ closed cases that were mediated."""
     _require_staff(user)
-    return summary(user, _period(query), query.get("org"))
+    return report(user, _period(query), query.get("org"))
 
 
 def _require_staff(user) -> None:

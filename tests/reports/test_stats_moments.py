@@ -14,6 +14,7 @@ from mediation.cases.models import Case
 from mediation.core.clock import ensure_utc
 from mediation.extensions import db
 from mediation.reports import stats
+from mediation.reports.stats import tiers
 from mediation.warnings import services as alert_services
 from mediation.warnings.models import Alert
 from mediation.warnings.sweep import sweep
@@ -131,7 +132,7 @@ def test_days_at_tier_in_sql_equals_the_python_rules(users, orgs, make_case, mak
     db.session.commit()
     now = T0 + 30 * DAY
     admin = users["admin"]
-    expected = stats._days_at_tier_python(admin, MARCH, None, now=now)
-    assert stats._days_at_tier_sql(admin, MARCH, None, now=now) == expected
+    expected = tiers.days_at_tier_python(admin, MARCH, None, now=now)
+    assert tiers.days_at_tier_sql(admin, MARCH, None, now=now) == expected
     assert sum(v["cases"] for v in expected.values()) > len(timings)  # some cases climbed
     assert all(v["cases"] for v in expected.values())

@@ -1,0 +1,51 @@
+"""What counts as what in the official statistics tables: collective cases, the statistics
+buckets, how a closure counts by method and result, and the labels the tables show."""
+
+from __future__ import annotations
+
+from mediation.cases.enums import Outcome
+from mediation.core.messages import N_
+
+COLLECTIVE_WORKERS = 10
+NOT_MEDIATED = (Outcome.not_accepted, Outcome.withdrawn)
+
+# The official statistics buckets (design.md §4), in the order the tables show them.
+BUCKETS = (
+    "remuneration",
+    "social_insurance",
+    "change_of_contract",
+    "rescission_termination",
+    "other",
+)
+BUCKET_LABELS = {
+    "remuneration": N_("Labour remuneration"),
+    "social_insurance": N_("Social insurance"),
+    "change_of_contract": N_("Change of labour contract"),
+    "rescission_termination": N_("Rescission or termination of labour contract"),
+    "other": N_("Other"),
+}
+
+# How a closure counts in the official tables: by method (mediation, award, other) and, for
+# awards, by result. A dismissed claim and a withdrawn or rejected application close "otherwise".
+CLOSURE_METHODS = ("mediation", "award", "other")
+CLOSURE_METHOD = {
+    Outcome.agreement_performed: "mediation",
+    Outcome.mediated_in_arbitration: "mediation",
+    Outcome.worker_won: "award",
+    Outcome.employer_won: "award",
+    Outcome.partly: "award",
+    Outcome.dismissed: "other",
+    Outcome.withdrawn: "other",
+    Outcome.not_accepted: "other",
+}
+CLOSURE_RESULTS = ("worker_won", "employer_won", "partly")
+METHOD_LABELS = {
+    "mediation": N_("Mediation"),
+    "award": N_("Arbitral award or judgment"),
+    "other": N_("Other means"),
+}
+RESULT_LABELS = {
+    "worker_won": N_("Worker won"),
+    "employer_won": N_("Employer won"),
+    "partly": N_("Partly upheld for each side"),
+}

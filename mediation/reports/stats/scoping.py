@@ -1,0 +1,38 @@
+"""The rows a viewer's statistics may count: the cases in the user's scope
+(`cases.scope.scope_filter`), within an organization's subtree when one is chosen, and the alerts
+raised on those cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, literal, select
+
+from mediation.accounts.models import User
+from mediation.cases.models import Case
+from mediation.cases.scope import scope_filter
+from mediation.orgs.services import subtree_ids_select
+from mediation.warnings.models import Alert
+
+
+def scoped(user: User, org_id: int | None, *columns: Any) -> Select:
+    """`columns` of the cases in scope (and in the subtree of `org_id` when given)."""
+    stmt = scope_filter(select(*columns).select_from(Case), user)
+    if org_id is not None:
+        stmt = stmt.where(
+            Case.handling_org_id.in_(subtree_ids_select(org_id, name="filter_org_tree"))
+        )
+    return stmt
+
+
+def unrestricted(user: User, org_id: int | None) -> bool:
+    """Every case counts: no scope or organization filter to apply (the administrator)."""
+    return org_id is None and scope_filter(select(Case.id), user).whereclause is None
+
+
+def alert_scope(user: User, org_id: int | None) -> ColumnElement[bool]:
+    """The condition restricting alerts to the cases in scope (none for the whole registry:
+    every alert belongs to a case)."""
+    if unrestricted(user, org_id):
+        return literal(True)
+    return Alert.case_id.in_(scoped(user, org_id, Case.id))
