@@ -220,10 +220,11 @@ def cases_export_command(fmt, output, state, kind, category, tier, level, org_co
 
     from marshmallow import ValidationError
 
+    from mediation.cases.export import case_tables
     from mediation.cases.queries import CaseFilterSchema
+    from mediation.core.tables import write as write_tables
     from mediation.enterprises.services import find_by_credit_code
     from mediation.orgs.services import get_by_code
-    from mediation.reports import exports
 
     user = _acting_user(username)
     raw = {"state": state, "kind": kind, "category": category, "tier": tier, "level": level,
@@ -243,14 +244,14 @@ def cases_export_command(fmt, output, state, kind, category, tier, level, org_co
         filters = CaseFilterSchema().load(raw)
     except ValidationError as exc:
         _fail("; ".join(f"--{k}: {' '.join(v)}" for k, v in exc.messages.items()))
-    tables = exports.case_tables(user, filters)
+    tables = case_tables(user, filters)
     if output is None:
         stream = sys.stdout.buffer
-        exports.write(fmt, tables, stream)
+        write_tables(fmt, tables, stream)
         stream.flush()
         return
     with open(output, "wb") as handle:
-        exports.write(fmt, tables, handle)
+        write_tables(fmt, tables, handle)
     click.echo(f"Wrote {output}.", err=True)
 
 

@@ -6,6 +6,7 @@ from flask_babel.speaklater import LazyString
 
 from mediation.core.enums import LabelledEnum, set_labels
 from mediation.core.i18n import lazy_gettext
+from mediation.core.messages import N_
 
 
 class CaseKind(LabelledEnum):
@@ -38,6 +39,25 @@ STATISTICS_BUCKETS = {
     Category.injury_compensation: "other",
     Category.other: "other",
 }
+
+# The official statistics buckets (docs/domain.md "Statistics"), in the order the tables show them.
+BUCKETS = (
+    "remuneration",
+    "social_insurance",
+    "change_of_contract",
+    "rescission_termination",
+    "other",
+)
+BUCKET_LABELS = {
+    "remuneration": N_("Labour remuneration"),
+    "social_insurance": N_("Social insurance"),
+    "change_of_contract": N_("Change of labour contract"),
+    "rescission_termination": N_("Rescission or termination of labour contract"),
+    "other": N_("Other"),
+}
+
+# A collective dispute: ten or more workers with a common claim (LDMAL art. 7).
+COLLECTIVE_WORKERS = 10
 
 # Claims for which a worker may ask a court for a payment order (LDMAL art. 16).
 PAYMENT_ORDER_CATEGORIES = frozenset({Category.remuneration, Category.injury_compensation})

@@ -26,6 +26,7 @@ from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
 from mediation.cases import attachments, queries, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel, State, WarningLevel
+from mediation.cases.export import case_tables
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
@@ -36,6 +37,7 @@ from mediation.core.fields import shared_schema
 from mediation.core.i18n import _
 from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
+from mediation.core.tables import download, export_format
 from mediation.core.web import (
     _error_page,
     badge_writer,
@@ -461,3 +463,18 @@ def _case_values(case: Case) -> dict:
         if getattr(case, name):
             values[name] = "y"
     return values
+
+
+@bp.route("/cases/export")
+@login_required
+def cases_export():
+    """The case list's current filters (the list page links here with its query string)."""
+    if current_user.role == Role.advocate:
+        raise PermissionDenied("advocates do not use the reports")
+    fmt = export_format()
+    args = {k: v for k, v in request.args.items() if k not in ("format", "page") and v != ""}
+    try:
+        filters = queries.CaseFilterSchema(unknown=EXCLUDE).load(args)
+    except ValidationError:
+        abort(400)
+    return download(fmt, case_tables(current_user, filters), "cases")

@@ -10,12 +10,11 @@ from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.errors import PermissionDenied
 from mediation.core.fields import EnumCode, Money
 from mediation.core.pagination import paginate
+from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
 from mediation.enterprises.schemas import EnterpriseInputSchema
 from mediation.reports import exports
-from mediation.reports.api import EXPORT_MEDIA, download
-from mediation.reports.api import FORMAT as EXPORT_FORMAT
 from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
 
 
@@ -110,7 +109,7 @@ def get_enterprise(user, enterprise_id: int):
 
 
 class WatchListExportQuery(Schema):
-    format = EXPORT_FORMAT
+    format = FORMAT_FIELD
 
 
 @operation(

@@ -11,11 +11,11 @@ from mediation.cases.models import Case
 from mediation.cases.scope import visible_cases
 from mediation.core.errors import PermissionDenied
 from mediation.core.pagination import paginate
+from mediation.core.tables import download, export_format
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import get_visible_enterprise, matching, visible_enterprises
 from mediation.extensions import db
 from mediation.reports import exports
-from mediation.reports.api import download, export_format
 from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
 from mediation.reports.watchlist import REPEAT_CASES, WINDOW_DAYS, watch_list
 

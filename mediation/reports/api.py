@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request, send_file
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mediation.accounts.models import Role
-from mediation.cases.queries import CaseFilterSchema
 from mediation.core.api import operation
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied, ValidationFailed
 from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE
+from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 from mediation.reports import exports
 from mediation.reports.stats import Period, report
-
-FORMAT = fields.String(
-    required=True,
-    validate=validate.OneOf(list(exports.FORMATS)),
-    metadata={"description": "xlsx (Excel) or csv (UTF-8 with a byte-order mark)"},
-)
-EXPORT_MEDIA = (exports.FORMATS["xlsx"], "text/csv")
 
 
 class SummaryQuery(Schema):
@@ -34,11 +26,7 @@ class SummaryQuery(Schema):
 
 
 class StatsExportQuery(SummaryQuery):
-    format = FORMAT
-
-
-class CaseExportQuery(CaseFilterSchema):
-    format = FORMAT
+    format = FORMAT_FIELD
 
 
 class PeriodSchema(Schema):
@@ -120,37 +108,6 @@ def _period(query: dict) -> Period:
     if period.end < period.start:
         raise ValidationFailed({"from": ["The start of the period is after its end."]})
     return period
-
-
-def export_format() -> str:
-    """The `format` argument of an export page (xlsx by default); anything else is 400."""
-    fmt = request.args.get("format", "xlsx")
-    if fmt not in exports.FORMATS:
-        abort(400)
-    return fmt
-
-
-def download(fmt: str, tables: list[exports.Table], stem: str) -> Response:
-    """The tables as an attachment, written first to a spooled temporary file (on disk once it
-    is large), so neither the rows nor the file need to fit in memory."""
-    return send_file(
-        exports.spooled(fmt, tables),
-        mimetype=exports.FORMATS[fmt],
-        as_attachment=True,
-        download_name=exports.filename(stem, fmt, local_date(utcnow())),
-    )
-
-
-@operation(
-    "GET", "/cases/export", summary="Export the filtered case list", tag="cases",
-    query=CaseExportQuery, response_media=EXPORT_MEDIA, errors=(401, 403, 422),
-)  # fmt: skip
-def export_cases(user, query: dict):
-    """The cases the list's filters select (same filters and order as `GET /cases`, no paging),
-    as XLSX or CSV with Chinese headers. Not for advocates."""
-    _require_staff(user)
-    fmt = query.pop("format")
-    return download(fmt, exports.case_tables(user, query), "cases")
 
 
 @operation(

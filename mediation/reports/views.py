@@ -10,19 +10,18 @@ from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import select
 
 from mediation.accounts.models import Role
-from mediation.cases import queries
 from mediation.cases.enums import CaseKind, State, WarningLevel
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied
 from mediation.core.i18n import translate_field_errors
 from mediation.core.messages import N_
+from mediation.core.tables import download, export_format
 from mediation.core.web import label
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import organizations_in_subtree
 from mediation.reports import api as reports_api
 from mediation.reports import exports, stats
-from mediation.reports.api import export_format
 
 bp = Blueprint("reports", __name__)
 
@@ -109,18 +108,4 @@ def reports_export():
         abort(400)
     period = stats.Period(values["from_"], values["to"])
     tables = exports.stats_tables(current_user, period, values.get("org"))
-    return reports_api.download(fmt, tables, "stats")
-
-
-@bp.route("/cases/export")
-@login_required
-def cases_export():
-    """The case list's current filters (the list page links here with its query string)."""
-    _require_staff()
-    fmt = export_format()
-    args = {k: v for k, v in request.args.items() if k not in ("format", "page") and v != ""}
-    try:
-        filters = queries.CaseFilterSchema(unknown=EXCLUDE).load(args)
-    except ValidationError:
-        abort(400)
-    return reports_api.download(fmt, exports.case_tables(current_user, filters), "cases")
+    return download(fmt, tables, "stats")

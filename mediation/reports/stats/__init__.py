@@ -35,13 +35,11 @@ The modules, by what makes them change:
 - `summary`: the figures assembled for the page, the API and the exports.
 """
 
+from mediation.cases.enums import BUCKET_LABELS, BUCKETS, COLLECTIVE_WORKERS
 from mediation.reports.stats.definitions import (
-    BUCKET_LABELS,
-    BUCKETS,
     CLOSURE_METHOD,
     CLOSURE_METHODS,
     CLOSURE_RESULTS,
-    COLLECTIVE_WORKERS,
     METHOD_LABELS,
     NOT_MEDIATED,
     RESULT_LABELS,

@@ -6,24 +6,7 @@ from __future__ import annotations
 from mediation.cases.enums import Outcome
 from mediation.core.messages import N_
 
-COLLECTIVE_WORKERS = 10
 NOT_MEDIATED = (Outcome.not_accepted, Outcome.withdrawn)
-
-# The official statistics buckets (design.md §4), in the order the tables show them.
-BUCKETS = (
-    "remuneration",
-    "social_insurance",
-    "change_of_contract",
-    "rescission_termination",
-    "other",
-)
-BUCKET_LABELS = {
-    "remuneration": N_("Labour remuneration"),
-    "social_insurance": N_("Social insurance"),
-    "change_of_contract": N_("Change of labour contract"),
-    "rescission_termination": N_("Rescission or termination of labour contract"),
-    "other": N_("Other"),
-}
 
 # How a closure counts in the official tables: by method (mediation, award, other) and, for
 # awards, by result. A dismissed claim and a withdrawn or rejected application close "otherwise".

@@ -16,13 +16,12 @@ from flask import current_app
 from sqlalchemy import Subquery, func, literal_column, select
 
 from mediation.accounts.models import User
-from mediation.cases.enums import Outcome
+from mediation.cases.enums import COLLECTIVE_WORKERS, Outcome
 from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.core.fields import code_of
 from mediation.extensions import db
 from mediation.reports.stats import threads
-from mediation.reports.stats.definitions import COLLECTIVE_WORKERS
 from mediation.reports.stats.dialect import Dialect, current
 from mediation.reports.stats.durations import Alerts, Medians
 from mediation.reports.stats.periods import Period, within

@@ -11,14 +11,20 @@ from datetime import datetime
 from sqlalchemy import select
 
 from mediation.accounts.models import User
-from mediation.cases.enums import STATISTICS_BUCKETS, Category, Outcome, State, WarningLevel
+from mediation.cases.enums import (
+    BUCKETS,
+    STATISTICS_BUCKETS,
+    Category,
+    Outcome,
+    State,
+    WarningLevel,
+)
 from mediation.core.fields import code_of
 from mediation.core.money import fen_to_yuan
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.reports.stats import periods
 from mediation.reports.stats.definitions import (
-    BUCKETS,
     CLOSURE_METHOD,
     CLOSURE_METHODS,
     CLOSURE_RESULTS,
