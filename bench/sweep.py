@@ -24,9 +24,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from config.default import normalize_database_url  # noqa: E402
 from mediation import create_app  # noqa: E402
 from mediation.core.clock import utcnow  # noqa: E402
-from mediation.core.trigram import ensure_pg_trgm, schema_url  # noqa: E402
 from mediation.extensions import db  # noqa: E402
 from mediation.warnings.sweep import sweep  # noqa: E402
+from tests.pg_schema import ensure_pg_trgm, schema_url  # noqa: E402
 
 SCHEMA = "bench_sweep"
 
@@ -127,7 +127,7 @@ def main() -> None:
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        extensions = ensure_pg_trgm(conn)  # not in the dropped schema (see core.trigram)
+        extensions = ensure_pg_trgm(conn)  # not in the dropped schema (see tests.pg_schema)
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     url = schema_url(base, SCHEMA, extensions)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)

@@ -24,10 +24,10 @@ from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.core.db import engines
 from mediation.core.identifiers import credit_code_check_char, id_check_digit
-from mediation.core.trigram import ensure_pg_trgm, schema_url
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
+from tests.pg_schema import ensure_pg_trgm, schema_url
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres"))
@@ -60,7 +60,7 @@ def _postgres_url() -> Iterator[str | None]:
     schema = f"test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base)
     with admin.begin() as conn:
-        extensions = ensure_pg_trgm(conn)  # not in this run's schema (see core.trigram)
+        extensions = ensure_pg_trgm(conn)  # not in this run's schema (see tests.pg_schema)
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     url = schema_url(base, schema, extensions)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)

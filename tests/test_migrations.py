@@ -15,10 +15,10 @@ from sqlalchemy.exc import DatabaseError
 from mediation import create_app
 from mediation.core import migrations as hooks
 from mediation.core.db import engines
-from mediation.core.trigram import ensure_pg_trgm, schema_url
 from mediation.extensions import db
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
 from tests.helpers import TRIGRAM_INDEXES, trigram_indexes
+from tests.pg_schema import ensure_pg_trgm, schema_url
 
 TRIGRAM_REVISION_PARENT = "fd0eee1e9b99"  # the revision before the trigram indexes
 # the autovacuum settings of `cases` (migration 5e2d7b9c1a40), PostgreSQL only
@@ -105,7 +105,7 @@ def test_postgres_upgrade_equals_models_and_downgrades():
     schema = f"migtest_{uuid.uuid4().hex[:8]}"
     admin = create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
-        extensions = ensure_pg_trgm(conn)  # not in this test's schema (see core.trigram)
+        extensions = ensure_pg_trgm(conn)  # not in this test's schema (see tests.pg_schema)
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
         base = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)

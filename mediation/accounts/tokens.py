@@ -101,16 +101,3 @@ def revoke_token(token: str, *, now: datetime | None = None) -> bool:
             .values(revoked_at=now)
         )
     return result.rowcount > 0
-
-
-def revoke_all_for(user: User, *, now: datetime | None = None) -> int:
-    """Every token of the user stops working (a user's "sign out everywhere"; deactivation and
-    password resets do the same inside their own transactions)."""
-    now = ensure_utc(now or utcnow())
-    with transaction():
-        result = db.session.execute(
-            update(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-    return result.rowcount

@@ -18,7 +18,6 @@ from mediation.core.clock import local_date, utcnow
 from mediation.core.fields import AwareDateTime, Money
 from mediation.core.identifiers import (
     is_valid_id_number,
-    normalize_credit_code,
     normalize_id_number,
 )
 from mediation.core.messages import N_
@@ -104,17 +103,9 @@ def clean_id_number(value: str | None) -> str | None:
     return normalize_id_number(value) if value else value
 
 
-def clean_credit_code(value: str) -> str:
-    return normalize_credit_code(value)
-
-
 class NoteSchema(StrictSchema):
     kind = fields.String(load_default="note", validate=validate.OneOf(["note", "visit"]))
     body = text(LONG_TEXT, required=True)
-
-
-class AssignAdvocateSchema(StrictSchema):
-    user_id = id_field(required=True)
 
 
 class AssignMediatorSchema(StrictSchema):

@@ -16,11 +16,6 @@ class DomainError(Exception):
         self.fields = fields or {}
         self.extra = extra
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message, "fields": self.fields}
-        body.update(self.extra)
-        return {"error": body}
-
 
 class NotFound(DomainError):
     """Missing, or outside the caller's scope: the two are indistinguishable on purpose."""

@@ -1,4 +1,4 @@
-"""The test and benchmark set-up's extension schema (core.trigram.ensure_pg_trgm): it goes on
+"""The test and benchmark set-up's extension schema (tests.pg_schema.ensure_pg_trgm): it goes on
 the search path after a run's own schema, so a database whose extension sits beside tables must
 be refused, not used (a run would otherwise work on, and empty, those tables)."""
 
@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from mediation.core.trigram import EXTENSION_SCHEMA, ensure_pg_trgm
 from tests.conftest import TEST_DATABASE_URL, requires_postgres
+from tests.pg_schema import EXTENSION_SCHEMA, ensure_pg_trgm
 
 
 @pytest.fixture

@@ -1,0 +1,58 @@
+"""A PostgreSQL schema of one's own, for the tests and the benchmarks: they create their tables
+in it and drop it at the end, while the extension pg_trgm (one per database) lives elsewhere."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from mediation.core.trigram import CREATE_PG_TRGM
+
+# where code working in a schema of its own creates the extension when the database lacks it
+EXTENSION_SCHEMA = "mediation_extensions"
+
+
+def ensure_pg_trgm(connection: Connection) -> str:
+    """The schema the extension lives in, creating it (in `EXTENSION_SCHEMA`) when the database
+    has none.
+
+    For code that works in a schema of its own (the tests, the benchmarks): an extension exists
+    once per database, so it must not be created in such a schema, where dropping the schema
+    would take it away from everyone else. That schema goes after the code's own on the search
+    path (`schema_url`), so it must hold no table: `create_all` skips a table it can already see
+    there, and the code would then work on (and a test's teardown empty) those tables. A
+    database whose extension sits beside the application's tables is refused. Parallel callers
+    wait for each other."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('mediation: pg_trgm'))"))
+    schema = connection.scalar(
+        text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+            " WHERE e.extname = 'pg_trgm'"
+        )
+    )
+    if schema is None:
+        schema = EXTENSION_SCHEMA
+        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        connection.execute(text(f"{CREATE_PG_TRGM} SCHEMA {schema}"))
+    tables = connection.scalar(
+        text(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+        ),
+        {"schema": schema},
+    )
+    if tables:
+        raise RuntimeError(
+            f"the extension pg_trgm lives in the schema {schema!r}, which holds {tables} tables:"
+            " code working in a schema of its own would see them on its search path (and tests"
+            " would empty them). Use a database without the application's tables, or move the"
+            f" extension: ALTER EXTENSION pg_trgm SET SCHEMA {EXTENSION_SCHEMA} (after CREATE"
+            f" SCHEMA {EXTENSION_SCHEMA})."
+        )
+    return schema
+
+
+def schema_url(base_url: str, schema: str, extension_schema: str) -> str:
+    """`base_url` (PostgreSQL) working in `schema`, with the extension's schema after it on the
+    search path so that its operator classes (`gin_trgm_ops`) are found by name."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}%2C{extension_schema}"
