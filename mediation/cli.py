@@ -23,7 +23,7 @@ def _parse_now(_ctx, _param, value: str | None):
         return None
     from datetime import datetime
 
-    from mediation.core.clock import LOCAL_TZ, ensure_utc
+    from mediation.core.clock import ensure_utc, local_zone
 
     try:
         moment = datetime.fromisoformat(value)
@@ -34,7 +34,7 @@ def _parse_now(_ctx, _param, value: str | None):
     if not 1990 <= moment.year <= 2100:
         raise click.BadParameter(f"{value!r} is not a plausible time (years 1990–2100)")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
+        moment = moment.replace(tzinfo=local_zone())
     return ensure_utc(moment)
 
 

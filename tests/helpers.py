@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import socket
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
 from mediation.cases.models import Case
-from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.core.clock import ensure_utc
 from mediation.extensions import db
 from mediation.warnings.models import Alert
 
@@ -21,9 +22,13 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
+# China time, which the statutory clocks follow (the default TIMEZONE)
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
 def local(*args: int) -> datetime:
     """A China-time moment, as UTC."""
-    return ensure_utc(datetime(*args, tzinfo=LOCAL_TZ))
+    return ensure_utc(datetime(*args, tzinfo=CHINA))
 
 
 # Monday 2 March 2026, 10:00 China time: a working morning of an ordinary week (no holiday, no

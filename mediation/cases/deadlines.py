@@ -13,7 +13,7 @@ from typing import Protocol
 from mediation.cases.enums import CaseKind, ReferralTarget, State
 from mediation.cases.models import Case
 from mediation.core.calendar import add_working_days
-from mediation.core.clock import LOCAL_TZ, ensure_utc, local_date
+from mediation.core.clock import ensure_utc, local_date, local_zone
 from mediation.core.i18n import _
 
 NOT_AGREED = (State.reported, State.accepted, State.mediating)
@@ -31,7 +31,7 @@ class LimitationFacts(Protocol):
 
 def local_midnight(day: date) -> datetime:
     """The first moment of a day in China, as UTC."""
-    return ensure_utc(datetime.combine(day, time(0), tzinfo=LOCAL_TZ))
+    return ensure_utc(datetime.combine(day, time(0), tzinfo=local_zone()))
 
 
 def limitation_date(f: LimitationFacts, limitation_days: int) -> date | None:

@@ -23,7 +23,7 @@ from mediation.cases.models import (
     CaseNumberCounter,
 )
 from mediation.cases.timeline import append_events_bulk
-from mediation.core.clock import LOCAL_TZ, ensure_utc, utcnow
+from mediation.core.clock import ensure_utc, local_zone, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
 from mediation.enterprises.services import get_visible_enterprise, register_enterprise
@@ -50,7 +50,7 @@ def _next_number_statement(dialect: str):
 
 
 def _allocate_number(org: Organization, now: datetime) -> str:
-    year = now.astimezone(LOCAL_TZ).year
+    year = now.astimezone(local_zone()).year
     stmt = _next_number_statement(db.session.get_bind().dialect.name)
     seq = db.session.execute(stmt, {"org_id": org.id, "year": year}).scalar_one()
     return f"{org.code}-{year}-{seq:05d}"

@@ -1,11 +1,35 @@
-"""Time: UTC in the database, Asia/Shanghai for whatever a person sees or a date rule uses."""
+"""Time: UTC in the database; the local zone (the `TIMEZONE` setting, China time by default)
+for whatever a person sees or a date rule uses (docs/domain.md "Calendars and time")."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import functools
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from flask import current_app, has_app_context
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_zone() -> ZoneInfo:
+    """The configured `TIMEZONE` inside an application; China time outside one (the rules'
+    unit tests, which need no application)."""
+    if has_app_context():
+        return _zone(current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE)
+    return _zone(DEFAULT_TIMEZONE)
+
+
+def local_offset_hours(moment: datetime | None = None) -> float:
+    """The local zone's offset from UTC, in hours, at `moment` (now by default): for SQLite,
+    which knows fixed offsets only. Exact for zones without daylight saving, China's included."""
+    offset = (moment or utcnow()).astimezone(local_zone()).utcoffset() or timedelta(0)
+    return offset.total_seconds() / 3600
 
 
 def utcnow() -> datetime:
@@ -20,9 +44,9 @@ def ensure_utc(value: datetime) -> datetime:
 
 
 def local_date(value: datetime) -> date:
-    """The calendar date in China of a moment."""
-    return ensure_utc(value).astimezone(LOCAL_TZ).date()
+    """The calendar date in the local zone of a moment."""
+    return ensure_utc(value).astimezone(local_zone()).date()
 
 
 def to_local(value: datetime | None) -> datetime | None:
-    return None if value is None else ensure_utc(value).astimezone(LOCAL_TZ)
+    return None if value is None else ensure_utc(value).astimezone(local_zone())

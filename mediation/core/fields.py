@@ -7,7 +7,7 @@ from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields
 
-from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.core.clock import ensure_utc, local_zone
 from mediation.core.messages import N_
 from mediation.core.money import MoneyError, fen_to_yuan, yuan_to_fen
 
@@ -43,7 +43,7 @@ class AwareDateTime(fields.DateTime):
         if not 1990 <= result.year <= 2100:
             raise ValidationError(N_("Must be between 1990 and 2100."))
         if result.tzinfo is None:
-            result = result.replace(tzinfo=LOCAL_TZ)
+            result = result.replace(tzinfo=local_zone())
         return ensure_utc(result)
 
 

@@ -1,7 +1,7 @@
 """Languages: Chinese first (zh_Hans_CN), English second (Flask-Babel 4).
 
 The language follows the signed-in user's stored preference, then the `lang` the visitor chose
-in this session, then the browser's Accept-Language; times are shown in Asia/Shanghai.
+in this session, then the browser's Accept-Language; times are shown in the local zone (`TIMEZONE`).
 Outside a request (the scheduler, the CLI) the language is Chinese.
 
 Messages are written as English msgids; `mediation/translations/<locale>/LC_MESSAGES/messages.po`
@@ -20,6 +20,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from mediation.core.clock import DEFAULT_TIMEZONE
 from mediation.extensions import babel
 
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -121,7 +122,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    return current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
 
 
 def current_locale() -> str:
@@ -189,7 +190,7 @@ def translate_field_errors(errors: dict) -> dict[str, list[str]]:
 
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE", "Asia/Shanghai"))
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE") or DEFAULT_TIMEZONE)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # templates translate through the same remembered catalogue (Jinja's newstyle gettext
     # formats and escapes the result itself)

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, select, update
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import State, WarningLevel
-from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local
+from mediation.core.clock import ensure_utc, local_zone, to_local
 from mediation.core.db import bulk_insert, take_write_lock
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
 from mediation.core.money import format_yuan
@@ -52,7 +52,7 @@ def quiet_until(now: datetime, quiet_start: str, quiet_end: str) -> datetime | N
     if not inside:
         return None
     end_day = local.date() if t < end else local.date() + timedelta(days=1)
-    return ensure_utc(datetime.combine(end_day, end, tzinfo=LOCAL_TZ))
+    return ensure_utc(datetime.combine(end_day, end, tzinfo=local_zone()))
 
 
 # built once: every case whose creation raises an alert asks it

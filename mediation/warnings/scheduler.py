@@ -1,7 +1,7 @@
 """APScheduler 3: the production `flask scheduler run` process, or embedded in the web process.
 
 Jobs have explicit ids and `replace_existing`, coalesce missed runs into one, tolerate late
-starts, and run on China time. The job store is the application's database (table
+starts, and run on the local zone (`TIMEZONE`). The job store is the application's database (table
 `apscheduler_jobs`, which Alembic leaves alone).
 """
 
@@ -19,7 +19,6 @@ from mediation.extensions import db
 from mediation.warnings import jobs
 
 log = logging.getLogger(__name__)
-TIMEZONE = "Asia/Shanghai"
 
 
 def _jobs(config) -> list[tuple[str, str, str, dict]]:
@@ -41,7 +40,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         engine = db.engine
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(
-        timezone=TIMEZONE,
+        timezone=app.config["TIMEZONE"],
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )

@@ -18,10 +18,11 @@ from mediation.cases import services
 from mediation.cases.audit import verify_chains
 from mediation.cases.enums import EventKind, State
 from mediation.cases.models import Case, CaseEvent
-from mediation.core.clock import LOCAL_TZ, utcnow
+from mediation.core.clock import utcnow
 from mediation.core.errors import Conflict, ValidationFailed
 from mediation.extensions import db
 from tests.conftest import requires_postgres, trigger_payload
+from tests.helpers import CHINA
 
 pytestmark = requires_postgres
 
@@ -192,7 +193,7 @@ def test_concurrent_creations_get_gap_free_numbers(app, case_payload, make_enter
     threads, per_thread = 8, 5
     enterprise_id = make_enterprise().id
     payloads = [case_payload(enterprise_id=enterprise_id) for _ in range(threads * per_thread)]
-    year = utcnow().astimezone(LOCAL_TZ).year
+    year = utcnow().astimezone(CHINA).year
     mediators = [users["mediator"].id, users["g1_mediator"].id, users["officer"].id]
 
     def create_many(i, user):
@@ -219,7 +220,7 @@ def test_concurrent_creations_with_rollbacks_leave_no_gap(
     """Half the creations are refused after their number was allocated: no number is lost."""
     threads, per_thread = 6, 4
     enterprise_id = make_enterprise().id
-    year = utcnow().astimezone(LOCAL_TZ).year
+    year = utcnow().astimezone(CHINA).year
 
     def refuse(case, *, kind, now, **_):
         if case.title == "FAIL":

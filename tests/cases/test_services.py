@@ -13,16 +13,16 @@ from mediation.cases import services
 from mediation.cases.enums import EventKind, State
 from mediation.cases.models import Case, CaseEvent, CaseNumberCounter, case_advocates
 from mediation.cases.scope import get_visible_case, visible_cases
-from mediation.core.clock import LOCAL_TZ, utcnow
+from mediation.core.clock import utcnow
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from tests.conftest import trigger_payload, valid_credit_code, valid_id_number
-from tests.helpers import reload
+from tests.helpers import CHINA, reload
 
 
 def local_year(moment: datetime | None = None) -> int:
-    return (moment or utcnow()).astimezone(LOCAL_TZ).year
+    return (moment or utcnow()).astimezone(CHINA).year
 
 
 def counts() -> dict[str, int]:

@@ -18,7 +18,7 @@ from mediation.cases import services
 from mediation.cases.audit import verify_chains
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case, CaseEvent
-from mediation.core.clock import LOCAL_TZ, ensure_utc
+from mediation.core.clock import ensure_utc
 from mediation.core.errors import Conflict, NotFound, ValidationFailed
 from mediation.extensions import db
 from mediation.orgs.models import Tier
@@ -27,7 +27,7 @@ from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, Notif
 from mediation.warnings.services import acknowledge, update_rule_settings
 from mediation.warnings.sweep import sweep
 from tests.conftest import login
-from tests.helpers import DAY, HOUR, SECOND, T0, StatementCounter, local, reload
+from tests.helpers import CHINA, DAY, HOUR, SECOND, T0, StatementCounter, local, reload
 
 # Three working days after T0 (Monday 2 March 2026, 10:00): overdue from Fri 6 March 00:00.
 ACCEPTANCE_DUE = local(2026, 3, 6)
@@ -93,7 +93,7 @@ def act(users):
             "record_agreement": {
                 "terms": "单位于期限内一次性支付",
                 "agreement_amount": "4000.00",
-                "agreement_due_on": (now + 20 * DAY).astimezone(LOCAL_TZ).date().isoformat(),
+                "agreement_due_on": (now + 20 * DAY).astimezone(CHINA).date().isoformat(),
             },
             "confirm_performance": {"paid_amount": "4000.00"},
             "withdraw": {"reason": "申请人撤回"},
@@ -403,7 +403,7 @@ def test_recording_an_agreement_resolves_mediation_overdue_by_the_next_sweep(mak
     # the next thing to watch is the agreement's due date (the day after it, 00:00)
     due_on = stored.agreement_due_on
     assert stored.next_check_at == ensure_utc(
-        datetime.combine(due_on + DAY, datetime.min.time(), tzinfo=LOCAL_TZ)
+        datetime.combine(due_on + DAY, datetime.min.time(), tzinfo=CHINA)
     )
 
 

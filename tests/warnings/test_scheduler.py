@@ -18,12 +18,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, inspect, select, text
 
 from mediation.core import migrations as hooks
-from mediation.core.clock import LOCAL_TZ, ensure_utc, to_local, utcnow
+from mediation.core.clock import ensure_utc, to_local, utcnow
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings import jobs
 from mediation.warnings.models import Alert, AlertStatus, Notification, NotificationStatus
 from mediation.warnings.scheduler import build_scheduler
+from tests.helpers import CHINA
 
 JOB_FUNCTIONS = {
     "warnings.sweep": "mediation.warnings.jobs:sweep_job",
@@ -101,9 +102,9 @@ def test_triggers_and_options_follow_the_configuration_on_china_time(app):
         fields = {f.name: str(f) for f in digest.trigger.fields}
         assert (fields["hour"], fields["minute"]) == ("7", "45")
         # 07:45 in China, whatever the server's own zone
-        noon = datetime(2026, 3, 2, 12, 0, tzinfo=LOCAL_TZ)
+        noon = datetime(2026, 3, 2, 12, 0, tzinfo=CHINA)
         fire = digest.trigger.get_next_fire_time(None, noon)
-        assert ensure_utc(fire) == ensure_utc(datetime(2026, 3, 3, 7, 45, tzinfo=LOCAL_TZ))
+        assert ensure_utc(fire) == ensure_utc(datetime(2026, 3, 3, 7, 45, tzinfo=CHINA))
         assert digest.misfire_grace_time >= 600  # a daily job may start late and still run
 
         # stored in the application's database, by reference

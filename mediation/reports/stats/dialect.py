@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Subquery, func, literal, select
 from sqlalchemy.dialects import postgresql
 
 from mediation.accounts.models import User
-from mediation.core.clock import LOCAL_TZ
+from mediation.core.clock import local_offset_hours, local_zone
 from mediation.extensions import db
 from mediation.reports.stats import durations, grouping, tiers
 from mediation.reports.stats.periods import Period, months
@@ -88,14 +88,14 @@ class PostgreSQL(Dialect):
         and a formatting)."""
         names = months(period)
         starts = [
-            datetime(int(m[:4]), int(m[5:]), 1, tzinfo=LOCAL_TZ).astimezone(UTC) for m in names
+            datetime(int(m[:4]), int(m[5:]), 1, tzinfo=local_zone()).astimezone(UTC) for m in names
         ]
         bounds = postgresql.array([literal(start, column.type) for start in starts])
         return func.width_bucket(column, bounds), lambda n: names[n - 1]
 
     def local_week(self, column: Any) -> ColumnElement[str]:
         return func.to_char(
-            func.date_trunc("week", func.timezone("Asia/Shanghai", column)), "YYYY-MM-DD"
+            func.date_trunc("week", func.timezone(local_zone().key, column)), "YYYY-MM-DD"
         )
 
     def rollup(
@@ -115,6 +115,11 @@ class PostgreSQL(Dialect):
         return tiers.days_at_tier_sql(user, period, org_id, now=now)
 
 
+def _local_offset() -> str:
+    """SQLite's modifier from UTC to the local zone (it knows fixed offsets only)."""
+    return f"{local_offset_hours():+g} hours"
+
+
 class SQLite(Dialect):
     name = "sqlite"
     concurrent = False
@@ -124,10 +129,10 @@ class SQLite(Dialect):
 
     def month_key(self, column: Any, period: Period) -> MonthKey:
         """The month itself."""
-        return func.strftime("%Y-%m", column, "+8 hours"), str
+        return func.strftime("%Y-%m", column, _local_offset()), str
 
     def local_week(self, column: Any) -> ColumnElement[str]:
-        return func.date(column, "+8 hours", "weekday 0", "-6 days")
+        return func.date(column, _local_offset(), "weekday 0", "-6 days")
 
     def rollup(
         self, source: Subquery, sets: grouping.Sets, aggregates: grouping.Aggregates

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression
 
-from mediation.core.clock import LOCAL_TZ
+from mediation.core.clock import local_zone
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,8 @@ class Period:
     @property
     def bounds(self) -> tuple[datetime, datetime]:
         """[low, high) as aware datetimes (midnight China time)."""
-        low = datetime.combine(self.start, datetime.min.time(), LOCAL_TZ)
-        high = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), LOCAL_TZ)
+        low = datetime.combine(self.start, datetime.min.time(), local_zone())
+        high = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), local_zone())
         return low, high
 
     @classmethod
