@@ -3,6 +3,7 @@ pages). Administrators only; the services behind them write nothing on bad input
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -139,6 +140,29 @@ def test_user_list_filters_by_role_org_and_active(client, users, orgs):
     assert set(active) == {"mediator", "g1_mediator"}
     # nonsense filters are ignored, not errors
     assert client.get("/admin/users?role=king&org=abc&active=maybe").status_code == 200
+
+
+def test_the_user_list_pages_through_every_user_and_forgives_a_bad_page(client, users, monkeypatch):
+    """The simple lists page with Flask-SQLAlchemy's `db.paginate`: every user once across the
+    pages, a page number that is not one shows the first page, and past the end is empty."""
+    from mediation.admin import views as admin_views
+
+    monkeypatch.setattr(admin_views, "USERS_PER_PAGE", 4)
+    login(client, users["admin"])
+    seen: list[str] = []
+    for number in range(1, 10):
+        names = listed_users(client.get(f"/admin/users?page={number}"))
+        if not names:
+            break
+        assert len(names) <= 4
+        seen += names
+    assert sorted(seen) == sorted(u.username for u in users.values())
+    assert listed_users(client.get("/admin/users?page=abc")) == listed_users(
+        client.get("/admin/users?page=1")
+    )
+    assert listed_users(client.get("/admin/users?page=999")) == []
+    one_page = dom(client.get("/admin/users?role=mediator")).find("nav", cls="pager")
+    assert re.findall(r"\d+", one_page.find("span").text) == ["1", "1"]  # page 1 of 1
 
 
 def test_admin_creates_a_user_with_a_hashed_password_who_can_log_in(client, users, orgs):

@@ -16,7 +16,6 @@ from mediation.accounts.models import Role
 from mediation.cases import importer
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _, lazy_gettext
-from mediation.core.pagination import paginate
 from mediation.extensions import db
 from mediation.orgs import services as orgs
 from mediation.orgs.models import Tier
@@ -55,6 +54,7 @@ NOTIFICATION_STATUS_LABELS = {
 CHANNEL_LABELS = {"email": lazy_gettext("E-mail"), "sms": lazy_gettext("SMS")}
 
 USERS_PER_PAGE = 50
+OUTBOX_PER_PAGE = 50
 
 
 @bp.before_request
@@ -86,8 +86,11 @@ def _user_filters() -> dict:
 @bp.route("/users")
 def users():
     filters = _user_filters()
-    page = paginate(
-        accounts.list_users(**filters), request.args.get("page", 1, type=int) or 1, USERS_PER_PAGE
+    page = db.paginate(
+        accounts.list_users(**filters),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=USERS_PER_PAGE,
+        error_out=False,
     )
     return render_template(
         "admin/users.html",
@@ -281,7 +284,12 @@ def outbox():
     stmt = select(Notification).order_by(Notification.id.desc())
     if status in {s.value for s in NotificationStatus}:
         stmt = stmt.where(Notification.status == status)
-    page = paginate(stmt, request.args.get("page", 1, type=int) or 1, 50)
+    page = db.paginate(
+        stmt,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=OUTBOX_PER_PAGE,
+        error_out=False,
+    )
     counts = dict(
         db.session.execute(
             select(Notification.status, db.func.count()).group_by(Notification.status)

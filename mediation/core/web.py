@@ -229,7 +229,8 @@ def url_with(**changes) -> str:
 
 
 def pager(page) -> Markup:
-    """The links under a paged list (a `core.pagination.Page`): previous, where, next. Written
+    """The links under a paged list (a `core.pagination.Page`, or Flask-SQLAlchemy's
+    `Pagination` of the simple lists): previous, where, next. Written
     here rather than as a Jinja macro, whose call cost a case list page more than its three
     links (a macro call builds a context of its own)."""
     # translations are trusted markup, as in templates; the numbers are escaped into them
@@ -237,10 +238,11 @@ def pager(page) -> Markup:
     if page.has_prev:
         link = escape(url_with(page=page.page - 1))
         html.append(f'<a href="{link}">{Markup(_("Previous page"))}</a>')
-    if page.total_is_capped:
+    if getattr(page, "total_is_capped", False):
         where = Markup(_("Page %(page)s")) % {"page": page.page}
-    else:
-        where = Markup(_("Page %(page)s of %(pages)s")) % {"page": page.page, "pages": page.pages}
+    else:  # (an empty list is still page 1 of 1)
+        pages = max(page.pages, 1)
+        where = Markup(_("Page %(page)s of %(pages)s")) % {"page": page.page, "pages": pages}
     html.append(f"<span>{where}</span>")
     if page.has_next:
         link = escape(url_with(page=page.page + 1))

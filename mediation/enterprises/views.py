@@ -52,7 +52,8 @@ def enterprise_list():
         )
     else:
         stmt = stmt.order_by(Enterprise.name, Enterprise.id)
-    page = paginate(stmt, page_number, current_app.config.get("ENTERPRISES_PER_PAGE", 25))
+    per_page = current_app.config.get("ENTERPRISES_PER_PAGE", 25)
+    page = db.paginate(stmt, page=page_number, per_page=per_page, error_out=False)
     return render_template(
         "enterprises/list.html",
         page=page,

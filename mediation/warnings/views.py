@@ -9,13 +9,13 @@ from mediation.cases.enums import WarningLevel
 from mediation.cases.views import rerender_case_page
 from mediation.core.errors import Conflict, ValidationFailed
 from mediation.core.i18n import _, translate_message
-from mediation.core.pagination import paginate
 from mediation.extensions import db
 from mediation.warnings import services
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.rules import RULE_LABELS
 
 bp = Blueprint("warnings", __name__)
+INBOX_PER_PAGE = 25
 
 
 def _render_inbox(status: str = "active", level: str | None = None, page_number: int = 1,
@@ -31,7 +31,7 @@ def _render_inbox(status: str = "active", level: str | None = None, page_number:
     return render_template(
         "warnings/inbox.html",
         focus=focus,
-        page=paginate(stmt, page_number, 25),
+        page=db.paginate(stmt, page=page_number, per_page=INBOX_PER_PAGE, error_out=False),
         status=status,
         level=level,
         levels=list(WarningLevel),
