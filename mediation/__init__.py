@@ -21,8 +21,21 @@ from mediation.core.jsonio import JSONProvider
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _shipped(name: str) -> Path:
+    """A folder the app reads at run time: at the top of a checkout, or inside the package when
+    installed from the wheel (pyproject.toml, `[tool.setuptools.package-dir]`)."""
+    in_checkout = PROJECT_ROOT / name
+    return in_checkout if in_checkout.is_dir() else Path(__file__).resolve().parent / name
+
+
 class ConfigurationError(RuntimeError):
     pass
+
+
+def _default_instance_path() -> str | None:
+    """`instance/` at the top of a checkout; Flask's own choice (`<prefix>/var/…`) when the app
+    is installed from the wheel."""
+    return str(PROJECT_ROOT / "instance") if (PROJECT_ROOT / "pyproject.toml").is_file() else None
 
 
 def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) -> Flask:
@@ -30,8 +43,8 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
     mapping of settings laid over the environment named by `MEDIATION_ENV`."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("MEDIATION_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=os.environ.get("MEDIATION_INSTANCE_PATH") or _default_instance_path(),
+        template_folder=str(_shipped("templates")),
         static_folder="static",
     )
     register_config(app, config, overrides)
@@ -142,7 +155,7 @@ def register_database(app: Flask) -> None:
     migrate.init_app(
         app,
         db,
-        directory=str(PROJECT_ROOT / "migrations"),
+        directory=str(_shipped("migrations")),
         render_as_batch=True,
         compare_type=migration_hooks.compare_type,
         include_object=migration_hooks.object_filter(dialect),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+import config
 from mediation.cases.enums import WarningLevel
 from mediation.core.db import written_in
 from mediation.core.messages import N_
@@ -20,7 +21,7 @@ from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings.models import RuleSettingsVersion
 
-DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "config" / "warning_rules.toml"
+DEFAULTS_PATH = Path(config.__file__).resolve().parent / "warning_rules.toml"
 TARGETS = {"handling", *(t.value for t in Tier)}
 # Upper bounds by setting name: generous for any province's rules, small enough that no date
 # arithmetic can overflow.
