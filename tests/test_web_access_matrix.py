@@ -1,6 +1,6 @@
 """The access matrix of the HTML pages and form actions: every rule of the URL map outside /api/
 and /static/ × every role × an object in and out of the role's scope, against a table of the
-expected answers (design.md §3). Any cell that differs fails the test, and the failure lists
+expected answers (docs/architecture.md "Scope"). Any cell that differs fails the test, and the failure lists
 every differing cell, unexpected successes first.
 
 The expected answers: out of scope → 404 (the case number cannot be probed), wrong role → 403,

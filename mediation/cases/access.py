@@ -20,7 +20,7 @@ from mediation.core.fields import shared_schema
 CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 
 
-# who may take a case over to their own organization (design.md §3)
+# who may take a case over to their own organization (docs/architecture.md "Scope")
 SUPERVISORS = frozenset({Role.officer, Role.admin})
 
 

@@ -1,4 +1,4 @@
-"""API: cases, their transitions, timeline, notes and evidence (design.md §8).
+"""API: cases, their transitions, timeline, notes and evidence (docs/architecture.md "The API").
 
 Input goes through the same marshmallow schemas and services as the web pages; this module only
 parses, calls a service and dumps. Output schemas live here.

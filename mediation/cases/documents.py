@@ -1,5 +1,5 @@
 """Printable documents drawn from a case: the mediation agreement (调解协议书, LDMAL art. 14 and
-domain.md) and the referral letter (移送函) that hands a failed case to another body."""
+docs/domain.md "The mediation agreement") and the referral letter (移送函) that hands a failed case to another body."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The coded vocabularies of a case (design.md §4). Codes are stored; labels are for people."""
+"""The coded vocabularies of a case (docs/domain.md "Labor disputes and case categories"). Codes are stored; labels are for people."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from mediation.extensions import db
 
 
 def scope_filter(stmt: Select, user: User) -> Select:
-    """Restrict a SELECT over Case to the cases `user` may see (design.md §3)."""
+    """Restrict a SELECT over Case to the cases `user` may see (docs/architecture.md "Scope")."""
     condition = scope_condition(scope_shape(user), user)
     return stmt if condition is None else stmt.where(condition)
 

@@ -45,7 +45,7 @@ def fire_trigger(
 ) -> Case:
     """Perform a lifecycle trigger for a user, in one transaction.
 
-    Order of checks (design.md §5): scope (404) → role (403) → stale version or not allowed
+    Order of checks (docs/architecture.md "The API"): scope (404) → role (403) → stale version or not allowed
     from the current state (409) → payload and guard (422) → change, event, hooks, commit.
     """
     now = ensure_utc(now or utcnow())

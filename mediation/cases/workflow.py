@@ -1,4 +1,5 @@
-"""The case lifecycle (design.md §5), defined once, as data.
+"""The case lifecycle (docs/domain.md "Case lifecycle", docs/architecture.md "The workflow as one
+table"), defined once, as data.
 
 `TRIGGERS` is the table: for each trigger its source states, destination, the roles that may fire
 it, its payload schema, its guard and its effect on the case's fields. One shared `transitions`

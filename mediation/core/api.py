@@ -1,4 +1,4 @@
-"""JSON API plumbing shared by every domain's `api.py` (design.md §8).
+"""JSON API plumbing shared by every domain's `api.py` (docs/architecture.md "The API").
 
 One blueprint under `/api/v1`. Each endpoint is declared with `@operation(...)`, which both
 registers the Flask route and records what the OpenAPI document says about it (parameters, body,

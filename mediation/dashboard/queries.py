@@ -1,4 +1,4 @@
-"""The queries behind each role's dashboard (design.md §7).
+"""The queries behind each role's dashboard (docs/architecture.md "Pages").
 
 Every dashboard costs a fixed number of SQL statements, whatever the number of cases: the cases
 come in one SELECT (enterprise and handling organization joined), counts come from grouped

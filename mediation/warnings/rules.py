@@ -1,4 +1,4 @@
-"""The early-warning rules (design.md §6) as pure functions.
+"""The early-warning rules (docs/domain.md "Early warning") as pure functions.
 
 Each rule looks at a case's facts, the clock and the settings, and answers whether its alert
 should exist now and, if not yet, the moment it may start to (so the sweep knows when to look

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained timeline (design.md §4) and `flask audit verify`."""
+"""The append-only, hash-chained timeline (docs/architecture.md "The audit trail") and `flask audit verify`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Case services (design.md §3-4): creation and numbering, fact edits, notes, advocates, scope."""
+"""Case services (docs/architecture.md "Scope", "The audit trail"): creation and numbering, fact edits, notes, advocates, scope."""
 
 from __future__ import annotations
 

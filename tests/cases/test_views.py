@@ -439,7 +439,7 @@ def test_advocate_may_not_open_the_new_case_form(client, users, make_enterprise)
 
 # --- detail: the action forms -------------------------------------------------------------------
 
-# design.md §5, per state, for a mediator; officers may also reopen a closed case
+# docs/domain.md "Case lifecycle", per state, for a mediator; officers may also reopen a closed case
 EXPECTED_FOR_MEDIATOR = {
     "reported": {"accept", "reject", "withdraw"},
     "accepted": {"begin_mediation", "fail_mediation", "withdraw"},

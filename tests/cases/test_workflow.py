@@ -1,4 +1,4 @@
-"""The lifecycle (design.md §5): every trigger from every state, roles, payloads and guards.
+"""The lifecycle (docs/domain.md "Case lifecycle"): every trigger from every state, roles, payloads and guards.
 
 Each test builds a fresh app and database, which costs far more than a transition, so the
 refusal checks share one case per state (a refusal must write nothing, which every check
@@ -25,7 +25,7 @@ from tests.helpers import reload
 ALL_STATES = ["reported", "accepted", "mediating", "agreement", "failed", "referred", "closed"]
 OPEN = {"reported", "accepted", "mediating", "agreement", "failed", "referred"}
 
-# The table of design.md §5, written out independently of workflow.TRIGGERS.
+# The lifecycle table (docs/domain.md "Case lifecycle"), written out independently of workflow.TRIGGERS.
 EXPECTED: dict[str, tuple[set[str], str]] = {
     "accept": ({"reported"}, "accepted"),
     "reject": ({"reported"}, "closed"),

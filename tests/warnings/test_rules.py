@@ -1,4 +1,4 @@
-"""The early-warning rules as pure functions (design.md §6): no database, facts built by hand.
+"""The early-warning rules as pure functions (docs/domain.md "Default rules"): no database, facts built by hand.
 
 Each rule is checked on both sides of its threshold, and each time-driven rule's `wakes_at` is the
 exact moment it starts to fire.
