@@ -15,6 +15,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import refresh
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from mediation.accounts.models import User
@@ -22,7 +23,10 @@ from mediation.cases import workflow
 from mediation.cases.enums import Category
 from mediation.cases.models import Case
 from mediation.core.i18n import translate_field_errors, translate_message
+from mediation.core.messages import Message
+from mediation.core.schemas import Length, Range
 from mediation.extensions import db
+from mediation.orgs.models import Organization
 from tests.conftest import login
 from tests.helpers import count
 from tests.html import dom
@@ -100,30 +104,57 @@ def test_the_committed_mo_files_match_their_po(locale):
 # --- the message translation of the web layer ------------------------------------------------------
 
 
-def test_messages_are_translated_with_their_values(app):
+def _error(validator, value) -> str:
+    with pytest.raises(ValidationError) as raised:
+        validator(value)
+    return raised.value.messages[0]
+
+
+def test_messages_keep_their_values_english_for_the_api_and_translated_for_pages(app):
+    """A message with values is raised as a `Message`: English text where a string is expected
+    (the API), its msgid and values kept, so a page shows it in the reader's language. Nothing
+    is parsed back out of English text."""
+    length = _error(Length(min=1, max=200), "")
+    between = _error(Range(min=1, max=100_000), 0)
+    taken = Message("The code %(code)s is taken.", code="T9")
+    assert isinstance(length, Message)
+    assert length == "Length must be between 1 and 200."  # what the API answers
+    assert between == "Must be greater than or equal to 1 and less than or equal to 100000."
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        assert translate_message("Missing data for required field.") == "此项为必填项。"
-        assert translate_message("Length must be between 1 and 200.") == (
-            "长度须在 1 至 200 个字符之间。"
-        )
+        assert translate_message(length) == "长度须在 1 至 200 个字符之间。"
+        assert translate_message(between) == "须在 1 至 100000 之间。"
         assert (
-            translate_message(
-                "Must be greater than or equal to 1 and less than or equal to 100000."
-            )
-            == "须在 1 至 100000 之间。"
+            translate_message(taken)
+            == translate_message(Message("The code %(code)s is taken.", code="T9"))
+            != "The code T9 is taken."
         )
-        assert translate_message("Not a valid amount: must not be negative.") == (
-            "不是有效的金额：不能为负数。"
-        )
+        assert "T9" in translate_message(taken)
+        assert translate_message("Missing data for required field.") == "此项为必填项。"
         assert translate_message("something nobody translated") == "something nobody translated"
+        # English text with values is not recognised any more: only a Message carries them
+        assert translate_message("Length must be between 1 and 200.") == (
+            "Length must be between 1 and 200."
+        )
         assert translate_field_errors({"title": ["Missing data for required field."]}) == {
             "title": ["此项为必填项。"]
         }
     with app.test_request_context(headers=EN):
         refresh()  # the tests' app context outlives each request context
-        assert translate_message("Length must be between 1 and 200.") == (
-            "Length must be between 1 and 200."
-        )
+        assert translate_message(length) == "Length must be between 1 and 200."
+
+
+def test_a_service_error_with_values_is_shown_translated_on_its_page(app, client, users):
+    """A refused organization code comes back on the admin page in Chinese, with the code."""
+    login(client, users["admin"])
+    taken = db.session.scalar(select(Organization.code).limit(1))
+    page = client.post(
+        "/admin/organizations/new",
+        data={"name": "新工会", "code": taken, "tier": "grassroots", "parent_id": ""},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert taken in text and f"The code {taken} is taken." not in text
 
 
 def test_labels_are_lazy_and_the_machine_as_data_is_plain_text(app):

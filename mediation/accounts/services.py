@@ -12,7 +12,7 @@ from mediation.accounts.models import ApiToken, Role, User
 from mediation.core.clock import utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import get_by_code, org_by_id
@@ -64,9 +64,9 @@ PASSWORD_MAX = 256
 
 def _password_errors(password: str | None) -> list[str]:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        return [N_("At least %(n)s characters.") % {"n": MIN_PASSWORD_LENGTH}]
+        return [Message("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
     if len(password) > PASSWORD_MAX:
-        return [N_("At most %(n)s characters.") % {"n": PASSWORD_MAX}]
+        return [Message("At most %(n)s characters.", n=PASSWORD_MAX)]
     return []
 
 
@@ -96,7 +96,7 @@ def create_user(
     ):
         errors["username"] = ["Use 1–64 letters, digits, '.' or '_'."]
     elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        errors["username"] = [f"The username {username!r} is taken."]
+        errors["username"] = [Message("The username %(name)s is taken.", name=repr(username))]
     try:
         role_value = Role(role)
     except ValueError:
@@ -118,7 +118,7 @@ def create_user(
         # escalation officers sit where alerts arrive: a town union or the city federation
         errors["role"] = [N_("Escalation officers belong to a town union or the city federation.")]
     if display_name and len(display_name) > DISPLAY_NAME_MAX:
-        errors["display_name"] = [N_("At most %(n)s characters.") % {"n": DISPLAY_NAME_MAX}]
+        errors["display_name"] = [Message("At most %(n)s characters.", n=DISPLAY_NAME_MAX)]
     if email and (len(email) > EMAIL_MAX or not EMAIL.fullmatch(email)):
         errors["email"] = [N_("Not a valid e-mail address.")]
     if phone and (len(phone) > PHONE_MAX or not PHONE.fullmatch(phone)):

@@ -15,7 +15,7 @@ from mediation.accounts import services as accounts
 from mediation.accounts.models import Role
 from mediation.cases import importer
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
-from mediation.core.i18n import _, lazy_gettext
+from mediation.core.i18n import _, lazy_gettext, translate_message
 from mediation.extensions import db
 from mediation.orgs import services as orgs
 from mediation.orgs.models import Tier
@@ -149,7 +149,7 @@ def _set_active(user_id: int, active: bool):
     try:
         user = accounts.set_active(current_user, user_id, active)
     except Conflict as exc:
-        flash(str(exc.message), "error")
+        flash(translate_message(exc.message), "error")
         return redirect(url_for("admin.users"))
     if active:
         flash(_("User %(name)s reactivated.", name=user.username), "success")

@@ -23,6 +23,7 @@ from mediation.cases.timeline import append_event
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from mediation.core.messages import Message
 from mediation.extensions import db
 
 # extension → (content type, magic prefixes or None when the format has no reliable signature)
@@ -91,13 +92,17 @@ def _classify(filename: str, head: bytes) -> str:
     if ext not in ALLOWED_TYPES:
         raise UnsupportedType(
             "this file type is not accepted as evidence",
-            fields={"file": [f"Allowed types: {', '.join(sorted(ALLOWED_TYPES))}."]},
+            fields={
+                "file": [
+                    Message("Allowed types: %(types)s.", types=", ".join(sorted(ALLOWED_TYPES)))
+                ]
+            },
         )
     content_type, magic = ALLOWED_TYPES[ext]
     if magic is not None and not any(head.startswith(m) for m in magic):
         raise UnsupportedType(
             "the file's content does not match its type",
-            fields={"file": [f"This is not a valid .{ext} file."]},
+            fields={"file": [Message("This is not a valid .%(ext)s file.", ext=ext)]},
         )
     return content_type
 
@@ -118,7 +123,7 @@ def _spool(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
                 if size > limit:
                     raise PayloadTooLarge(
                         "the file is too large",
-                        fields={"file": [f"At most {limit // (1024 * 1024)} MB."]},
+                        fields={"file": [Message("At most %(n)s MB.", n=limit // (1024 * 1024))]},
                     )
                 if len(head) < 16:
                     head += chunk[: 16 - len(head)]

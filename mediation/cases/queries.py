@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from operator import itemgetter
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -30,7 +30,7 @@ from mediation.cases.models import Case
 from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
 from mediation.core.db import like_pattern, written_in
 from mediation.core.messages import N_
-from mediation.core.schemas import MAX_ID
+from mediation.core.schemas import MAX_ID, Length, OneOf, Range
 from mediation.core.trigram import MIN_TRIGRAM_TERM
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
@@ -73,15 +73,15 @@ class CaseFilterSchema(Schema):
     tier = fields.Enum(Tier, by_value=True, metadata={"description": "the supervising tier"})
     level = fields.Enum(WarningLevel, by_value=True)
     org = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
+        validate=Range(min=1, max=MAX_ID),
         metadata={"description": "cases handled in this organization's subtree"},
     )
-    enterprise = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    enterprise = fields.Integer(validate=Range(min=1, max=MAX_ID))
     q = fields.String(
-        validate=validate.Length(min=1, max=100),
+        validate=Length(min=1, max=100),
         metadata={"description": "in the number, the title or the enterprise's name"},
     )
-    sort = fields.String(load_default=DEFAULT_SORT, validate=validate.OneOf(SORT_CHOICES))
+    sort = fields.String(load_default=DEFAULT_SORT, validate=OneOf(SORT_CHOICES))
 
 
 # the filters that compare a column with the value asked

@@ -21,7 +21,15 @@ from mediation.core.identifiers import (
     normalize_id_number,
 )
 from mediation.core.messages import N_
-from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE, StrictSchema, id_field, text
+from mediation.core.schemas import (
+    MAX_ID,
+    PLAUSIBLE_DATE,
+    OneOf,
+    Range,
+    StrictSchema,
+    id_field,
+    text,
+)
 from mediation.enterprises.schemas import EnterpriseInputSchema
 
 SHORT_TEXT = 200
@@ -42,15 +50,13 @@ class CaseFactsSchema(StrictSchema):
         validate=validate.Regexp(r"^[0-9+\-() ]{5,32}$", error=N_("Not a valid phone number.")),
     )
     worker_id_number = fields.String(allow_none=True)
-    workers_involved = fields.Integer(validate=validate.Range(min=1, max=MAX_WORKERS))
+    workers_involved = fields.Integer(validate=Range(min=1, max=MAX_WORKERS))
     is_migrant = fields.Boolean()
     is_construction = fields.Boolean()
     title = text(SHORT_TEXT)
     description = text(LONG_TEXT, min_len=0)
     claim_amount = Money(attribute="claim_amount_fen", data_key="claim_amount", allow_none=True)
-    arrears_months = fields.Integer(
-        allow_none=True, validate=validate.Range(min=0, max=MAX_ARREARS_MONTHS)
-    )
+    arrears_months = fields.Integer(allow_none=True, validate=Range(min=0, max=MAX_ARREARS_MONTHS))
     channel = fields.Enum(Channel, by_value=True)
     received_at = AwareDateTime()
     infringement_known_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
@@ -78,9 +84,7 @@ class CaseCreateSchema(CaseFactsSchema):
     kind = fields.Enum(CaseKind, by_value=True, required=True)
     category = fields.Enum(Category, by_value=True, required=True)
     title = text(SHORT_TEXT, required=True)
-    workers_involved = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=MAX_WORKERS)
-    )
+    workers_involved = fields.Integer(required=True, validate=Range(min=1, max=MAX_WORKERS))
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.walk_in)
     handling_org_id = id_field()
     enterprise = fields.Nested(EnterpriseInputSchema)
@@ -96,7 +100,7 @@ class CaseCreateSchema(CaseFactsSchema):
 
 
 class CaseEditSchema(CaseFactsSchema):
-    version = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+    version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
 
 
 def clean_id_number(value: str | None) -> str | None:
@@ -104,17 +108,17 @@ def clean_id_number(value: str | None) -> str | None:
 
 
 class NoteSchema(StrictSchema):
-    kind = fields.String(load_default="note", validate=validate.OneOf(["note", "visit"]))
+    kind = fields.String(load_default="note", validate=OneOf(["note", "visit"]))
     body = text(LONG_TEXT, required=True)
 
 
 class AssignMediatorSchema(StrictSchema):
     mediator_id = id_field(required=True)
-    version = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+    version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
 
 
 class TakeoverSchema(StrictSchema):
-    version = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+    version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
     reason = text(LONG_TEXT, required=True)
 
 

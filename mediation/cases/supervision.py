@@ -27,6 +27,7 @@ from mediation.cases.timeline import append_event, diff, snapshot
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mediation.core.messages import Message
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
@@ -78,7 +79,7 @@ def assign_advocate(
         if advocate is None:
             raise ValidationFailed({"user_id": ["Not an active advocate of this area."]})
         if advocate in case.advocates:
-            raise Conflict(f"{advocate.display_name} is already assigned")
+            raise Conflict(Message("%(name)s is already assigned", name=advocate.display_name))
         db.session.execute(
             case_advocates.insert().values(case_id=case.id, user_id=advocate.id, assigned_at=now)
         )

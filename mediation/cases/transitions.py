@@ -25,6 +25,7 @@ from mediation.cases.workflow import TransitionContext
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, ValidationFailed
+from mediation.core.messages import Message
 
 # Fields whose changes a transition records, old -> new.
 TRACKED_FIELDS = EDITABLE_FIELDS + (
@@ -54,12 +55,18 @@ def fire_trigger(
         try:
             trigger = workflow.get_trigger(trigger_name)
         except workflow.UnknownTrigger:
-            raise ValidationFailed({"trigger": [f"Unknown trigger {trigger_name!r}."]}) from None
+            raise ValidationFailed(
+                {"trigger": [Message("Unknown trigger %(name)s.", name=repr(trigger_name))]}
+            ) from None
         require_role(user, trigger.roles, f"perform {trigger.name}")
         check_version(case, expected_version)
         if not workflow.is_allowed_from(trigger, case.state):
             raise Conflict(
-                f"{trigger.name} is not allowed while the case is {case.state}",
+                Message(
+                    "%(trigger)s is not allowed while the case is %(state)s",
+                    trigger=trigger.name,
+                    state=str(case.state),
+                ),
                 current_state=str(case.state),
                 current_version=case.version,
             )

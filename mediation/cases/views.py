@@ -35,7 +35,7 @@ from mediation.core.db import read_only
 from mediation.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from mediation.core.fields import shared_schema
 from mediation.core.i18n import _
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
 from mediation.core.money import fen_to_yuan
 from mediation.core.tables import download, export_format
 from mediation.core.web import (
@@ -344,7 +344,7 @@ def _request_too_large(exc: RequestEntityTooLarge):
     """A body over MAX_CONTENT_LENGTH is refused before any view runs (even before the CSRF
     check reads the form): on the evidence form, answer with the case page and the limit."""
     limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
-    field = {"file": [N_("At most %(n)s MB.") % {"n": limit}]}
+    field = {"file": [Message("At most %(n)s MB.", n=limit)]}
     case_id = (request.view_args or {}).get("case_id")
     if request.endpoint == "cases.upload_attachment" and current_user.is_authenticated:
         try:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from mediation.core.errors import Conflict, DomainError
+from mediation.core.messages import Message
 from mediation.extensions import db
 
 # SQLSTATEs PostgreSQL uses when concurrent transactions collide.
@@ -72,7 +73,10 @@ def transaction(*, expire_on_commit: bool = True) -> Iterator[None]:
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(
-            f"the change conflicts with existing data ({type(exc.orig).__name__})"
+            Message(
+                "the change conflicts with existing data (%(error)s)",
+                error=type(exc.orig).__name__,
+            )
         ) from None
     except DBAPIError as exc:
         db.session.rollback()

@@ -47,6 +47,12 @@ class ValidationFailed(DomainError):
         super().__init__(message, fields=normalize_field_errors(fields))
 
 
+def _text(message: object) -> str:
+    """A message as text, a `core.messages.Message` kept as it is (`str()` would drop its msgid
+    and values)."""
+    return message if isinstance(message, str) else str(message)
+
+
 def normalize_field_errors(fields: dict) -> dict[str, list[str]]:
     """Flatten marshmallow's nested messages to {field: [message, ...]}."""
     flat: dict[str, list[str]] = {}
@@ -60,9 +66,9 @@ def normalize_field_errors(fields: dict) -> dict[str, list[str]]:
                 if isinstance(item, (dict, list, tuple)):
                     walk(prefix, item)
                 else:
-                    flat.setdefault(prefix or "_schema", []).append(str(item))
+                    flat.setdefault(prefix or "_schema", []).append(_text(item))
         else:
-            flat.setdefault(prefix or "_schema", []).append(str(value))
+            flat.setdefault(prefix or "_schema", []).append(_text(value))
 
     walk("", fields)
     return flat

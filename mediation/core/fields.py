@@ -8,7 +8,7 @@ from datetime import datetime
 from marshmallow import Schema, ValidationError, fields
 
 from mediation.core.clock import ensure_utc, local_zone
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
 from mediation.core.money import MoneyError, fen_to_yuan, yuan_to_fen
 
 
@@ -32,7 +32,9 @@ class Money(fields.Field):
         try:
             return yuan_to_fen(value)
         except MoneyError as exc:
-            raise ValidationError(f"Not a valid amount: {exc}.") from None
+            raise ValidationError(
+                Message("Not a valid amount: %(reason)s.", reason=str(exc))
+            ) from None
 
 
 class AwareDateTime(fields.DateTime):

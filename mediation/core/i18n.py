@@ -10,7 +10,6 @@ holds the translations (`make messages` extracts, updates and compiles them).
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -21,6 +20,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from mediation.core.clock import DEFAULT_TIMEZONE
+from mediation.core.messages import Message
 from mediation.extensions import babel
 
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -140,48 +140,22 @@ def stored_text():
 
 
 # --- field error messages -------------------------------------------------------------------------
-# Services and schemas produce English messages (the JSON API returns them as they are); the web
-# layer shows them in the user's language. A message with numbers in it ("Length must be between
-# 1 and 200.") is matched against the parametrised msgids of `mediation.core.messages`.
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# Services and schemas raise English messages (the JSON API returns them as they are); the web
+# layer shows them in the user's language. A message with values in it is a `Message`, which
+# keeps its msgid and values (`mediation.core.messages`).
 
 
-def _pattern(msgid: str) -> re.Pattern[str]:
-    parts = _PLACEHOLDER.split(msgid)
-    regex = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-    )
-    return re.compile(f"^{regex}$", re.DOTALL)
-
-
-_patterns: list[tuple[re.Pattern[str], str]] | None = None
-
-
-def _parametrised() -> list[tuple[re.Pattern[str], str]]:
-    global _patterns
-    if _patterns is None:
-        from mediation.core.messages import PARAMETRISED
-
-        _patterns = [(_pattern(msgid), msgid) for msgid in PARAMETRISED]
-    return _patterns
-
-
-def translate_message(message) -> str:
-    """An English message (a msgid, or one of the parametrised msgids filled in) in the
-    language of the request; unknown messages are returned as they are."""
+def translate_message(message: object) -> str:
+    """A message in the language of the request: a `Message` by its msgid, with its values
+    (themselves translated when they are messages); any other text by itself as the msgid
+    (marshmallow's messages, and services' messages without values). Unknown text is shown as
+    it is."""
+    if isinstance(message, Message):
+        values = {k: translate_message(v) if isinstance(v, str) else v
+                  for k, v in message.values.items()}  # fmt: skip
+        return gettext(message.msgid, **values) if values else gettext(message.msgid)
     text = str(message)
-    if not text:
-        return text
-    translated = gettext(text)
-    if translated != text or "%" in text:
-        return translated
-    for pattern, msgid in _parametrised():
-        match = pattern.match(text)
-        if match:
-            values = {k: translate_message(v) for k, v in match.groupdict().items()}
-            return gettext(msgid, **values)
-    return text
+    return gettext(text) if text and "%" not in text else text
 
 
 def translate_field_errors(errors: dict) -> dict[str, list[str]]:

@@ -1,19 +1,40 @@
-"""Messages produced in English by code that does not wrap them itself, listed here so that
-`pybabel extract` finds them (`N_` marks a msgid without translating it).
+"""Messages for people raised by code that has no language of its own to speak in.
 
-- marshmallow's own default messages (required, null, type errors, validators);
-- messages of services and plumbing raised as plain English (the JSON API returns them as they
-  are; the web layer shows them translated through `mediation.core.i18n.translate_message`).
-
-A message with values in it is listed in PARAMETRISED with `%(name)s` placeholders: the web layer
-recognises the filled-in English text and shows the translation with the same values.
+An error is raised where it arises, in English, with its values beside it: a `Message` is the
+English text (what the JSON API answers and the logs show) that also keeps its msgid and its
+values, so a page shows it in the reader's language (`core.i18n.translate_message`). A message
+without values is its msgid (`N_` marks it for `pybabel extract`); marshmallow's own default
+messages are listed below so that the catalogues carry them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def N_(message: str) -> str:
     return message
+
+
+class Message(str):
+    """English text with its msgid and values kept: `Message("At most %(n)s MB.", n=5)` is
+    "At most 5 MB." wherever a string is expected, and "最多 5 MB。" on a Chinese page."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, **values: Any) -> Message:
+        text = super().__new__(cls, msgid % values if values else msgid)
+        text.msgid = msgid
+        text.values = values
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:  # (pickles as the message, not as a bare str)
+        return _rebuild, (self.msgid, self.values)
+
+
+def _rebuild(msgid: str, values: dict[str, Any]) -> Message:
+    return Message(msgid, **values)
 
 
 MARSHMALLOW = (
@@ -39,6 +60,22 @@ MARSHMALLOW = (
     N_("Not a valid email address."),
     N_("String does not match expected pattern."),
     N_("Invalid input."),
+)
+
+# marshmallow's validators' messages with values, as `core.schemas.Length`, `Range` and `OneOf`
+# raise them
+MARSHMALLOW_WITH_VALUES = (
+    N_("Length must be between %(min)s and %(max)s."),
+    N_("Shorter than minimum length %(min)s."),
+    N_("Longer than maximum length %(max)s."),
+    N_("Length must be %(equal)s."),
+    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
+    N_("Must be greater than or equal to %(min)s."),
+    N_("Must be less than or equal to %(max)s."),
+    N_("Must be greater than %(min)s and less than %(max)s."),
+    N_("Must be greater than %(min)s."),
+    N_("Must be less than %(max)s."),
+    N_("Must be one of: %(choices)s."),
 )
 
 SERVICES = (
@@ -94,34 +131,4 @@ SERVICES = (
     N_("must not be negative"),
     N_("amount too large"),
     N_("at most two decimal places"),
-)
-
-PARAMETRISED = (
-    N_("At least %(n)s characters."),
-    N_("At most %(n)s characters."),
-    N_("The code %(code)s is taken."),
-    N_("Length must be between %(min)s and %(max)s."),
-    N_("Shorter than minimum length %(min)s."),
-    N_("Longer than maximum length %(max)s."),
-    N_("Length must be %(equal)s."),
-    N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
-    N_("Must be greater than or equal to %(min)s."),
-    N_("Must be less than or equal to %(max)s."),
-    N_("Must be greater than %(min)s and less than %(max)s."),
-    N_("Must be greater than %(min)s."),
-    N_("Must be less than %(max)s."),
-    N_("Must be one of: %(choices)s."),
-    N_("Must be equal to %(other)s."),
-    N_("Not a valid amount: %(reason)s."),
-    N_("Must be at most %(maximum)s."),
-    N_("Unknown trigger %(name)s."),
-    N_("Already registered as %(name)s; choose it instead."),
-    N_("your role may not perform %(trigger)s"),
-    N_("%(trigger)s is not allowed while the case is %(state)s"),
-    N_("%(name)s is already assigned"),
-    N_("this alert is already %(status)s"),
-    N_("the change conflicts with existing data (%(error)s)"),
-    N_("At most %(n)s MB."),
-    N_("Allowed types: %(types)s."),
-    N_("This is not a valid .%(ext)s file."),
 )

@@ -237,7 +237,8 @@ def pager(page) -> Markup:
     html = ['<nav class="pager">']
     if page.has_prev:
         link = escape(url_with(page=page.page - 1))
-        html.append(f'<a href="{link}">{Markup(_("Previous page"))}</a>')
+        previous = Markup(_("Previous page"))
+        html.append(f'<a href="{link}">{previous}</a>')
     if getattr(page, "total_is_capped", False):
         where = Markup(_("Page %(page)s")) % {"page": page.page}
     else:  # (an empty list is still page 1 of 1)
@@ -246,7 +247,8 @@ def pager(page) -> Markup:
     html.append(f"<span>{where}</span>")
     if page.has_next:
         link = escape(url_with(page=page.page + 1))
-        html.append(f'<a href="{link}">{Markup(_("Next page"))}</a>')
+        following = Markup(_("Next page"))
+        html.append(f'<a href="{link}">{following}</a>')
     html.append("</nav>")
     return Markup("\n".join(html))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validates
 
 from mediation.core.identifiers import is_valid_credit_code
 from mediation.core.messages import N_
-from mediation.core.schemas import StrictSchema, id_field, text
+from mediation.core.schemas import Range, StrictSchema, id_field, text
 
 SHORT_TEXT = 200
 
@@ -18,7 +18,7 @@ class EnterpriseInputSchema(StrictSchema):
     address = text(300)
     sector = text(100)
     legal_representative = text(100)
-    headcount = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    headcount = fields.Integer(validate=Range(min=0, max=10_000_000))
     has_union = fields.Boolean()
 
     @validates("credit_code")

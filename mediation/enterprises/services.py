@@ -9,6 +9,7 @@ from mediation.accounts.models import Role, User
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mediation.core.identifiers import normalize_credit_code
+from mediation.core.messages import Message
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.schemas import EnterpriseInputSchema
 from mediation.extensions import db
@@ -78,7 +79,7 @@ def register_enterprise(data: dict, default_org: Organization, user: User) -> En
     if existing is not None:
         visible = db.session.scalar(visible_enterprises(user).where(Enterprise.id == existing.id))
         message = (
-            f"Already registered as {existing.name}; choose it instead."
+            Message("Already registered as %(name)s; choose it instead.", name=existing.name)
             if visible is not None
             else "Already registered in another area; ask that area's union to handle the case."
         )

@@ -11,7 +11,7 @@ from sqlalchemy.orm.util import identity_key
 
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
 from mediation.extensions import db
 from mediation.orgs.models import CHILD_TIER, Organization, Tier
 
@@ -132,7 +132,7 @@ def _name_errors(name: str) -> list[str]:
     if not name:
         return [N_("Enter a name.")]
     if len(name) > NAME_MAX:
-        return [N_("At most %(n)s characters.") % {"n": NAME_MAX}]
+        return [Message("At most %(n)s characters.", n=NAME_MAX)]
     return []
 
 
@@ -149,7 +149,7 @@ def create_organization(
             N_("Use 1–32 capital letters, digits or '-', starting with a letter or digit.")
         ]
     elif get_by_code(code) is not None:
-        errors["code"] = [N_("The code %(code)s is taken.") % {"code": code}]
+        errors["code"] = [Message("The code %(code)s is taken.", code=code)]
     if name_errors := _name_errors(name):
         errors["name"] = name_errors
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +16,8 @@ from mediation.cases.timeline import append_event
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from mediation.core.messages import Message
+from mediation.core.schemas import Length
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
@@ -29,7 +31,7 @@ LEVEL_ORDER = case({lv.value: i for i, lv in enumerate(WarningLevel)}, value=Ale
 
 
 class AcknowledgeSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = fields.String(required=True, validate=Length(min=1, max=2000))
 
 
 class EscalationSchema(Schema):
@@ -37,7 +39,7 @@ class EscalationSchema(Schema):
         unknown = RAISE
 
     level = fields.Enum(WarningLevel, by_value=True, required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=Length(min=1, max=2000))
 
 
 def inbox_query(user: User, *, status: str | None = "active") -> Select:
@@ -92,7 +94,7 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
         except ValidationError as exc:
             raise ValidationFailed(exc.messages) from None
         if alert.status != AlertStatus.open:
-            raise Conflict(f"this alert is already {alert.status}")
+            raise Conflict(Message("this alert is already %(status)s", status=str(alert.status)))
         alert.status = AlertStatus.acknowledged
         alert.acknowledged_at = now
         alert.acknowledged_by_id = user.id

@@ -16,7 +16,7 @@ from sqlalchemy import select
 import config
 from mediation.cases.enums import WarningLevel
 from mediation.core.db import written_in
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings.models import RuleSettingsVersion
@@ -98,7 +98,10 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                     err(key, N_("Must be at least 1."))
                     continue
                 if value > MAXIMUM.get(name, 10**9):
-                    err(key, f"Must be at most {MAXIMUM.get(name, 10**9)}.")
+                    err(
+                        key,
+                        Message("Must be at most %(maximum)s.", maximum=MAXIMUM.get(name, 10**9)),
+                    )
                     continue
             clean[section][name] = value
     if errors:
