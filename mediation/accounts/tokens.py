@@ -6,9 +6,10 @@ import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 
 from mediation.accounts.models import ApiToken, User
 from mediation.accounts.services import authenticate
@@ -95,10 +96,13 @@ def user_for_token(token: str, *, now: datetime | None = None) -> User | None:
 def revoke_token(token: str, *, now: datetime | None = None) -> bool:
     now = ensure_utc(now or utcnow())
     with transaction():
-        result = db.session.execute(
-            update(ApiToken)
-            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now)
+        result = cast(
+            "CursorResult[Any]",  # (an UPDATE's result, with its row count)
+            db.session.execute(
+                update(ApiToken)
+                .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ),
         )
     return result.rowcount > 0
 
@@ -108,9 +112,12 @@ def revoke_all_for(user: User, *, now: datetime | None = None) -> int:
     password resets do the same inside their own transactions)."""
     now = ensure_utc(now or utcnow())
     with transaction():
-        result = db.session.execute(
-            update(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now)
+        result = cast(
+            "CursorResult[Any]",
+            db.session.execute(
+                update(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ),
         )
     return result.rowcount

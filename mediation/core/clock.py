@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -24,5 +25,9 @@ def local_date(value: datetime) -> date:
     return ensure_utc(value).astimezone(LOCAL_TZ).date()
 
 
+@overload
+def to_local(value: datetime) -> datetime: ...
+@overload
+def to_local(value: None) -> None: ...
 def to_local(value: datetime | None) -> datetime | None:
     return None if value is None else ensure_utc(value).astimezone(LOCAL_TZ)
