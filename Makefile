@@ -37,6 +37,7 @@ lint: install
 	$(BIN)/ruff check mediation tests config wsgi.py
 	$(BIN)/ruff format --check mediation tests config wsgi.py
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format mediation tests config wsgi.py

@@ -125,8 +125,9 @@ def _id_number(rng: random.Random) -> str:
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    orgs = {c: n for c, n, *_ in [CITY, *TOWNS]}
-    for _code, _name, children in TOWNS:
+    orgs = dict([CITY])
+    for code, name, children in TOWNS:
+        orgs[code] = name
         orgs.update(dict(children))
     return [(u, role.value, orgs[org]) for u, _d, role, org in USERS]
 
@@ -236,6 +237,7 @@ def _load_cases(rng, now, orgs, users, enterprises) -> None:
     for index, target in enumerate(TARGETS):
         enterprise = enterprises[(index * 7) % len(enterprises)]
         org = db.session.get(Organization, enterprise.organization_id)
+        assert org is not None  # (an enterprise's organization)
         town = _town_code(org)
         actor = users[mediator_by_town[town]]
         kind, category, title = CASE_STORIES[index % len(CASE_STORIES)]

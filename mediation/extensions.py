@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,7 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints make migrations (and SQLite batch mode) deterministic.
@@ -55,3 +57,14 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 # alert e-mail; configured from the MAIL_* settings by `warnings.notifications.init_mail`
 mail = Mail()
+
+# The models' base class. mypy cannot take `db.Model` (an attribute of an instance) as a base
+# class, so it is told what the class is; at run time it is `db.Model` itself.
+if TYPE_CHECKING:
+
+    class Model(Base):
+        __abstract__ = True
+        __table__: ClassVar[Table]  # (every model maps a table)
+
+else:
+    Model = db.Model

@@ -65,12 +65,12 @@ def _load_user(user_id: str) -> User | None:
     from mediation.accounts.scope import remember_scope
 
     try:
-        user_id = int(user_id)
+        user_pk = int(user_id)
     except (TypeError, ValueError):
         return None
     extras = tuple(SESSION_USER_EXTRAS)
     found = db.session.execute(
-        _user_lookup(db.session.get_bind().dialect.name, extras), {"user_id": user_id}
+        _user_lookup(db.session.get_bind().dialect.name, extras), {"user_id": user_pk}
     ).first()
     if found is None or not found[0].active:
         return None

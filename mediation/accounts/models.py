@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime, enum_column
-from mediation.extensions import db
+from mediation.extensions import Model
 from mediation.orgs.models import Organization
 
 
@@ -36,7 +36,7 @@ ROLE_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +69,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role.value}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored: the token itself is shown
     once, when issued. Tokens expire and can be revoked; a revoked or expired token is refused
     exactly like an unknown one."""

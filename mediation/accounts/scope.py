@@ -33,7 +33,7 @@ def scope_org_ids(user: User) -> list[int]:
     return ids
 
 
-def remember_scope(org_id: int, ids, *, outside_request: bool = False) -> None:
+def remember_scope(org_id: int | None, ids, *, outside_request: bool = False) -> None:
     """Keep the subtree ids that came with the user's row for the rest of this request (or,
     `outside_request`, of this application context: a worker thread doing part of a request's
     work with the scope that request read). `ids` is what `subtree_ids_column` read: with

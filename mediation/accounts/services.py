@@ -63,9 +63,10 @@ PASSWORD_MAX = 256
 
 
 def _password_errors(password: str | None) -> list[str]:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    length = len(password or "")
+    if length < MIN_PASSWORD_LENGTH:
         return [Message("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
-    if len(password) > PASSWORD_MAX:
+    if length > PASSWORD_MAX:
         return [Message("At most %(n)s characters.", n=PASSWORD_MAX)]
     return []
 
@@ -127,6 +128,7 @@ def create_user(
         errors["password"] = password_errors
     if errors:
         raise ValidationFailed(errors)
+    assert org is not None  # (refused above)
     with transaction():
         user = User(
             username=username,
@@ -208,4 +210,6 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in LANGUAGES and locale != "":
         raise ValidationFailed({"lang": [N_("Unknown language.")]})
     with transaction():
-        db.session.get(User, user.id).locale = locale
+        stored = db.session.get(User, user.id)
+        assert stored is not None  # (the signed-in user)
+        stored.locale = locale

@@ -6,9 +6,10 @@ import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 
 from mediation.accounts.models import ApiToken, User
 from mediation.accounts.services import authenticate
@@ -95,9 +96,12 @@ def user_for_token(token: str, *, now: datetime | None = None) -> User | None:
 def revoke_token(token: str, *, now: datetime | None = None) -> bool:
     now = ensure_utc(now or utcnow())
     with transaction():
-        result = db.session.execute(
-            update(ApiToken)
-            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-            .values(revoked_at=now)
+        result = cast(
+            "CursorResult[Any]",  # (an UPDATE's result, with its row count)
+            db.session.execute(
+                update(ApiToken)
+                .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ),
         )
     return result.rowcount > 0

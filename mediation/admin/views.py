@@ -8,6 +8,7 @@ render; a refused form comes back with the typed values and the messages beside 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -105,7 +106,7 @@ USER_FIELDS = ("username", "display_name", "role", "org", "email", "phone")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-def new_user():
+def new_user() -> ResponseReturnValue:
     values: dict = {}
     errors: dict = {}
     if request.method == "POST":
@@ -198,7 +199,7 @@ def organizations():
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
-def new_organization():
+def new_organization() -> ResponseReturnValue:
     values: dict = {}
     errors: dict = {}
     if request.method == "POST":
@@ -248,7 +249,7 @@ def rename_organization(org_id: int):
 
 
 @bp.route("/rules", methods=["GET", "POST"])
-def rule_settings():
+def rule_settings() -> ResponseReturnValue:
     errors: dict = {}
     values: dict = {}
     if request.method == "POST":

@@ -4,8 +4,9 @@ version the user saw, and the payload against its schema."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from mediation import signals
 from mediation.accounts.models import Role, User
@@ -24,7 +25,7 @@ CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 SUPERVISORS = frozenset({Role.officer, Role.admin})
 
 
-def load_payload(schema_cls, payload: dict | None, **kwargs) -> dict:
+def load_payload(schema_cls: type[Schema], payload: dict | None, **kwargs: Any) -> dict:
     try:
         schema = schema_cls(**kwargs) if kwargs else shared_schema(schema_cls)
         return schema.load(payload or {})

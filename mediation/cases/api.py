@@ -7,11 +7,13 @@ parses, calls a service and dumps. Output schemas live here.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from flask import current_app, jsonify, request, send_file
+from flask import Response, current_app, jsonify, request, send_file
 from marshmallow import Schema, fields, validate
+from sqlalchemy import Row
 
-from mediation.accounts.models import Role
+from mediation.accounts.models import Role, User
 from mediation.cases import attachments, queries, schemas, services, workflow
 from mediation.cases.enums import (
     CaseKind,
@@ -25,6 +27,7 @@ from mediation.cases.enums import (
     WarningLevel,
 )
 from mediation.cases.export import case_tables
+from mediation.cases.models import Attachment, Case, CaseEvent
 from mediation.cases.queries import CaseFilterSchema
 from mediation.cases.scope import get_visible_case
 from mediation.core.api import (
@@ -72,12 +75,12 @@ class CaseSummarySchema(Schema):
     version = fields.Integer(required=True)
     title = fields.String(required=True)
     enterprise_id = fields.Integer(required=True)
-    enterprise_name = fields.String(required=True)
+    enterprise_name: fields.Field = fields.String(required=True)  # (a function in CaseSchema)
     workers_involved = fields.Integer(required=True)
     claim_amount = Money(attribute="claim_amount_fen", allow_none=True)
     received_at = fields.AwareDateTime(required=True)
     handling_org_id = fields.Integer(required=True)
-    handling_org_name = fields.String(required=True)
+    handling_org_name: fields.Field = fields.String(required=True)  # (likewise)
     mediator_id = fields.Integer(allow_none=True)
     tier = EnumCode(Tier, required=True)
     warning_level = EnumCode(WarningLevel, allow_none=True)
@@ -144,7 +147,7 @@ _SUMMARY_CELLS = queries.list_row_cells(
 )  # fmt: skip
 
 
-def case_summary(row, role: str | None) -> dict:
+def case_summary(row: Row[Any], role: str | None) -> dict:
     """`CaseSummarySchema().dump(row)` for a row of `queries.LIST_COLUMNS`, written out by
     hand: the list endpoint's hot path (50 rows a request) at a tenth of marshmallow's cost. A
     test holds the two equal."""
@@ -258,7 +261,7 @@ TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
     "GET", "/cases", summary="List cases in scope", tag="cases", query=CaseListQuery,
     response=page_of(CaseSummarySchema), errors=(401, 422), read_only=True,
 )  # fmt: skip
-def list_cases(user, query: dict):
+def list_cases(user: User, query: dict) -> Response:
     """Filter, sort and page through the cases the caller may see; each item is a summary
     (`GET /cases/{id}` has the whole case). Matching cases are counted up to CASES_COUNT_LIMIT
     (1,000 by default) or the end of the asked page: beyond that `total` is that bound and
@@ -280,7 +283,7 @@ def list_cases(user, query: dict):
     "POST", "/cases", summary="Register a case", tag="cases", body=schemas.CaseCreateSchema,
     response=CaseSchema, status=201, errors=(400, 401, 403, 409, 413, 415, 422),
 )  # fmt: skip
-def create_case(user, body: dict):
+def create_case(user: User, body: dict) -> Case:
     """A new case in state `reported`; the immediate warning rules run in the same
     transaction, so a severe case's alerts exist when this answers."""
     return services.create_case(user, body)
@@ -290,7 +293,7 @@ def create_case(user, body: dict):
     "GET", "/cases/<id:case_id>", summary="One case", tag="cases", response=CaseSchema,
     errors=(401, 404),
 )  # fmt: skip
-def get_case(user, case_id: int):
+def get_case(user: User, case_id: int) -> Case:
     """With `allowed_triggers` for the caller and the `version` to send back with changes."""
     return get_visible_case(user, case_id)
 
@@ -300,7 +303,7 @@ def get_case(user, case_id: int):
     body=schemas.CaseEditSchema, response=CaseSchema,
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def edit_case(user, case_id: int, body: dict):
+def edit_case(user: User, case_id: int, body: dict) -> Case:
     """The body carries the `version` the client read; a stale version answers 409 with the
     current one and changes nothing."""
     get_visible_case(user, case_id)
@@ -312,7 +315,7 @@ def edit_case(user, case_id: int, body: dict):
     body=TRANSITION_SCHEMAS, response=CaseSchema,
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def transition(user, case_id: int, body: dict):
+def transition(user: User, case_id: int, body: dict) -> Case:
     """`{trigger, version, …payload}`. Not allowed from the current state or a stale version
     → 409; the role may not → 403; bad payload → 422 with the fields named."""
     payload = dict(body)
@@ -335,7 +338,7 @@ def transition(user, case_id: int, body: dict):
     "GET", "/cases/<id:case_id>/events", summary="The case's timeline", tag="cases",
     response=EventListSchema, errors=(401, 404),
 )  # fmt: skip
-def case_events(user, case_id: int):
+def case_events(user: User, case_id: int) -> dict[str, list[CaseEvent]]:
     """Every event, oldest first, with its hash (the audit chain)."""
     case = get_visible_case(user, case_id)
     return {"items": services.timeline(case)}
@@ -346,7 +349,7 @@ def case_events(user, case_id: int):
     tag="cases", body=schemas.NoteSchema, response=EventSchema, status=201,
     errors=(400, 401, 404, 413, 415, 422),
 )  # fmt: skip
-def add_note(user, case_id: int, body: dict):
+def add_note(user: User, case_id: int, body: dict) -> CaseEvent:
     """Every role that can see the case may add one (`kind`: note or visit)."""
     get_visible_case(user, case_id)
     return services.add_note(case_id, user, body)
@@ -356,7 +359,7 @@ def add_note(user, case_id: int, body: dict):
     "GET", "/cases/<id:case_id>/attachments", summary="The case's evidence files",
     tag="cases", response=AttachmentListSchema, errors=(401, 404),
 )  # fmt: skip
-def list_attachments(user, case_id: int):
+def list_attachments(user: User, case_id: int) -> dict[str, list[Attachment]]:
     return {"items": attachments.case_attachments(user, case_id)}
 
 
@@ -365,7 +368,7 @@ def list_attachments(user, case_id: int):
     multipart={"file": "the evidence file"}, response=AttachmentSchema, status=201,
     errors=(400, 401, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def upload_attachment(user, case_id: int):
+def upload_attachment(user: User, case_id: int) -> Attachment:
     """multipart/form-data with one `file`. Size and type are limited (ATTACHMENT_MAX_BYTES;
     documents, images, audio); a refused upload stores nothing."""
     get_visible_case(user, case_id)
@@ -381,7 +384,7 @@ def upload_attachment(user, case_id: int):
     "GET", "/cases/<id:case_id>/attachments/<id:attachment_id>", summary="Download evidence",
     tag="cases", response_media=attachments.CONTENT_TYPES, errors=(401, 404),
 )  # fmt: skip
-def download_attachment(user, case_id: int, attachment_id: int):
+def download_attachment(user: User, case_id: int, attachment_id: int) -> Response:
     attachment, path = attachments.get_attachment(user, case_id, attachment_id)
     return send_file(
         path,
@@ -397,7 +400,7 @@ def download_attachment(user, case_id: int, attachment_id: int):
     tag="cases", body=schemas.AssignMediatorSchema, response=CaseSchema,
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def assign_mediator(user, case_id: int, body: dict):
+def assign_mediator(user: User, case_id: int, body: dict) -> Case:
     """`{mediator_id, version}`: an active mediator who can see the case (at its handling
     organization or above). Mediators, officers and administrators; open cases only; a stale
     version is 409."""
@@ -409,7 +412,7 @@ def assign_mediator(user, case_id: int, body: dict):
     tag="cases", body=schemas.TakeoverSchema, response=CaseSchema,
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def take_over(user, case_id: int, body: dict):
+def take_over(user: User, case_id: int, body: dict) -> Case:
     """`{version, reason}`: an officer (or administrator) whose organization is above the
     case's handling organization moves the open case to it; a mediator who cannot see it any
     more is unassigned and the alerts follow the case."""
@@ -444,7 +447,7 @@ class WorkflowSchema(Schema):
     "GET", "/workflow", summary="The case lifecycle as data", tag="cases",
     response=WorkflowSchema, errors=(401,),
 )  # fmt: skip
-def get_workflow(user):
+def get_workflow(user: User) -> dict[str, Any]:
     """States, the initial state, and each trigger's sources, destination, roles and payload,
     from the one machine definition."""
     data = workflow.as_data()
@@ -464,7 +467,7 @@ class CaseExportQuery(CaseFilterSchema):
     "GET", "/cases/export", summary="Export the filtered case list", tag="cases",
     query=CaseExportQuery, response_media=EXPORT_MEDIA, errors=(401, 403, 422),
 )  # fmt: skip
-def export_cases(user, query: dict):
+def export_cases(user: User, query: dict) -> Response:
     """The cases the list's filters select (same filters and order as `GET /cases`, no paging),
     as XLSX or CSV with Chinese headers. Not for advocates."""
     if user.role == Role.advocate:

@@ -10,7 +10,7 @@ import tempfile
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 from sqlalchemy import select
@@ -107,7 +107,7 @@ def _classify(filename: str, head: bytes) -> str:
     return content_type
 
 
-def _spool(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
+def _spool(stream: IO[bytes], limit: int) -> tuple[Path, str, int, bytes]:
     """Copy the upload to a temporary file in the storage folder, hashing as it goes; refuse
     (and delete) it as soon as it exceeds the limit."""
     root = storage_root()
@@ -138,7 +138,7 @@ def _spool(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
 def add_attachment(
     case_id: int,
     user: User,
-    stream: BinaryIO | None,
+    stream: IO[bytes] | None,
     filename: str | None,
     *,
     now: datetime | None = None,

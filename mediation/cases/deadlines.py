@@ -24,9 +24,12 @@ LIMITATION_RUNS = (State.reported, State.accepted, State.mediating, State.agreem
 class LimitationFacts(Protocol):
     """What the limitation period depends on (a case, or the rules' facts of one)."""
 
-    kind: CaseKind
-    infringement_known_at: date | None
-    employment_ended_at: date | None
+    @property
+    def kind(self) -> CaseKind: ...
+    @property
+    def infringement_known_at(self) -> date | None: ...
+    @property
+    def employment_ended_at(self) -> date | None: ...
 
 
 def local_midnight(day: date) -> datetime:

@@ -156,7 +156,7 @@ def layout(data: dict[str, Any] | None = None) -> Layout:
     nodes: dict[str, Node] = {}
     taken: set[tuple[int, int]] = set()
 
-    def place(code: str, col: int, row: int, **kw) -> None:
+    def place(code: str, col: int, row: int, **kw: Any) -> None:
         while (col, row) in taken:
             row += 1
         taken.add((col, row))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, render_template, url_for
 from flask_babel import force_locale
 from flask_login import current_user, login_required
 
 from mediation.cases import documents
+from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
 from mediation.core.i18n import DEFAULT_LOCALE, lazy_gettext
 
@@ -20,8 +23,8 @@ DOCUMENTS = (
 
 
 @bp.app_context_processor
-def _document_links():
-    def case_documents(case) -> list[dict]:
+def _document_links() -> dict[str, Callable[[Case], list[dict]]]:
+    def case_documents(case: Case) -> list[dict]:
         """The documents of `case` the signed-in user may print now (for the case page)."""
         if current_user.role not in documents.DOCUMENT_ROLES:
             return []
@@ -42,7 +45,7 @@ def _render(template: str, context: dict) -> str:
 
 @bp.route("/cases/<id:case_id>/documents/agreement")
 @login_required
-def agreement(case_id: int):
+def agreement(case_id: int) -> str:
     documents.check_role(current_user)
     case = get_visible_case(current_user, case_id)
     return _render("documents/agreement.html", documents.agreement_document(case))
@@ -50,7 +53,7 @@ def agreement(case_id: int):
 
 @bp.route("/cases/<id:case_id>/documents/referral")
 @login_required
-def referral(case_id: int):
+def referral(case_id: int) -> str:
     documents.check_role(current_user)
     case = get_visible_case(current_user, case_id)
     return _render("documents/referral.html", documents.referral_document(case))

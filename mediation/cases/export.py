@@ -19,6 +19,7 @@ from mediation.cases.enums import (
 )
 from mediation.cases.enums import WarningLevel as Level
 from mediation.cases.models import Case
+from mediation.core.enums import LabelledEnum
 from mediation.core.i18n import _
 from mediation.core.messages import N_
 from mediation.core.tables import CHUNK, LazyRows, Table, local_naive, yes_no, yuan
@@ -43,7 +44,7 @@ CASE_COLUMNS = (
 )  # fmt: skip
 
 
-def _label(enum_cls, value) -> str | None:
+def _label(enum_cls: type[LabelledEnum], value: str | None) -> str | None:
     return None if value is None else str(enum_cls(value).label)
 
 

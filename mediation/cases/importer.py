@@ -24,6 +24,7 @@ from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, services
 from mediation.cases.enums import CaseKind, Category, Channel
 from mediation.core.db import transaction
+from mediation.core.enums import LabelledEnum
 from mediation.core.errors import DomainError, normalize_field_errors
 from mediation.core.i18n import stored_text
 from mediation.core.identifiers import normalize_credit_code
@@ -111,7 +112,7 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def _enum_value(enum_cls, text: str) -> str:
+def _enum_value(enum_cls: type[LabelledEnum], text: str) -> str:
     """A code, or its label in Chinese (as the pages show it)."""
     if text in {m.value for m in enum_cls}:
         return text

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.expression import Executable
 
 from mediation import signals
 from mediation.accounts.models import User
@@ -33,7 +34,7 @@ from mediation.orgs.services import with_ancestors
 
 
 @functools.lru_cache(maxsize=4)
-def _next_number_statement(dialect: str):
+def _next_number_statement(dialect: str) -> Executable:
     """Take the next number of an organization's year (an upsert: the first case of a year
     starts the counter), built once per database kind."""
     table = CaseNumberCounter.__table__

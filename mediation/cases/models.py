@@ -42,7 +42,7 @@ from mediation.core.clock import utcnow
 from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime, enum_column
 from mediation.enterprises.models import Enterprise
-from mediation.extensions import db
+from mediation.extensions import Model, db
 from mediation.orgs.models import Organization, Tier
 
 case_advocates = Table(
@@ -54,7 +54,7 @@ case_advocates = Table(
 )
 
 
-class CaseNumberCounter(db.Model):
+class CaseNumberCounter(Model):
     """The last sequence number used per organization and year.
 
     Incremented with an upsert inside the case-creating transaction: the row lock serialises
@@ -68,7 +68,7 @@ class CaseNumberCounter(db.Model):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint("workers_involved >= 1", name="workers_involved"),
@@ -253,7 +253,7 @@ class Case(db.Model):
 needs_pg_trgm(Case.__table__)
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One entry of a case's timeline. Append-only: a database trigger refuses UPDATE and DELETE,
     and `hash` chains each event to the one before so `flask audit verify` finds any tampering."""
 
@@ -284,7 +284,7 @@ class CaseEvent(db.Model):
         return event_hash(previous_hash, {name: getattr(self, name) for name in HASHED_FIELDS})
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """An evidence file of a case. The bytes live under the instance folder, named by their
     SHA-256 (so the same file uploaded twice is stored once); the row keeps the sanitised name
     the uploader gave it. Served only through scope-checked views."""

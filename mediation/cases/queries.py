@@ -6,14 +6,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields
 from sqlalchemy import (
     ARRAY,
+    BindParameter,
     ColumnElement,
     Integer,
     Row,
     Select,
+    Subquery,
     any_,
     bindparam,
     false,
@@ -22,7 +25,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from mediation.accounts.models import User
 from mediation.cases.enums import CaseKind, Category, State, WarningLevel
@@ -36,6 +39,9 @@ from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
+
+if TYPE_CHECKING:
+    from mediation.core.pagination import Page, PageStatements
 
 # the most enterprises whose ids a free-text search passes as a list (`_enterprise_named`)
 MAX_ENTERPRISE_IDS = 10_000
@@ -111,7 +117,7 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
     values are named parameters (`_list_parameters` gives them) and `filters` only says which
     filters are given: one statement then serves every user and value of that shape."""
 
-    def value(name: str):
+    def value(name: str) -> Any:
         if user is not None:
             return filters[name]
         if name in CHOICE_FILTERS:  # a few fixed values: written into the SQL, the plan kept
@@ -151,7 +157,11 @@ def _list_parameters(user: User, filters: dict, given: tuple[str, ...]) -> dict:
     return {**scope_parameters(user), **{f"filter_{name}": filters[name] for name in given}}
 
 
-def case_ordering(filters: dict) -> tuple[ColumnElement, ColumnElement]:
+# a column, or a column in descending order
+OrderKey = InstrumentedAttribute[Any] | ColumnElement[Any]
+
+
+def case_ordering(filters: dict) -> tuple[OrderKey, OrderKey]:
     """The ORDER BY of the asked sort, ties broken by id in the same direction."""
     sort = filters.get("sort") or DEFAULT_SORT
     column = CASE_SORTS[sort.lstrip("-")]
@@ -226,8 +236,14 @@ def _with_names(stmt: Select) -> Select:
 
 
 def paginate_case_list(
-    user: User, filters: dict, page: int, per_page: int, count_limit, *, columns=LIST_COLUMNS
-):
+    user: User,
+    filters: dict,
+    page: int,
+    per_page: int,
+    count_limit: int | None,
+    *,
+    columns: tuple[Any, ...] = LIST_COLUMNS,
+) -> Page:
     """One page of the case list as rows of `columns` (some of `LIST_COLUMNS`), counted over
     the filtered cases alone.
 
@@ -267,7 +283,7 @@ def _shaped_list_statements(
     capped: bool,
     columns: tuple,
     per_organization: bool = False,
-):
+) -> PageStatements:
     """The list's statements for a shape, with every value a parameter. The shapes are few:
     four scopes, 2**7 combinations of filters, ten sorts, two sets of columns."""
     shape = dict.fromkeys(given, True) | {"sort": sort}
@@ -322,7 +338,7 @@ def _shape_organizations(scope: str, given: tuple[str, ...]) -> Select:
             Organization.id.in_(written_in("scope_org_ids", type_=None, expanding=True))
         )
     if "org" in given:
-        root = bindparam("filter_org", required=True)
+        root: BindParameter[int] = bindparam("filter_org", required=True)
         organizations = organizations.where(
             Organization.id.in_(subtree_ids_select(root, name="filter_org_organizations"))
         )
@@ -347,7 +363,7 @@ def _per_organization(keys: Select, organizations: Select, sort: str) -> Select:
         .limit(written_in("page_reach"))
         .lateral("organization_keys")
     )
-    ordering = [branch.c.sort_key, branch.c.id]
+    ordering: list[ColumnElement[Any]] = [branch.c.sort_key, branch.c.id]
     if sort.startswith("-"):
         ordering = [key.desc() for key in ordering]
     return select(branch.c.id).select_from(org).join(branch, true()).order_by(*ordering)
@@ -360,14 +376,14 @@ def _list_statements(
     columns: tuple = LIST_COLUMNS,
     *,
     keys: Select | None = None,
-):
+) -> PageStatements:
     """The page's and the count's statements of `base`: a page's keys (`keys`, or `base`'s
     ids) cut first, then joined to `columns` (the deferred join of `paginate_case_list`)."""
     from mediation.core.pagination import page_statements
 
     ordering = case_ordering({"sort": sort})
 
-    def rows_of(keys) -> Select:
+    def rows_of(keys: Subquery) -> Select:
         page_rows = select(*columns).select_from(keys).join(Case, Case.id == keys.c.id)
         return _with_names(page_rows).order_by(*ordering)
 

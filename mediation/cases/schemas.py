@@ -5,6 +5,9 @@ The web forms and (later) the JSON API load through the same schemas, so validat
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from marshmallow import (
     ValidationError,
     fields,
@@ -70,12 +73,12 @@ class CaseFactsSchema(StrictSchema):
             raise ValidationError(N_("Not a valid resident ID number (GB 11643 check digit)."))
 
     @validates("received_at")
-    def _received_not_future(self, value, data_key: str) -> None:
+    def _received_not_future(self, value: datetime, data_key: str) -> None:
         if value > utcnow():
             raise ValidationError(N_("Must not be in the future."))
 
     @validates("infringement_known_at", "employment_ended_at")
-    def _date_not_future(self, value, data_key: str) -> None:
+    def _date_not_future(self, value: date | None, data_key: str) -> None:
         if value is not None and value > local_date(utcnow()):
             raise ValidationError(N_("Must not be in the future."))
 
@@ -90,7 +93,7 @@ class CaseCreateSchema(CaseFactsSchema):
     enterprise = fields.Nested(EnterpriseInputSchema)
 
     @validates_schema
-    def _enterprise_given(self, data: dict, **kwargs) -> None:
+    def _enterprise_given(self, data: dict, **kwargs: Any) -> None:
         if not data.get("enterprise_id") and not data.get("enterprise"):
             raise ValidationError(
                 N_("Choose an enterprise or register a new one."), "enterprise_id"

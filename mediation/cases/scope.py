@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, select
 
 from mediation.accounts.models import Role, User
@@ -36,7 +39,7 @@ def scope_condition(shape: str, user: User | None) -> ColumnElement[bool] | None
     values in it; without a user, with named parameters instead, to be given at execution by
     `scope_parameters`: a statement built once serves every user whose scope has that shape."""
 
-    def value(name: str, of_user, **kw) -> BindParameter:
+    def value(name: str, of_user: Callable[[User], Any], **kw: Any) -> BindParameter:
         if user is None:  # written into the SQL: the list's plan is kept per scope
             return written_in(name, type_=None, **kw)
         return bindparam(name, of_user(user), unique=True, **kw)

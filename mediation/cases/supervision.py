@@ -35,7 +35,8 @@ from mediation.orgs.services import subtree_ids_select
 
 def eligible_mediators(case: Case) -> list[User]:
     """Active mediators who can see the case: at its handling org or an ancestor of it."""
-    org_ids, org = [], case.handling_org
+    org_ids: list[int] = []
+    org: Organization | None = case.handling_org
     while org is not None:
         org_ids.append(org.id)
         org = org.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -62,8 +62,11 @@ def append_event(
     ).scalar_one()
     previous = GENESIS_HASH
     if seq > 1:
-        previous = db.session.scalar(
-            select(CaseEvent.hash).where(CaseEvent.case_id == case.id, CaseEvent.seq == seq - 1)
+        previous = cast(  # (the chain's event before this one exists)
+            str,
+            db.session.scalar(
+                select(CaseEvent.hash).where(CaseEvent.case_id == case.id, CaseEvent.seq == seq - 1)
+            ),
         )
     ev = _chain_event(case, seq, previous, kind, actor, now, body=body, data=data,
                       from_state=from_state, to_state=to_state, trigger=trigger)  # fmt: skip

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape as html_escape
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import (
     Blueprint,
@@ -52,13 +54,18 @@ from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.orgs.services import organization_choices, organizations_in_subtree
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+    from sqlalchemy import Row
+    from werkzeug.datastructures import MultiDict
+
 bp = Blueprint("cases", __name__)
 
 
 @bp.route("/cases")
 @login_required
 @read_only
-def case_list():
+def case_list() -> ResponseReturnValue:
     try:
         filters = shared_schema(queries.CaseFilterSchema, EXCLUDE).load(request.args.to_dict())
     except ValidationError:
@@ -108,7 +115,7 @@ _ROW_COLUMNS = queries.list_columns(
 _ROW_CELLS = queries.list_row_cells(*(c.key for c in _ROW_COLUMNS), columns=_ROW_COLUMNS)
 
 
-def case_rows(rows) -> Markup:
+def case_rows(rows: Iterable[Row[Any]]) -> Markup:
     """The case list's table rows (rows of `_ROW_COLUMNS`). Written in Python, not in
     Jinja: fifty rows of eight cells cost Jinja an attribute lookup, a filter call and an
     escape per cell, about half of the page's rendering (docs/performance.md, seventh round)."""
@@ -159,12 +166,13 @@ def _new_case_context(values: dict, errors: dict) -> dict:
 def _city_id() -> int:
     from mediation.orgs.models import Organization, Tier
 
-    return db.session.scalar(select(Organization.id).where(Organization.tier == Tier.city))
+    city_id = db.session.scalar(select(Organization.id).where(Organization.tier == Tier.city))
+    return cast(int, city_id)  # (the network's root: always there)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
-def new_case():
+def new_case() -> ResponseReturnValue:
     if current_user.role not in services.CASE_WRITERS:
         raise PermissionDenied("your role may not register cases")
     values, errors = {}, {}
@@ -193,7 +201,7 @@ def _supervision_context(case: Case) -> dict:
     return {"can_take_over": supervisor and user.organization_id in above}
 
 
-def _detail_context(case: Case, **extra) -> dict:
+def _detail_context(case: Case, **extra: Any) -> dict:
     triggers = workflow.allowed_triggers(case, current_user)
     writer = current_user.role in services.CASE_WRITERS
     can_assign_mediator = writer and case.is_open
@@ -232,12 +240,12 @@ def _detail_context(case: Case, **extra) -> dict:
 
 @bp.route("/cases/<id:case_id>")
 @login_required
-def detail(case_id: int):
+def detail(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     return render_template("cases/detail.html", **_detail_context(case))
 
 
-def rerender_case_page(case_id: int, status: int, **extra):
+def rerender_case_page(case_id: int, status: int, **extra: Any) -> tuple[str, int]:
     """The case's page again, with a form's errors (`form_errors`, `form_values`, `open_form`)
     or a `message`, answered with `status`."""
     db.session.expire_all()
@@ -247,7 +255,7 @@ def rerender_case_page(case_id: int, status: int, **extra):
 
 @bp.route("/cases/<id:case_id>/transitions/<trigger>", methods=["POST"])
 @login_required
-def transition(case_id: int, trigger: str):
+def transition(case_id: int, trigger: str) -> ResponseReturnValue:
     payload = form_payload(request.form, drop=("csrf_token", "version"))
     version = request.form.get("version", type=int)
     if version is None:  # the form always carries it: without it a stale form could win
@@ -278,7 +286,7 @@ def transition(case_id: int, trigger: str):
 
 @bp.route("/cases/<id:case_id>/notes", methods=["POST"])
 @login_required
-def add_note(case_id: int):
+def add_note(case_id: int) -> ResponseReturnValue:
     payload = form_payload(request.form)
     try:
         services.add_note(case_id, current_user, payload)
@@ -292,7 +300,7 @@ def add_note(case_id: int):
 
 @bp.route("/cases/<id:case_id>/advocates", methods=["POST"])
 @login_required
-def assign_advocate(case_id: int):
+def assign_advocate(case_id: int) -> ResponseReturnValue:
     advocate_id = request.form.get("user_id", type=int)
     try:
         if advocate_id is None:
@@ -308,7 +316,7 @@ def assign_advocate(case_id: int):
 
 @bp.route("/cases/<id:case_id>/advocates/<id:user_id>/remove", methods=["POST"])
 @login_required
-def unassign_advocate(case_id: int, user_id: int):
+def unassign_advocate(case_id: int, user_id: int) -> ResponseReturnValue:
     services.unassign_advocate(case_id, current_user, user_id)
     flash(_("Assignment removed."), "info")
     return redirect(url_for("cases.detail", case_id=case_id))
@@ -316,7 +324,7 @@ def unassign_advocate(case_id: int, user_id: int):
 
 @bp.route("/cases/<id:case_id>/attachments", methods=["POST"])
 @login_required
-def upload_attachment(case_id: int):
+def upload_attachment(case_id: int) -> ResponseReturnValue:
     """Evidence: every role that sees the case, while it is open. A refused file (too large,
     wrong type, empty) re-renders the page with the reason beside the upload field."""
     upload = request.files.get("file")
@@ -325,8 +333,8 @@ def upload_attachment(case_id: int):
         attachment = attachments.add_attachment(
             case_id,
             current_user,
-            upload.stream if has_file else None,
-            upload.filename if has_file else None,
+            upload.stream if upload is not None and has_file else None,
+            upload.filename if upload is not None and has_file else None,
         )
     except (ValidationFailed, attachments.PayloadTooLarge, attachments.UnsupportedType) as exc:
         fields = exc.fields or {"file": [exc.message]}
@@ -340,7 +348,7 @@ def upload_attachment(case_id: int):
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _request_too_large(exc: RequestEntityTooLarge):
+def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     """A body over MAX_CONTENT_LENGTH is refused before any view runs (even before the CSRF
     check reads the form): on the evidence form, answer with the case page and the limit."""
     limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
@@ -348,7 +356,10 @@ def _request_too_large(exc: RequestEntityTooLarge):
     case_id = (request.view_args or {}).get("case_id")
     if request.endpoint == "cases.upload_attachment" and current_user.is_authenticated:
         try:
-            return rerender_case_page(case_id, 413, form_errors=field, open_form="evidence")
+            # (the upload's URL has it)
+            return rerender_case_page(
+                cast(int, case_id), 413, form_errors=field, open_form="evidence"
+            )
         except DomainError as err:
             return _error_page(err.status_code, err.message)
     return _error_page(413, field["file"][0])
@@ -356,7 +367,7 @@ def _request_too_large(exc: RequestEntityTooLarge):
 
 @bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")
 @login_required
-def download_attachment(case_id: int, attachment_id: int):
+def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
     attachment, path = attachments.get_attachment(current_user, case_id, attachment_id)
     return send_file(
         path,
@@ -367,13 +378,13 @@ def download_attachment(case_id: int, attachment_id: int):
     )
 
 
-def _version_of(form) -> int | None:
+def _version_of(form: MultiDict[str, str]) -> int | None:
     return form.get("version", type=int)
 
 
 @bp.route("/cases/<id:case_id>/mediator", methods=["POST"])
 @login_required
-def assign_mediator(case_id: int):
+def assign_mediator(case_id: int) -> ResponseReturnValue:
     payload = {"mediator_id": request.form.get("mediator_id", type=int)}
     payload["version"] = _version_of(request.form)
     payload = {k: v for k, v in payload.items() if v is not None}
@@ -383,13 +394,14 @@ def assign_mediator(case_id: int):
         return rerender_case_page(case_id, 422, form_errors=exc.fields, open_form="mediator")
     except Conflict as exc:
         return rerender_case_page(case_id, 409, message=exc.message)
+    assert case.mediator is not None  # (just assigned)
     flash(_("Mediator assigned: %(name)s.", name=case.mediator.display_name), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
 @bp.route("/cases/<id:case_id>/takeover", methods=["POST"])
 @login_required
-def take_over(case_id: int):
+def take_over(case_id: int) -> ResponseReturnValue:
     payload = {"reason": request.form.get("reason", ""), "version": _version_of(request.form)}
     payload = {k: v for k, v in payload.items() if v is not None}
     try:
@@ -406,7 +418,7 @@ def take_over(case_id: int):
 
 @bp.route("/cases/<id:case_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(case_id: int):
+def edit(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     if current_user.role not in services.CASE_WRITERS:
         raise PermissionDenied("your role may not edit case facts")
@@ -467,7 +479,7 @@ def _case_values(case: Case) -> dict:
 
 @bp.route("/cases/export")
 @login_required
-def cases_export():
+def cases_export() -> ResponseReturnValue:
     """The case list's current filters (the list page links here with its query string)."""
     if current_user.role == Role.advocate:
         raise PermissionDenied("advocates do not use the reports")

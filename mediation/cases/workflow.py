@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel.speaklater import LazyString
 from transitions import Machine
+from transitions.core import EventData
 
 from mediation.accounts.models import Role
 from mediation.cases import schemas
@@ -190,7 +191,7 @@ TRIGGERS: tuple[Trigger, ...] = (
 TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
 
 
-def _check_guard(event) -> bool:
+def _check_guard(event: EventData) -> bool:
     ctx: TransitionContext = event.kwargs["ctx"]
     trigger = TRIGGERS_BY_NAME[event.event.name]
     problems = trigger.guard(ctx) if trigger.guard else {}
@@ -199,7 +200,7 @@ def _check_guard(event) -> bool:
     return not problems
 
 
-def _apply_effect(event) -> None:
+def _apply_effect(event: EventData) -> None:
     ctx: TransitionContext = event.kwargs["ctx"]
     trigger = TRIGGERS_BY_NAME[event.event.name]
     if trigger.effect:

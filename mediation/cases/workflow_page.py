@@ -15,7 +15,7 @@ bp = Blueprint("workflow", __name__)
 
 @bp.route("/workflow")
 @login_required
-def workflow_page():
+def workflow_page() -> str:
     data = diagram.machine()
     return render_template(
         "cases/workflow.html",

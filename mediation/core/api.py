@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -37,7 +38,7 @@ csrf.exempt(bp)  # checked in `operation`, for cookie-authenticated writes only
 
 # The user of the request being served, for response schemas that depend on who asks
 # (allowed triggers, masked ID numbers).
-request_user: contextvars.ContextVar = contextvars.ContextVar("api_request_user", default=None)
+request_user: contextvars.ContextVar[Any] = contextvars.ContextVar("api_request_user", default=None)
 
 ERROR_CODES = {
     400: "bad_request",
@@ -111,10 +112,10 @@ def api_error_response(exc: BaseException) -> Response:
         if status == 429:
             message = f"too many requests: {exc.description}"
         response = error_response(status, message)
-        if status == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        if status == 429 and getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        if status == 405 and (valid_methods := getattr(exc, "valid_methods", None)):
+            response.headers["Allow"] = ", ".join(valid_methods)
+        if status == 429 and (retry_after := getattr(exc, "retry_after", None)):
+            response.headers["Retry-After"] = str(retry_after)
         return response
     log.exception("unexpected error in %s %s", request.method, request.path)
     return error_response(500)
@@ -127,7 +128,7 @@ bp.register_error_handler(Exception, api_error_response)
 # --- authentication ------------------------------------------------------------------------
 
 
-def api_user():
+def api_user() -> Any:
     """The authenticated user of this API request (set by `operation`)."""
     return g.get("api_user")
 
@@ -299,15 +300,15 @@ def operation(
     errors: tuple[int, ...] = (),
     auth: bool = True,
     read_only: bool = False,
-) -> Callable:
+) -> Callable[[Callable[..., Any]], Callable[..., ResponseReturnValue]]:
     """Declare an API endpoint. The handler receives `user` (when `auth`), `query` (when a query
     schema is given), `body` (the parsed JSON object, when a body schema is given) and the path
     arguments, and returns the object to dump with `response` (or a ready Response).
     `read_only` runs the request's statements without a transaction around them."""
 
-    def decorator(fn: Callable) -> Callable:
+    def decorator(fn: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
         @wraps(fn)
-        def view(**path_args):
+        def view(**path_args: Any) -> ResponseReturnValue:
             kwargs: dict[str, Any] = dict(path_args)
             user = None
             if auth:
@@ -330,7 +331,7 @@ def operation(
                 request_user.reset(token)
 
         if read_only:  # see mediation.core.db.read_only
-            view.read_only = True
+            view.read_only = True  # type: ignore[attr-defined]  # a marker on the view function
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         OPERATIONS.append(
             Operation(
@@ -355,7 +356,7 @@ def operation(
     return decorator
 
 
-def init_api(app, *, user_for_token: Callable[[str], Any]) -> None:
+def init_api(app: Flask, *, user_for_token: Callable[[str], Any]) -> None:
     """Register the blueprint. Call it after every domain's API module has declared its
     operations (`create_app` imports them first); `user_for_token` answers a bearer token
     with its user, or None."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -48,5 +49,9 @@ def local_date(value: datetime) -> date:
     return ensure_utc(value).astimezone(local_zone()).date()
 
 
+@overload
+def to_local(value: datetime) -> datetime: ...
+@overload
+def to_local(value: None) -> None: ...
 def to_local(value: datetime | None) -> datetime | None:
     return None if value is None else ensure_utc(value).astimezone(local_zone())

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import request
 from sqlalchemy import (
@@ -28,6 +29,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from mediation.core.errors import Conflict, DomainError
 from mediation.core.messages import Message
 from mediation.extensions import db
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flask import Flask
+    from sqlalchemy import Engine, Executable, Table, Update
+    from sqlalchemy.types import TypeEngine
+
+    _View = TypeVar("_View", bound=Callable[..., Any])
 
 # SQLSTATEs PostgreSQL uses when concurrent transactions collide.
 SERIALIZATION_STATES = {"40001", "40P01", "55P03"}
@@ -90,13 +100,13 @@ def transaction(*, expire_on_commit: bool = True) -> Iterator[None]:
         info["in_transaction"] = False
 
 
-def read_only(view):
+def read_only(view: _View) -> _View:
     """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them
     (two round trips of a list request's four): each statement sees its own snapshot, so such
     a view must read what belongs together in one statement (the case list reads its page and
     its count in one). `transaction()` refuses to run inside it; any other write it makes (an
     API token's `last_used_at`) is a single statement, committed by itself."""
-    view.read_only = True
+    view.read_only = True  # type: ignore[attr-defined]  # a marker on the view function
     return view
 
 
@@ -111,7 +121,7 @@ def engines() -> list:
     return [db.engine] if extra is None else [db.engine, extra]
 
 
-def init_read_only_engine(app) -> None:
+def init_read_only_engine(app: Flask) -> None:
     """On PostgreSQL, a second engine for read-only requests, on the same database, whose
     connections are always in autocommit. Switching a shared connection into autocommit for a
     request and back at its end cost SQLAlchemy's execution-options machinery and a reset on
@@ -136,7 +146,7 @@ def init_read_only_engine(app) -> None:
     app.extensions[READ_ONLY_ENGINE] = create_engine(url, **options)
 
 
-def init_read_only_requests(app) -> None:
+def init_read_only_requests(app: Flask) -> None:
     from mediation.extensions import READ_ONLY_ENGINE
 
     separate_engine = READ_ONLY_ENGINE in app.extensions
@@ -153,7 +163,7 @@ def init_read_only_requests(app) -> None:
                 db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     @app.teardown_request
-    def _end_read_only(_exc) -> None:
+    def _end_read_only(_exc: BaseException | None) -> None:
         """Give the connection back as it was taken (an app context, as in tests, may hold
         the session across requests). Its transaction is closed, not rolled back: a read-only
         request has nothing to roll back, and a rollback would expire every object the request
@@ -165,7 +175,9 @@ def init_read_only_requests(app) -> None:
                 transaction.close()
 
 
-def written_in(name: str | None = None, value=None, *, type_=Integer, **kw) -> BindParameter:
+def written_in(
+    name: str | None = None, value: Any = None, *, type_: Any = Integer, **kw: Any
+) -> BindParameter:
     """A value written into the SQL when the statement runs, not sent as a parameter: a
     LIMIT, a page's offset, a case list's scope and its choice filters (integers and validated
     enumeration values only, never free text).
@@ -180,7 +192,7 @@ def written_in(name: str | None = None, value=None, *, type_=Integer, **kw) -> B
     return bindparam(name, value, type_=type_, required=value is None, literal_execute=True, **kw)
 
 
-def ping_idle_connections(engine, idle_seconds: float) -> None:
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     """Test a pooled connection before use only when it sat unused for `idle_seconds`.
 
     SQLAlchemy's `pool_pre_ping` tests it at every checkout: one more round trip on every
@@ -190,11 +202,11 @@ def ping_idle_connections(engine, idle_seconds: float) -> None:
     """
 
     @event.listens_for(engine, "checkin")
-    def _checked_in(dbapi_connection, record) -> None:
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, proxy) -> None:
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         checked_in_at = record.info.get("checked_in_at")
         if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
             return
@@ -213,7 +225,7 @@ def ping_idle_connections(engine, idle_seconds: float) -> None:
 FEW_ROWS = 8
 
 
-def bulk_insert(table, rows: list[dict]) -> None:
+def bulk_insert(table: Table, rows: list[dict]) -> None:
     """Insert many rows in the session's transaction, as fast as the backend allows.
 
     PostgreSQL gets COPY (an order of magnitude cheaper than executemany for the sweep's
@@ -230,7 +242,7 @@ def bulk_insert(table, rows: list[dict]) -> None:
     columns = list(rows[0])
     converters = [_copy_converter(table.c[name].type) for name in columns]
     names = ", ".join(f'"{name}"' for name in columns)
-    raw = connection.connection.driver_connection
+    raw: Any = connection.connection.driver_connection  # (psycopg's)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(
@@ -238,7 +250,7 @@ def bulk_insert(table, rows: list[dict]) -> None:
             )
 
 
-def _copy_converter(type_):
+def _copy_converter(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
     """Python value → what COPY's text format needs for a column of this type."""
     from enum import Enum
 
@@ -253,7 +265,7 @@ def _copy_converter(type_):
 
 
 def bulk_update(
-    table, rows: list[dict], *, key: str = "id", coalesce: tuple[str, ...] = ()
+    table: Table, rows: list[dict], *, key: str = "id", coalesce: tuple[str, ...] = ()
 ) -> None:
     """UPDATE many rows by key in the session's transaction. Every row holds `key` and the same
     columns; for a column named in `coalesce`, None means "leave it as it is".
@@ -274,7 +286,7 @@ def bulk_update(
         )
         arrays = ", ".join(f"CAST(:{n} AS {_pg_array_type(table.c[n].type)}[])" for n in names)
         aliases = ", ".join(f'"{n}"' for n in names)
-        statement = text(
+        statement: Executable = text(
             f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({arrays}) AS v({aliases}) '
             f'WHERE t."{key}" = v."{key}"'
         )
@@ -287,7 +299,9 @@ def bulk_update(
 
 
 @functools.lru_cache(maxsize=64)
-def _update_by_key(table, key: str, columns: tuple[str, ...], coalesce: tuple[str, ...]):
+def _update_by_key(
+    table: Table, key: str, columns: tuple[str, ...], coalesce: tuple[str, ...]
+) -> Update:
     """`bulk_update`'s UPDATE of one row by key, built once per table and columns."""
     values = {
         c: func.coalesce(bindparam(f"b_{c}", type_=table.c[c].type), table.c[c])
@@ -298,7 +312,7 @@ def _update_by_key(table, key: str, columns: tuple[str, ...], coalesce: tuple[st
     return update(table).where(table.c[key] == bindparam("b_key")).values(values)
 
 
-def _pg_array_type(type_) -> str:
+def _pg_array_type(type_: TypeEngine[Any]) -> str:
     """The PostgreSQL element type for an array parameter of a column's values."""
     impl = getattr(type_, "impl", type_)
     if isinstance(impl, BigInteger):
@@ -328,7 +342,8 @@ def take_write_lock() -> None:
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
         return
-    if not connection.connection.driver_connection.in_transaction:
+    driver_connection: Any = connection.connection.driver_connection  # (sqlite3's)
+    if not driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

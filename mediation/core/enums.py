@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from typing import TypeVar
 
 from flask_babel.speaklater import LazyString
 
@@ -28,7 +29,10 @@ class LabelledEnum(enum.StrEnum):
         return [(m.value, m.label) for m in cls]
 
 
-def set_labels(words: Mapping[LabelledEnum, LazyString | str]) -> None:
+E = TypeVar("E", bound="LabelledEnum")
+
+
+def set_labels(words: Mapping[E, LazyString | str]) -> None:
     """Register the words of some enum members (English msgids, translated when shown). A bare
     code shared by two enums takes the word registered first."""
     for member, word in words.items():
@@ -41,6 +45,6 @@ def label_of(code: object) -> LazyString | str | None:
     if isinstance(code, LabelledEnum):
         return code.label
     try:
-        return _WORDS_BY_CODE.get(code)  # type: ignore[call-overload]
+        return _WORDS_BY_CODE.get(code)  # type: ignore[call-overload]  # (any hashable code)
     except TypeError:  # an unhashable value: not a code
         return None

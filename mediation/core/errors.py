@@ -5,12 +5,16 @@ Services raise these after rolling back, so a caller that catches one knows noth
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, **extra):
+    def __init__(
+        self, message: str, fields: dict[str, list[str]] | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
@@ -23,7 +27,7 @@ class NotFound(DomainError):
     status_code = 404
     code = "not_found"
 
-    def __init__(self, message: str = "not found", **extra):
+    def __init__(self, message: str = "not found", **extra: Any) -> None:
         super().__init__(message, **extra)
 
 
@@ -43,7 +47,9 @@ class ValidationFailed(DomainError):
     status_code = 422
     code = "validation_failed"
 
-    def __init__(self, fields: dict, message: str = "the input is not valid"):
+    def __init__(
+        self, fields: dict[str, Any] | list[Any], message: str = "the input is not valid"
+    ) -> None:
         super().__init__(message, fields=normalize_field_errors(fields))
 
 
@@ -53,11 +59,11 @@ def _text(message: object) -> str:
     return message if isinstance(message, str) else str(message)
 
 
-def normalize_field_errors(fields: dict) -> dict[str, list[str]]:
+def normalize_field_errors(fields: dict[str, Any] | list[Any]) -> dict[str, list[str]]:
     """Flatten marshmallow's nested messages to {field: [message, ...]}."""
     flat: dict[str, list[str]] = {}
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)

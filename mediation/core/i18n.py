@@ -10,13 +10,17 @@ holds the translations (`make messages` extracts, updates and compiles them).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from mediation.core.clock import DEFAULT_TIMEZONE
@@ -34,7 +38,7 @@ LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}
 HTML_LANG = {"zh_Hans_CN": "zh-CN", "en": "en"}
 
 
-def current_translations():
+def current_translations() -> NullTranslations:
     """This request's catalogue. Flask-Babel looks it up anew on every message (three lookups
     of its context, the locale turned into a string, a dictionary key): a third of a case list
     page's rendering. Here it is remembered beside the locale it belongs to, so `force_locale`
@@ -52,19 +56,19 @@ def current_translations():
     return translations
 
 
-def gettext(string: str, **variables) -> str:
+def gettext(string: str, **variables: Any) -> str:
     """Flask-Babel's `gettext`, with the catalogue looked up once per request and locale."""
     text = current_translations().ugettext(string)
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
     text = current_translations().ungettext(singular, plural, num)
     return text % variables if variables else text
 
 
-def lazy_gettext(string: str, **variables) -> LazyString:
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
@@ -90,7 +94,7 @@ _template_words: dict[object, dict[str, Markup]] = {}
 
 
 @pass_context
-def template_gettext(context, string: str, /, **variables) -> str:
+def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     """`_()` in templates: Jinja's newstyle gettext (the translation is trusted markup, its
     variables are escaped, `%%` is always a format), with the translations of messages without
     variables remembered per catalogue. A page calls it some thirty times, and Jinja's own
@@ -133,7 +137,7 @@ def current_locale() -> str:
 
 
 @contextmanager
-def stored_text():
+def stored_text() -> Iterator[None]:
     """Text kept in the database (audit-trail bodies) is written in Chinese, whoever acts."""
     with force_locale(DEFAULT_LOCALE):
         yield
@@ -168,7 +172,7 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # templates translate through the same remembered catalogue (Jinja's newstyle gettext
     # formats and escapes the result itself)
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # (jinja2.ext.i18n's)
         lambda string: current_translations().ugettext(string),
         lambda singular, plural, num: current_translations().ungettext(singular, plural, num),
         newstyle=True,
@@ -183,7 +187,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["tr"] = translate_message
 
     @app.context_processor
-    def _language():
+    def _language() -> dict[str, Any]:
         code = current_locale()
         return {
             "current_locale": code,

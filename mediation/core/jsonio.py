@@ -13,7 +13,7 @@ library's, and so does the indented output of debug mode.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from flask import Response
@@ -38,6 +38,8 @@ class JSONProvider(DefaultJSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         if (self.compact is None and self._app.debug) or self.compact is False:
-            return super().response(*args, **kwargs)  # indented, for a person reading it
+            # indented, for a person reading it (the app's response_class: a flask Response)
+            return cast(Response, super().response(*args, **kwargs))
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(self.encode(obj) + b"\n", mimetype=self.mimetype)
+        response_class = cast("type[Response]", self._app.response_class)  # (a Flask app's)
+        return response_class(self.encode(obj) + b"\n", mimetype=self.mimetype)

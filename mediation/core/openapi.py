@@ -9,7 +9,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import jsonify, render_template
+from flask import Response, jsonify, render_template
 from marshmallow import Schema
 
 from mediation.core import fields as custom_fields
@@ -160,11 +160,11 @@ def build_spec() -> dict:
 
 
 @bp.route("/openapi.json")
-def openapi_document():
+def openapi_document() -> Response:
     return jsonify(build_spec())
 
 
 @bp.route("/docs")
-def docs_page():
+def docs_page() -> str:
     spec = build_spec()
     return render_template("api/docs.html", spec=spec, schemas=spec["components"]["schemas"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
@@ -15,7 +15,7 @@ from mediation.extensions import db
 
 @dataclass
 class Page:
-    items: list[Any]
+    items: Sequence[Any]
     page: int
     per_page: int
     total: int

@@ -14,7 +14,7 @@ import functools
 import time
 from typing import Any
 
-from flask import Flask, current_app, g, session
+from flask import Flask, Request, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -58,7 +58,7 @@ class SessionCookies(SecureCookieSessionInterface):
     of the session's contents."""
 
     def __init__(self) -> None:
-        self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -71,7 +71,7 @@ class SessionCookies(SecureCookieSessionInterface):
             serializer = self._serializers[key] = super().get_signing_serializer(app)
         return serializer
 
-    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -158,7 +158,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def _xlsx_cell(sheet, value: Any, cell_cls):
+def _xlsx_cell(sheet: Any, value: Any, cell_cls: Any) -> Any:
     if isinstance(value, str):
         cell = cell_cls(sheet, value=safe_text(value))
         cell.data_type = "s"  # never a formula, whatever the text
@@ -199,10 +199,10 @@ class LazyRows:
     """An iterable that builds its iterator when the writer starts reading (inside the
     writer's language context), so labels come out in Chinese."""
 
-    def __init__(self, factory) -> None:
+    def __init__(self, factory: Callable[[], Iterable[tuple[Any, ...]]]) -> None:
         self.factory = factory
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.factory())
 
 

@@ -8,7 +8,7 @@ cannot narrow it down (docs/performance.md, "Free-text search").
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, Index, Table, event
+from sqlalchemy import DDL, FromClause, Index, event
 
 CREATE_PG_TRGM = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 
@@ -24,7 +24,7 @@ def trigram_index(name: str, column: str) -> Index:
     ).ddl_if(dialect="postgresql")
 
 
-def needs_pg_trgm(table: Table) -> None:
+def needs_pg_trgm(table: FromClause) -> None:
     """`create_all` creates the extension before `table` (whose trigram indexes need its
     operator class); the migration does the same for a migrated database."""
     event.listen(table, "before_create", DDL(CREATE_PG_TRGM).execute_if(dialect="postgresql"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import (
@@ -26,6 +27,14 @@ from mediation.core.i18n import _, current_translations, lazy_gettext, translate
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import fen_to_yuan, format_yuan
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+    from flask_sqlalchemy.pagination import Pagination
+
+    from mediation.core.pagination import Page
+
+_T = TypeVar("_T")
+
 ERROR_TITLES = {
     400: lazy_gettext("Bad request"),
     401: lazy_gettext("Sign-in required"),
@@ -40,7 +49,7 @@ ERROR_TITLES = {
 }
 
 
-def _error_page(status: int, message: str | None = None):
+def _error_page(status: int, message: str | None = None) -> tuple[str, int]:
     return (
         render_template(
             "error.html",
@@ -58,13 +67,13 @@ def init_error_handlers(app: Flask) -> None:
     from mediation.core.api import api_error_response, is_api_request
 
     @app.errorhandler(DomainError)
-    def _domain_error(exc: DomainError):
+    def _domain_error(exc: DomainError) -> ResponseReturnValue:
         if is_api_request():
             return api_error_response(exc)
         return _error_page(exc.status_code, exc.message)
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError):
+    def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
         if is_api_request():
             return api_error_response(exc)
         return _error_page(
@@ -73,13 +82,13 @@ def init_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if is_api_request():
             return api_error_response(exc)
         return _error_page(exc.code or 500, None)
 
 
-def _label(value):
+def _label(value: object) -> str:
     word = label_of(value)
     return word if word is not None else str(getattr(value, "value", value))
 
@@ -96,7 +105,7 @@ def labeller() -> Callable[[object], str]:
         return lambda value: "—" if value is None or value == "" else str(_label(value))
     words = _label_cache.setdefault(current_translations(), {})
 
-    def word(value) -> str:
+    def word(value: object) -> str:
         try:
             return words[value]
         except KeyError:
@@ -110,17 +119,17 @@ def labeller() -> Callable[[object], str]:
     return word
 
 
-def label(value) -> str:
+def label(value: object) -> str:
     """A person's word for any code the system stores, in the request's language."""
     return labeller()(value)
 
 
-def state_badge(state, word: Callable[[object], str] = label) -> Markup:
+def state_badge(state: object, word: Callable[[object], str] = label) -> Markup:
     code = escape(getattr(state, "value", state))
     return Markup(f'<span class="badge state-{code}">{escape(word(state))}</span>')
 
 
-def level_badge(level, word: Callable[[object], str] = label) -> Markup:
+def level_badge(level: object, word: Callable[[object], str] = label) -> Markup:
     if not level:
         return Markup("")
     code = escape(getattr(level, "value", level))
@@ -138,7 +147,7 @@ def badge_writer() -> Callable[[str, object], Markup]:
     written = _badge_cache.setdefault(current_translations(), {}) if has_app_context() else {}
     writers = {"state": state_badge, "level": level_badge}
 
-    def badge(kind: str, value) -> Markup:
+    def badge(kind: str, value: object) -> Markup:
         try:
             return written[kind, value]
         except KeyError:
@@ -148,7 +157,7 @@ def badge_writer() -> Callable[[str, object], Markup]:
     return badge
 
 
-def select_options(choices: Iterable, selected=None, *, blank: bool = True) -> Markup:
+def select_options(choices: Iterable, selected: object = None, *, blank: bool = True) -> Markup:
     """The `<option>`s of a filter's `<select>`: an empty "All" first (unless `blank` is
     false), then one per choice (an enum member, labelled in the request's language, or a
     `(value, text)` pair), the one whose value is `selected` marked. The case list's filter
@@ -167,7 +176,7 @@ def select_options(choices: Iterable, selected=None, *, blank: bool = True) -> M
         return _remember(written, key, _write_options(key[0], chosen, blank), OPTION_SETS_KEPT)
 
 
-def _remember(cache: dict, key, value, limit: int):
+def _remember(cache: dict, key: object, value: _T, limit: int) -> _T:
     """Keep `value` under `key` in a per-process cache of at most `limit` entries (emptied
     when full: what is still in use comes back at once), and return it."""
     if len(cache) >= limit:
@@ -181,7 +190,7 @@ _options_cache: dict[object, dict[tuple, Markup]] = {}
 OPTION_SETS_KEPT = 2048
 
 
-def _write_options(choices: Iterable, chosen, blank: bool) -> Markup:
+def _write_options(choices: Iterable, chosen: object, blank: bool) -> Markup:
     word = labeller()
     parts = [f'<option value="">{escape(_("All"))}</option>'] if blank else []
     for choice in choices:
@@ -198,7 +207,8 @@ def url_prefix(endpoint: str, last_argument: str) -> str:
     """`url_for(endpoint, **{last_argument: id})` without the id, for a page that links to
     fifty of them: building each URL costs a route lookup, appending an id does not."""
     sentinel = 2147483647
-    url = url_for(endpoint, **{last_argument: sentinel})
+    values: dict[str, Any] = {last_argument: sentinel}
+    url = url_for(endpoint, **values)
     if not url.endswith(str(sentinel)):
         raise ValueError(f"{endpoint}'s {last_argument} is not the end of its URL")
     return url[: -len(str(sentinel))]
@@ -221,14 +231,14 @@ def local_date_str(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-def url_with(**changes) -> str:
+def url_with(**changes: Any) -> str:
     """This page's query string with `changes` (a value of None or "" drops the argument)."""
     args = request.args.to_dict()
     args.update(changes)
     return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
 
 
-def pager(page) -> Markup:
+def pager(page: Page | Pagination) -> Markup:
     """The links under a paged list (a `core.pagination.Page`, or Flask-SQLAlchemy's
     `Pagination` of the simple lists): previous, where, next. Written
     here rather than as a Jinja macro, whose call cost a case list page more than its three
@@ -256,7 +266,7 @@ def pager(page) -> Markup:
 TEMPLATE_URLS_KEPT = 4096
 
 
-def template_url_for(endpoint: str, /, **values) -> str:
+def template_url_for(endpoint: str, /, **values: Any) -> str:
     """`url_for` in templates, remembered. A page's layout builds a dozen links that are the
     same on every page (the navigation, the style sheets), and each costs a route lookup:
     together a twentieth of the case list page's CPU. The URL depends on nothing else than the
@@ -297,7 +307,7 @@ def init_template_helpers(app: Flask) -> None:
     )
 
     @app.context_processor
-    def _globals():
+    def _globals() -> dict[str, Any]:
         return {"url_with": url_with}
 
     app.jinja_env.globals.update(

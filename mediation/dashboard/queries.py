@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -82,7 +83,7 @@ def mediator_dashboard(user: User, now: datetime | None = None) -> MediatorDashb
 
 @dataclass
 class OrgRow:
-    org: Organization | dict
+    org: dict[str, Any]  # id, code, name, tier, parent_id (and depth, in tree order)
     by_state: dict[State, int]
     cases: int
     workers: int
@@ -127,13 +128,14 @@ def officer_dashboard(user: User) -> OfficerDashboard:
             )
         )
     )
-    root_id = user.organization_id
+    root_id: int | None = user.organization_id
     if user.role == Role.admin:  # administrators oversee the whole network, wherever they sit
         root_id = db.session.scalar(
             select(Organization.id)
             .where(Organization.parent_id.is_(None))
             .order_by(Organization.id)
         )
+    assert root_id is not None  # (the network's root, the city federation, exists)
     rows, totals = open_cases_by_org(root_id)
     return OfficerDashboard(level_counts, newest, rows, totals, OPEN_STATES)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import Role
@@ -40,7 +42,7 @@ class EnterpriseSchema(Schema):
     risk = fields.Nested(RiskSchema, attribute="_api_risk", required=True)
 
 
-def _with_risk(enterprises: list[Enterprise]) -> list[Enterprise]:
+def _with_risk(enterprises: Sequence[Enterprise]) -> Sequence[Enterprise]:
     """One grouped query for the risk of a whole page (no query per enterprise)."""
     risks = risk_for([e.id for e in enterprises])
     for enterprise in enterprises:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from flask_babel.speaklater import LazyString
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
@@ -12,7 +13,7 @@ from mediation.core.i18n import lazy_gettext
 from mediation.core.identifiers import is_valid_credit_code, normalize_credit_code
 from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime, enum_column
-from mediation.extensions import db
+from mediation.extensions import Model
 from mediation.orgs.models import Organization
 
 
@@ -39,13 +40,16 @@ OWNERSHIP_LABELS = {
 }
 
 
-class Enterprise(db.Model):
+class Enterprise(Model):
     __tablename__ = "enterprises"
     __table_args__ = (
         CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount"),
         # the case list's free-text search `q` (the enterprise's name ILIKE '%…%'), PostgreSQL only
         trigram_index("ix_enterprises_name_trgm", "name"),
     )
+
+    if TYPE_CHECKING:
+        _api_risk: Any  # not a column: the risk an API answer carries (`enterprises.api`)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.core.enums import LabelledEnum, set_labels
 from mediation.core.i18n import lazy_gettext
 from mediation.core.types import enum_column
-from mediation.extensions import db
+from mediation.extensions import Model
 
 
 class Tier(LabelledEnum):
@@ -32,7 +34,7 @@ set_labels(TIER_LABELS)
 CHILD_TIER = {Tier.city: Tier.town, Tier.town: Tier.grassroots}
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
     __table_args__ = (
         CheckConstraint(
@@ -51,6 +53,9 @@ class Organization(db.Model):
     children: Mapped[list[Organization]] = relationship(
         back_populates="parent", order_by="Organization.code"
     )
+
+    if TYPE_CHECKING:
+        depth: int  # not a column: set for the tree's display by `services.all_organizations`
 
     def ancestor_at(self, tier: Tier) -> Organization:
         """This org's ancestor at `tier`, or itself when it is already at or above that tier."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import BindParameter, Select, bindparam, inspect, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -16,7 +16,7 @@ from mediation.extensions import db
 from mediation.orgs.models import CHILD_TIER, Organization, Tier
 
 
-def subtree_ids_select(root_id: int, *, name: str = "org_tree") -> Select:
+def subtree_ids_select(root_id: int | BindParameter[int], *, name: str = "org_tree") -> Select:
     """A SELECT of the ids of `root_id` and all its descendants (recursive CTE, any depth).
     Give a distinct `name` when one statement needs two subtrees (scope and a filter)."""
     tree = select(Organization.id).where(Organization.id == root_id).cte(name, recursive=True)
@@ -58,10 +58,10 @@ def with_ancestors(org_id: int) -> list[Organization]:
 def _ancestors_statement() -> Select:
     """The organization `:org_id` and those above it (a recursive CTE), built once: building
     it cost more than running it, and every new case asks it."""
-    up = select(Organization.id, Organization.parent_id).where(
+    start = select(Organization.id, Organization.parent_id).where(
         Organization.id == bindparam("org_id")
     )
-    up = up.cte("org_chain", recursive=True)
+    up = start.cte("org_chain", recursive=True)
     up = up.union_all(
         select(Organization.id, Organization.parent_id).where(Organization.id == up.c.parent_id)
     )
@@ -167,6 +167,7 @@ def create_organization(
         ]
     if errors:
         raise ValidationFailed(errors)
+    assert parent is not None  # (refused above)
     with transaction():
         org = Organization(code=code, name=name, tier=tier_value, parent_id=parent.id)
         db.session.add(org)
@@ -187,7 +188,7 @@ def rename_organization(org_id: int, name: str) -> Organization:
 
 def org_by_id(org_id: int | str | None) -> Organization | None:
     try:
-        value = int(org_id)  # type: ignore[arg-type]
+        value = int(org_id)  # type: ignore[arg-type]  # (None: the TypeError below)
     except (TypeError, ValueError):
         return None
     if not 1 <= value < 2**31:

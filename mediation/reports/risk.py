@@ -44,7 +44,7 @@ def _level_rank():
 
 def _risk_select(enterprise_ids: Sequence[int] | None = None):
     """Per enterprise with at least one case: the risk figures (level as its rank)."""
-    alerts = (
+    per_case = (
         select(
             Alert.case_id.label("case_id"),
             func.count(Alert.id).label("n"),
@@ -54,10 +54,10 @@ def _risk_select(enterprise_ids: Sequence[int] | None = None):
         .group_by(Alert.case_id)
     )
     if enterprise_ids is not None:
-        alerts = alerts.where(
+        per_case = per_case.where(
             Alert.case_id.in_(select(Case.id).where(Case.enterprise_id.in_(enterprise_ids)))
         )
-    alerts = alerts.subquery("case_alerts")
+    alerts = per_case.subquery("case_alerts")
 
     is_open = Case.state != State.closed
     owed = func.coalesce(Case.claim_amount_fen, 0) - func.coalesce(Case.paid_amount_fen, 0)

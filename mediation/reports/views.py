@@ -47,7 +47,7 @@ def _period_form(organizations: list[Organization]) -> tuple[dict, dict]:
     try:
         values = reports_api.SummaryQuery(unknown=EXCLUDE).load(raw)
     except ValidationError as exc:
-        return raw, translate_field_errors(exc.messages)
+        return raw, translate_field_errors(exc.messages_dict)
     if values.get("org") is not None and values["org"] not in {o.id for o in organizations}:
         return raw, translate_field_errors({"org": [N_("Not an organization you may see.")]})
     today = local_date(utcnow())

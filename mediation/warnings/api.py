@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from mediation.accounts.models import User
 from mediation.cases.enums import WarningLevel
 from mediation.core.api import PagingQuery, operation, page_of, per_page
 from mediation.core.fields import EnumCode
-from mediation.core.pagination import paginate
+from mediation.core.pagination import Page, paginate
 from mediation.core.schemas import MAX_ID
 from mediation.orgs.models import Tier
 from mediation.warnings import services
@@ -51,7 +52,7 @@ class AlertListQuery(PagingQuery):
     "GET", "/alerts", summary="The caller's alert inbox", tag="alerts", query=AlertListQuery,
     response=page_of(AlertSchema), errors=(401, 403, 422),
 )  # fmt: skip
-def list_alerts(user, query: dict):
+def list_alerts(user: User, query: dict) -> Page:
     """Alerts addressed to the officer's organization (all, for an administrator): open first,
     then most severe, then newest. Mediators and advocates have no inbox (403)."""
     status = query["status"]
@@ -69,7 +70,7 @@ def list_alerts(user, query: dict):
     "POST", "/alerts/<id:alert_id>/acknowledge", summary="Acknowledge an alert", tag="alerts",
     body=services.AcknowledgeSchema, response=AlertSchema, errors=(400, 401, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def acknowledge_alert(user, alert_id: int, body: dict):
+def acknowledge_alert(user: User, alert_id: int, body: dict) -> Alert:
     """With a note (recorded on the case's timeline); the alert stops climbing. Alerts not
     addressed to the caller's organization answer 404; an alert already acknowledged 409."""
     return services.acknowledge(alert_id, user, body)
@@ -80,7 +81,7 @@ def acknowledge_alert(user, alert_id: int, body: dict):
     tag="alerts", body=services.EscalationSchema, response=AlertSchema, status=201,
     errors=(400, 401, 403, 404, 409, 413, 415, 422),
 )  # fmt: skip
-def escalate(user, case_id: int, body: dict):
+def escalate(user: User, case_id: int, body: dict) -> Alert:
     """`{level, reason}`: an officer raises the open case to the tier above their own; the
     answer is the new `manual_escalation` alert, in the target officers' inbox until they
     acknowledge it. A second escalation to the same tier is 409."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
-from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.models import Alert, AlertLike, AlertStatus
 from mediation.warnings.notifications import queue_alert_notifications
 
 
@@ -52,29 +51,6 @@ def alert_label(alert: AlertLike) -> str:
         )
 
 
-class AlertLike(Protocol):
-    """What the batch, the messages and the events read of an alert: a stored `Alert` or a
-    `PendingAlert` not yet inserted."""
-
-    id: int | None
-    case_id: int
-    rule: str
-    level: WarningLevel | None
-    target_tier: Tier
-    target_org_id: int | None
-    target_org: Organization | None
-    status: AlertStatus
-    raised_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by_id: int | None
-    note: str | None
-    resolved_at: datetime | None
-    climbed_from_id: int | None
-
-    @property
-    def is_active(self) -> bool: ...
-
-
 @dataclass(eq=False)
 class PendingAlert:
     """An alert raised in this batch, before it has a row: the ORM's per-object bookkeeping is
@@ -85,11 +61,11 @@ class PendingAlert:
     rule: str
     target_tier: Tier
     case: Case
-    level: WarningLevel | None = None
-    target_org_id: int | None = None
-    target_org: Organization | None = None
+    level: WarningLevel
+    target_org_id: int
+    target_org: Organization
+    raised_at: datetime
     status: AlertStatus = AlertStatus.open
-    raised_at: datetime | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by_id: int | None = None
     note: str | None = None
@@ -105,13 +81,13 @@ class PendingAlert:
 class AlertBatch:
     """Collects the writes of one batch so they go to the database together."""
 
-    def __init__(self, now: datetime, settings: dict, orgs: dict[int, Organization]):
+    def __init__(self, now: datetime, settings: dict, orgs: dict[int, Organization]) -> None:
         self.now = now
         self.settings = settings
         self.orgs = orgs
         self.events: list[dict] = []
         self.notify: list[AlertLike] = []
-        self.new_alerts: list[AlertLike] = []
+        self.new_alerts: list[PendingAlert] = []
         self.outcome = BatchOutcome()
 
     def target_org(self, case: Case, tier: Tier) -> Organization:
@@ -165,7 +141,16 @@ class AlertBatch:
         org = self.target_org(case, tier)
         if alert is None:
             # a new row: a plain object, inserted in bulk (see insert_new_alerts)
-            alert = PendingAlert(case_id=case.id, rule=rule, target_tier=tier, case=case)
+            alert = PendingAlert(
+                case_id=case.id,
+                rule=rule,
+                target_tier=tier,
+                case=case,
+                level=level,
+                target_org_id=org.id,
+                target_org=org,
+                raised_at=self.now,
+            )
             self.new_alerts.append(alert)
             existing[(rule, tier)] = alert
         alert.level = level
@@ -234,7 +219,7 @@ def insert_new_alerts(alerts: list[PendingAlert], case_ids: list[int]) -> None:
             alert.id = alert_id
         return
     bulk_insert(Alert.__table__, rows)
-    ids = {
+    ids_by_key = {
         (case_id, rule, Tier(tier)): alert_id
         for alert_id, case_id, rule, tier in db.session.execute(
             select(Alert.id, Alert.case_id, Alert.rule, Alert.target_tier).where(
@@ -243,7 +228,7 @@ def insert_new_alerts(alerts: list[PendingAlert], case_ids: list[int]) -> None:
         )
     }
     for alert in alerts:
-        alert.id = ids[(alert.case_id, alert.rule, Tier(alert.target_tier))]
+        alert.id = ids_by_key[(alert.case_id, alert.rule, Tier(alert.target_tier))]
 
 
 def write_alert_events_and_notices(batch: AlertBatch) -> None:

@@ -8,6 +8,7 @@ inside a service's transaction (immediate rules, one case) and in the sweep (man
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +28,7 @@ from mediation.warnings.batch import (
     insert_new_alerts,
     write_alert_events_and_notices,
 )
-from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.models import Alert, AlertLike, AlertStatus
 from mediation.warnings.notifications import queue_alert_notifications
 from mediation.warnings.settings import current_settings
 
@@ -90,7 +91,7 @@ def _orgs_for(cases: list[Case]) -> dict[int, Organization]:
     return {o.id: o for o in db.session.scalars(select(Organization))}
 
 
-def _first_alert_moments(case: Case, alerts) -> dict[str, datetime | None]:
+def _first_alert_moments(case: Case, alerts: Iterable[AlertLike]) -> dict[str, datetime | None]:
     """The moments the first alerts targeting the town and the city tier were raised on the
     case: kept once set (an alert row re-raised later moves its `raised_at`, not these), else
     the earliest alert of that tier, raised in this batch or before (a manual escalation's alert
@@ -110,7 +111,8 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
         return BatchOutcome()
     settings = settings or current_settings()
     db.session.flush()
-    alerts_by_case: dict[int, dict[tuple[str, Tier], Alert]] = defaultdict(dict)
+    # the stored alerts, and (once `_evaluate` raised them) the batch's new ones
+    alerts_by_case: dict[int, dict[tuple[str, Tier], AlertLike]] = defaultdict(dict)
     cases = list(
         db.session.scalars(
             select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
@@ -187,7 +189,7 @@ def evaluate_new_case(case: Case, now: datetime) -> NewCaseAlerts:
 def _evaluate(
     batch: AlertBatch,
     case: Case,
-    existing: dict[tuple[str, Tier], Alert],
+    existing: dict[tuple[str, Tier], AlertLike],
     recent_enterprise_cases: int,
 ) -> dict:
     """Evaluate one case into `batch` (alerts raised, re-levelled, resolved, climbed) and
@@ -222,6 +224,7 @@ def _evaluate(
         if deadline is None:
             continue
         up = rules.next_tier(Tier(alert.target_tier))
+        assert up is not None  # there is a deadline, so a tier above
         above = existing.get((alert.rule, up))
         if above is not None and above.is_active:
             continue
@@ -270,7 +273,7 @@ def raise_manual_alert(
     alerts, then the case's level, tier and next check recomputed. None when the (case, rule,
     tier) alert is already active."""
     db.session.flush()
-    existing = {
+    existing: dict[tuple[str, Tier], AlertLike] = {
         (a.rule, Tier(a.target_tier)): a
         for a in db.session.scalars(select(Alert).where(Alert.case_id == case.id))
     }
@@ -280,6 +283,7 @@ def raise_manual_alert(
     settings = current_settings()
     batch = AlertBatch(now, settings, _orgs_for([case]))
     alert = batch.raise_alert(case, existing, rule, tier, level)
+    assert alert is not None  # (not active, checked above)
     db.session.flush()
     insert_new_alerts(batch.new_alerts, [case.id])
     batch.event(

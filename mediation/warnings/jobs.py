@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.ctx import AppContext
 
 from mediation.core.clock import utcnow
 
@@ -18,7 +19,7 @@ def bind_app(app: Flask) -> None:
     _app = app
 
 
-def _context():
+def _context() -> AppContext:
     if _app is None:
         raise RuntimeError("scheduler jobs need bind_app(app) first")
     return _app.app_context()

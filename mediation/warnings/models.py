@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel.speaklater import LazyString
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -14,7 +14,7 @@ from mediation.cases.models import Case
 from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime, enum_column
-from mediation.extensions import db
+from mediation.extensions import Model
 from mediation.orgs.models import Organization, Tier
 
 
@@ -36,7 +36,7 @@ ALERT_STATUS_LABELS = {
 ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
 
 
-class Alert(db.Model):
+class Alert(Model):
     """A levelled warning on a case, addressed to the organization at one tier.
 
     Unique per (case, rule, target tier): an alert can never be raised twice. When its condition
@@ -74,13 +74,39 @@ class Alert(db.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class AlertLike(Protocol):
+    """What the engine's batch, the messages and the events read of an alert: a stored
+    `Alert` or a `warnings.batch.PendingAlert` not yet inserted."""
+
+    case_id: int
+    case: Case
+    rule: str
+    level: WarningLevel
+    target_tier: Tier
+    target_org_id: int
+    target_org: Organization
+    status: AlertStatus
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_id: int | None
+    note: str | None
+    resolved_at: datetime | None
+    climbed_from_id: int | None
+
+    @property
+    def id(self) -> int | None: ...  # None until a new alert's row is inserted
+
+    @property
+    def is_active(self) -> bool: ...
+
+
 class NotificationStatus(enum.StrEnum):
     pending = "pending"
     sent = "sent"
     failed = "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """The outbox: one message to one recipient on one channel, written in the transaction that
     raised the alert and delivered later by the delivery job (so a rolled-back alert sends
     nothing and a mail server that is down loses nothing)."""
@@ -107,7 +133,7 @@ class Notification(db.Model):
     alert: Mapped[Alert | None] = relationship()
 
 
-class RuleSettingsVersion(db.Model):
+class RuleSettingsVersion(Model):
     """Every admin change of the rule thresholds, append-only; the newest row is in force."""
 
     __tablename__ = "rule_settings"

@@ -14,14 +14,16 @@ import logging
 import secrets
 import urllib.request
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from smtplib import SMTPRecipientsRefused
+from typing import Any, cast
 
 from flask import Flask, current_app
 from flask_mailman import DNS_NAME, EmailMessage, make_msgid
 from flask_mailman.backends.base import BaseEmailBackend
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import State, WarningLevel
@@ -31,7 +33,13 @@ from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
 from mediation.core.money import format_yuan
 from mediation.extensions import db, mail
 from mediation.warnings import rules
-from mediation.warnings.models import ACTIVE_STATUSES, Alert, Notification, NotificationStatus
+from mediation.warnings.models import (
+    ACTIVE_STATUSES,
+    Alert,
+    AlertLike,
+    Notification,
+    NotificationStatus,
+)
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -75,7 +83,7 @@ def recipient_locale(user: User) -> str:
     return user.locale if user.locale in LANGUAGES else DEFAULT_LOCALE
 
 
-def alert_message(alert: Alert) -> tuple[str, str]:
+def alert_message(alert: AlertLike) -> tuple[str, str]:
     """Subject and body of an alert notice: what a warning report states (cause, nature, people
     involved, amount, where it stands) and where to act. In the current locale: the callers
     render it under `force_locale` of the recipient (Chinese by default)."""
@@ -114,7 +122,7 @@ def alert_message(alert: Alert) -> tuple[str, str]:
 
 
 def queue_alert_notifications(
-    alerts: list[Alert], now: datetime, settings: dict | None = None
+    alerts: Sequence[AlertLike], now: datetime, settings: dict | None = None
 ) -> int:
     """Outbox rows for new alerts, one per officer of the target organization and channel,
     in the caller's transaction (one executemany). `settings`: the rule settings the caller
@@ -339,15 +347,19 @@ def _deliver(
 
 def _still_ours(notification_id: int, lease: datetime) -> bool:
     """Is the row still pending under this run's lease?"""
-    result = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.status == NotificationStatus.pending,
-            Notification.next_attempt_at == lease,
-        )
-        .values(next_attempt_at=lease),
-        execution_options={"synchronize_session": False},
+    # an UPDATE answers a cursor result (with its row count)
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.status == NotificationStatus.pending,
+                Notification.next_attempt_at == lease,
+            )
+            .values(next_attempt_at=lease),
+            execution_options={"synchronize_session": False},
+        ),
     )
     db.session.commit()
     return result.rowcount == 1

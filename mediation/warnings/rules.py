@@ -7,7 +7,7 @@ again). Nothing here touches the database; `evaluate` runs them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -96,7 +96,9 @@ def acceptance_overdue(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     return _at(local_midnight(last_day + timedelta(days=1)), now, cfg["level"], cfg["target"])
 
 
-def _days_after_receipt(f: CaseFacts, now: datetime, cfg: dict, states) -> RuleResult:
+def _days_after_receipt(
+    f: CaseFacts, now: datetime, cfg: dict, states: Collection[State]
+) -> RuleResult:
     if f.state not in states:
         return NOT_FIRING
     return _at(f.received_at + timedelta(days=cfg["days"]), now, cfg["level"], cfg["target"])
@@ -234,6 +236,8 @@ def evaluate(facts: CaseFacts, now: datetime, settings: dict[str, dict]) -> Eval
     for code, rule in RULES.items():
         result = rule(facts, now, settings[code])
         if result.fires:
+            # a firing rule always says at which level and to whom
+            assert result.level is not None and result.target is not None
             tier = effective_tier(result.target, facts.handling_tier)
             alerts.append(AlertSpec(code, tier, result.level))
         elif result.wakes_at is not None:
@@ -264,6 +268,6 @@ def acknowledgement_deadline(
     return raised_at + timedelta(hours=hours)
 
 
-def max_level(levels) -> WarningLevel | None:
-    levels = [WarningLevel(lv) for lv in levels if lv is not None]
-    return max(levels, key=LEVELS.index) if levels else None
+def max_level(levels: Iterable[str | None]) -> WarningLevel | None:
+    present = [WarningLevel(lv) for lv in levels if lv is not None]
+    return max(present, key=LEVELS.index) if present else None

@@ -13,7 +13,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Config, Flask
 
 from mediation.extensions import db
 from mediation.warnings import jobs
@@ -21,7 +21,7 @@ from mediation.warnings import jobs
 log = logging.getLogger(__name__)
 
 
-def _jobs(config) -> list[tuple[str, str, str, dict]]:
+def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
     """The jobs, as data: id, import path, name, trigger arguments."""
     hour, minute = (int(x) for x in config["DIGEST_TIME"].split(":"))
     return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mediation.cases.enums import WarningLevel
@@ -19,7 +20,7 @@ INBOX_PER_PAGE = 25
 
 
 def _render_inbox(status: str = "active", level: str | None = None, page_number: int = 1,
-                  errors: dict | None = None, open_alert: int | None = None):  # fmt: skip
+                  errors: dict | None = None, open_alert: int | None = None) -> str:  # fmt: skip
     stmt = services.inbox_query(current_user, status=status)
     if level:
         stmt = stmt.where(Alert.level == level)
@@ -43,7 +44,7 @@ def _render_inbox(status: str = "active", level: str | None = None, page_number:
 
 @bp.route("/alerts")
 @login_required
-def inbox():
+def inbox() -> ResponseReturnValue:
     status = request.args.get("status", "active")
     if status not in ("active", *[s.value for s in AlertStatus]):
         status = "active"
@@ -55,7 +56,7 @@ def inbox():
 
 @bp.route("/alerts/<id:alert_id>/acknowledge", methods=["POST"])
 @login_required
-def acknowledge(alert_id: int):
+def acknowledge(alert_id: int) -> ResponseReturnValue:
     try:
         alert = services.acknowledge(
             alert_id, current_user, {"note": request.form.get("note", "").strip()}
@@ -81,7 +82,7 @@ def acknowledge(alert_id: int):
 
 @bp.route("/cases/<id:case_id>/escalations", methods=["POST"])
 @login_required
-def escalate(case_id: int):
+def escalate(case_id: int) -> ResponseReturnValue:
     """Ask the next tier up to look at a case: a manual alert (the form is on the case's page,
     which this answers again with the form's errors)."""
     payload = {"level": request.form.get("level", ""), "reason": request.form.get("reason", "")}

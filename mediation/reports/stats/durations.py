@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, func, literal_column, select
@@ -41,7 +42,7 @@ def rounded(value: Any, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def sql_days(later: Any, earlier: Any) -> ColumnElement[float]:
+def sql_days(later: Any, earlier: Any) -> ColumnElement[float | Decimal]:
     """Days between two timestamp columns, as a float (PostgreSQL). `date_part` computes in
     floating point (`extract` in PostgreSQL 14+ in `numeric`, about twice as slow per row)."""
     return func.date_part("epoch", later - earlier, type_=Float) / literal_column("86400.0", Float)

@@ -52,7 +52,7 @@ def read_concurrently(
 ) -> Iterator[tuple[str, Any]]:
     """(name, figures) of each part, in the order given, read by `workers` threads at once. On
     an error, the parts not started yet are not started."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # (a LocalProxy)
     # what the workers need of the viewer, read here: ORM objects belong to this thread's
     # session, and the scope must be the one this request authenticated with
     viewer = Viewer(user.id, user.role, user.organization_id)
@@ -90,7 +90,8 @@ def _part_in_own_session(
         if scope_ids is not None:
             remember_scope(viewer.organization_id, scope_ids, outside_request=True)
         session = Session(bind=engine)
-        db.session.registry.set(session)  # this app context's `db.session`
+        # this app context's `db.session`: a plain Session, on the statistics' own engine
+        db.session.registry.set(session)  # type: ignore[arg-type]
         try:
             dialect.prepare()
             return part(dialect, viewer, period, org_id, now)
