@@ -168,7 +168,7 @@ def register_extensions(app: Flask) -> None:
     from mediation.core.i18n import init_i18n
     from mediation.core.signed_cookies import init_signed_cookies
     from mediation.extensions import csrf, limiter
-    from mediation.warnings.notifications import init_mail
+    from mediation.warnings.delivery import init_mail
 
     csrf.init_app(app)
     init_signed_cookies(app)

@@ -55,7 +55,7 @@ csrf = CSRFProtect()
 babel = Babel()
 # login and token issuance only (no default limits); storage from RATELIMIT_STORAGE_URI
 limiter = Limiter(key_func=get_remote_address)
-# alert e-mail; configured from the MAIL_* settings by `warnings.notifications.init_mail`
+# alert e-mail; configured from the MAIL_* settings by `warnings.delivery.init_mail`
 mail = Mail()
 
 # The models' base class. mypy cannot take `db.Model` (an attribute of an instance) as a base

@@ -18,7 +18,7 @@ from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
 from mediation.warnings.models import Alert, AlertLike, AlertStatus
-from mediation.warnings.notifications import queue_alert_notifications
+from mediation.warnings.outbox import queue_alert_notifications
 
 
 @dataclass

@@ -29,7 +29,7 @@ from mediation.warnings.batch import (
     write_alert_events_and_notices,
 )
 from mediation.warnings.models import Alert, AlertLike, AlertStatus
-from mediation.warnings.notifications import queue_alert_notifications
+from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
 
 _RECEIVED_AGAINST_ENTERPRISES = select(Case.enterprise_id, Case.received_at).where(

@@ -38,7 +38,7 @@ def sweep_job() -> None:
 
 
 def deliver_job() -> None:
-    from mediation.warnings.notifications import deliver_due
+    from mediation.warnings.delivery import deliver_due
 
     with _context():
         counts = deliver_due(utcnow())
@@ -47,7 +47,7 @@ def deliver_job() -> None:
 
 
 def digest_job() -> None:
-    from mediation.warnings.notifications import queue_daily_digest
+    from mediation.warnings.outbox import queue_daily_digest
 
     with _context():
         queue_daily_digest(utcnow())

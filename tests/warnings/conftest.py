@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask_mailman.backends import locmem
 
-from mediation.warnings.notifications import init_mail
+from mediation.warnings.delivery import init_mail
 from tests.helpers import free_port
 
 Received = list[tuple[list[str], email.message.EmailMessage]]

@@ -10,8 +10,8 @@ from email import message_from_bytes, policy
 from sqlalchemy import select
 
 from mediation.extensions import db
+from mediation.warnings.delivery import deliver_due, init_mail
 from mediation.warnings.models import Notification, NotificationStatus
-from mediation.warnings.notifications import deliver_due, init_mail
 from tests.helpers import local
 from tests.warnings.conftest import use_mail_server
 

@@ -24,9 +24,10 @@ from mediation.accounts.models import User
 from mediation.cases import services as case_services
 from mediation.cases.models import Case
 from mediation.extensions import db
-from mediation.warnings import notifications
+from mediation.warnings import delivery
+from mediation.warnings.delivery import deliver_due
 from mediation.warnings.models import Alert, Notification, NotificationStatus
-from mediation.warnings.notifications import deliver_due, queue_daily_digest
+from mediation.warnings.outbox import queue_daily_digest
 from mediation.warnings.services import acknowledge, update_rule_settings
 from mediation.warnings.sweep import sweep
 from tests.conftest import requires_postgres
@@ -608,7 +609,7 @@ def test_a_deliverer_that_dies_after_leasing_loses_nothing(
     def die(self, notification):
         raise SystemExit("the process was killed")
 
-    monkeypatch.setattr(notifications._MailConnection, "send", die)
+    monkeypatch.setattr(delivery._MailConnection, "send", die)
     with pytest.raises(SystemExit):
         deliver_due(T0)
     db.session.rollback()

@@ -14,13 +14,13 @@ from mediation.cases.enums import EventKind
 from mediation.cases.models import CaseEvent
 from mediation.core.clock import utcnow
 from mediation.extensions import db
+from mediation.warnings.delivery import deliver_due
 from mediation.warnings.models import (
     AlertStatus,
     Notification,
     NotificationStatus,
     RuleSettingsVersion,
 )
-from mediation.warnings.notifications import deliver_due
 from mediation.warnings.services import acknowledge
 from mediation.warnings.settings import current_settings
 from tests.conftest import PASSWORD, login

@@ -1,11 +1,7 @@
-"""Notifications through an outbox.
-
-`queue_alert_notifications` writes one outbox row per recipient and channel inside the
-transaction that raised the alerts; `deliver_due` (a scheduler job) sends what is due, leasing
-rows first so no transaction stays open while a mail server is slow, and retries with backoff.
-A rolled-back alert therefore sends nothing, and a mail server that is down loses nothing.
-E-mail goes through Flask-Mailman, over one connection for each batch.
-"""
+"""Delivering the outbox: `deliver_due` (a scheduler job) sends what is due, leasing rows first
+so no transaction stays open while a mail server is slow, and retries with backoff; a mail
+server that is down loses nothing. E-mail goes through Flask-Mailman, over one connection for
+each batch; SMS through an optional webhook."""
 
 from __future__ import annotations
 
@@ -13,9 +9,7 @@ import json
 import logging
 import secrets
 import urllib.request
-from collections import defaultdict
-from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 from typing import Any, cast
@@ -23,155 +17,22 @@ from typing import Any, cast
 from flask import Flask, current_app
 from flask_mailman import DNS_NAME, EmailMessage, make_msgid
 from flask_mailman.backends.base import BaseEmailBackend
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import CursorResult, select, update
 
-from mediation.accounts.models import Role, User
-from mediation.cases.enums import State, WarningLevel
-from mediation.core.clock import ensure_utc, local_zone, to_local
-from mediation.core.db import bulk_insert, take_write_lock
-from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
-from mediation.core.money import format_yuan
+from mediation.core.clock import ensure_utc
+from mediation.core.db import take_write_lock
 from mediation.extensions import db, mail
-from mediation.warnings import rules
 from mediation.warnings.models import (
-    ACTIVE_STATUSES,
-    Alert,
-    AlertLike,
     Notification,
     NotificationStatus,
 )
 
 log = logging.getLogger(__name__)
+
 LEASE = timedelta(minutes=5)
+
+
 MAX_BACKOFF = timedelta(hours=1)
-
-
-def _parse_hhmm(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def quiet_until(now: datetime, quiet_start: str, quiet_end: str) -> datetime | None:
-    """If `now` falls in the quiet hours (China time), the moment they end; else None."""
-    local = to_local(now)
-    start, end = _parse_hhmm(quiet_start), _parse_hhmm(quiet_end)
-    t = local.time()
-    inside = (start <= t or t < end) if start > end else (start <= t < end)
-    if not inside:
-        return None
-    end_day = local.date() if t < end else local.date() + timedelta(days=1)
-    return ensure_utc(datetime.combine(end_day, end, tzinfo=local_zone()))
-
-
-# built once: every case whose creation raises an alert asks it
-_ACTIVE_OFFICERS_OF = select(User).where(
-    User.organization_id.in_(bindparam("org_ids", expanding=True)),
-    User.role == Role.officer,
-    User.active.is_(True),
-)
-
-
-def _officers_by_org(org_ids: set[int]) -> dict[int, list[User]]:
-    result: dict[int, list[User]] = defaultdict(list)
-    for user in db.session.scalars(_ACTIVE_OFFICERS_OF, {"org_ids": sorted(org_ids)}):
-        result[user.organization_id].append(user)
-    return result
-
-
-def recipient_locale(user: User) -> str:
-    """The language of messages to a user: their preference, else Chinese."""
-    return user.locale if user.locale in LANGUAGES else DEFAULT_LOCALE
-
-
-def alert_message(alert: AlertLike) -> tuple[str, str]:
-    """Subject and body of an alert notice: what a warning report states (cause, nature, people
-    involved, amount, where it stands) and where to act. In the current locale: the callers
-    render it under `force_locale` of the recipient (Chinese by default)."""
-    case = alert.case
-    level = WarningLevel(alert.level)
-    rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
-    state = State(case.state).label
-    subject = _("[%(level)s] %(number)s %(rule)s", level=level.label, number=case.number, rule=rule)
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    lines = [
-        _("%(org)s:", org=alert.target_org.name),
-        "",
-        _(
-            "Case %(number)s \"%(title)s\" raised a %(level)s (%(rule)s).",
-            number=case.number, title=case.title, level=level.label, rule=rule,
-        ),
-        _("Employer: %(name)s", name=case.enterprise.name),
-        _(
-            "Workers involved: %(workers)s; amount claimed: %(amount)s",
-            workers=case.workers_involved, amount=format_yuan(case.claim_amount_fen),
-        ),
-        _("State: %(state)s; handled by: %(org)s", state=state, org=case.handling_org.name),
-        _("Application received: %(at)s", at=to_local(case.received_at).strftime("%Y-%m-%d %H:%M")),
-    ]  # fmt: skip
-    if alert.climbed_from_id:
-        lines.append(
-            _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
-        )
-    lines += [
-        "",
-        _("Please sign in to acknowledge and supervise: %(url)s", url=base + "/alerts")
-        if base
-        else _("Please sign in to acknowledge and supervise."),
-    ]
-    return subject, "\n".join(lines)
-
-
-def queue_alert_notifications(
-    alerts: Sequence[AlertLike], now: datetime, settings: dict | None = None
-) -> int:
-    """Outbox rows for new alerts, one per officer of the target organization and channel,
-    in the caller's transaction (one executemany). `settings`: the rule settings the caller
-    has read already."""
-    config = current_app.config
-    settings_quiet = _quiet_settings(settings)
-    officers = _officers_by_org({a.target_org_id for a in alerts})
-    rows = []
-    for alert in alerts:
-        recipients = officers.get(alert.target_org_id, [])
-        if not recipients:
-            continue
-        due = now
-        if WarningLevel(alert.level) != WarningLevel.red:
-            due = quiet_until(now, *settings_quiet) or now
-        messages: dict[str, tuple[str, str]] = {}  # per language
-        for user in recipients:
-            locale = recipient_locale(user)
-            if locale not in messages:
-                with force_locale(locale):
-                    messages[locale] = alert_message(alert)
-            subject, body = messages[locale]
-            targets = []
-            if user.email:
-                targets.append(("email", user.email))
-            if config.get("SMS_WEBHOOK_URL") and user.phone:
-                targets.append(("sms", user.phone))
-            rows += [
-                {
-                    "alert_id": alert.id, "user_id": user.id, "channel": channel,
-                    "recipient": recipient, "subject": subject, "body": body,
-                    "status": NotificationStatus.pending, "attempts": 0,
-                    "next_attempt_at": due, "created_at": now,
-                }
-                for channel, recipient in targets
-            ]  # fmt: skip
-    if rows:
-        bulk_insert(Notification.__table__, rows)
-    return len(rows)
-
-
-def _quiet_settings(settings: dict | None = None) -> tuple[str, str]:
-    from mediation.warnings.settings import current_settings
-
-    cfg = (settings or current_settings())["notifications"]
-    return cfg["quiet_start"], cfg["quiet_end"]
-
-
-# --- delivery -----------------------------------------------------------------------------------
 
 
 def init_mail(app: Flask) -> None:
@@ -375,47 +236,3 @@ class _CannotConnect(OSError):
 
     def __init__(self, cause: Exception) -> None:
         super().__init__(f"{type(cause).__name__}: {cause}")
-
-
-def queue_daily_digest(now: datetime) -> int:
-    """One summary per officer of the alerts still open at their organization."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for org_id, level in db.session.execute(
-        select(Alert.target_org_id, Alert.level).where(Alert.status.in_(ACTIVE_STATUSES))
-    ):
-        counts[org_id][str(level)] += 1
-    if not counts:
-        return 0
-    officers = _officers_by_org(set(counts))
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    rows = []
-    for org_id, by_level in counts.items():
-        for user in officers.get(org_id, []):
-            if not user.email:
-                continue
-            with force_locale(recipient_locale(user)):
-                summary = _(", ").join(
-                    _("%(level)s: %(count)s", level=lv.label, count=by_level[lv.value])
-                    for lv in reversed(WarningLevel)
-                    if by_level.get(lv.value)
-                )
-                subject = _("Daily alert summary %(day)s", day=to_local(now).strftime("%Y-%m-%d"))
-                body = _(
-                    "%(name)s:\n\nAlerts of your organization not yet resolved: %(summary)s."
-                    "\n\n%(url)s",
-                    name=user.display_name, summary=summary, url=base + "/alerts",
-                )  # fmt: skip
-            rows.append(
-                Notification(
-                    user_id=user.id,
-                    channel="email",
-                    recipient=user.email,
-                    subject=subject,
-                    body=body,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-    db.session.add_all(rows)
-    db.session.commit()
-    return len(rows)
