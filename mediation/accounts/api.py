@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from mediation.accounts.models import Role
 from mediation.accounts.tokens import issue_token, revoke_token
-from mediation.core.api import ApiError, operation
+from mediation.core.api import ApiError, Blueprint, authenticated
 from mediation.core.errors import ValidationFailed
 from mediation.core.fields import EnumCode
 from mediation.core.schemas import StrictSchema
@@ -39,13 +39,19 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-@operation(
-    "POST", "/auth/tokens", summary="Obtain a bearer token", tag="auth", auth=False,
-    body=TokenRequestSchema, response=TokenSchema, status=201, errors=(400, 401, 415, 422, 429),
-)  # fmt: skip
+bp = Blueprint("accounts_api", __name__)
+
+
+@bp.route("/auth/tokens", methods=["POST"])
+@bp.arguments(TokenRequestSchema)
+@bp.response(201, TokenSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(429, response="TOO_MANY_REQUESTS")
 @limiter.limit(_login_limit)
 def create_token(body: dict):
-    """Exchange a username and password for a token (valid `API_TOKEN_TTL_HOURS`). The token
+    """Obtain a bearer token
+
+    Exchange a username and password for a token (valid `API_TOKEN_TTL_HOURS`). The token
     is shown only in this answer."""
     try:
         data = TokenRequestSchema().load(body)
@@ -55,11 +61,12 @@ def create_token(body: dict):
     return {"token": token, "expires_at": row.expires_at}
 
 
-@operation(
-    "DELETE", "/auth/tokens/current", summary="Revoke the token of this request", tag="auth",
-    status=204, errors=(400, 401),
-)  # fmt: skip
+@bp.route("/auth/tokens/current", methods=["DELETE"])
+@authenticated
+@bp.response(204)
+@bp.alt_response(400, response="BAD_REQUEST")
 def revoke_current_token(user):
+    """Revoke the token of this request"""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer":
@@ -68,6 +75,9 @@ def revoke_current_token(user):
     return current_app.response_class(status=204)
 
 
-@operation("GET", "/me", summary="The caller", tag="auth", response=MeSchema, errors=(401,))
+@bp.route("/me", methods=["GET"])
+@authenticated
+@bp.response(200, MeSchema)
 def me(user):
+    """The caller"""
     return user

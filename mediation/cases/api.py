@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, send_file
+from flask import current_app, jsonify, request, send_file
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Row
 
@@ -27,17 +28,19 @@ from mediation.cases.enums import (
     WarningLevel,
 )
 from mediation.cases.export import case_tables
-from mediation.cases.models import Attachment, Case, CaseEvent
 from mediation.cases.queries import CaseFilterSchema
 from mediation.cases.scope import get_visible_case
 from mediation.core.api import (
     ApiError,
+    Blueprint,
     PagingQuery,
-    operation,
+    authenticated,
+    file_response,
     page_of,
     per_page,
     request_user,
 )
+from mediation.core.db import read_only
 from mediation.core.errors import PermissionDenied, ValidationFailed
 from mediation.core.fields import EnumCode, Money, code_of
 from mediation.core.identifiers import mask_id_number
@@ -256,13 +259,18 @@ TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
 
 # --- endpoints -----------------------------------------------------------------------------
 
+bp = Blueprint("cases_api", __name__)
 
-@operation(
-    "GET", "/cases", summary="List cases in scope", tag="cases", query=CaseListQuery,
-    response=page_of(CaseSummarySchema), errors=(401, 422), read_only=True,
-)  # fmt: skip
-def list_cases(user: User, query: dict) -> Response:
-    """Filter, sort and page through the cases the caller may see; each item is a summary
+
+@bp.route("/cases", methods=["GET"])
+@authenticated
+@bp.arguments(CaseListQuery, location="query")
+@bp.response(200, page_of(CaseSummarySchema))
+@read_only
+def list_cases(query: dict[str, Any], user: User) -> Any:
+    """List cases in scope
+
+    Filter, sort and page through the cases the caller may see; each item is a summary
     (`GET /cases/{id}` has the whole case). Matching cases are counted up to CASES_COUNT_LIMIT
     (1,000 by default) or the end of the asked page: beyond that `total` is that bound and
     `total_is_capped` is true."""
@@ -279,44 +287,55 @@ def list_cases(user: User, query: dict) -> Response:
     )
 
 
-@operation(
-    "POST", "/cases", summary="Register a case", tag="cases", body=schemas.CaseCreateSchema,
-    response=CaseSchema, status=201, errors=(400, 401, 403, 409, 413, 415, 422),
-)  # fmt: skip
-def create_case(user: User, body: dict) -> Case:
-    """A new case in state `reported`; the immediate warning rules run in the same
+@bp.route("/cases", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.CaseCreateSchema)
+@bp.response(201, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def create_case(body: dict[str, Any], user: User) -> Any:
+    """Register a case
+
+    A new case in state `reported`; the immediate warning rules run in the same
     transaction, so a severe case's alerts exist when this answers."""
     return services.create_case(user, body)
 
 
-@operation(
-    "GET", "/cases/<id:case_id>", summary="One case", tag="cases", response=CaseSchema,
-    errors=(401, 404),
-)  # fmt: skip
-def get_case(user: User, case_id: int) -> Case:
-    """With `allowed_triggers` for the caller and the `version` to send back with changes."""
+@bp.route("/cases/<id:case_id>", methods=["GET"])
+@authenticated
+@bp.response(200, CaseSchema)
+def get_case(user: User, case_id: int) -> Any:
+    """One case
+
+    With `allowed_triggers` for the caller and the `version` to send back with changes."""
     return get_visible_case(user, case_id)
 
 
-@operation(
-    "PATCH", "/cases/<id:case_id>", summary="Edit a case's facts", tag="cases",
-    body=schemas.CaseEditSchema, response=CaseSchema,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def edit_case(user: User, case_id: int, body: dict) -> Case:
-    """The body carries the `version` the client read; a stale version answers 409 with the
+@bp.route("/cases/<id:case_id>", methods=["PATCH"])
+@authenticated
+@bp.arguments(schemas.CaseEditSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def edit_case(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Edit a case's facts
+
+    The body carries the `version` the client read; a stale version answers 409 with the
     current one and changes nothing."""
     get_visible_case(user, case_id)
     return services.update_facts(case_id, user, body)
 
 
-@operation(
-    "POST", "/cases/<id:case_id>/transitions", summary="Fire a lifecycle trigger", tag="cases",
-    body=TRANSITION_SCHEMAS, response=CaseSchema,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def transition(user: User, case_id: int, body: dict) -> Case:
-    """`{trigger, version, …payload}`. Not allowed from the current state or a stale version
+@bp.route("/cases/<id:case_id>/transitions", methods=["POST"])
+@authenticated
+@bp.arguments({"oneOf": TRANSITION_SCHEMAS})
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def transition(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Fire a lifecycle trigger
+
+    `{trigger, version, …payload}`. Not allowed from the current state or a stale version
     → 409; the role may not → 403; bad payload → 422 with the fields named."""
     payload = dict(body)
     trigger = payload.pop("trigger", None)
@@ -334,57 +353,65 @@ def transition(user: User, case_id: int, body: dict) -> Case:
     return services.fire_trigger(case_id, trigger, user, payload, expected_version=version)
 
 
-@operation(
-    "GET", "/cases/<id:case_id>/events", summary="The case's timeline", tag="cases",
-    response=EventListSchema, errors=(401, 404),
-)  # fmt: skip
-def case_events(user: User, case_id: int) -> dict[str, list[CaseEvent]]:
-    """Every event, oldest first, with its hash (the audit chain)."""
+@bp.route("/cases/<id:case_id>/events", methods=["GET"])
+@authenticated
+@bp.response(200, EventListSchema)
+def case_events(user: User, case_id: int) -> Any:
+    """The case's timeline
+
+    Every event, oldest first, with its hash (the audit chain)."""
     case = get_visible_case(user, case_id)
     return {"items": services.timeline(case)}
 
 
-@operation(
-    "POST", "/cases/<id:case_id>/notes", summary="Add a progress note or visit record",
-    tag="cases", body=schemas.NoteSchema, response=EventSchema, status=201,
-    errors=(400, 401, 404, 413, 415, 422),
-)  # fmt: skip
-def add_note(user: User, case_id: int, body: dict) -> CaseEvent:
-    """Every role that can see the case may add one (`kind`: note or visit)."""
+@bp.route("/cases/<id:case_id>/notes", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.NoteSchema)
+@bp.response(201, EventSchema)
+def add_note(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Add a progress note or visit record
+
+    Every role that can see the case may add one (`kind`: note or visit)."""
     get_visible_case(user, case_id)
     return services.add_note(case_id, user, body)
 
 
-@operation(
-    "GET", "/cases/<id:case_id>/attachments", summary="The case's evidence files",
-    tag="cases", response=AttachmentListSchema, errors=(401, 404),
-)  # fmt: skip
-def list_attachments(user: User, case_id: int) -> dict[str, list[Attachment]]:
+@bp.route("/cases/<id:case_id>/attachments", methods=["GET"])
+@authenticated
+@bp.response(200, AttachmentListSchema)
+def list_attachments(user: User, case_id: int) -> Any:
+    """The case's evidence files"""
     return {"items": attachments.case_attachments(user, case_id)}
 
 
-@operation(
-    "POST", "/cases/<id:case_id>/attachments", summary="Upload evidence", tag="cases",
-    multipart={"file": "the evidence file"}, response=AttachmentSchema, status=201,
-    errors=(400, 401, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def upload_attachment(user: User, case_id: int) -> Attachment:
-    """multipart/form-data with one `file`. Size and type are limited (ATTACHMENT_MAX_BYTES;
+class UploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "the evidence file"})
+
+
+@bp.route("/cases/<id:case_id>/attachments", methods=["POST"])
+@authenticated
+@bp.arguments(UploadSchema, location="files")
+@bp.response(201, AttachmentSchema)
+@bp.alt_response(409, response="CONFLICT")
+def upload_attachment(files: dict[str, Any], user: User, case_id: int) -> Any:
+    """Upload evidence
+
+    multipart/form-data with one `file`. Size and type are limited (ATTACHMENT_MAX_BYTES;
     documents, images, audio); a refused upload stores nothing."""
     get_visible_case(user, case_id)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "send the file as multipart/form-data")
-    upload = request.files.get("file")
+    upload = files.get("file")
     if upload is None:
         raise ValidationFailed({"file": ["Missing data for required field."]})
     return attachments.add_attachment(case_id, user, upload.stream, upload.filename)
 
 
-@operation(
-    "GET", "/cases/<id:case_id>/attachments/<id:attachment_id>", summary="Download evidence",
-    tag="cases", response_media=attachments.CONTENT_TYPES, errors=(401, 404),
-)  # fmt: skip
-def download_attachment(user: User, case_id: int, attachment_id: int) -> Response:
+@bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>", methods=["GET"])
+@authenticated
+@bp.doc(responses={200: file_response(attachments.CONTENT_TYPES)})
+def download_attachment(user: User, case_id: int, attachment_id: int) -> Any:
+    """Download evidence"""
     attachment, path = attachments.get_attachment(user, case_id, attachment_id)
     return send_file(
         path,
@@ -395,25 +422,31 @@ def download_attachment(user: User, case_id: int, attachment_id: int) -> Respons
     )
 
 
-@operation(
-    "POST", "/cases/<id:case_id>/mediator", summary="(Re)assign the case's mediator",
-    tag="cases", body=schemas.AssignMediatorSchema, response=CaseSchema,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def assign_mediator(user: User, case_id: int, body: dict) -> Case:
-    """`{mediator_id, version}`: an active mediator who can see the case (at its handling
+@bp.route("/cases/<id:case_id>/mediator", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.AssignMediatorSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def assign_mediator(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """(Re)assign the case's mediator
+
+    `{mediator_id, version}`: an active mediator who can see the case (at its handling
     organization or above). Mediators, officers and administrators; open cases only; a stale
     version is 409."""
     return services.assign_mediator(case_id, user, body)
 
 
-@operation(
-    "POST", "/cases/<id:case_id>/takeover", summary="Take the case over to one's organization",
-    tag="cases", body=schemas.TakeoverSchema, response=CaseSchema,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def take_over(user: User, case_id: int, body: dict) -> Case:
-    """`{version, reason}`: an officer (or administrator) whose organization is above the
+@bp.route("/cases/<id:case_id>/takeover", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.TakeoverSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def take_over(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Take the case over to one's organization
+
+    `{version, reason}`: an officer (or administrator) whose organization is above the
     case's handling organization moves the open case to it; a mediator who cannot see it any
     more is unassigned and the alerts follow the case."""
     return services.take_over(case_id, user, body)
@@ -443,12 +476,13 @@ class WorkflowSchema(Schema):
     triggers = fields.List(fields.Nested(WorkflowTriggerSchema), required=True)
 
 
-@operation(
-    "GET", "/workflow", summary="The case lifecycle as data", tag="cases",
-    response=WorkflowSchema, errors=(401,),
-)  # fmt: skip
-def get_workflow(user: User) -> dict[str, Any]:
-    """States, the initial state, and each trigger's sources, destination, roles and payload,
+@bp.route("/workflow", methods=["GET"])
+@authenticated
+@bp.response(200, WorkflowSchema)
+def get_workflow(user: User) -> Any:
+    """The case lifecycle as data
+
+    States, the initial state, and each trigger's sources, destination, roles and payload,
     from the one machine definition."""
     data = workflow.as_data()
     for item in data["states"] + data["triggers"]:
@@ -463,12 +497,15 @@ class CaseExportQuery(CaseFilterSchema):
     format = FORMAT_FIELD
 
 
-@operation(
-    "GET", "/cases/export", summary="Export the filtered case list", tag="cases",
-    query=CaseExportQuery, response_media=EXPORT_MEDIA, errors=(401, 403, 422),
-)  # fmt: skip
-def export_cases(user: User, query: dict) -> Response:
-    """The cases the list's filters select (same filters and order as `GET /cases`, no paging),
+@bp.route("/cases/export", methods=["GET"])
+@authenticated
+@bp.arguments(CaseExportQuery, location="query")
+@bp.doc(responses={200: file_response(EXPORT_MEDIA)})
+@bp.alt_response(403, response="FORBIDDEN")
+def export_cases(query: dict[str, Any], user: User) -> Any:
+    """Export the filtered case list
+
+    The cases the list's filters select (same filters and order as `GET /cases`, no paging),
     as XLSX or CSV with Chinese headers. Not for advocates."""
     if user.role == Role.advocate:
         raise PermissionDenied("advocates do not use the statistics and exports")

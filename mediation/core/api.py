@@ -1,11 +1,12 @@
 """JSON API plumbing shared by every domain's `api.py` (docs/architecture.md "The API").
 
-One blueprint under `/api/v1`. Each endpoint is declared with `@operation(...)`, which both
-registers the Flask route and records what the OpenAPI document says about it (parameters, body,
-responses and error codes), so the document cannot drift from the routes. The decorator does the
-common work in one place: authentication (session cookie or bearer token), CSRF for cookie
-writes, query-string validation, JSON body parsing, and dumping the result through the response
-schema. Handlers stay thin: they call the same services as the web pages.
+Each domain declares its operations on a `Blueprint` of its own, a flask-smorest blueprint under
+`/api/v1`: `@bp.arguments` for the query string and the body, `@bp.response` for the answer,
+`@bp.alt_response` for the errors particular to the operation, and `@authenticated` (session
+cookie or bearer token, CSRF for cookie writes). `init_api` creates the flask-smorest `Api` that
+builds the OpenAPI document from those declarations, so the document cannot drift from the
+routes; this module serves it, with a page of it that needs no internet. Handlers stay thin: they
+call the same services as the web pages.
 """
 
 from __future__ import annotations
@@ -14,17 +15,21 @@ import contextvars
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from http import HTTPStatus
+from typing import Any, NoReturn, cast
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from flask.typing import ResponseReturnValue
+import flask_smorest
+from apispec import BasePlugin
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from mediation.core import fields as custom_fields
 from mediation.core.errors import DomainError, ValidationFailed
 from mediation.core.fields import shared_schema
 from mediation.core.pagination import MAX_PAGE
@@ -33,12 +38,10 @@ from mediation.extensions import csrf
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
-bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
-csrf.exempt(bp)  # checked in `operation`, for cookie-authenticated writes only
 
 # The user of the request being served, for response schemas that depend on who asks
 # (allowed triggers, masked ID numbers).
-request_user: contextvars.ContextVar[Any] = contextvars.ContextVar("api_request_user", default=None)
+request_user: contextvars.ContextVar = contextvars.ContextVar("api_request_user", default=None)
 
 ERROR_CODES = {
     400: "bad_request",
@@ -66,8 +69,9 @@ ERROR_MESSAGES = {
     429: "too many requests; slow down",
     500: "internal error",
 }
-# app.extensions key of the function that answers a bearer token with its user
+# app.extensions keys: the function that answers a bearer token with its user; the document
 TOKEN_LOADER = "mediation_api_token_loader"
+SPEC = "mediation_api_spec"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -112,29 +116,22 @@ def api_error_response(exc: BaseException) -> Response:
         if status == 429:
             message = f"too many requests: {exc.description}"
         response = error_response(status, message)
-        if status == 405 and (valid_methods := getattr(exc, "valid_methods", None)):
+        valid_methods = getattr(exc, "valid_methods", None)
+        if status == 405 and valid_methods:
             response.headers["Allow"] = ", ".join(valid_methods)
-        if status == 429 and (retry_after := getattr(exc, "retry_after", None)):
+        retry_after = getattr(exc, "retry_after", None)
+        if status == 429 and retry_after:
             response.headers["Retry-After"] = str(retry_after)
         return response
     log.exception("unexpected error in %s %s", request.method, request.path)
     return error_response(500)
 
 
-# Inside the API blueprint every exception, expected or not, answers in the error shape.
-bp.register_error_handler(Exception, api_error_response)
-
-
 # --- authentication ------------------------------------------------------------------------
 
 
-def api_user() -> Any:
-    """The authenticated user of this API request (set by `operation`)."""
-    return g.get("api_user")
-
-
-def _authenticate() -> Any:
-    """Bearer token if the request carries one, otherwise the browser session.
+def _authenticate() -> tuple[Any, bool]:
+    """The user, and whether a bearer token (not the browser session) says who they are.
 
     A request with an `Authorization` header is judged by it alone: a bad token is 401 even
     when a session cookie is present, so a client never acts as someone it did not ask to be.
@@ -147,21 +144,35 @@ def _authenticate() -> Any:
         user = current_app.extensions[TOKEN_LOADER](token.strip())
         if user is None:
             raise ApiError(401, "the token is unknown, expired or revoked")
-        g.api_bearer = True
-        return user
+        return user, True
     if current_user.is_authenticated:
-        g.api_bearer = False
-        return current_user._get_current_object()
+        return current_user._get_current_object(), False
     raise ApiError(401)
 
 
-def _check_csrf() -> None:
+def _check_csrf(bearer: bool) -> None:
     """Cookie-authenticated writes need the CSRF token (header X-CSRFToken), like forms do."""
-    if g.get("api_bearer") or request.method not in UNSAFE_METHODS:
+    if bearer or request.method not in UNSAFE_METHODS:
         return
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    csrf.protect()
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+
+
+def authenticated(fn: Callable) -> Callable:
+    """Only for a signed-in caller (browser session or bearer token), who is passed as `user`.
+    Put it right under `@bp.route`, so that 401 comes before any look at the input."""
+
+    @wraps(fn)
+    def view(*args: Any, **kwargs: Any) -> Any:
+        user, bearer = _authenticate()
+        _check_csrf(bearer)
+        token = request_user.set(user)
+        try:
+            return fn(*args, user=user, **kwargs)
+        finally:
+            request_user.reset(token)
+
+    return flask_smorest.Blueprint.doc(security=[{"bearer": []}])(view)
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -182,11 +193,50 @@ def json_body() -> dict:
     return data
 
 
-def load_query(schema_cls: type[Schema]) -> dict:
-    try:
-        return shared_schema(schema_cls, RAISE).load(request.args.to_dict())
-    except ValidationError as exc:
-        raise ValidationFailed(exc.messages, "the query parameters are not valid") from None
+class Parser(FlaskParser):
+    """webargs as the API uses it: a query string is loaded with its schema (unknown parameters
+    refused; errors are a 422 in the one shape). A body is documented by its schema but handed
+    to the handler as the JSON object (an upload: the request's files): the service loads it
+    with that schema after checking scope, role and state, as it does for the web forms, so an
+    out-of-scope case is 404 whatever the body (404 → 403 → 409 → 422)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE}
+
+    def parse(
+        self, argmap: Any, req: Any = None, *, location: str | None = None, **kwargs: Any
+    ) -> Any:
+        if location == "json":
+            return json_body()
+        if location == "files":
+            return request.files
+        if isinstance(argmap, type):  # built once, not for every request
+            argmap = shared_schema(argmap)
+        return super().parse(argmap, req, location=location, **kwargs)
+
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Any,
+        schema: Any,
+        *,
+        error_status_code: int | None,
+        error_headers: Any,
+    ) -> NoReturn:
+        (messages,) = cast(dict[str, Any], error.messages).values()  # {location: messages}
+        raise ValidationFailed(messages, "the query parameters are not valid")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A domain's API operations, under /api/v1. CSRF is checked by `authenticated`, for
+    cookie-authenticated writes only; every exception, expected or not, answers in the error
+    shape."""
+
+    ARGUMENTS_PARSER = Parser()
+
+    def __init__(self, name: str, import_name: str, **kwargs: Any) -> None:
+        super().__init__(name, import_name, url_prefix=API_PREFIX, **kwargs)
+        csrf.exempt(self)
+        self.register_error_handler(Exception, api_error_response)
 
 
 class PagingQuery(Schema):
@@ -259,106 +309,110 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     return _page_schemas[item_schema]
 
 
-# --- the operation registry ----------------------------------------------------------------
+def file_response(media_types: tuple[str, ...]) -> dict:
+    """`@bp.doc(responses={200: file_response(…)})`: an answer that is a file."""
+    binary = {"type": "string", "format": "binary"}
+    return {"description": "the file", "content": {m: {"schema": binary} for m in media_types}}
 
 
-@dataclass
-class Operation:
-    method: str
-    rule: str
-    endpoint: str
-    summary: str
-    tag: str
-    description: str = ""
-    query: type[Schema] | None = None
-    body: type[Schema] | list[type[Schema]] | None = None
-    multipart: dict[str, str] | None = None  # form field → description, for uploads
-    response: type[Schema] | None = None
-    response_media: tuple[str, ...] = ("application/json",)
-    status: int = 200
-    errors: tuple[int, ...] = ()
-    auth: bool = True
-    path_params: dict[str, str] = field(default_factory=dict)
+# --- the document --------------------------------------------------------------------------
 
 
-OPERATIONS: list[Operation] = []
+class CommonErrors(BasePlugin):
+    """Lists in every operation its path's parameters and the errors the plumbing itself may
+    answer: 401 without a user, 404 for an unknown id in the path, 400/413/415/422 for a body,
+    400/422 for a query string, 405 for another method. `@bp.alt_response` lists the rest, those
+    of the services."""
+
+    def path_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        parameters: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not parameters or not operations:
+            return
+        for operation in operations.values():
+            operation["parameters"] = [*parameters, *operation.get("parameters", ())]
+        parameters.clear()
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            codes = {405}
+            if operation.setdefault("security", []):
+                codes.add(401)
+            if "{" in (path or ""):
+                codes.add(404)
+            if "requestBody" in operation:
+                codes |= {400, 413, 415, 422}
+            if any(p.get("in") == "query" for p in operation.get("parameters", ())):
+                codes |= {400, 422}
+            responses = operation.setdefault("responses", {})
+            for code in codes - {int(c) for c in responses}:
+                responses[code] = HTTPStatus(code).name  # smorest's response, ErrorSchema
 
 
-def operation(
-    method: str,
-    rule: str,
-    *,
-    summary: str,
-    tag: str,
-    description: str = "",
-    query: type[Schema] | None = None,
-    body: type[Schema] | list[type[Schema]] | None = None,
-    multipart: dict[str, str] | None = None,
-    response: type[Schema] | None = None,
-    response_media: tuple[str, ...] = ("application/json",),
-    status: int = 200,
-    errors: tuple[int, ...] = (),
-    auth: bool = True,
-    read_only: bool = False,
-) -> Callable[[Callable[..., Any]], Callable[..., ResponseReturnValue]]:
-    """Declare an API endpoint. The handler receives `user` (when `auth`), `query` (when a query
-    schema is given), `body` (the parsed JSON object, when a body schema is given) and the path
-    arguments, and returns the object to dump with `response` (or a ready Response).
-    `read_only` runs the request's statements without a transaction around them."""
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # an operation lists the errors it may answer
 
-    def decorator(fn: Callable[..., Any]) -> Callable[..., ResponseReturnValue]:
-        @wraps(fn)
-        def view(**path_args: Any) -> ResponseReturnValue:
-            kwargs: dict[str, Any] = dict(path_args)
-            user = None
-            if auth:
-                user = _authenticate()
-                g.api_user = user
-                _check_csrf()
-                kwargs["user"] = user
-            token = request_user.set(user)
-            try:
-                if query is not None:
-                    kwargs["query"] = load_query(query)
-                if body is not None:
-                    kwargs["body"] = json_body()
-                result = fn(**kwargs)
-                if isinstance(result, Response):
-                    return result
-                payload = shared_schema(response).dump(result) if response is not None else result
-                return jsonify(payload), status
-            finally:
-                request_user.reset(token)
-
-        if read_only:  # see mediation.core.db.read_only
-            view.read_only = True  # type: ignore[attr-defined]  # a marker on the view function
-        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
-        OPERATIONS.append(
-            Operation(
-                method=method.lower(),
-                rule=rule,
-                endpoint=fn.__name__,
-                summary=summary,
-                tag=tag,
-                description=description or (fn.__doc__ or "").strip(),
-                query=query,
-                body=body,
-                multipart=multipart,
-                response=response,
-                response_media=response_media,
-                status=status,
-                errors=errors,
-                auth=auth,
-            )
-        )
-        return view
-
-    return decorator
+    def _register_error_handlers(self) -> None:
+        """None: `api_error_response` renders every error under /api/ (core.web)."""
 
 
-def init_api(app: Flask, *, user_for_token: Callable[[str], Any]) -> None:
-    """Register the blueprint. Call it after every domain's API module has declared its
-    operations (`create_app` imports them first); `user_for_token` answers a bearer token
-    with its user, or None."""
+docs = FlaskBlueprint("api", __name__, url_prefix=API_PREFIX)
+docs.register_error_handler(Exception, api_error_response)
+
+
+def _spec() -> dict:
+    """The document, built once per app: the operations are fixed when the app is built."""
+    if SPEC not in current_app.extensions:
+        api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+        current_app.extensions[SPEC] = api.spec.to_dict()
+    return current_app.extensions[SPEC]
+
+
+@docs.route("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(_spec())
+
+
+@docs.route("/docs")
+def docs_page() -> str:
+    """A page of the document, served by the app itself (no internet needed)."""
+    spec = _spec()
+    return render_template("api/docs.html", spec=spec, schemas=spec["components"]["schemas"])
+
+
+def init_api(app: Flask, *, user_for_token: Callable[[str], Any]) -> Api:
+    """The flask-smorest `Api` (register each domain's `Blueprint` with it) and the document's
+    routes; `user_for_token` answers a bearer token with its user, or None. Without
+    OPENAPI_URL_PREFIX smorest serves no pages of its own (they would load scripts from the
+    internet); `docs` serves the document and its page."""
     app.extensions[TOKEN_LOADER] = user_for_token
-    app.register_blueprint(bp)
+    api = Api(
+        app,
+        spec_kwargs={
+            "title": "mediation API",
+            "version": "1.0.0",
+            "openapi_version": "3.0.3",
+            "extra_plugins": [CommonErrors()],
+            "info": {
+                "description": (
+                    "Labor-dispute mediation and wage-arrears early warning. Authenticate with "
+                    "the browser session or `Authorization: Bearer <token>` from POST "
+                    "/auth/tokens. Money is a decimal string in yuan, datetimes ISO 8601 with "
+                    "offset, dates YYYY-MM-DD. Every error has the shape "
+                    "{error: {code, message, fields}}."
+                )
+            },
+        },
+    )
+    api.register_field(custom_fields.Money, "string", None)
+    api.register_field(custom_fields.AwareDateTime, "string", "date-time")
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.register_blueprint(docs)
+    return api

@@ -8,7 +8,14 @@ from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import Role
 from mediation.cases.enums import WarningLevel
-from mediation.core.api import PagingQuery, operation, page_of, per_page
+from mediation.core.api import (
+    Blueprint,
+    PagingQuery,
+    authenticated,
+    file_response,
+    page_of,
+    per_page,
+)
 from mediation.core.errors import PermissionDenied
 from mediation.core.fields import EnumCode, Money
 from mediation.core.pagination import paginate
@@ -67,11 +74,16 @@ def _require_registry(user) -> None:
         raise PermissionDenied("advocates do not use the enterprise registry")
 
 
-@operation(
-    "GET", "/enterprises", summary="The registry (the caller's area)", tag="enterprises",
-    query=EnterpriseListQuery, response=page_of(EnterpriseSchema), errors=(401, 403, 422),
-)  # fmt: skip
-def list_enterprises(user, query: dict):
+bp = Blueprint("enterprises_api", __name__)
+
+
+@bp.route("/enterprises", methods=["GET"])
+@authenticated
+@bp.arguments(EnterpriseListQuery, location="query")
+@bp.response(200, page_of(EnterpriseSchema))
+@bp.alt_response(403, response="FORBIDDEN")
+def list_enterprises(query: dict, user):
+    """The registry (the caller's area)"""
     _require_registry(user)
     stmt = services.visible_enterprises(user)
     if query.get("q"):
@@ -91,21 +103,24 @@ def list_enterprises(user, query: dict):
     return page
 
 
-@operation(
-    "POST", "/enterprises", summary="Register an enterprise", tag="enterprises",
-    body=EnterpriseInputSchema, response=EnterpriseSchema, status=201,
-    errors=(400, 401, 403, 413, 415, 422),
-)  # fmt: skip
-def create_enterprise(user, body: dict):
-    """The unified social credit code must be valid (GB 32100) and not yet registered."""
+@bp.route("/enterprises", methods=["POST"])
+@authenticated
+@bp.arguments(EnterpriseInputSchema)
+@bp.response(201, EnterpriseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+def create_enterprise(body: dict, user):
+    """Register an enterprise
+
+    The unified social credit code must be valid (GB 32100) and not yet registered."""
     return _with_risk([services.create_enterprise(user, body)])[0]
 
 
-@operation(
-    "GET", "/enterprises/<id:enterprise_id>", summary="One enterprise", tag="enterprises",
-    response=EnterpriseSchema, errors=(401, 403, 404),
-)  # fmt: skip
+@bp.route("/enterprises/<id:enterprise_id>", methods=["GET"])
+@authenticated
+@bp.response(200, EnterpriseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
 def get_enterprise(user, enterprise_id: int):
+    """One enterprise"""
     _require_registry(user)
     return _with_risk([services.get_visible_enterprise(user, enterprise_id)])[0]
 
@@ -114,12 +129,14 @@ class WatchListExportQuery(Schema):
     format = FORMAT_FIELD
 
 
-@operation(
-    "GET", "/enterprises/watch-list/export", summary="Export the enterprise watch list",
-    tag="enterprises", query=WatchListExportQuery, response_media=EXPORT_MEDIA,
-    errors=(401, 403, 422),
-)  # fmt: skip
-def export_watch_list(user, query: dict):
-    """Enterprises of the caller's area ranked by risk, then by cases in the last 90 days."""
+@bp.route("/enterprises/watch-list/export", methods=["GET"])
+@authenticated
+@bp.arguments(WatchListExportQuery, location="query")
+@bp.doc(responses={200: file_response(EXPORT_MEDIA)})
+@bp.alt_response(403, response="FORBIDDEN")
+def export_watch_list(query: dict, user):
+    """Export the enterprise watch list
+
+    Enterprises of the caller's area ranked by risk, then by cases in the last 90 days."""
     _require_registry(user)
     return download(query["format"], exports.watch_tables(user), "watch-list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mediation.accounts.models import Role
-from mediation.core.api import operation
+from mediation.core.api import Blueprint, authenticated, file_response
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied, ValidationFailed
 from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE
@@ -83,12 +83,18 @@ class SummarySchema(Schema):
     )
 
 
-@operation(
-    "GET", "/stats/summary", summary="Counts and rates for a period and organization",
-    tag="stats", query=SummaryQuery, response=SummarySchema, errors=(401, 403, 422),
-)  # fmt: skip
-def stats_summary(user, query: dict):
-    """Over the cases the caller may see, received (or, for closures, closed) between `from` and
+bp = Blueprint("reports_api", __name__)
+
+
+@bp.route("/stats/summary", methods=["GET"])
+@authenticated
+@bp.arguments(SummaryQuery, location="query")
+@bp.response(200, SummarySchema)
+@bp.alt_response(403, response="FORBIDDEN")
+def stats_summary(query: dict, user):
+    """Counts and rates for a period and organization
+
+    Over the cases the caller may see, received (or, for closures, closed) between `from` and
     `to` inclusive (China dates; default: this year so far), optionally within an organization's
     subtree. Mediation success rate = agreements performed ÷ closed cases that were mediated."""
     _require_staff(user)
@@ -110,12 +116,15 @@ def _period(query: dict) -> Period:
     return period
 
 
-@operation(
-    "GET", "/stats/export", summary="Export the statistics tables", tag="stats",
-    query=StatsExportQuery, response_media=EXPORT_MEDIA, errors=(401, 403, 422),
-)  # fmt: skip
-def export_stats(user, query: dict):
-    """The tables of the reports page for a period and organization, as XLSX (a sheet per
+@bp.route("/stats/export", methods=["GET"])
+@authenticated
+@bp.arguments(StatsExportQuery, location="query")
+@bp.doc(responses={200: file_response(EXPORT_MEDIA)})
+@bp.alt_response(403, response="FORBIDDEN")
+def export_stats(query: dict, user):
+    """Export the statistics tables
+
+    The tables of the reports page for a period and organization, as XLSX (a sheet per
     table) or CSV (the tables one after another)."""
     _require_staff(user)
     period = _period(query)

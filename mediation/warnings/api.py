@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import User
 from mediation.cases.enums import WarningLevel
-from mediation.core.api import PagingQuery, operation, page_of, per_page
+from mediation.core.api import Blueprint, PagingQuery, authenticated, page_of, per_page
 from mediation.core.fields import EnumCode
-from mediation.core.pagination import Page, paginate
+from mediation.core.pagination import paginate
 from mediation.core.schemas import MAX_ID
 from mediation.orgs.models import Tier
 from mediation.warnings import services
@@ -48,12 +50,18 @@ class AlertListQuery(PagingQuery):
     case = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
-@operation(
-    "GET", "/alerts", summary="The caller's alert inbox", tag="alerts", query=AlertListQuery,
-    response=page_of(AlertSchema), errors=(401, 403, 422),
-)  # fmt: skip
-def list_alerts(user: User, query: dict) -> Page:
-    """Alerts addressed to the officer's organization (all, for an administrator): open first,
+bp = Blueprint("warnings_api", __name__)
+
+
+@bp.route("/alerts", methods=["GET"])
+@authenticated
+@bp.arguments(AlertListQuery, location="query")
+@bp.response(200, page_of(AlertSchema))
+@bp.alt_response(403, response="FORBIDDEN")
+def list_alerts(query: dict[str, Any], user: User) -> Any:
+    """The caller's alert inbox
+
+    Alerts addressed to the officer's organization (all, for an administrator): open first,
     then most severe, then newest. Mediators and advocates have no inbox (403)."""
     status = query["status"]
     stmt = services.inbox_query(user, status=None if status == "all" else status)
@@ -66,23 +74,29 @@ def list_alerts(user: User, query: dict) -> Page:
     return paginate(stmt, query["page"], per_page(query))
 
 
-@operation(
-    "POST", "/alerts/<id:alert_id>/acknowledge", summary="Acknowledge an alert", tag="alerts",
-    body=services.AcknowledgeSchema, response=AlertSchema, errors=(400, 401, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def acknowledge_alert(user: User, alert_id: int, body: dict) -> Alert:
-    """With a note (recorded on the case's timeline); the alert stops climbing. Alerts not
+@bp.route("/alerts/<id:alert_id>/acknowledge", methods=["POST"])
+@authenticated
+@bp.arguments(services.AcknowledgeSchema)
+@bp.response(200, AlertSchema)
+@bp.alt_response(409, response="CONFLICT")
+def acknowledge_alert(body: dict[str, Any], user: User, alert_id: int) -> Any:
+    """Acknowledge an alert
+
+    With a note (recorded on the case's timeline); the alert stops climbing. Alerts not
     addressed to the caller's organization answer 404; an alert already acknowledged 409."""
     return services.acknowledge(alert_id, user, body)
 
 
-@operation(
-    "POST", "/cases/<id:case_id>/escalations", summary="Escalate a case manually",
-    tag="alerts", body=services.EscalationSchema, response=AlertSchema, status=201,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
-)  # fmt: skip
-def escalate(user: User, case_id: int, body: dict) -> Alert:
-    """`{level, reason}`: an officer raises the open case to the tier above their own; the
+@bp.route("/cases/<id:case_id>/escalations", methods=["POST"])
+@authenticated
+@bp.arguments(services.EscalationSchema)
+@bp.response(201, AlertSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def escalate(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Escalate a case manually
+
+    `{level, reason}`: an officer raises the open case to the tier above their own; the
     answer is the new `manual_escalation` alert, in the target officers' inbox until they
     acknowledge it. A second escalation to the same tier is 409."""
     return services.escalate(case_id, user, body)
