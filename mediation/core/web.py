@@ -8,9 +8,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Flask,
-    current_app,
     has_app_context,
-    has_request_context,
     render_template,
     request,
     url_for,
@@ -249,38 +247,6 @@ def pager(page) -> Markup:
     return Markup("\n".join(html))
 
 
-TEMPLATE_URLS_KEPT = 4096
-
-
-def template_url_for(endpoint: str, /, **values) -> str:
-    """`url_for` in templates, remembered. A page's layout builds a dozen links that are the
-    same on every page (the navigation, the style sheets), and each costs a route lookup:
-    together a twentieth of the case list page's CPU. The URL depends on nothing else than the
-    endpoint, its arguments and where the application is mounted (its script root); URLs with
-    options (`_external`, `_anchor`…), relative endpoints and arguments that cannot be a key
-    are built each time."""
-    if (
-        endpoint.startswith(".")
-        or any(name.startswith("_") for name in values)
-        or not has_request_context()
-    ):
-        return url_for(endpoint, **values)
-    # per application: (script root, endpoint, arguments with their types: True == 1) → URL
-    known = current_app.extensions["mediation_template_urls"]
-    try:
-        key = (
-            request.script_root,
-            endpoint,
-            *sorted((name, type(value).__name__, value) for name, value in values.items()),
-        )
-        url = known.get(key)
-    except TypeError:  # an argument that cannot be a key
-        return url_for(endpoint, **values)
-    if url is None:
-        url = _remember(known, key, url_for(endpoint, **values), TEMPLATE_URLS_KEPT)
-    return url
-
-
 def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         label=label,
@@ -300,7 +266,5 @@ def init_template_helpers(app: Flask) -> None:
         state_badge=state_badge,
         level_badge=level_badge,
         url_prefix=url_prefix,
-        url_for=template_url_for,
         pager=pager,
     )
-    app.extensions["mediation_template_urls"] = {}
