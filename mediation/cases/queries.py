@@ -237,12 +237,13 @@ def paginate_case_list(
     the default order they come from `ix_cases_received_id`, which carries the handling
     organization for an officer's scope (an index-only scan). Page 20 of a town's list went from
     3.5 to 0.9 ms of PostgreSQL at a million cases. The first page stays at about 0.4 ms, or
-    costs 0.05 ms more while its newest cases are not yet vacuumed (docs/performance.md, sixth
-    round).
+    costs 0.05 ms more while its newest cases are not yet vacuumed (docs/performance.md, "The
+    deferred join").
 
     The statements are built once per shape (the scope's form, which filters are given, the
     sort) and run with the user's and the filters' values as parameters: building them and
-    their cache key cost more Python than running them (docs/performance.md, seventh round).
+    their cache key cost more Python than running them (docs/performance.md, "Statements built
+    once").
     A free-text search is built afresh: its form follows what the enterprise names matched."""
     from mediation.core.pagination import fetch_page
 
@@ -337,8 +338,8 @@ def _per_organization(keys: Select, organizations: Select, sort: str) -> Select:
     In the order of the case number a town's cases are a few runs far apart (a number begins
     with its organization's code), so the list read the number's index from one end, past the
     other towns' cases, or sorted the whole scope: 80 to 460 ms a page at a million cases,
-    against about 2 ms this way (docs/performance.md, tenth round). A page costs at most its
-    reach (`page * per_page`) keys per organization."""
+    against about 2 ms this way (docs/performance.md, "Indexes for every sort"). A page costs
+    at most its reach (`page * per_page`) keys per organization."""
     column = CASE_SORTS[sort.lstrip("-")]
     org = organizations.subquery("list_organizations")
     branch = (

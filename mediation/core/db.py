@@ -171,8 +171,9 @@ def written_in(name: str | None = None, value=None, *, type_=Integer, **kw) -> B
     no worse than a plan for the given values. It cannot know a LIMIT that is a parameter
     (it assumes a tenth of the rows), and its estimate for a parameter's rows differs from a
     given value's, so such a statement was planned on every request, which cost as much as
-    running the case list (docs/performance.md, eighth round). Written in, each value has its
-    own prepared statement and the plan is kept. `name` without `value`: given at execution."""
+    running the case list (docs/performance.md, "Values written into the SQL"). Written in,
+    each value has its own prepared statement and the plan is kept. `name` without `value`:
+    given at execution."""
     return bindparam(name, value, type_=type_, required=value is None, literal_execute=True, **kw)
 
 

@@ -88,7 +88,7 @@ def page_statements(
     `page_offset`, and `count_bound` when `capped`), given by `fetch_page` (with `page_reach`,
     the offset plus the limit, which `stmt` itself may use). Statements built
     once can then serve every page: building a list's statement and its cache key costs more
-    Python than running it (docs/performance.md, seventh round)."""
+    Python than running it (docs/performance.md, "Statements built once")."""
     unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
     counted = unordered
     if capped:

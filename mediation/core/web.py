@@ -229,7 +229,8 @@ def url_with(**changes) -> str:
 def pager(page) -> Markup:
     """The links under a paged list (a `core.pagination.Page`): previous, where, next. Written
     here rather than as a Jinja macro, whose call cost a case list page more than its three
-    links (a macro call builds a context of its own)."""
+    links (a macro call builds a context of its own; docs/performance.md, "The list page's
+    rendering")."""
     # translations are trusted markup, as in templates; the numbers are escaped into them
     html = ['<nav class="pager">']
     if page.has_prev:
