@@ -87,11 +87,14 @@ def transaction(*, expire_on_commit: bool = True) -> Iterator[None]:
 
 
 def read_only(view):
-    """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them
-    (two round trips of a list request's four): each statement sees its own snapshot, so such
-    a view must read what belongs together in one statement (the case list reads its page and
-    its count in one). `transaction()` refuses to run inside it; any other write it makes (an
-    API token's `last_used_at`) is a single statement, committed by itself."""
+    """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them:
+    two round trips of a list request's four, and above all no ROLLBACK, on which psycopg
+    deallocates every statement the connection had prepared, so that PostgreSQL would plan the
+    list anew on every request (docs/performance.md, "Read-only requests keep their plans").
+    Each statement sees its own snapshot, so such a view must read what belongs together in
+    one statement (the case list reads its page and its count in one). `transaction()` refuses
+    to run inside it; any other write it makes (an API token's `last_used_at`) is a single
+    statement, committed by itself."""
     view.read_only = True
     return view
 
@@ -111,10 +114,10 @@ def init_read_only_engine(app) -> None:
     """On PostgreSQL, a second engine for read-only requests, on the same database, whose
     connections are always in autocommit. Switching a shared connection into autocommit for a
     request and back at its end cost SQLAlchemy's execution-options machinery and a reset on
-    the way back to the pool: 3% of the case list page's CPU (docs/performance.md, ninth
-    round). On SQLite, which is for one user at a time, the request's connection is switched
-    instead, as before (an in-memory database would not even be the same database on a
-    second engine). Call after `db.init_app`."""
+    the way back to the pool: 2-12% of the API list's CPU, 8% in the median
+    (docs/performance.md, "Read-only requests keep their plans"). On SQLite, which is for one
+    user at a time, the request's connection is switched instead (an in-memory database would
+    not even be the same database on a second engine). Call after `db.init_app`."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
