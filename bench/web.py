@@ -191,7 +191,7 @@ def vacuum_as_autovacuum_would(url: str) -> None:
     5e2d7b9c1a40: after 1,000 new cases or 1% of its rows changed). Otherwise the lists are
     measured with every row the earlier creation runs added (cases, their alerts) on pages the
     visibility map does not mark as visible to all, so that index-only scans visit those rows
-    (docs/performance.md, ninth and tenth rounds). Prints what it did."""
+    (docs/performance.md, "Vacuum and the visibility map"). Prints what it did."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:

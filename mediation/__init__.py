@@ -106,7 +106,7 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
 
 # How many prepared statements a PostgreSQL connection keeps (psycopg's default is 100). The
 # case list writes its scope, its choice filters and its page into the SQL so that each one
-# is planned once (core.db.written_in): an office with many unions, sorts and filters
+# is planned once (core.db.literal_parameter): an office with many unions, sorts and filters
 # has more such statements than a hundred, and a statement forgotten before its fifth use is
 # never prepared. A kept plan takes some tens of kilobytes of the server's memory.
 PREPARED_STATEMENTS_KEPT = 500

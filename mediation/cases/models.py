@@ -105,7 +105,8 @@ class Case(Model):
         # the case list's default order (received_at DESC, id DESC), read backwards so a page
         # stops after its rows; with the handling organization, a page's ids in an officer's
         # scope come from the index alone (the deferred join of `queries.paginate_case_list`);
-        # and the same order within one warning level (docs/performance.md)
+        # and the same order within one warning level (docs/performance.md, "Indexes for every
+        # sort")
         Index("ix_cases_received_id", "received_at", "id", postgresql_include=["handling_org_id"]),
         Index("ix_cases_warning_level_received", "warning_level", "received_at", "id"),
         # the list's other sorts, read in order so that a page stops after its rows, with the
@@ -114,7 +115,7 @@ class Case(Model):
         # million cases). The number's order follows the organization's code, so a scope's
         # numbers are not spread over the whole order: they are read per organization
         # (`ix_cases_handling_org_number`, `queries._per_organization`). (docs/performance.md,
-        # tenth round)
+        # "Indexes for every sort")
         Index("ix_cases_updated_id", "updated_at", "id", postgresql_include=["handling_org_id"]),
         Index(
             "ix_cases_workers_id", "workers_involved", "id", postgresql_include=["handling_org_id"]

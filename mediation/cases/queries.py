@@ -31,7 +31,7 @@ from mediation.accounts.models import User
 from mediation.cases.enums import CaseKind, Category, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
-from mediation.core.db import like_pattern, written_in
+from mediation.core.db import like_pattern, literal_parameter
 from mediation.core.messages import N_
 from mediation.core.schemas import MAX_ID, Length, OneOf, Range
 from mediation.core.trigram import MIN_TRIGRAM_TERM
@@ -121,7 +121,7 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
         if user is not None:
             return filters[name]
         if name in CHOICE_FILTERS:  # a few fixed values: written into the SQL, the plan kept
-            return written_in(f"filter_{name}", type_=None)
+            return literal_parameter(f"filter_{name}", type_=None)
         return bindparam(f"filter_{name}", required=True)
 
     stmt = select(Case)
@@ -253,12 +253,13 @@ def paginate_case_list(
     the default order they come from `ix_cases_received_id`, which carries the handling
     organization for an officer's scope (an index-only scan). Page 20 of a town's list went from
     3.5 to 0.9 ms of PostgreSQL at a million cases. The first page stays at about 0.4 ms, or
-    costs 0.05 ms more while its newest cases are not yet vacuumed (docs/performance.md, sixth
-    round).
+    costs 0.05 ms more while its newest cases are not yet vacuumed (docs/performance.md, "The
+    deferred join").
 
     The statements are built once per shape (the scope's form, which filters are given, the
     sort) and run with the user's and the filters' values as parameters: building them and
-    their cache key cost more Python than running them (docs/performance.md, seventh round).
+    their cache key cost more Python than running them (docs/performance.md, "Statements built
+    once").
     A free-text search is built afresh: its form follows what the enterprise names matched."""
     from mediation.core.pagination import fetch_page
 
@@ -335,7 +336,7 @@ def _shape_organizations(scope: str, given: tuple[str, ...]) -> Select:
     organizations = select(Organization.id)
     if scope == "subtree":
         organizations = organizations.where(
-            Organization.id.in_(written_in("scope_org_ids", type_=None, expanding=True))
+            Organization.id.in_(literal_parameter("scope_org_ids", type_=None, expanding=True))
         )
     if "org" in given:
         root: BindParameter[int] = bindparam("filter_org", required=True)
@@ -353,14 +354,14 @@ def _per_organization(keys: Select, organizations: Select, sort: str) -> Select:
     In the order of the case number a town's cases are a few runs far apart (a number begins
     with its organization's code), so the list read the number's index from one end, past the
     other towns' cases, or sorted the whole scope: 80 to 460 ms a page at a million cases,
-    against about 2 ms this way (docs/performance.md, tenth round). A page costs at most its
-    reach (`page * per_page`) keys per organization."""
+    against about 2 ms this way (docs/performance.md, "Indexes for every sort"). A page costs
+    at most its reach (`page * per_page`) keys per organization."""
     column = CASE_SORTS[sort.lstrip("-")]
     org = organizations.subquery("list_organizations")
     branch = (
         keys.add_columns(column.label("sort_key"))
         .where(Case.handling_org_id == org.c.id)
-        .limit(written_in("page_reach"))
+        .limit(literal_parameter("page_reach"))
         .lateral("organization_keys")
     )
     ordering: list[ColumnElement[Any]] = [branch.c.sort_key, branch.c.id]

@@ -11,7 +11,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, s
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import scope_org_ids
 from mediation.cases.models import Case, case_advocates
-from mediation.core.db import written_in
+from mediation.core.db import literal_parameter
 from mediation.core.errors import NotFound
 from mediation.extensions import db
 
@@ -41,7 +41,7 @@ def scope_condition(shape: str, user: User | None) -> ColumnElement[bool] | None
 
     def value(name: str, of_user: Callable[[User], Any], **kw: Any) -> BindParameter:
         if user is None:  # written into the SQL: the list's plan is kept per scope
-            return written_in(name, type_=None, **kw)
+            return literal_parameter(name, type_=None, **kw)
         return bindparam(name, of_user(user), unique=True, **kw)
 
     if shape == "all":

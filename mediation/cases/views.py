@@ -118,7 +118,8 @@ _ROW_CELLS = queries.list_row_cells(*(c.key for c in _ROW_COLUMNS), columns=_ROW
 def case_rows(rows: Iterable[Row[Any]]) -> Markup:
     """The case list's table rows (rows of `_ROW_COLUMNS`). Written in Python, not in
     Jinja: fifty rows of eight cells cost Jinja an attribute lookup, a filter call and an
-    escape per cell, about half of the page's rendering (docs/performance.md, seventh round)."""
+    escape per cell, about half of the page's rendering (docs/performance.md, "The list page's
+    rendering")."""
     word, badge = labeller(), badge_writer()
     link = escape(url_prefix("cases.detail", "case_id"))
     # the cells are text: the standard library's escape (& < > " ', as markupsafe does, with

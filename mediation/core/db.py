@@ -101,11 +101,14 @@ def transaction(*, expire_on_commit: bool = True) -> Iterator[None]:
 
 
 def read_only(view: _View) -> _View:
-    """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them
-    (two round trips of a list request's four): each statement sees its own snapshot, so such
-    a view must read what belongs together in one statement (the case list reads its page and
-    its count in one). `transaction()` refuses to run inside it; any other write it makes (an
-    API token's `last_used_at`) is a single statement, committed by itself."""
+    """Mark a view that only reads. Its statements run without BEGIN and ROLLBACK around them:
+    two round trips of a list request's four, and above all no ROLLBACK, on which psycopg
+    deallocates every statement the connection had prepared, so that PostgreSQL would plan the
+    list anew on every request (docs/performance.md, "Read-only requests keep their plans").
+    Each statement sees its own snapshot, so such a view must read what belongs together in
+    one statement (the case list reads its page and its count in one). `transaction()` refuses
+    to run inside it; any other write it makes (an API token's `last_used_at`) is a single
+    statement, committed by itself."""
     view.read_only = True  # type: ignore[attr-defined]  # a marker on the view function
     return view
 
@@ -125,10 +128,10 @@ def init_read_only_engine(app: Flask) -> None:
     """On PostgreSQL, a second engine for read-only requests, on the same database, whose
     connections are always in autocommit. Switching a shared connection into autocommit for a
     request and back at its end cost SQLAlchemy's execution-options machinery and a reset on
-    the way back to the pool: 3% of the case list page's CPU (docs/performance.md, ninth
-    round). On SQLite, which is for one user at a time, the request's connection is switched
-    instead, as before (an in-memory database would not even be the same database on a
-    second engine). Call after `db.init_app`."""
+    the way back to the pool: 2-12% of the API list's CPU, 8% in the median
+    (docs/performance.md, "Read-only requests keep their plans"). On SQLite, which is for one
+    user at a time, the request's connection is switched instead (an in-memory database would
+    not even be the same database on a second engine). Call after `db.init_app`."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
@@ -175,7 +178,7 @@ def init_read_only_requests(app: Flask) -> None:
                 transaction.close()
 
 
-def written_in(
+def literal_parameter(
     name: str | None = None, value: Any = None, *, type_: Any = Integer, **kw: Any
 ) -> BindParameter:
     """A value written into the SQL when the statement runs, not sent as a parameter: a
@@ -187,8 +190,9 @@ def written_in(
     no worse than a plan for the given values. It cannot know a LIMIT that is a parameter
     (it assumes a tenth of the rows), and its estimate for a parameter's rows differs from a
     given value's, so such a statement was planned on every request, which cost as much as
-    running the case list (docs/performance.md, eighth round). Written in, each value has its
-    own prepared statement and the plan is kept. `name` without `value`: given at execution."""
+    running the case list (docs/performance.md, "Values written into the SQL"). Written in,
+    each value has its own prepared statement and the plan is kept. `name` without `value`:
+    given at execution."""
     return bindparam(name, value, type_=type_, required=value is None, literal_execute=True, **kw)
 
 

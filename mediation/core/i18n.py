@@ -41,8 +41,9 @@ HTML_LANG = {"zh_Hans_CN": "zh-CN", "en": "en"}
 def current_translations() -> NullTranslations:
     """This request's catalogue. Flask-Babel looks it up anew on every message (three lookups
     of its context, the locale turned into a string, a dictionary key): a third of a case list
-    page's rendering. Here it is remembered beside the locale it belongs to, so `force_locale`
-    (which swaps the locale object) still gets its own language."""
+    page's rendering (docs/performance.md, "The list page's rendering"). Here it is remembered
+    beside the locale it belongs to, so `force_locale` (which swaps the locale object) still
+    gets its own language."""
     try:
         ctx = g._flask_babel
     except (AttributeError, RuntimeError):  # no message yet in this context, or no context

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, Subquery, func, literal_column, select
 
-from mediation.core.db import written_in
+from mediation.core.db import literal_parameter
 from mediation.extensions import db
 
 
@@ -88,20 +88,20 @@ def page_statements(
     `page_offset`, and `count_bound` when `capped`), given by `fetch_page` (with `page_reach`,
     the offset plus the limit, which `stmt` itself may use). Statements built
     once can then serve every page: building a list's statement and its cache key costs more
-    Python than running it (docs/performance.md, seventh round)."""
+    Python than running it (docs/performance.md, "Statements built once")."""
     unordered = (count_stmt if count_stmt is not None else stmt).order_by(None)
     counted = unordered
     if capped:
         counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
-        counted = counted.limit(written_in("count_bound"))
+        counted = counted.limit(literal_parameter("count_bound"))
     count = select(func.count()).select_from(counted.subquery())
     # the count rides along with the page as an uncorrelated scalar subquery (the database
     # computes it once): one statement, one round trip. Only an empty page needs it alone.
     total_column = count.scalar_subquery().label("_total")
-    # written into the SQL (core.db.written_in): the first page's numbers are nearly always
+    # written into the SQL (core.db.literal_parameter): the first page's numbers are nearly always
     # the same, and PostgreSQL keeps the list's plan
-    limit = written_in("page_limit")
-    offset = written_in("page_offset")
+    limit = literal_parameter("page_limit")
+    offset = literal_parameter("page_offset")
     if rows_for_keys is None:
         window = stmt.add_columns(total_column).limit(limit).offset(offset)
     else:

@@ -3,9 +3,9 @@
 Flask builds the session cookie's serializer (and derives its key) on every request, then
 checks the signature of a cookie that the browser sends back unchanged request after request;
 Flask-WTF signs the session's CSRF token anew for every page. Together they were about a
-twentieth of the case list page's CPU (docs/performance.md, ninth round). Here a checked
-cookie value and a signed token are remembered per worker, keyed by the secret that made
-them, so neither stays valid any longer than Flask's own checks would allow.
+twentieth of the case list page's CPU (docs/performance.md, "Signed cookies checked once").
+Here a checked cookie value and a signed token are remembered per worker, keyed by the secret
+that made them, so neither stays valid any longer than Flask's own checks would allow.
 """
 
 from __future__ import annotations

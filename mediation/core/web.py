@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Flask,
-    current_app,
     has_app_context,
-    has_request_context,
     render_template,
     request,
     url_for,
@@ -173,10 +171,10 @@ def select_options(choices: Iterable, selected: object = None, *, blank: bool = 
     except TypeError:  # choices that cannot be a key (lists of lists): written each time
         return _write_options(choices, chosen, blank)
     except KeyError:  # (renamed organizations leave old sets behind: the cache is bounded)
-        return _remember(written, key, _write_options(key[0], chosen, blank), OPTION_SETS_KEPT)
+        return _keep_bounded(written, key, _write_options(key[0], chosen, blank), OPTION_SETS_KEPT)
 
 
-def _remember(cache: dict, key: object, value: _T, limit: int) -> _T:
+def _keep_bounded(cache: dict, key: object, value: _T, limit: int) -> _T:
     """Keep `value` under `key` in a per-process cache of at most `limit` entries (emptied
     when full: what is still in use comes back at once), and return it."""
     if len(cache) >= limit:
@@ -242,7 +240,8 @@ def pager(page: Page | Pagination) -> Markup:
     """The links under a paged list (a `core.pagination.Page`, or Flask-SQLAlchemy's
     `Pagination` of the simple lists): previous, where, next. Written
     here rather than as a Jinja macro, whose call cost a case list page more than its three
-    links (a macro call builds a context of its own)."""
+    links (a macro call builds a context of its own; docs/performance.md, "The list page's
+    rendering")."""
     # translations are trusted markup, as in templates; the numbers are escaped into them
     html = ['<nav class="pager">']
     if page.has_prev:
@@ -261,38 +260,6 @@ def pager(page: Page | Pagination) -> Markup:
         html.append(f'<a href="{link}">{following}</a>')
     html.append("</nav>")
     return Markup("\n".join(html))
-
-
-TEMPLATE_URLS_KEPT = 4096
-
-
-def template_url_for(endpoint: str, /, **values: Any) -> str:
-    """`url_for` in templates, remembered. A page's layout builds a dozen links that are the
-    same on every page (the navigation, the style sheets), and each costs a route lookup:
-    together a twentieth of the case list page's CPU. The URL depends on nothing else than the
-    endpoint, its arguments and where the application is mounted (its script root); URLs with
-    options (`_external`, `_anchor`…), relative endpoints and arguments that cannot be a key
-    are built each time."""
-    if (
-        endpoint.startswith(".")
-        or any(name.startswith("_") for name in values)
-        or not has_request_context()
-    ):
-        return url_for(endpoint, **values)
-    # per application: (script root, endpoint, arguments with their types: True == 1) → URL
-    known = current_app.extensions["mediation_template_urls"]
-    try:
-        key = (
-            request.script_root,
-            endpoint,
-            *sorted((name, type(value).__name__, value) for name, value in values.items()),
-        )
-        url = known.get(key)
-    except TypeError:  # an argument that cannot be a key
-        return url_for(endpoint, **values)
-    if url is None:
-        url = _remember(known, key, url_for(endpoint, **values), TEMPLATE_URLS_KEPT)
-    return url
 
 
 def init_template_helpers(app: Flask) -> None:
@@ -314,7 +281,5 @@ def init_template_helpers(app: Flask) -> None:
         state_badge=state_badge,
         level_badge=level_badge,
         url_prefix=url_prefix,
-        url_for=template_url_for,
         pager=pager,
     )
-    app.extensions["mediation_template_urls"] = {}

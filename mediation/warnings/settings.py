@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 import config
 from mediation.cases.enums import WarningLevel
-from mediation.core.db import written_in
+from mediation.core.db import literal_parameter
 from mediation.core.messages import N_, Message
 from mediation.extensions import db
 from mediation.orgs.models import Tier
@@ -147,7 +147,7 @@ _merged_cache: tuple[dict | None, dict] | None = None
 _NEWEST_OVERRIDES = (
     select(RuleSettingsVersion.overrides)
     .order_by(RuleSettingsVersion.id.desc())
-    .limit(written_in(value=1))
+    .limit(literal_parameter(value=1))
 )
 
 

@@ -15,7 +15,7 @@ from mediation.accounts.models import Role, User
 from mediation.cases.deadlines import case_deadlines
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
-from mediation.core.db import written_in
+from mediation.core.db import literal_parameter
 from mediation.extensions import db
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.models import Alert, AlertStatus
@@ -101,7 +101,7 @@ def open_alert_count_column(_dialect: str) -> ColumnElement[int]:
     def counted(waiting: Select) -> ColumnElement[int]:
         # the bound written into the SQL: PostgreSQL then keeps one plan for the session's
         # lookup instead of planning it on every page
-        capped = waiting.limit(written_in(value=NAV_BADGE_LIMIT + 1)).subquery()
+        capped = waiting.limit(literal_parameter(value=NAV_BADGE_LIMIT + 1)).subquery()
         return select(func.count()).select_from(capped).scalar_subquery()
 
     # (a column of ix_alerts_target_org_status: an officer's count reads the index alone)

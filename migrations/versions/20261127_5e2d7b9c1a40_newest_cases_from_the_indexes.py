@@ -1,6 +1,6 @@
 """newest cases from the indexes alone
 
-Two changes for the case list's index-only scans (docs/performance.md, ninth round):
+Two changes for the case list's index-only scans (docs/performance.md, "Vacuum and the visibility map"):
 
 - `ix_cases_handling_org_state_level` also carries `received_at` (PostgreSQL): a list filtered
   by state and level within a scope sorts its matches from the index instead of visiting each

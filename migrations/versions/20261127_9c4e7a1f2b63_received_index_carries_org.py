@@ -4,7 +4,7 @@
 case list now chooses a page's ids first (a deferred join, `queries.paginate_case_list`), and in
 the default order an officer's scope is then checked from the index alone (an index-only scan)
 instead of visiting every skipped case's row: page 20 of a town's list 3.5 -> 0.9 ms at a
-million cases (docs/performance.md, sixth round). SQLite keeps the plain index. Rebuilding it
+million cases (docs/performance.md, "The deferred join"). SQLite keeps the plain index. Rebuilding it
 takes a few seconds at a million cases, writes to `cases` waiting meanwhile; run
 `VACUUM ANALYZE cases` after, so that the index-only scans need no visits to the table.
 

@@ -2,7 +2,8 @@
 
 Every sort of the case list but the default one (newest first) sorted the whole of a scope:
 0.1 to 0.2 s a page at a million cases for the administrator and a town's officer, and
-0.08 to 0.46 s for the town's officer sorting by number (docs/performance.md, tenth round).
+0.08 to 0.46 s for the town's officer sorting by number (docs/performance.md, "Indexes for
+every sort").
 
 - `updated_at`, `workers_involved`, `claim_amount_fen`: each with `id` (the tie-break) and,
   on PostgreSQL, the handling organization (an officer's scope checked from the index).

@@ -74,6 +74,33 @@ def test_the_case_list_reads_without_begin_and_the_next_write_is_transactional(
     }
 
 
+@requires_postgres
+def test_read_only_requests_keep_the_prepared_statements_of_their_connection(
+    app, client, users, make_case
+):
+    """psycopg deallocates every prepared statement of a connection on ROLLBACK, and the pool
+    rolls back a connection returned inside a transaction: the case list would then be planned
+    anew on every request. A read-only request hands its connection back idle, so the list's
+    statement stays prepared with its generic plan (docs/performance.md, "Read-only requests
+    keep their plans"). Here each request has an application context of its own, as in
+    production (the `app` fixture holds one across requests)."""
+    make_case()
+    bearer = {"Authorization": f"Bearer {Api(client).token(users['mediator'])}"}
+    db.session.commit()
+    served = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    lists = served.test_client()
+    for _ in range(8):
+        assert lists.get("/api/v1/cases", headers=bearer).status_code == 200
+    with served.app_context():
+        with engines()[-1].connect() as conn:  # the read-only requests' engine
+            prepared = conn.execute(
+                text("SELECT generic_plans, statement FROM pg_prepared_statements")
+            ).all()
+        for engine in engines():
+            engine.dispose()
+    assert any(generic > 0 and "page_keys" in sql for generic, sql in prepared), prepared
+
+
 # --- pooled connections: tested before use only after sitting idle -------------------------
 
 
