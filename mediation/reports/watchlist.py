@@ -1,5 +1,5 @@
 """The enterprise watch list: the employers in the user's area ranked by risk (open alerts,
-their level, amount owed, workers, open cases: `enterprises.risk`), then by repeat complaints
+their level, amount owed, workers, open cases: `reports.risk`), then by repeat complaints
 (cases received in the last 90 days). Only employers with something to watch are listed: an open
 case, an active alert or a case in the window. One statement for the whole list."""
 
