@@ -191,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.accounts.tokens import user_for_token
     from mediation.accounts.views import bp as accounts_bp
     from mediation.admin.views import bp as admin_bp
+    from mediation.cases.action_views import bp as case_actions_bp
     from mediation.cases.document_views import bp as documents_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.cases.workflow_page import bp as workflow_bp
@@ -203,6 +204,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(case_actions_bp)
     app.register_blueprint(warnings_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(workflow_bp)

@@ -6,26 +6,24 @@ parses, calls a service and dumps. Output schemas live here.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from flask import current_app, jsonify, request, send_file
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
-from sqlalchemy import Row
+from marshmallow import Schema, fields
 
 from mediation.accounts.models import Role, User
 from mediation.cases import attachments, queries, schemas, services, workflow
-from mediation.cases.enums import (
-    CaseKind,
-    Category,
-    Channel,
-    EventKind,
-    Outcome,
-    ReferralTarget,
-    RulingResult,
-    State,
-    WarningLevel,
+from mediation.cases.api_schemas import (
+    TRANSITION_SCHEMAS,
+    AttachmentListSchema,
+    AttachmentSchema,
+    CaseListQuery,
+    CaseSchema,
+    CaseSummarySchema,
+    EventListSchema,
+    EventSchema,
+    case_summary,
 )
 from mediation.cases.export import case_tables
 from mediation.cases.queries import CaseFilterSchema
@@ -33,229 +31,14 @@ from mediation.cases.scope import get_visible_case
 from mediation.core.api import (
     ApiError,
     Blueprint,
-    PagingQuery,
     authenticated,
     file_response,
     page_of,
     per_page,
-    request_user,
 )
 from mediation.core.db import read_only
 from mediation.core.errors import PermissionDenied, ValidationFailed
-from mediation.core.fields import EnumCode, Money, code_of
-from mediation.core.identifiers import mask_id_number
-from mediation.core.money import fen_to_yuan
-from mediation.core.schemas import MAX_ID
 from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
-from mediation.orgs.models import Tier
-
-MASKED_FOR_ADVOCATES = ("worker_id_number",)
-
-
-def _masks_ids() -> bool:
-    user = request_user.get()
-    return user is not None and user.role == Role.advocate
-
-
-# --- output schemas ------------------------------------------------------------------------
-
-
-@functools.cache
-def _triggers_for(state: str, role: str) -> tuple[str, ...]:
-    """What the machine allows a role from a state (cached: the machine is fixed)."""
-    return tuple(t.name for t in workflow.triggers_from(state) if role in t.roles)
-
-
-class CaseSummarySchema(Schema):
-    """An item of the case list: what a list shows, read from plain rows (no ORM objects);
-    `GET /cases/{id}` answers the whole case."""
-
-    id = fields.Integer(required=True)
-    number = fields.String(required=True)
-    kind = EnumCode(CaseKind, required=True)
-    category = EnumCode(Category, required=True)
-    state = EnumCode(State, required=True)
-    version = fields.Integer(required=True)
-    title = fields.String(required=True)
-    enterprise_id = fields.Integer(required=True)
-    enterprise_name: fields.Field = fields.String(required=True)  # (a function in CaseSchema)
-    workers_involved = fields.Integer(required=True)
-    claim_amount = Money(attribute="claim_amount_fen", allow_none=True)
-    received_at = fields.AwareDateTime(required=True)
-    handling_org_id = fields.Integer(required=True)
-    handling_org_name: fields.Field = fields.String(required=True)  # (likewise)
-    mediator_id = fields.Integer(allow_none=True)
-    tier = EnumCode(Tier, required=True)
-    warning_level = EnumCode(WarningLevel, allow_none=True)
-    updated_at = fields.AwareDateTime(required=True)
-    allowed_triggers = fields.Function(
-        lambda row: (  # the triggers the caller's role may fire from the case's state
-            list(_triggers_for(str(row.state), str(request_user.get().role)))
-            if request_user.get() is not None
-            else []
-        ),
-        required=True,
-        metadata={"type": "array", "items": {"type": "string"}},
-    )
-
-
-class CaseSchema(CaseSummarySchema):
-    """The whole case: the summary's fields (read here from the ORM object) and every fact,
-    party and outcome."""
-
-    enterprise_name = fields.Function(
-        lambda c: c.enterprise.name, required=True, metadata={"type": "string"}
-    )
-    handling_org_name = fields.Function(
-        lambda c: c.handling_org.name, required=True, metadata={"type": "string"}
-    )
-    worker_name = fields.String(allow_none=True)
-    worker_phone = fields.String(allow_none=True)
-    worker_id_number = fields.Function(
-        lambda c: mask_id_number(c.worker_id_number) if _masks_ids() else c.worker_id_number,
-        allow_none=True,
-        metadata={"type": "string", "nullable": True, "description": "masked for advocates"},
-    )
-    is_migrant = fields.Boolean(required=True)
-    is_construction = fields.Boolean(required=True)
-    description = fields.String(allow_none=True)
-    arrears_months = fields.Integer(allow_none=True)
-    channel = EnumCode(Channel, required=True)
-    infringement_known_at = fields.Date(allow_none=True)
-    employment_ended_at = fields.Date(allow_none=True)
-    owner_absconded = fields.Boolean(required=True)
-    incident_in_progress = fields.Boolean(required=True)
-    advocate_ids = fields.Function(
-        lambda c: [a.id for a in c.advocates],
-        required=True,
-        metadata={"type": "array", "items": {"type": "integer"}},
-    )
-    agreement_terms = fields.String(allow_none=True)
-    agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
-    agreement_due_on = fields.Date(allow_none=True)
-    paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
-    referral_target = EnumCode(ReferralTarget, allow_none=True)
-    referral_reference = fields.String(allow_none=True)
-    ruling_result = EnumCode(RulingResult, allow_none=True)
-    ruling_amount = Money(attribute="ruling_amount_fen", allow_none=True)
-    outcome = EnumCode(Outcome, allow_none=True)
-    closed_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-
-
-_SUMMARY_CELLS = queries.list_row_cells(
-    "id", "number", "kind", "category", "state", "version", "title", "enterprise_id",
-    "enterprise_name", "workers_involved", "claim_amount_fen", "received_at", "handling_org_id",
-    "handling_org_name", "mediator_id", "tier", "warning_level", "updated_at",
-)  # fmt: skip
-
-
-def case_summary(row: Row[Any], role: str | None) -> dict:
-    """`CaseSummarySchema().dump(row)` for a row of `queries.LIST_COLUMNS`, written out by
-    hand: the list endpoint's hot path (50 rows a request) at a tenth of marshmallow's cost. A
-    test holds the two equal."""
-    (
-        case_id, number, kind, category, state, version, title, enterprise_id, enterprise_name,
-        workers_involved, claim_amount_fen, received_at, handling_org_id, handling_org_name,
-        mediator_id, tier, warning_level, updated_at,
-    ) = _SUMMARY_CELLS(row)  # fmt: skip
-    return {
-        "id": case_id,
-        "number": number,
-        "kind": code_of(kind),
-        "category": code_of(category),
-        "state": code_of(state),
-        "version": version,
-        "title": title,
-        "enterprise_id": enterprise_id,
-        "enterprise_name": enterprise_name,
-        "workers_involved": workers_involved,
-        "claim_amount": fen_to_yuan(claim_amount_fen),
-        "received_at": None if received_at is None else received_at.isoformat(),
-        "handling_org_id": handling_org_id,
-        "handling_org_name": handling_org_name,
-        "mediator_id": mediator_id,
-        "tier": code_of(tier),
-        "warning_level": code_of(warning_level),
-        "updated_at": None if updated_at is None else updated_at.isoformat(),
-        "allowed_triggers": list(_triggers_for(state, role)) if role else [],
-    }
-
-
-class EventSchema(Schema):
-    id = fields.Integer(required=True)
-    seq = fields.Integer(required=True)
-    at = fields.AwareDateTime(required=True)
-    kind = EnumCode(EventKind, required=True)
-    actor_id = fields.Integer(allow_none=True)
-    actor_name = fields.Function(
-        lambda e: e.actor.display_name if e.actor else None,
-        allow_none=True,
-        metadata={"type": "string", "nullable": True},
-    )
-    from_state = fields.String(allow_none=True)
-    to_state = fields.String(allow_none=True)
-    trigger = fields.String(allow_none=True)
-    body = fields.String(allow_none=True)
-    data = fields.Function(
-        lambda e: _masked_event_data(e.data),
-        allow_none=True,
-        metadata={"type": "object", "nullable": True, "additionalProperties": True},
-    )
-    hash = fields.String(required=True)
-
-
-def _masked_event_data(data: dict | None) -> dict | None:
-    if not data or not _masks_ids():
-        return data
-    masked = dict(data)
-    for key in MASKED_FOR_ADVOCATES:
-        if key in masked and isinstance(masked[key], list):
-            masked[key] = [mask_id_number(v) if isinstance(v, str) else v for v in masked[key]]
-    return masked
-
-
-class AttachmentSchema(Schema):
-    id = fields.Integer(required=True)
-    case_id = fields.Integer(required=True)
-    filename = fields.String(required=True)
-    content_type = fields.String(required=True)
-    size = fields.Integer(required=True)
-    sha256 = fields.String(required=True)
-    uploaded_by_id = fields.Integer(allow_none=True)
-    uploaded_at = fields.AwareDateTime(required=True)
-
-
-class AttachmentListSchema(Schema):
-    items = fields.List(fields.Nested(AttachmentSchema), required=True)
-
-
-class EventListSchema(Schema):
-    items = fields.List(fields.Nested(EventSchema), required=True)
-
-
-# --- query and body schemas ----------------------------------------------------------------
-
-
-class CaseListQuery(PagingQuery, queries.CaseFilterSchema):
-    pass
-
-
-def _transition_schema(trigger: workflow.Trigger) -> type[Schema]:
-    """`{trigger, version, …payload}` for one trigger: one schema per trigger in the document."""
-    name = "".join(part.title() for part in trigger.name.split("_")) + "TransitionSchema"
-    return type(
-        name,
-        (trigger.payload,),
-        {
-            "trigger": fields.String(required=True, validate=validate.OneOf([trigger.name])),
-            "version": fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID)),
-        },
-    )
-
-
-TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
-
 
 # --- endpoints -----------------------------------------------------------------------------
 

@@ -548,7 +548,7 @@ def test_the_hand_written_list_item_equals_the_documented_schema(app, users, mak
     """`case_summary` is the list's fast path; `CaseSummarySchema` is what the OpenAPI document
     promises. They must never differ."""
     from mediation.cases import queries
-    from mediation.cases.api import CaseSummarySchema, case_summary
+    from mediation.cases.api_schemas import CaseSummarySchema, case_summary
     from mediation.core.api import request_user
 
     drive(make_case(claim_amount=None, workers_involved=60), "agreement")

@@ -1,0 +1,200 @@
+"""The forms a case's page posts: a transition, a note, an assignment, evidence, a take-over.
+Each calls one service and goes back to the page, or shows it again with the form's errors
+(`views.rerender_case_page`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from mediation.cases import attachments, services, workflow
+from mediation.cases.enums import State
+from mediation.cases.forms import form_payload
+from mediation.core.errors import Conflict, DomainError, ValidationFailed
+from mediation.core.i18n import _
+from mediation.core.messages import N_, Message
+from mediation.core.web import (
+    _error_page,
+)
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+    from werkzeug.datastructures import MultiDict
+
+from mediation.cases.views import rerender_case_page
+
+bp = Blueprint("case_actions", __name__)
+
+
+@bp.route("/cases/<id:case_id>/transitions/<trigger>", methods=["POST"])
+@login_required
+def transition(case_id: int, trigger: str) -> ResponseReturnValue:
+    payload = form_payload(request.form, drop=("csrf_token", "version"))
+    version = request.form.get("version", type=int)
+    if version is None:  # the form always carries it: without it a stale form could win
+        return rerender_case_page(
+            case_id, 422, form_errors={"version": [N_("Reload the page and try again.")]},
+            form_values=payload, open_form=trigger,
+        )  # fmt: skip
+    try:
+        case = services.fire_trigger(
+            case_id, trigger, current_user, payload, expected_version=version
+        )
+    except ValidationFailed as exc:
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form=trigger
+        )
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(
+        _(
+            "Done: %(action)s. The case is now: %(state)s.",
+            action=workflow.get_trigger(trigger).label,
+            state=State(case.state).label,
+        ),
+        "success",
+    )
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/notes", methods=["POST"])
+@login_required
+def add_note(case_id: int) -> ResponseReturnValue:
+    payload = form_payload(request.form)
+    try:
+        services.add_note(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="note"
+        )
+    flash(_("Progress note saved."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#timeline")
+
+
+@bp.route("/cases/<id:case_id>/advocates", methods=["POST"])
+@login_required
+def assign_advocate(case_id: int) -> ResponseReturnValue:
+    advocate_id = request.form.get("user_id", type=int)
+    try:
+        if advocate_id is None:
+            raise ValidationFailed({"user_id": [N_("Choose an advocate.")]})
+        services.assign_advocate(case_id, current_user, advocate_id)
+    except ValidationFailed as exc:
+        return rerender_case_page(case_id, 422, form_errors=exc.fields, open_form="assign")
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(_("Rights advocate assigned."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/advocates/<id:user_id>/remove", methods=["POST"])
+@login_required
+def unassign_advocate(case_id: int, user_id: int) -> ResponseReturnValue:
+    services.unassign_advocate(case_id, current_user, user_id)
+    flash(_("Assignment removed."), "info")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/attachments", methods=["POST"])
+@login_required
+def upload_attachment(case_id: int) -> ResponseReturnValue:
+    """Evidence: every role that sees the case, while it is open. A refused file (too large,
+    wrong type, empty) re-renders the page with the reason beside the upload field."""
+    upload = request.files.get("file")
+    has_file = upload is not None and bool(upload.filename)
+    try:
+        attachment = attachments.add_attachment(
+            case_id,
+            current_user,
+            upload.stream if upload is not None and has_file else None,
+            upload.filename if upload is not None and has_file else None,
+        )
+    except (ValidationFailed, attachments.PayloadTooLarge, attachments.UnsupportedType) as exc:
+        fields = exc.fields or {"file": [exc.message]}
+        return rerender_case_page(
+            case_id, exc.status_code, form_errors=fields, open_form="evidence"
+        )
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(_("Evidence %(name)s uploaded.", name=attachment.filename), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#evidence")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A body over MAX_CONTENT_LENGTH is refused before any view runs (even before the CSRF
+    check reads the form): on the evidence form, answer with the case page and the limit."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    field = {"file": [Message("At most %(n)s MB.", n=limit)]}
+    case_id = (request.view_args or {}).get("case_id")
+    if request.endpoint == "case_actions.upload_attachment" and current_user.is_authenticated:
+        try:
+            # (the upload's URL has it)
+            return rerender_case_page(
+                cast(int, case_id), 413, form_errors=field, open_form="evidence"
+            )
+        except DomainError as err:
+            return _error_page(err.status_code, err.message)
+    return _error_page(413, field["file"][0])
+
+
+@bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")
+@login_required
+def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    attachment, path = attachments.get_attachment(current_user, case_id, attachment_id)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+
+
+def _version_of(form: MultiDict[str, str]) -> int | None:
+    return form.get("version", type=int)
+
+
+@bp.route("/cases/<id:case_id>/mediator", methods=["POST"])
+@login_required
+def assign_mediator(case_id: int) -> ResponseReturnValue:
+    payload = {"mediator_id": request.form.get("mediator_id", type=int)}
+    payload["version"] = _version_of(request.form)
+    payload = {k: v for k, v in payload.items() if v is not None}
+    try:
+        case = services.assign_mediator(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return rerender_case_page(case_id, 422, form_errors=exc.fields, open_form="mediator")
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    assert case.mediator is not None  # (just assigned)
+    flash(_("Mediator assigned: %(name)s.", name=case.mediator.display_name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<id:case_id>/takeover", methods=["POST"])
+@login_required
+def take_over(case_id: int) -> ResponseReturnValue:
+    payload = {"reason": request.form.get("reason", ""), "version": _version_of(request.form)}
+    payload = {k: v for k, v in payload.items() if v is not None}
+    try:
+        case = services.take_over(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="takeover"
+        )
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(_("Case taken over by %(org)s.", org=case.handling_org.name), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
