@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from mediation import signals
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
+from mediation.cases.access import SUPERVISORS
 from mediation.cases.deadlines import case_deadlines
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
@@ -41,7 +42,7 @@ def _evaluate_change(case: Case, *, kind: EventKind, now: datetime, **_: object)
 
 def _case_page_values(case: Case, *, user: User, **_: object) -> dict:
     """The case page's alerts, deadlines and escalation form."""
-    supervisor = user.role in (Role.officer, Role.admin) and case.is_open
+    supervisor = user.role in SUPERVISORS and case.is_open
     tier = escalation_tier(user) if supervisor else None
     return {
         "alerts": case_alerts(case.id),
