@@ -70,6 +70,13 @@ class Channel(LabelledEnum):
     online = "online"
     referral = "referral"
     inspection = "inspection"
+    written = "written"
+
+
+# Channels through which the mediation body receives an application itself (oral and recorded on
+# the spot, written, or online), not a report (线索) of one (LDMAL art. 12; docs/domain.md
+# "Clocks in detail"): a case registered through one may record both moments at once.
+APPLICATION_CHANNELS = frozenset({Channel.walk_in, Channel.written, Channel.online})
 
 
 class Outcome(LabelledEnum):
@@ -81,6 +88,31 @@ class Outcome(LabelledEnum):
     partly = "partly"
     mediated_in_arbitration = "mediated_in_arbitration"
     dismissed = "dismissed"
+    # paid less than agreed and closed so (counted as a failure, not a performance)
+    partly_performed = "partly_performed"
+
+
+class EmploymentStatus(LabelledEnum):
+    """Whether the employment lasts: remuneration claims have no limitation while it does
+    (LDMAL art. 27(4), docs/domain.md "Clocks in detail")."""
+
+    ongoing = "ongoing"
+    ended = "ended"
+    unknown = "unknown"
+
+
+class ReopenReason(LabelledEnum):
+    """Why a closed case was reopened: it decides which clocks start again
+    (docs/domain.md "Clocks in detail")."""
+
+    new_application = "new_application"
+    default_after_closure = "default_after_closure"
+    enforcement_only = "enforcement_only"
+
+
+class ArbitrationDecision(LabelledEnum):
+    accepted = "accepted"
+    refused = "refused"
 
 
 class ReferralTarget(LabelledEnum):
@@ -119,6 +151,10 @@ class EventKind(LabelledEnum):
     alert = "alert"
     acknowledgement = "acknowledgement"
     takeover = "takeover"
+    application = "application"
+    clock = "clock"
+    arbitration = "arbitration"
+    payment = "payment"
 
 
 class State(LabelledEnum):
@@ -172,6 +208,7 @@ LABELS: dict[LabelledEnum, LazyString] = {
     Channel.online: lazy_gettext("Online application"),
     Channel.referral: lazy_gettext("Referred by another body"),
     Channel.inspection: lazy_gettext("Found by inspection"),
+    Channel.written: lazy_gettext("Written application"),
     Outcome.not_accepted: lazy_gettext("Not accepted"),
     Outcome.agreement_performed: lazy_gettext("Agreement performed"),
     Outcome.withdrawn: lazy_gettext("Withdrawn"),
@@ -180,6 +217,15 @@ LABELS: dict[LabelledEnum, LazyString] = {
     Outcome.partly: lazy_gettext("Partly upheld for each side"),
     Outcome.mediated_in_arbitration: lazy_gettext("Settled by mediation in arbitration"),
     Outcome.dismissed: lazy_gettext("Dismissed"),
+    Outcome.partly_performed: lazy_gettext("Agreement partly performed"),
+    EmploymentStatus.ongoing: lazy_gettext("Employment ongoing"),
+    EmploymentStatus.ended: lazy_gettext("Employment ended"),
+    EmploymentStatus.unknown: lazy_gettext("Unknown whether employment lasts"),
+    ReopenReason.new_application: lazy_gettext("A new application for mediation"),
+    ReopenReason.default_after_closure: lazy_gettext("The agreement defaulted after closure"),
+    ReopenReason.enforcement_only: lazy_gettext("Enforcement only"),
+    ArbitrationDecision.accepted: lazy_gettext("Accepted by the arbitration commission"),
+    ArbitrationDecision.refused: lazy_gettext("Refused by the arbitration commission"),
     ReferralTarget.arbitration: lazy_gettext("Labour and personnel dispute arbitration commission"),
     ReferralTarget.payment_order: lazy_gettext("People's court (payment order)"),
     ReferralTarget.labor_inspection: lazy_gettext("Labour inspection"),
@@ -204,6 +250,10 @@ LABELS: dict[LabelledEnum, LazyString] = {
     EventKind.alert: lazy_gettext("Alert"),
     EventKind.acknowledgement: lazy_gettext("Alert acknowledged"),
     EventKind.takeover: lazy_gettext("Takeover"),
+    EventKind.application: lazy_gettext("Application received"),
+    EventKind.clock: lazy_gettext("Clock event"),
+    EventKind.arbitration: lazy_gettext("Arbitration stage"),
+    EventKind.payment: lazy_gettext("Payment recorded"),
 }
 set_labels(STATE_LABELS)
 set_labels(LABELS)

@@ -22,18 +22,21 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 from sqlalchemy.schema import DDL
 
 from mediation.accounts.models import User
 from mediation.cases.enums import (
     INITIAL_STATE,
+    ArbitrationDecision,
     CaseKind,
     Category,
     Channel,
+    EmploymentStatus,
     EventKind,
     Outcome,
     ReferralTarget,
+    ReopenReason,
     RulingResult,
     State,
     WarningLevel,
@@ -179,9 +182,25 @@ class Case(Model):
     claim_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     arrears_months: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    # When the report (线索) reached the union: the column keeps its historic name, and
+    # `reported_at` is its name in the clocks' vocabulary (docs/domain.md "Clocks in detail").
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the mediation body received an application (LDMAL art. 12): the statutory 15-day
+    # mediation period runs from here, and only once it exists (None: a report only).
+    application_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     infringement_known_at: Mapped[date | None] = mapped_column(Date)
+    employment_status: Mapped[EmploymentStatus] = mapped_column(
+        enum_column(EmploymentStatus, "employment_status"),
+        default=EmploymentStatus.unknown,
+        server_default=EmploymentStatus.unknown.value,
+    )
     employment_ended_at: Mapped[date | None] = mapped_column(Date)
+    # the first pay day that went unpaid: the months owed grow from it (docs/domain.md "Wage
+    # arrears"); `arrears_months` keeps the count reported at registration
+    wages_unpaid_since: Mapped[date | None] = mapped_column(Date)
+    # a delay of wages agreed with the union (wage-payment regulation 2020, art. 15): the arrears
+    # rule is silent up to and including this day
+    wage_delay_until: Mapped[date | None] = mapped_column(Date)
     owner_absconded: Mapped[bool] = mapped_column(Boolean, default=False)
     incident_in_progress: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -202,7 +221,13 @@ class Case(Model):
     agreement_terms: Mapped[str | None] = mapped_column(Text)
     agreement_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
     agreement_due_on: Mapped[date | None] = mapped_column(Date)
+    # the agreement's payment schedule, [{"due_on": "YYYY-MM-DD", "amount_fen": int}] in date
+    # order, adding up to `agreement_amount_fen` (None: one payment by `agreement_due_on`)
+    instalments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # everything paid on the agreement so far (partial payments add up)
     paid_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # when non-performance was reported (`report_default`): a payment order needs one
+    defaulted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     referral_target: Mapped[ReferralTarget | None] = mapped_column(
         enum_column(ReferralTarget, "referral_target")
     )
@@ -211,6 +236,24 @@ class Case(Model):
         enum_column(RulingResult, "ruling_result")
     )
     ruling_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # the arbitration stage (LDMAL arts. 28-29, 43, 47-50; docs/domain.md "Clocks in detail")
+    arbitration_applied_on: Mapped[date | None] = mapped_column(Date)
+    arbitration_decision: Mapped[ArbitrationDecision | None] = mapped_column(
+        enum_column(ArbitrationDecision, "arbitration_decision")
+    )
+    arbitration_decided_on: Mapped[date | None] = mapped_column(Date)
+    award_on: Mapped[date | None] = mapped_column(Date)
+    award_final: Mapped[bool | None] = mapped_column(Boolean)
+    # the last reopening: clocks restart from it and older deadlines no longer fire
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_reason: Mapped[ReopenReason | None] = mapped_column(
+        enum_column(ReopenReason, "reopen_reason")
+    )
+    # the clocks' current adjustments (pauses, interruptions, extensions), kept by
+    # `cases.clocks` from the clock events on the timeline, which stay the record:
+    # {clock: {"paused_since": date, "resume_on": date, "paused_days": int,
+    #          "restarted_on": date, "extended_to": date}}
+    clock_adjustments: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # when `accept` and `record_agreement` first happened (the events' `at`; a reopened case keeps
@@ -242,6 +285,8 @@ class Case(Model):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", viewonly=True
     )
+
+    reported_at = synonym("received_at")
 
     @property
     def is_open(self) -> bool:

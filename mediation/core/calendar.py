@@ -51,3 +51,20 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(current):
             count += 1
     return count
+
+
+def is_rest_day(day: date) -> bool:
+    """A weekly rest day that is not an adjusted working day, or a public holiday (the days a
+    period's last day moves past, Civil Code art. 203)."""
+    return not is_working_day(day)
+
+
+@lru_cache(maxsize=256)
+def has_official_schedule(year: int) -> bool:
+    """Whether `year`'s holidays and adjusted working days are the official schedule, not a
+    fallback (a deadline counted without one is provisional)."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except (RuntimeError, NotImplementedError):
+        return False
+    return True

@@ -80,7 +80,17 @@ def facts_of(case: Case, recent_enterprise_cases: int = 1) -> rules.CaseFacts:
         referral_target=case.referral_target,
         state_changed_at=case.state_changed_at,
         recent_enterprise_cases=recent_enterprise_cases,
+        **{name: getattr(case, name) for name in CLOCK_FACTS},
     )
+
+
+# the case's fields the clocks read, passed through to the rules as they are
+CLOCK_FACTS = (
+    "category", "application_received_at", "employment_status", "wages_unpaid_since",
+    "wage_delay_until", "agreement_amount_fen", "instalments", "paid_amount_fen", "agreed_at",
+    "defaulted_at", "arbitration_applied_on", "arbitration_decision", "arbitration_decided_on",
+    "award_on", "award_final", "reopened_at", "reopen_reason", "clock_adjustments",
+)  # fmt: skip
 
 
 def _orgs_for(cases: list[Case]) -> dict[int, Organization]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from mediation.cases.deadlines import (
     IN_MEDIATION,
@@ -18,7 +19,16 @@ from mediation.cases.deadlines import (
     limitation_date,
     local_midnight,
 )
-from mediation.cases.enums import CaseKind, ReferralTarget, State, WarningLevel
+from mediation.cases.enums import (
+    ArbitrationDecision,
+    CaseKind,
+    Category,
+    EmploymentStatus,
+    ReferralTarget,
+    ReopenReason,
+    State,
+    WarningLevel,
+)
 from mediation.core.calendar import add_working_days
 from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
@@ -48,6 +58,29 @@ class CaseFacts:
     state_changed_at: datetime | None = None
     # cases against the same enterprise received in the repeat window up to this one (itself too)
     recent_enterprise_cases: int = 1
+    # what the clocks read (cases.clocks.ClockFacts; docs/domain.md "Clocks in detail")
+    category: Category = Category.other
+    application_received_at: datetime | None = None
+    employment_status: EmploymentStatus = EmploymentStatus.unknown
+    wages_unpaid_since: date | None = None
+    wage_delay_until: date | None = None
+    agreement_amount_fen: int | None = None
+    instalments: list[dict[str, Any]] | None = None
+    paid_amount_fen: int | None = None
+    agreed_at: datetime | None = None
+    defaulted_at: datetime | None = None
+    arbitration_applied_on: date | None = None
+    arbitration_decision: ArbitrationDecision | None = None
+    arbitration_decided_on: date | None = None
+    award_on: date | None = None
+    award_final: bool | None = None
+    reopened_at: datetime | None = None
+    reopen_reason: ReopenReason | None = None
+    clock_adjustments: dict[str, Any] | None = None
+
+    @property
+    def reported_at(self) -> datetime:
+        return self.received_at
 
 
 @dataclass(frozen=True, order=True)
