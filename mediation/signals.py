@@ -39,6 +39,14 @@ case_page = _signals.signal(
     gives the case's alerts, its deadlines and the escalation form.""",
 )
 
+clock_settings = _signals.signal(
+    "clock-settings",
+    doc="""The lengths the local rules give the case clocks (sender: None). The warning
+    engine answers its rule settings (`acceptance_overdue.working_days`,
+    `mediation_stalled.days`, `mediation_overdue.max_extension_days`), which an administrator
+    edits; `cases.clocks` counts with them.""",
+)
+
 
 def values_from_signal(results: list[tuple[Any, Any]]) -> dict[str, Any]:
     """The dicts that a signal's receivers answered, merged (a receiver may answer None)."""

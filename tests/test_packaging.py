@@ -75,7 +75,7 @@ assert app.template_folder.startswith({str(target)!r})
 with app.app_context():
     flask_migrate.upgrade()
     assert "cases" in inspect(db.engine).get_table_names()
-assert load_defaults()["mediation_overdue"]["days"] == 15
+assert load_defaults()["mediation_overdue"]["max_extension_days"] == 15
 client = app.test_client()
 page = client.get("/login", headers={{"Accept-Language": "zh-CN"}})
 assert page.status_code == 200 and "登录" in page.get_data(as_text=True)

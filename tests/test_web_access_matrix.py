@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from sqlalchemy import select
 from mediation.accounts.models import User
 from mediation.cases import attachments, services
 from mediation.cases.models import Attachment, Case, CaseEvent
+from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.warnings.models import Alert, AlertStatus
@@ -92,6 +94,7 @@ class World:
             "closed": ["reject"],
             "agreement": ["accept", "begin_mediation", "record_agreement"],
             "referred": ["accept", "fail_mediation", "refer"],
+            "failed": ["accept", "fail_mediation"],
         }[state]
         for trigger in path:
             payload = trigger_payload(trigger, self.users)
@@ -101,6 +104,20 @@ class World:
                 payload["agreement_due_on"] = future_date()
             case = services.fire_trigger(case.id, trigger, self.users["admin"], payload)
         return case
+
+    def report_case(self, x: str) -> Case:
+        """A hotline report (no application yet), assigned to the T1 advocate when in scope."""
+
+        def make() -> Case:
+            case = self.make_case(
+                by=self.mediator(x), org=self.org(x).code, enterprise_id=self.enterprises[x].id,
+                channel="hotline", reported_at=(utcnow() - timedelta(hours=1)).isoformat(),
+            )  # fmt: skip
+            advocate = self.users["advocate" if x == "in" else "other_advocate"]
+            services.assign_advocate(case.id, self.users["admin"], advocate.id)
+            return case
+
+        return self._once(("report", x), make)
 
     def unassigned_case(self) -> Case:
         """A case at G1 that no advocate is assigned to: the T1 staff see it, the T1
@@ -206,6 +223,14 @@ def roles(admin, city_officer, officer, mediator, advocate, anonymous=LOGIN) -> 
     )
 
 
+def _local_now() -> str:
+    return (utcnow() + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _today() -> str:
+    return local_date(utcnow()).isoformat()
+
+
 def case_id(w: World, x: str) -> int:
     return w.case(x).id
 
@@ -287,6 +312,24 @@ ROWS = [
         body=lambda w, x: {"mediator_id": str(w.mediator(x).id), "version": _version(w.case(x))},
         fresh_world=True,
         done=lambda w, x: w.case(x).mediator_id == w.mediator(x).id),
+    # the clocks: the application, a clock event, the arbitration stage
+    Row("POST", "/cases/<id:case_id>/application",
+        lambda w, x: f"/cases/{w.report_case(x).id}/application", CASE_WRITE,
+        body=lambda w, x: {"received_at": _local_now(), "version": _version(w.report_case(x))},
+        fresh_world=True,
+        done=lambda w, x: w.report_case(x).application_received_at is not None),
+    Row("POST", "/cases/<id:case_id>/clocks/<clock>/events",
+        lambda w, x: f"/cases/{case_id(w, x)}/clocks/supervision/events", CASE_WRITE,
+        body=lambda w, x: {"kind": "suspend", "at": _today(), "reason": "等待单位提交材料",
+                           "version": _version(w.case(x))},
+        fresh_world=True,
+        done=lambda w, x: "supervision" in (w.case(x).clock_adjustments or {})),
+    Row("POST", "/cases/<id:case_id>/arbitration",
+        lambda w, x: f"/cases/{w.case_in_state(x, 'failed').id}/arbitration", CASE_WRITE,
+        body=lambda w, x: {"applied_on": _today(),
+                           "version": _version(w.case_in_state(x, "failed"))},
+        fresh_world=True,
+        done=lambda w, x: w.case_in_state(x, "failed").arbitration_applied_on is not None),
     # a take-over moves the case to the officer's own organization, above the case's
     Row("POST", "/cases/<id:case_id>/takeover", lambda w, x: f"/cases/{case_id(w, x)}/takeover",
         roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404)),

@@ -32,7 +32,7 @@ SETTING_LABELS = {
     "level": lazy_gettext("Alert level"),
     "target": lazy_gettext("Addressed to (tier)"),
     "working_days": lazy_gettext("Working days"),
-    "days": lazy_gettext("Days after receipt"),
+    "days": lazy_gettext("Days after the report"),
     "grace_days": lazy_gettext("Days of grace"),
     "workers": lazy_gettext("Workers involved, at least"),
     "claim_yuan": lazy_gettext("Amount claimed (yuan), at least"),
@@ -41,12 +41,20 @@ SETTING_LABELS = {
     "cases": lazy_gettext("Cases, at least"),
     "window_days": lazy_gettext("Within days"),
     "days_before": lazy_gettext("Days before it ends"),
-    "limitation_days": lazy_gettext("Limitation period (days)"),
+    "max_extension_days": lazy_gettext("Longest extension the parties may agree (days)"),
     "hours": lazy_gettext("Hours to acknowledge"),
     "red_hours": lazy_gettext("Hours to acknowledge a red alert"),
     "quiet_start": lazy_gettext("Quiet hours start"),
     "quiet_end": lazy_gettext("Quiet hours end"),
 }
+# the law's periods, shown read-only beside the settings (cases/clocks.py holds the numbers)
+STATUTORY_PERIODS = (
+    (lazy_gettext("Mediation period (LDMAL art. 14)"), lazy_gettext("15 days from the receipt of the application")),
+    (lazy_gettext("Arbitration limitation (LDMAL art. 27)"), lazy_gettext("1 year; none for remuneration while the employment lasts")),
+    (lazy_gettext("Decision on acceptance (LDMAL art. 29)"), lazy_gettext("5 days from the application to the commission")),
+    (lazy_gettext("Arbitration award (LDMAL art. 43)"), lazy_gettext("45 days from acceptance, extendable once by at most 15 days")),
+    (lazy_gettext("Suing against an award (LDMAL arts. 48-50)"), lazy_gettext("15 days from receipt; 30 days to apply to set a final award aside")),
+)  # fmt: skip
 NOTIFICATION_STATUS_LABELS = {
     NotificationStatus.pending: lazy_gettext("Pending"),
     NotificationStatus.sent: lazy_gettext("Sent"),
@@ -275,6 +283,7 @@ def rule_settings() -> ResponseReturnValue:
         errors=errors,
         rule_labels=RULE_LABELS,
         setting_labels=SETTING_LABELS,
+        statutory=STATUTORY_PERIODS,
         history=warning_services.settings_history(),
     ), (422 if errors else 200)
 

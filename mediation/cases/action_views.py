@@ -4,6 +4,7 @@ Each calls one service and goes back to the page, or shows it again with the for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from flask import (
@@ -18,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mediation.cases import attachments, services, workflow
+from mediation.cases import attachments, clock_events, services, workflow
 from mediation.cases.enums import State
 from mediation.cases.forms import form_payload
 from mediation.core.errors import Conflict, DomainError, ValidationFailed
@@ -198,3 +199,61 @@ def take_over(case_id: int) -> ResponseReturnValue:
         return rerender_case_page(case_id, 409, message=exc.message)
     flash(_("Case taken over by %(org)s.", org=case.handling_org.name), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+# --- clocks (cases/clock_events.py) ------------------------------------------------------------
+
+
+def _clock_form_call(
+    case_id: int, open_form: str, call: Callable[[dict], object]
+) -> ResponseReturnValue:
+    """Post a clock form: the service with the form's payload, then the page (or the page
+    again with the form's errors, keeping what was typed)."""
+    payload = form_payload(request.form, drop=("csrf_token",))
+    if "consent_worker" in payload or "consent_employer" in payload or "extend" in open_form:
+        payload["consent"] = {
+            "worker": bool(payload.pop("consent_worker", None)),
+            "employer": bool(payload.pop("consent_employer", None)),
+        }
+    try:
+        call(payload)
+    except ValidationFailed as exc:
+        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=values, open_form=open_form
+        )
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(_("Recorded."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#clocks")
+
+
+@bp.route("/cases/<id:case_id>/application", methods=["POST"])
+@login_required
+def record_application(case_id: int) -> ResponseReturnValue:
+    return _clock_form_call(
+        case_id,
+        "application",
+        lambda p: clock_events.record_application(case_id, current_user, p),
+    )
+
+
+@bp.route("/cases/<id:case_id>/clocks/<clock>/events", methods=["POST"])
+@login_required
+def record_clock_event(case_id: int, clock: str) -> ResponseReturnValue:
+    kind = request.form.get("kind", "")
+    return _clock_form_call(
+        case_id,
+        f"clock-{clock}-{kind}",
+        lambda p: clock_events.record_clock_event(case_id, clock, current_user, p),
+    )
+
+
+@bp.route("/cases/<id:case_id>/arbitration", methods=["POST"])
+@login_required
+def record_arbitration(case_id: int) -> ResponseReturnValue:
+    return _clock_form_call(
+        case_id,
+        "arbitration",
+        lambda p: clock_events.record_arbitration(case_id, current_user, p),
+    )

@@ -13,7 +13,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from mediation.accounts.models import Role, User
-from mediation.cases import attachments, queries, schemas, services, workflow
+from mediation.cases import attachments, clock_events, queries, schemas, services, workflow
 from mediation.cases.api_schemas import (
     TRANSITION_SCHEMAS,
     AttachmentListSchema,
@@ -21,9 +21,11 @@ from mediation.cases.api_schemas import (
     CaseListQuery,
     CaseSchema,
     CaseSummarySchema,
+    ClockListSchema,
     EventListSchema,
     EventSchema,
     case_summary,
+    clock_item,
 )
 from mediation.cases.export import case_tables
 from mediation.cases.queries import CaseFilterSchema
@@ -233,6 +235,82 @@ def take_over(body: dict[str, Any], user: User, case_id: int) -> Any:
     case's handling organization moves the open case to it; a mediator who cannot see it any
     more is unassigned and the alerts follow the case."""
     return services.take_over(case_id, user, body)
+
+
+# --- clocks (cases/clocks.py; design.md §8a) --------------------------------------------------
+
+
+@bp.route("/cases/<id:case_id>/application", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.ApplicationSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def record_application(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Record the application
+
+    `{received_at, version}`: the mediation body received the worker's application (LDMAL
+    art. 12). The statutory 15-day mediation period starts here, not at the report, and the
+    limitation year is interrupted. 409 if an application is already recorded; 422 if it is
+    before the report or in the future."""
+    get_visible_case(user, case_id)
+    return clock_events.record_application(case_id, user, body)
+
+
+@bp.route("/cases/<id:case_id>/clocks", methods=["GET"])
+@authenticated
+@bp.response(200, ClockListSchema)
+def list_clocks(user: User, case_id: int) -> Any:
+    """The case's clocks
+
+    Each clock that applies (`acceptance`, `supervision` (local rules), `mediation`,
+    `limitation`, `agreement`, `arbitration_acceptance`, `award`, `appeal`) with its state
+    (`not_started`, `running`, `paused`, `ended`), the day it runs from, its legal last day
+    (Civil Code counting: the start day not counted, a last day on a rest day moved to the next
+    working day), whether that day is `provisional` (a year without an official holiday
+    schedule), the events the law allows on it now and the events recorded on it."""
+    case = get_visible_case(user, case_id)
+    events = services.timeline(case)
+    return {"items": [clock_item(c, events) for c in clock_events.clocks_of(case)]}
+
+
+@bp.route("/cases/<id:case_id>/clocks/<clock>/events", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.ClockEventSchema)
+@bp.response(200, ClockListSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def record_clock_event(body: dict[str, Any], user: User, case_id: int, clock: str) -> Any:
+    """Interrupt, suspend, resume or extend a clock
+
+    `{kind, at, reason, new_last_day?, resume_on?, consent?, evidence?, version}`. Only what the
+    law allows for that clock: the limitation is interrupted (it runs again from `at`) or
+    suspended and resumed; the local supervision clocks are suspended while waiting on a party
+    (`resume_on`: the day they run again by themselves); the mediation period is extended only
+    with both parties' consent (`consent: {worker: true, employer: true}`) up to a configured
+    cap; the award once by at most 15 days. Anything else → 422 with the field named."""
+    get_visible_case(user, case_id)
+    case = clock_events.record_clock_event(case_id, clock, user, body)
+    events = services.timeline(case)
+    return {"items": [clock_item(c, events) for c in clock_events.clocks_of(case)]}
+
+
+@bp.route("/cases/<id:case_id>/arbitration", methods=["POST"])
+@authenticated
+@bp.arguments(schemas.ArbitrationSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def record_arbitration(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Record the arbitration stage
+
+    `{applied_on, decision?, decided_on?, award_on?, award_final?, version}`: the worker's own
+    application to the commission (LDMAL art. 28), its decision on acceptance (5 days), the
+    award (45 days from acceptance, once extendable by 15) and whether it is final. The warning
+    engine tells the union when the worker may go to court. After failed mediation or a
+    referral only."""
+    get_visible_case(user, case_id)
+    return clock_events.record_arbitration(case_id, user, body)
 
 
 # --- the lifecycle as data ---------------------------------------------------------------

@@ -5,6 +5,7 @@ advocates; and the query of the case list and the body of each transition."""
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -12,17 +13,22 @@ from sqlalchemy import Row
 
 from mediation.accounts.models import Role
 from mediation.cases import queries, workflow
+from mediation.cases.clocks import Clock, ClockName, ClockState
 from mediation.cases.enums import (
+    ArbitrationDecision,
     CaseKind,
     Category,
     Channel,
+    EmploymentStatus,
     EventKind,
     Outcome,
     ReferralTarget,
+    ReopenReason,
     RulingResult,
     State,
     WarningLevel,
 )
+from mediation.cases.models import CaseEvent
 from mediation.core.api import (
     PagingQuery,
     request_user,
@@ -109,8 +115,19 @@ class CaseSchema(CaseSummarySchema):
     description = fields.String(allow_none=True)
     arrears_months = fields.Integer(allow_none=True)
     channel = EnumCode(Channel, required=True)
+    reported_at = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "the report (线索); received_at is its older name"},
+    )
+    application_received_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "the mediation body received an application (LDMAL art. 12)"},
+    )
     infringement_known_at = fields.Date(allow_none=True)
+    employment_status = EnumCode(EmploymentStatus, required=True)
     employment_ended_at = fields.Date(allow_none=True)
+    wages_unpaid_since = fields.Date(allow_none=True)
+    wage_delay_until = fields.Date(allow_none=True)
     owner_absconded = fields.Boolean(required=True)
     incident_in_progress = fields.Boolean(required=True)
     advocate_ids = fields.Function(
@@ -121,7 +138,21 @@ class CaseSchema(CaseSummarySchema):
     agreement_terms = fields.String(allow_none=True)
     agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
     agreement_due_on = fields.Date(allow_none=True)
+    instalments = fields.Function(
+        lambda c: [
+            {"due_on": i["due_on"], "amount": f"{int(i['amount_fen']) / 100:.2f}"}
+            for i in (c.instalments or [])
+        ],
+        metadata={"type": "array", "items": {"type": "object"}},
+    )
     paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
+    arbitration_applied_on = fields.Date(allow_none=True)
+    arbitration_decision = EnumCode(ArbitrationDecision, allow_none=True)
+    arbitration_decided_on = fields.Date(allow_none=True)
+    award_on = fields.Date(allow_none=True)
+    award_final = fields.Boolean(allow_none=True)
+    reopened_at = fields.AwareDateTime(allow_none=True)
+    reopen_reason = EnumCode(ReopenReason, allow_none=True)
     referral_target = EnumCode(ReferralTarget, allow_none=True)
     referral_reference = fields.String(allow_none=True)
     ruling_result = EnumCode(RulingResult, allow_none=True)
@@ -233,3 +264,100 @@ def _transition_schema(trigger: workflow.Trigger) -> type[Schema]:
 
 
 TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
+
+
+# --- clocks (cases/clocks.py) ------------------------------------------------------------------
+
+
+class ClockEventOutSchema(Schema):
+    seq = fields.Integer(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    kind = fields.String(required=True)
+    at = fields.Date(allow_none=True)
+    reason = fields.String(allow_none=True)
+    new_last_day = fields.Date(allow_none=True)
+    resume_on = fields.Date(allow_none=True)
+    consent = fields.Dict(allow_none=True)
+    evidence = fields.String(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+
+
+class ClockSchema(Schema):
+    """One clock of a case (design.md §8a): its state and its legal last day."""
+
+    clock = fields.String(required=True, metadata={"enum": [c.value for c in ClockName]})
+    label = fields.String(required=True)
+    statutory = fields.Boolean(required=True)
+    basis = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": [s.value for s in ClockState]})
+    started_at = fields.Date(allow_none=True, metadata={"description": "the day it starts from"})
+    last_day = fields.Date(
+        allow_none=True,
+        metadata={"description": "the legal last day (Civil Code counting, rest days moved)"},
+    )
+    provisional = fields.Boolean(
+        required=True,
+        metadata={"description": "counted with a year that has no official holiday schedule"},
+    )
+    original_last_day = fields.Date(allow_none=True)
+    extended_to = fields.Date(allow_none=True)
+    paused_since = fields.Date(allow_none=True)
+    resume_on = fields.Date(allow_none=True)
+    other_last_day = fields.Date(
+        allow_none=True, metadata={"description": "a final award: the employer's 30 days"}
+    )
+    # (`unknown` is a marshmallow schema's own setting: the field is named apart, shown so)
+    is_unknown = fields.Boolean(
+        required=True,
+        data_key="unknown",
+        metadata={"description": "the start is not known yet: the note says what to record"},
+    )
+    note = fields.String(allow_none=True)
+    allowed_events = fields.List(fields.String(), required=True)
+    events = fields.List(fields.Nested(ClockEventOutSchema), required=True)
+
+
+class ClockListSchema(Schema):
+    items = fields.List(fields.Nested(ClockSchema), required=True)
+
+
+def _iso_day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def clock_item(clock: Clock, events: list[CaseEvent]) -> dict[str, Any]:
+    """A clock as the API shows it, with the clock events recorded on it."""
+    return {
+        "clock": clock.name.value,
+        "label": str(clock.name.label),
+        "statutory": clock.rule.statutory,
+        "basis": str(clock.rule.basis),
+        "state": clock.state.value,
+        "started_at": clock.started_on,
+        "last_day": clock.last_day,
+        "provisional": clock.provisional,
+        "original_last_day": clock.original_last_day,
+        "extended_to": clock.extended_to,
+        "paused_since": clock.paused_since,
+        "resume_on": clock.resume_on,
+        "other_last_day": clock.other_last_day,
+        "is_unknown": clock.unknown,
+        "note": None if clock.note is None else str(clock.note),
+        "allowed_events": [k.value for k in clock.allowed_events()],
+        "events": [
+            {
+                "seq": e.seq,
+                "recorded_at": e.at,
+                "kind": (e.data or {}).get("kind"),
+                "at": _iso_day((e.data or {}).get("at")),
+                "reason": e.body,
+                "new_last_day": _iso_day((e.data or {}).get("new_last_day")),
+                "resume_on": _iso_day((e.data or {}).get("resume_on")),
+                "consent": (e.data or {}).get("consent"),
+                "evidence": (e.data or {}).get("evidence"),
+                "actor_name": e.actor.display_name if e.actor else None,
+            }
+            for e in events
+            if e.kind == EventKind.clock and (e.data or {}).get("clock") == clock.name.value
+        ],
+    }

@@ -24,6 +24,7 @@ from mediation.cases.timeline import append_event, diff, snapshot
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, ValidationFailed
+from mediation.core.messages import N_
 from mediation.enterprises.services import get_visible_enterprise
 from mediation.extensions import db
 
@@ -32,7 +33,7 @@ EDITABLE_FIELDS = (
     "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
     "workers_involved", "is_migrant", "is_construction", "title", "description",
     "claim_amount_fen", "arrears_months", "channel", "received_at", "infringement_known_at",
-    "employment_ended_at", "owner_absconded", "incident_in_progress",
+    "employment_status", "employment_ended_at", "owner_absconded", "incident_in_progress",
 )  # fmt: skip
 
 
@@ -60,6 +61,16 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
                 raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
+        if "reported_at" in data:  # the report's moment under its newer name
+            data["received_at"] = data.pop("reported_at")
+        if (
+            data.get("received_at") is not None
+            and case.application_received_at is not None
+            and data["received_at"] > case.application_received_at
+        ):
+            raise ValidationFailed(
+                {"received_at": [N_("The report cannot come after the application.")]}
+            )
         before = snapshot(case, EDITABLE_FIELDS)
         for name, value in data.items():
             setattr(case, name, value)

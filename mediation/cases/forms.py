@@ -36,7 +36,12 @@ FIELD_LABELS = {
     "claim_amount": lazy_gettext("Amount claimed (yuan)"),
     "arrears_months": lazy_gettext("Months in arrears"),
     "channel": lazy_gettext("Source"),
-    "received_at": lazy_gettext("Application received at"),
+    "received_at": lazy_gettext("Reported at"),
+    "reported_at": lazy_gettext("Reported at"),
+    "application_received_at": lazy_gettext(
+        "Application received at (empty: a report only, no application yet)"
+    ),
+    "employment_status": lazy_gettext("Employment"),
     "infringement_known_at": lazy_gettext("Date the infringement became known"),
     "employment_ended_at": lazy_gettext("Date the employment ended"),
     "owner_absconded": lazy_gettext("Owner absconded / unreachable"),

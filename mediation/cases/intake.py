@@ -17,7 +17,7 @@ from mediation.accounts.models import User
 from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, workflow
 from mediation.cases.access import CASE_WRITERS, announce_change, load_payload, require_role
-from mediation.cases.enums import EventKind, State
+from mediation.cases.enums import APPLICATION_CHANNELS, EmploymentStatus, EventKind, State
 from mediation.cases.models import (
     GENESIS_HASH,
     Case,
@@ -57,6 +57,21 @@ def _allocate_number(org: Organization, now: datetime) -> str:
     return f"{org.code}-{year}-{seq:05d}"
 
 
+def _set_moments(data: dict, now: datetime) -> None:
+    """The report's moment and, where there is one, the application's (design.md §8a): the
+    older name `received_at` records both (an application received then); `reported_at` only
+    the report, with an application at the same moment when the channel is itself an
+    application (walk-in, written, online); `application_received_at` explicitly."""
+    legacy = data.pop("received_at", None)
+    reported = data.pop("reported_at", None) or legacy or now
+    data["received_at"] = reported
+    by_application = legacy is not None or data.get("channel") in APPLICATION_CHANNELS
+    if data.get("application_received_at") is None and by_application:
+        data["application_received_at"] = reported
+    if data.get("employment_ended_at") and "employment_status" not in data:
+        data["employment_status"] = EmploymentStatus.ended
+
+
 def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Case:
     """Register a new case (state `reported`) with its number and its `created` event."""
     now = ensure_utc(now or utcnow())
@@ -80,7 +95,7 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
         data["enterprise_id"] = enterprise.id
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
-        data.setdefault("received_at", now)
+        _set_moments(data, now)
         case = Case(
             **data,
             number=_allocate_number(handling_org, now),

@@ -16,7 +16,14 @@ from marshmallow import (
     validates_schema,
 )
 
-from mediation.cases.enums import CaseKind, Category, Channel, ReferralTarget, RulingResult
+from mediation.cases.enums import (
+    CaseKind,
+    Category,
+    Channel,
+    EmploymentStatus,
+    ReferralTarget,
+    RulingResult,
+)
 from mediation.core.clock import local_date, utcnow
 from mediation.core.fields import AwareDateTime, Money
 from mediation.core.identifiers import (
@@ -61,8 +68,12 @@ class CaseFactsSchema(StrictSchema):
     claim_amount = Money(attribute="claim_amount_fen", data_key="claim_amount", allow_none=True)
     arrears_months = fields.Integer(allow_none=True, validate=Range(min=0, max=MAX_ARREARS_MONTHS))
     channel = fields.Enum(Channel, by_value=True)
+    # the report's moment; `received_at` is its older name (on a new case it also records an
+    # application at that moment: design.md §8a)
+    reported_at = AwareDateTime()
     received_at = AwareDateTime()
     infringement_known_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    employment_status = fields.Enum(EmploymentStatus, by_value=True)
     employment_ended_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
     owner_absconded = fields.Boolean()
     incident_in_progress = fields.Boolean()
@@ -72,7 +83,7 @@ class CaseFactsSchema(StrictSchema):
         if value is not None and not is_valid_id_number(value):
             raise ValidationError(N_("Not a valid resident ID number (GB 11643 check digit)."))
 
-    @validates("received_at")
+    @validates("received_at", "reported_at")
     def _received_not_future(self, value: datetime, data_key: str) -> None:
         if value > utcnow():
             raise ValidationError(N_("Must not be in the future."))
@@ -85,6 +96,7 @@ class CaseFactsSchema(StrictSchema):
 
 class CaseCreateSchema(CaseFactsSchema):
     kind = fields.Enum(CaseKind, by_value=True, required=True)
+    application_received_at = AwareDateTime(allow_none=True)
     category = fields.Enum(Category, by_value=True, required=True)
     title = text(SHORT_TEXT, required=True)
     workers_involved = fields.Integer(required=True, validate=Range(min=1, max=MAX_WORKERS))
@@ -101,9 +113,109 @@ class CaseCreateSchema(CaseFactsSchema):
         if data.get("kind") == CaseKind.arrears and data.get("arrears_months") is None:
             raise ValidationError(N_("Required for a wage-arrears case."), "arrears_months")
 
+    @validates_schema
+    def _moments(self, data: dict, **kwargs: Any) -> None:
+        reported = data.get("reported_at") or data.get("received_at")
+        both = data.get("reported_at") and data.get("received_at")
+        if both and data["reported_at"] != data["received_at"]:
+            raise ValidationError(
+                N_("Give the report's moment once (received_at is its older name)."),
+                "received_at",
+            )
+        application = data.get("application_received_at")
+        if application is not None:
+            if application > utcnow():
+                raise ValidationError(N_("Must not be in the future."), "application_received_at")
+            if reported is not None and application < reported:
+                raise ValidationError(
+                    N_("The application cannot come before the report."),
+                    "application_received_at",
+                )
+
 
 class CaseEditSchema(CaseFactsSchema):
     version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
+
+
+# --- clocks (cases/clocks.py, clock_events.py) ---------------------------------------------------
+
+
+class ApplicationSchema(StrictSchema):
+    """`POST /cases/{id}/application`: the mediation body received an application."""
+
+    received_at = AwareDateTime(required=True)
+    version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
+    note = text(LONG_TEXT, min_len=0)
+
+    @validates("received_at")
+    def _not_future(self, value: datetime, data_key: str) -> None:
+        if value > utcnow():
+            raise ValidationError(N_("Must not be in the future."))
+
+
+class ConsentSchema(StrictSchema):
+    worker = fields.Boolean(load_default=False)
+    employer = fields.Boolean(load_default=False)
+
+
+class ClockEventSchema(StrictSchema):
+    """`POST /cases/{id}/clocks/{clock}/events`: interrupt, suspend, resume or extend."""
+
+    kind = fields.String(
+        required=True, validate=OneOf(["interrupt", "suspend", "resume", "extend"])
+    )
+    at = fields.Date(required=True, validate=PLAUSIBLE_DATE)
+    reason = text(REASON_TEXT, required=True)
+    new_last_day = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    # a suspension's expected end: the clock runs again by itself on that day
+    resume_on = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    consent = fields.Nested(ConsentSchema, allow_none=True)
+    evidence = text(SHORT_TEXT, min_len=0, allow_none=True)
+    version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
+
+    @validates("at")
+    def _not_future(self, value: date, data_key: str) -> None:
+        if value > local_date(utcnow()):
+            raise ValidationError(N_("Must not be in the future."))
+
+
+class ArbitrationSchema(StrictSchema):
+    """`POST /cases/{id}/arbitration`: what the commission did, as the union learns it."""
+
+    applied_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
+    decision = fields.String(allow_none=True, validate=OneOf(["accepted", "refused"]))
+    decided_on = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    award_on = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    award_final = fields.Boolean(allow_none=True)
+    note = text(LONG_TEXT, min_len=0)
+    version = fields.Integer(required=True, validate=Range(min=0, max=MAX_ID))
+
+    @validates("applied_on", "decided_on", "award_on")
+    def _not_future(self, value: date | None, data_key: str) -> None:
+        if value is not None and value > local_date(utcnow()):
+            raise ValidationError(N_("Must not be in the future."))
+
+    @validates_schema
+    def _in_order(self, data: dict, **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        decision, decided = data.get("decision"), data.get("decided_on")
+        if (decision is None) != (decided is None):
+            errors["decided_on" if decided is None else "decision"] = [
+                N_("Give the decision and its date together.")
+            ]
+        if decided is not None and decided < data["applied_on"]:
+            errors["decided_on"] = [N_("Must not be before the application.")]
+        if data.get("award_on") is not None:
+            if decision != "accepted":
+                errors["award_on"] = [N_("An award needs the case to have been accepted.")]
+            elif decided is not None and data["award_on"] < decided:
+                errors["award_on"] = [N_("Must not be before the acceptance.")]
+            if data.get("award_final") is None:
+                errors["award_final"] = [N_("Say whether the award is final.")]
+        elif data.get("award_final") is not None:
+            errors["award_final"] = [N_("Only with the award's date.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 def clean_id_number(value: str | None) -> str | None:

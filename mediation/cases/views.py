@@ -24,13 +24,22 @@ from sqlalchemy import select
 from mediation import signals
 from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
-from mediation.cases import attachments, queries, services, workflow
-from mediation.cases.enums import CaseKind, Category, Channel, State, WarningLevel
+from mediation.cases import attachments, clock_events, queries, services, workflow
+from mediation.cases.clocks import IN_MEDIATION, NOT_AGREED, ClockName, ClockState, clock_named
+from mediation.cases.enums import (
+    ArbitrationDecision,
+    CaseKind,
+    Category,
+    Channel,
+    EmploymentStatus,
+    State,
+    WarningLevel,
+)
 from mediation.cases.export import case_tables
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
-from mediation.core.clock import utcnow
+from mediation.core.clock import local_date, utcnow
 from mediation.core.db import read_only
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.fields import shared_schema
@@ -148,6 +157,7 @@ def _new_case_context(values: dict, errors: dict) -> dict:
         "kinds": list(CaseKind),
         "categories": list(Category),
         "channels": list(Channel),
+        "employment_statuses": list(EmploymentStatus),
         "enterprises": list(
             db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name))
         ),
@@ -230,7 +240,37 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         # engine's alerts, deadlines and escalation form
         **signals.values_from_signal(signals.case_page.send(case, user=current_user)),
         "now": utcnow(),
+        **_clock_context(case),
         **extra,
+    }
+
+
+def _clock_context(case: Case) -> dict:
+    """The deadline panel: every clock with its legal last day, state and the events the law
+    allows (docs/domain.md "Clocks in detail")."""
+    clocks = clock_events.clocks_of(case)
+    today = local_date(utcnow())
+    mediation = clock_named(clocks, ClockName.mediation)
+    writer = current_user.role in services.CASE_WRITERS and case.is_open
+    return {
+        "clocks": clocks,
+        "today": today,
+        "can_write_clocks": writer,
+        # the 15 days (or the agreed extension) are over and mediation goes on: the page asks
+        # to record the extension or end the mediation (LDMAL art. 14)
+        "mediation_over": (
+            mediation is not None
+            and mediation.is_running
+            and mediation.last_day is not None
+            and mediation.last_day < today
+            and case.state in IN_MEDIATION
+        ),
+        "can_record_application": writer
+        and case.state in NOT_AGREED
+        and mediation is not None
+        and mediation.state == ClockState.not_started,
+        "can_record_arbitration": writer and case.state in (State.failed, State.referred),
+        "decisions": list(ArbitrationDecision),
     }
 
 
@@ -297,7 +337,7 @@ def _case_values(case: Case) -> dict:
         for name in (
             "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
             "workers_involved", "title", "description", "arrears_months", "channel",
-            "infringement_known_at", "employment_ended_at",
+            "infringement_known_at", "employment_status", "employment_ended_at",
         )
     }  # fmt: skip
     values = {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in values.items()}

@@ -14,15 +14,17 @@ from typing import TypeVar
 
 from flask_babel.speaklater import LazyString
 
-# member → word; and bare code → word, for codes that arrive as strings (event payloads)
-_WORDS: dict[enum.Enum, LazyString | str] = {}
+# (enum, code) → word: keyed by the enum too, because members of two string enums with the same
+# code are equal (and hash alike) as strings; and bare code → word, for codes that arrive as
+# strings (event payloads)
+_WORDS: dict[tuple[type, str], LazyString | str] = {}
 _WORDS_BY_CODE: dict[str, LazyString | str] = {}
 
 
 class LabelledEnum(enum.StrEnum):
     @property
     def label(self) -> LazyString | str:
-        return _WORDS.get(self, self.value)
+        return _WORDS.get((type(self), self.value), self.value)
 
     @classmethod
     def choices(cls) -> list[tuple[str, LazyString | str]]:
@@ -36,7 +38,7 @@ def set_labels(words: Mapping[E, LazyString | str]) -> None:
     """Register the words of some enum members (English msgids, translated when shown). A bare
     code shared by two enums takes the word registered first."""
     for member, word in words.items():
-        _WORDS[member] = word
+        _WORDS[(type(member), member.value)] = word
         _WORDS_BY_CODE.setdefault(member.value, word)
 
 

@@ -53,7 +53,8 @@ def add_months(start: date, months: int) -> date:
     return date(year, month + 1, min(start.day, last))
 
 
-def _to_working_day(day: date) -> PeriodEnd:
+def on_working_day(day: date) -> PeriodEnd:
+    """`day` as a last day: moved past the rest days it falls on (art. 203)."""
     provisional = not calendar.has_official_schedule(day.year)
     moved = day
     while calendar.is_rest_day(moved):
@@ -66,13 +67,13 @@ def days_after(start: date, days: int) -> PeriodEnd:
     """The last day of a period of `days` calendar days starting on `start`."""
     if days < 0:
         raise ValueError("a period cannot be negative")
-    return _to_working_day(start + timedelta(days=days))
+    return on_working_day(start + timedelta(days=days))
 
 
 def months_after(start: date, months: int) -> PeriodEnd:
     if months < 0:
         raise ValueError("a period cannot be negative")
-    return _to_working_day(add_months(start, months))
+    return on_working_day(add_months(start, months))
 
 
 def years_after(start: date, years: int) -> PeriodEnd:

@@ -15,11 +15,12 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
+from mediation.cases.clocks import IN_MEDIATION, ClockName
 from mediation.cases.deadlines import Deadline, case_deadlines
 from mediation.cases.enums import OPEN_STATES, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import visible_cases
-from mediation.core.clock import utcnow
+from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.orgs.services import subtree_ids_select
@@ -36,6 +37,9 @@ class CaseRow:
     case: Case
     deadline: Deadline | None
     days_left: int | None
+    # the 15 days (or the agreed extension) are over while mediating: record the extension or
+    # end the mediation (LDMAL art. 14)
+    mediation_over: bool = False
 
 
 @dataclass
@@ -63,12 +67,17 @@ def mediator_dashboard(user: User, now: datetime | None = None) -> MediatorDashb
         .where(or_(Case.mediator_id == user.id, unassigned_here))
     )
     cases = list(db.session.scalars(stmt))
+    today = local_date(now)
     by_state: dict[State, list[CaseRow]] = {}
     for item in cases:
-        deadlines = case_deadlines(item, settings)
+        deadlines = case_deadlines(item, settings, now)
         nearest = deadlines[0] if deadlines else None
+        over = item.state in IN_MEDIATION and any(
+            d.clock == ClockName.mediation and d.last_day is not None and d.last_day < today
+            for d in deadlines
+        )
         by_state.setdefault(State(item.state), []).append(
-            CaseRow(item, nearest, nearest.days_left(now) if nearest else None)
+            CaseRow(item, nearest, nearest.days_left(now) if nearest else None, over)
         )
     groups = []
     for state in OPEN_STATES:

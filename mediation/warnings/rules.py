@@ -7,18 +7,21 @@ again). Nothing here touches the database; `evaluate` runs them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mediation.cases.deadlines import (
+from mediation.cases import clocks
+from mediation.cases.clocks import (
     IN_MEDIATION,
     LIMITATION_RUNS,
     NOT_AGREED,
-    limitation_date,
-    local_midnight,
+    Clock,
+    ClockName,
+    ClockState,
 )
+from mediation.cases.deadlines import local_midnight
 from mediation.cases.enums import (
     ArbitrationDecision,
     CaseKind,
@@ -29,9 +32,9 @@ from mediation.cases.enums import (
     State,
     WarningLevel,
 )
-from mediation.core.calendar import add_working_days
 from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
+from mediation.core.periods import ends_at
 from mediation.orgs.models import Tier
 
 LEVELS = list(WarningLevel)
@@ -118,38 +121,52 @@ def _fixed(condition: bool, cfg: dict) -> RuleResult:
     return RuleResult(True, WarningLevel(cfg["level"]), cfg["target"]) if condition else NOT_FIRING
 
 
-# --- time-driven rules --------------------------------------------------------------------------
+# --- time-driven rules: they read the case's clocks (cases/clocks.py) --------------------------
+
+
+def _clock_end(clock: Clock | None, now: datetime, cfg: dict, days_before: int = 0) -> RuleResult:
+    """Fire once a running clock's last day is over (or `days_before` it); a paused clock fires
+    nothing and wakes on its planned resume day."""
+    if clock is None:
+        return NOT_FIRING
+    if clock.state == ClockState.paused:
+        wake = local_midnight(clock.resume_on) if clock.resume_on else None
+        return RuleResult(False, wakes_at=wake)
+    if clock.state != ClockState.running or clock.last_day is None:
+        return NOT_FIRING
+    moment = ends_at(clock.last_day - timedelta(days=days_before))
+    return _at(moment, now, cfg["level"], cfg["target"])
 
 
 def acceptance_overdue(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """Reported and not accepted within N working days of receipt (holidays and 调休 counted)."""
+    """Reported and not accepted within N working days of the report (a local rule; holidays
+    and 调休 counted; paused while waiting on a party)."""
     if f.state != State.reported:
         return NOT_FIRING
-    last_day = add_working_days(local_date(f.received_at), cfg["working_days"])
-    return _at(local_midnight(last_day + timedelta(days=1)), now, cfg["level"], cfg["target"])
-
-
-def _days_after_receipt(
-    f: CaseFacts, now: datetime, cfg: dict, states: Collection[State]
-) -> RuleResult:
-    if f.state not in states:
-        return NOT_FIRING
-    return _at(f.received_at + timedelta(days=cfg["days"]), now, cfg["level"], cfg["target"])
+    return _clock_end(clocks.acceptance_clock(f, cfg["working_days"], local_date(now)), now, cfg)
 
 
 def mediation_due_soon(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """Not yet agreed some days before the statutory 15 (calendar days from receipt)."""
-    return _days_after_receipt(f, now, cfg, NOT_AGREED)
+    """Not yet agreed some days before the mediation period's legal last day."""
+    if f.state not in NOT_AGREED:
+        return NOT_FIRING
+    clock = clocks.mediation_clock(f, local_date(now))
+    return _clock_end(clock, now, cfg, days_before=cfg["days_before"])
 
 
 def mediation_overdue(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """No agreement 15 days after receipt while accepted or mediating (LDMAL art. 14)."""
-    return _days_after_receipt(f, now, cfg, IN_MEDIATION)
+    """The 15 days (or the agreed extension) are over while accepted or mediating (LDMAL
+    art. 14): record the extension or end the mediation."""
+    if f.state not in IN_MEDIATION:
+        return NOT_FIRING
+    return _clock_end(clocks.mediation_clock(f, local_date(now)), now, cfg)
 
 
 def mediation_stalled(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """Still no agreement long after receipt."""
-    return _days_after_receipt(f, now, cfg, NOT_AGREED)
+    """Still no agreement long after the report (a local supervision rule)."""
+    if f.state not in NOT_AGREED:
+        return NOT_FIRING
+    return _clock_end(clocks.supervision_clock(f, cfg["days"], local_date(now)), now, cfg)
 
 
 def agreement_default(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
@@ -161,22 +178,31 @@ def agreement_default(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
 
 
 def limitation_near(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """Some days before the limitation runs out, while the case has not reached arbitration."""
+    """Some days before the limitation year runs out (interruptions and suspensions counted),
+    while the case has not reached arbitration."""
     if f.state not in LIMITATION_RUNS:
         return NOT_FIRING
-    ends = limitation_date(f, cfg["limitation_days"])
-    if ends is None:
-        return NOT_FIRING
-    moment = local_midnight(ends - timedelta(days=cfg["days_before"]))
-    return _at(moment, now, cfg["level"], cfg["target"])
+    clock = clocks.limitation_clock(f, local_date(now))
+    return _clock_end(clock, now, cfg, days_before=cfg["days_before"])
 
 
-def referral_stalled(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """Referred to arbitration and no ruling recorded long after."""
-    if f.state != State.referred or f.referral_target != ReferralTarget.arbitration:
+def may_sue(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """The worker may now go to court (LDMAL arts. 29, 43): the commission refused the case,
+    did not decide on acceptance within 5 days, or gave no award in time. The handling union
+    must advise the worker now."""
+    if not State(f.state).is_open or f.arbitration_applied_on is None:
         return NOT_FIRING
-    since = f.state_changed_at or f.received_at
-    return _at(since + timedelta(days=cfg["days"]), now, cfg["level"], cfg["target"])
+    if f.arbitration_decision == ArbitrationDecision.refused:
+        return RuleResult(True, WarningLevel(cfg["level"]), cfg["target"])
+    wakes = []
+    for clock in clocks.arbitration_clocks(f, local_date(now)):
+        if clock.name in (ClockName.arbitration_acceptance, ClockName.award):
+            result = _clock_end(clock, now, cfg)
+            if result.fires:
+                return result
+            if result.wakes_at:
+                wakes.append(result.wakes_at)
+    return RuleResult(False, wakes_at=min(wakes) if wakes else None)
 
 
 # --- fact-driven rules (fire inside the transaction that records the fact) ----------------------
@@ -228,13 +254,15 @@ RULES: dict[str, Rule] = {
     "owner_absconded": owner_absconded,
     "repeat_enterprise": repeat_enterprise,
     "limitation_near": limitation_near,
-    "referral_stalled": referral_stalled,
+    "may_sue": may_sue,
 }
 RULE_LABELS = {
-    "acceptance_overdue": lazy_gettext("Not accepted in time"),
+    "acceptance_overdue": lazy_gettext("Not accepted in time (local rule)"),
     "mediation_due_soon": lazy_gettext("Mediation period ending soon"),
-    "mediation_overdue": lazy_gettext("Mediation period exceeded"),
-    "mediation_stalled": lazy_gettext("Mediation long unresolved"),
+    "mediation_overdue": lazy_gettext(
+        "Mediation period over: record the extension or end the mediation"
+    ),
+    "mediation_stalled": lazy_gettext("Mediation long unresolved (local rule)"),
     "agreement_default": lazy_gettext("Mediation agreement not performed in time"),
     "collective": lazy_gettext("Collective dispute"),
     "major_collective": lazy_gettext("Major collective dispute"),
@@ -242,7 +270,7 @@ RULE_LABELS = {
     "owner_absconded": lazy_gettext("Owner absconded / mass incident"),
     "repeat_enterprise": lazy_gettext("Repeated complaints against one employer"),
     "limitation_near": lazy_gettext("Arbitration limitation ending soon"),
-    "referral_stalled": lazy_gettext("Arbitration referral long undecided"),
+    "may_sue": lazy_gettext("The worker may now go to court: advise the worker"),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
     "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 import config
+from mediation.cases.clocks import MEDIATION_DAYS
 from mediation.cases.enums import WarningLevel
 from mediation.core.db import literal_parameter
 from mediation.core.messages import N_, Message
@@ -28,7 +29,7 @@ TARGETS = {"handling", *(t.value for t in Tier)}
 MAXIMUM = {
     "working_days": 60, "days": 3650, "grace_days": 365, "workers": 1_000_000,
     "claim_yuan": 10_000_000_000, "orange_above_months": 240, "red_above_months": 240,
-    "cases": 1000, "window_days": 3650, "days_before": 3650, "limitation_days": 3650,
+    "cases": 1000, "window_days": 3650, "days_before": 3650, "max_extension_days": 365,
     "hours": 720, "red_hours": 720,
 }  # fmt: skip
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -46,9 +47,12 @@ def load_defaults(path: Path = DEFAULTS_PATH) -> dict[str, dict[str, Any]]:
 
 
 def merge(defaults: dict, overrides: dict | None) -> dict:
+    """The defaults with the overrides of the settings they know: an override stored for a
+    setting that no longer exists (the law's periods were settings once) is left out."""
     merged = copy.deepcopy(defaults)
     for section, values in (overrides or {}).items():
-        merged.setdefault(section, {}).update(values)
+        if section in merged:
+            merged[section].update({k: v for k, v in values.items() if k in merged[section]})
     return merged
 
 
@@ -120,18 +124,15 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "major_collective.workers",
         N_("Must be above the collective threshold."),
     )
-    rel("mediation_due_soon.days", "mediation_overdue.days", N_("Must be after the due-soon day."))
-    rel("mediation_overdue.days", "mediation_stalled.days", N_("Must be after the overdue day."))
+    if full["mediation_due_soon"]["days_before"] >= MEDIATION_DAYS:
+        err("mediation_due_soon.days_before", N_("Must be less than the 15-day mediation period."))
     rel(
         "arrears_duration.orange_above_months",
         "arrears_duration.red_above_months",
         N_("Must be above the orange threshold."),
     )
-    rel(
-        "limitation_near.days_before",
-        "limitation_near.limitation_days",
-        N_("Must exceed the warning period."),
-    )
+    if full["limitation_near"]["days_before"] >= 365:
+        err("limitation_near.days_before", N_("Must be less than the one-year limitation."))
     rel("unacknowledged.red_hours", "unacknowledged.hours", N_("Must exceed the red window."))
     if errors:
         raise SettingsError(errors)

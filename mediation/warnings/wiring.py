@@ -13,7 +13,6 @@ from mediation import signals
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
 from mediation.cases.access import SUPERVISORS
-from mediation.cases.deadlines import case_deadlines
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.core.db import literal_parameter
@@ -26,7 +25,12 @@ from mediation.warnings.services import case_alerts, escalation_tier
 from mediation.warnings.settings import current_settings
 
 # a takeover moves the handling organization: the alerts follow it
-FACT_EVENTS = frozenset({EventKind.edit, EventKind.transition, EventKind.takeover})
+FACT_EVENTS = frozenset(
+    {
+        EventKind.edit, EventKind.transition, EventKind.takeover, EventKind.application,
+        EventKind.clock, EventKind.arbitration, EventKind.payment,
+    }
+)  # fmt: skip
 
 
 def _evaluate_new_case(case: Case, *, now: datetime, **_: object) -> NewCaseAlerts:
@@ -41,12 +45,11 @@ def _evaluate_change(case: Case, *, kind: EventKind, now: datetime, **_: object)
 
 
 def _case_page_values(case: Case, *, user: User, **_: object) -> dict:
-    """The case page's alerts, deadlines and escalation form."""
+    """The case page's alerts and escalation form (its clocks are the case's own)."""
     supervisor = user.role in SUPERVISORS and case.is_open
     tier = escalation_tier(user) if supervisor else None
     return {
         "alerts": case_alerts(case.id),
-        "deadlines": case_deadlines(case, current_settings()),
         "rule_labels": RULE_LABELS,
         "escalation_tier": tier,
         "escalation_org": case.handling_org.ancestor_at(tier) if tier else None,
@@ -54,7 +57,12 @@ def _case_page_values(case: Case, *, user: User, **_: object) -> dict:
     }
 
 
+def _clock_settings(_sender: object, **_: object) -> dict:
+    return current_settings()
+
+
 signals.case_creating.connect(_evaluate_new_case)
+signals.clock_settings.connect(_clock_settings)
 signals.case_changed.connect(_evaluate_change)
 signals.case_page.connect(_case_page_values)
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from mediation.cases import services
+from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.warnings.models import Alert
 from tests.conftest import valid_credit_code
@@ -57,6 +58,14 @@ def _case_body(world: World, which: str) -> dict:
         "kind": "dispute", "category": "dismissal", "title": "违法解除劳动合同",
         "workers_involved": 1, "enterprise_id": enterprise.id, "handling_org_id": org.id,
     }  # fmt: skip
+
+
+def _now_iso() -> str:
+    return utcnow().isoformat()
+
+
+def _today_iso() -> str:
+    return local_date(utcnow()).isoformat()
 
 
 def _pick(world: World, which: str, name: str):
@@ -108,6 +117,24 @@ ENDPOINTS = [
     ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/escalations",
      lambda w, x: {"level": "orange", "reason": "请市总督办"},
      {"admin": (403, 403), "officer": (201, 404), "mediator": (403, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/clocks", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (200, 404), "anonymous": (401, 401)}),
+    # the world's cases came in through a walk-in application: it is recorded already
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/application",
+     lambda w, x: {"received_at": _now_iso(), "version": _pick(w, x, "case").version},
+     {"admin": (409, 409), "officer": (409, 404), "mediator": (409, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/clocks/supervision/events",
+     lambda w, x: {"kind": "suspend", "at": _today_iso(), "reason": "等待单位提交材料",
+                   "version": _pick(w, x, "case").version},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    # the arbitration stage follows failed mediation: the world's cases are only reported
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/arbitration",
+     lambda w, x: {"applied_on": _today_iso(), "version": _pick(w, x, "case").version},
+     {"admin": (409, 409), "officer": (409, 404), "mediator": (409, 404),
       "advocate": (403, 404), "anonymous": (401, 401)}),
     ("GET", lambda w, x: "/alerts", None,
      {"admin": (200, 200), "officer": (200, 200), "mediator": (403, 403),

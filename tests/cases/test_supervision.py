@@ -123,9 +123,10 @@ def test_takeover_keeps_a_mediator_who_still_sees_the_case(users, orgs, make_cas
 
 
 def test_takeover_retargets_alerts(users, orgs, make_case, drive):
-    # 13 days after receipt and not yet agreed: "mediation period ending soon" (blue) is
-    # addressed to the handling organization, G1
-    received = (utcnow() - 13 * DAY).isoformat()
+    # 25 days after receipt and not yet agreed: "mediation period ending soon" (blue) is
+    # addressed to the handling organization, G1 (25 days: past the 15 days' last day whatever
+    # weekends or holidays moved it)
+    received = (utcnow() - 25 * DAY).isoformat()
     case = drive(make_case(workers_involved=1, received_at=received), "accepted")
     alert = db.session.scalar(
         select(Alert).where(Alert.case_id == case.id, Alert.rule == "mediation_due_soon")

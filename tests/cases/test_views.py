@@ -292,7 +292,8 @@ def test_new_case_form_shows_the_fields(client, users, make_enterprise):
     for name in (
         "kind", "category", "channel", "handling_org_id", "title", "description", "enterprise_id",
         "enterprise.name", "enterprise.credit_code", "worker_name", "worker_id_number",
-        "workers_involved", "claim_amount", "arrears_months", "received_at",
+        "workers_involved", "claim_amount", "arrears_months", "reported_at",
+        "application_received_at", "employment_status",
     ):  # fmt: skip
         field_of(page, name)
     options = {o.attrs.get("value") for o in field_of(page, "enterprise_id").find_all("option")}
@@ -553,7 +554,7 @@ def test_transition_missing_required_field_is_422(client, users, make_case):
         f"/cases/{case.id}/transitions/reject", data={"version": str(case.version)}
     )
     assert response.status_code == 422
-    assert errors_next_to(dom(response), "reason")
+    assert errors_next_to(dom(response).find("details", id="action-reject"), "reason")
     assert reload(case).state == State.reported
 
 

@@ -376,7 +376,8 @@ def test_recording_an_agreement_resolves_mediation_overdue_by_the_next_sweep(mak
     case = quiet(make_case)
     act(case, "accept", "begin_mediation", now=T0 + HOUR)
 
-    outcome = sweep(T0 + 15 * DAY)
+    # the 15 days' last day is Tuesday 17 March: overdue from Wednesday 18 March
+    outcome = sweep(T0 + 16 * DAY)
     assert keys(outcome.raised) == {
         (case.id, "mediation_due_soon", "grassroots"),
         (case.id, "mediation_overdue", "town"),
@@ -384,17 +385,17 @@ def test_recording_an_agreement_resolves_mediation_overdue_by_the_next_sweep(mak
     overdue = alerts_of(case.id)[("mediation_overdue", "town")]
     assert (overdue.level, overdue.target_org_id) == (WarningLevel.orange, orgs["T1"].id)
 
-    agreed_at = T0 + 15 * DAY + 2 * HOUR
+    agreed_at = T0 + 16 * DAY + 2 * HOUR
     act(case, "record_agreement", now=agreed_at)
-    sweep(T0 + 15 * DAY + 3 * HOUR)
-    sweep(T0 + 16 * DAY)
+    sweep(T0 + 16 * DAY + 3 * HOUR)
+    sweep(T0 + 17 * DAY)
 
     alerts = alerts_of(case.id)
     assert alerts[("mediation_overdue", "town")].status == AlertStatus.resolved
     assert alerts[("mediation_due_soon", "grassroots")].status == AlertStatus.resolved
     # resolved by the transition's own evaluation or, at the latest, by the next sweep
     assert (
-        agreed_at <= alerts[("mediation_overdue", "town")].resolved_at <= T0 + 15 * DAY + 3 * HOUR
+        agreed_at <= alerts[("mediation_overdue", "town")].resolved_at <= T0 + 16 * DAY + 3 * HOUR
     )
     assert not any(a.is_active for a in alerts.values())  # nothing climbed from them
     stored = reload(case.id)
@@ -498,18 +499,19 @@ def test_a_red_town_alert_climbs_after_12_hours(make_case, users, orgs):
 def test_a_grassroots_alert_climbs_tier_by_tier(make_case, act, orgs):
     case = quiet(make_case)
     act(case, "accept", now=T0 + HOUR)
-    sweep(T0 + 12 * DAY)
+    # 3 days before the 15 days' last day (17 March): from 15 March
+    sweep(T0 + 13 * DAY)
     blue = alerts_of(case.id)[("mediation_due_soon", "grassroots")]
     assert (blue.level, blue.target_org_id) == (WarningLevel.blue, orgs["G1"].id)
 
-    sweep(T0 + 13 * DAY)
+    sweep(T0 + 14 * DAY)
     town = alerts_of(case.id)[("mediation_due_soon", "town")]
     assert (town.level, town.target_org_id, town.climbed_from_id) == (
         WarningLevel.yellow,
         orgs["T1"].id,
         blue.id,
     )
-    sweep(T0 + 14 * DAY)
+    sweep(T0 + 15 * DAY)
     city = alerts_of(case.id)[("mediation_due_soon", "city")]
     assert (city.level, city.target_org_id, city.climbed_from_id) == (
         WarningLevel.orange,
@@ -794,10 +796,44 @@ def test_a_sweep_in_small_batches_still_processes_every_due_case(make_case):
 
 
 def test_a_limitation_alert_raised_by_the_sweep(make_case, orgs):
-    # infringement known 1 April 2025: the year ends 1 April 2026, warned from 2 March 00:00
-    case = quiet(make_case, now=local(2026, 2, 20, 9), infringement_known_at="2025-04-01")
+    # infringement known 1 April 2025: the year's last day is 1 April 2026, warned 30 days
+    # before it is over, from 3 March 00:00 (a hotline report: no application interrupts it)
+    reported = local(2026, 2, 20, 9)
+    case = quiet(
+        make_case, now=reported, infringement_known_at="2025-04-01", channel="hotline",
+        reported_at=reported.isoformat(),
+    )  # fmt: skip
     # acceptance comes first: working days Tue 24, Wed 25, Thu 26 Feb after the festival
     assert reload(case.id).next_check_at == local(2026, 2, 27)
-    sweep(local(2026, 3, 2))
+    sweep(local(2026, 3, 2, 23))
+    assert ("limitation_near", "grassroots") not in active_keys(case.id)
+    sweep(local(2026, 3, 3))
     alert = alerts_of(case.id)[("limitation_near", "grassroots")]
     assert (alert.level, alert.target_org_id) == (WarningLevel.yellow, orgs["G1"].id)
+
+
+# --- clocks: a paused local clock and the sweep ------------------------------------------------
+
+
+def test_a_paused_acceptance_clock_raises_nothing_and_the_sweep_wakes_it_on_its_resume_day(
+    make_case, users
+):
+    from mediation.cases import clock_events
+
+    case = quiet(make_case, channel="hotline", reported_at=T0.isoformat())
+    clock_events.record_clock_event(
+        case.id, "acceptance", users["mediator"],
+        {"kind": "suspend", "at": "2026-03-03", "resume_on": "2026-03-10",
+         "reason": "等待申请人补充材料", "version": reload(case).version},
+        now=T0 + HOUR,
+    )  # fmt: skip
+    # without the pause the case was overdue from 6 March; paused, nothing at the sweep then
+    sweep(ACCEPTANCE_DUE + DAY)
+    assert ("acceptance_overdue", "town") not in active_keys(case.id)
+    # the case sleeps until its resume day
+    assert reload(case).next_check_at == local(2026, 3, 10)
+    # 7 days paused: the last day moves from 5 to 12 March; overdue from 13 March
+    sweep(local(2026, 3, 12, 23))
+    assert ("acceptance_overdue", "town") not in active_keys(case.id)
+    sweep(local(2026, 3, 13, 0, 1))
+    assert ("acceptance_overdue", "town") in active_keys(case.id)

@@ -10,7 +10,15 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from mediation.cases.enums import CaseKind, ReferralTarget, State, WarningLevel
+from mediation.cases.enums import (
+    ArbitrationDecision,
+    CaseKind,
+    Category,
+    EmploymentStatus,
+    ReferralTarget,
+    State,
+    WarningLevel,
+)
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.rules import AlertSpec, CaseFacts, RuleResult
@@ -24,10 +32,12 @@ RECEIVED = local(2026, 3, 2, 10, 0)
 
 
 def facts(**kw) -> CaseFacts:
+    """A walk-in application: reported and applied for at the same moment."""
     values = {
         "state": State.reported,
         "kind": CaseKind.dispute,
         "received_at": RECEIVED,
+        "application_received_at": RECEIVED,
         "handling_tier": Tier.grassroots,
     }
     values.update(kw)
@@ -77,26 +87,31 @@ def test_acceptance_overdue_only_while_reported(state):
     assert result.wakes_at is None
 
 
-# --- mediation clocks: calendar days from receipt ------------------------------------------------
+# --- mediation clocks: the legal last day of the 15 days (cases/clocks.py) ----------------------
 
+# received Monday 2 March 2026: the 15 days' last day is Tuesday 17 March (a working day)
 MEDIATION_CLOCKS = [
-    # rule, days, level, target, states in which it runs
-    ("mediation_due_soon", 12, "blue", "handling", {State.reported, State.accepted, State.mediating}),
-    ("mediation_overdue", 15, "orange", "town", {State.accepted, State.mediating}),
-    ("mediation_stalled", 30, "red", "city", {State.reported, State.accepted, State.mediating}),
+    # rule, first moment it fires, level, target, states in which it runs
+    # 3 days before the last day: from the start of Sunday 15 March (15, 16, 17 are left)
+    ("mediation_due_soon", local(2026, 3, 15), "blue", "handling",
+     {State.reported, State.accepted, State.mediating}),
+    # the day after the last day
+    ("mediation_overdue", local(2026, 3, 18), "orange", "town", {State.accepted, State.mediating}),
+    # the local supervision rule: 30 days after the report's day
+    ("mediation_stalled", local(2026, 4, 2), "red", "city",
+     {State.reported, State.accepted, State.mediating}),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("code", "days", "level", "target", "states"), MEDIATION_CLOCKS)
-def test_mediation_clocks_fire_in_calendar_days_from_receipt(code, days, level, target, states):
+@pytest.mark.parametrize(("code", "moment", "level", "target", "states"), MEDIATION_CLOCKS)
+def test_mediation_clocks_fire_after_the_legal_last_day(code, moment, level, target, states):
     for state in states:
-        # the exact moment of receipt plus N calendar days (a weekend in between changes nothing)
-        assert_threshold(code, facts(state=state), RECEIVED + timedelta(days=days), level, target)
+        assert_threshold(code, facts(state=state), moment, level, target)
 
 
-@pytest.mark.parametrize(("code", "days", "level", "target", "states"), MEDIATION_CLOCKS)
-def test_mediation_clocks_do_not_run_in_other_states(code, days, level, target, states):
-    late = RECEIVED + timedelta(days=days * 3)
+@pytest.mark.parametrize(("code", "moment", "level", "target", "states"), MEDIATION_CLOCKS)
+def test_mediation_clocks_do_not_run_in_other_states(code, moment, level, target, states):
+    late = moment + timedelta(days=60)
     for state in set(State) - states:
         result = run(code, facts(state=state), late)
         assert not result.fires, state
@@ -110,6 +125,59 @@ def test_mediation_overdue_not_before_acceptance():
     assert run(
         "mediation_overdue", facts(state=State.accepted), RECEIVED + timedelta(days=20)
     ).fires
+
+
+def test_a_report_without_an_application_runs_no_mediation_period():
+    """A hotline call is a report: the 15 days wait for the application (LDMAL art. 14)."""
+    report = facts(state=State.accepted, application_received_at=None)
+    late = RECEIVED + timedelta(days=40)
+    for code in ("mediation_due_soon", "mediation_overdue"):
+        result = run(code, report, late)
+        assert not result.fires and result.wakes_at is None
+    # the application two weeks later starts the 15 days then: last day 1 April (a Wednesday)
+    applied = facts(state=State.accepted, application_received_at=local(2026, 3, 17, 15))
+    assert_threshold("mediation_overdue", applied, local(2026, 4, 2), "orange", "town")
+
+
+def test_the_mediation_period_ending_on_a_holiday_moves_to_the_next_working_day():
+    # received 16 September 2026: the 15th day is 1 October, National Day; the holiday runs to
+    # 7 October, so the last day is Thursday 8 October (docs/domain.md "Clocks in detail")
+    f = facts(state=State.mediating, application_received_at=local(2026, 9, 16, 9))
+    assert_threshold("mediation_overdue", f, local(2026, 10, 9), "orange", "town")
+
+
+def test_an_agreed_extension_moves_the_overdue_alert():
+    f = facts(
+        state=State.mediating,
+        clock_adjustments={"mediation": {"extended_to": "2026-03-31"}},
+    )
+    assert_threshold("mediation_overdue", f, local(2026, 4, 1), "orange", "town")
+
+
+def test_a_paused_supervision_clock_fires_nothing_and_wakes_when_it_runs_again():
+    paused = {"supervision": {"paused_since": "2026-03-20", "resume_on": "2026-04-10"}}
+    f = facts(state=State.mediating, clock_adjustments=paused)
+    waiting = run("mediation_stalled", f, local(2026, 4, 5))
+    assert not waiting.fires
+    assert waiting.wakes_at == local(2026, 4, 10)
+    # 21 days paused: 1 April + 21 = 22 April is the last day; fires from 23 April
+    assert_threshold("mediation_stalled", f, local(2026, 4, 23), "red", "city")
+
+
+def test_a_pause_without_a_resume_day_waits_for_a_person():
+    f = facts(
+        state=State.reported, clock_adjustments={"acceptance": {"paused_since": "2026-03-03"}}
+    )
+    result = run("acceptance_overdue", f, local(2026, 6, 1))
+    assert not result.fires and result.wakes_at is None
+
+
+def test_waiting_on_a_party_never_pauses_the_statutory_period():
+    """Only the local clocks pause: an adjustment on the mediation period is ignored."""
+    f = facts(
+        state=State.mediating, clock_adjustments={"mediation": {"paused_since": "2026-03-03"}}
+    )
+    assert_threshold("mediation_overdue", f, local(2026, 3, 18), "orange", "town")
 
 
 # --- agreement default ---------------------------------------------------------------------------
@@ -198,26 +266,79 @@ def test_repeat_enterprise_at_three_cases():
 
 
 def test_limitation_near_for_a_dispute_from_when_the_infringement_was_known():
-    # known 2025-04-01: the year runs out 2026-04-01; warned 30 days before, from 2026-03-02 00:00
-    f = facts(infringement_known_at=date(2025, 4, 1))
-    assert_threshold("limitation_near", f, local(2026, 3, 2), "yellow", "handling")
+    # known 2025-04-01: the year's last day is 2026-04-01 (a Wednesday); warned from 30 days
+    # before it is over, that is from the end of 2 March
+    f = facts(infringement_known_at=date(2025, 4, 1), application_received_at=None)
+    assert_threshold("limitation_near", f, local(2026, 3, 3), "yellow", "handling")
 
 
-def test_limitation_does_not_run_for_arrears_during_employment():
-    f = facts(kind=CaseKind.arrears, arrears_months=2, infringement_known_at=date(2025, 1, 1))
-    result = run("limitation_near", f, local(2026, 6, 1))
+def test_the_application_interrupts_the_limitation():
+    """An application for mediation is a claim: the year runs again from it (art. 27(2))."""
+    f = facts(infringement_known_at=date(2025, 4, 1))  # applied 2 March 2026
+    result = run("limitation_near", f, local(2026, 3, 10))
     assert not result.fires
-    assert result.wakes_at is None
+    # 2 March 2027 is the new last day; warned from the end of 31 January 2027
+    assert result.wakes_at == local(2027, 2, 1)
 
 
-def test_limitation_runs_for_arrears_from_the_end_of_employment():
+def test_a_recorded_interruption_restarts_the_year():
+    f = facts(
+        infringement_known_at=date(2025, 4, 1),
+        application_received_at=None,
+        clock_adjustments={"limitation": {"restarted_on": "2025-10-15"}},
+    )
+    assert_threshold("limitation_near", f, local(2026, 9, 16), "yellow", "handling")
+
+
+def test_a_suspension_pushes_the_limitation_by_the_days_suspended():
+    f = facts(
+        infringement_known_at=date(2025, 4, 1),
+        application_received_at=None,
+        clock_adjustments={"limitation": {"paused_days": 10}},
+    )
+    # last day 2026-04-11 (a Saturday) moves to Monday 13 April... but the warning counts back
+    # from the legal last day: 30 days before 13 April is 14 March, so from 15 March
+    assert_threshold("limitation_near", f, local(2026, 3, 15), "yellow", "handling")
+
+
+def test_limitation_does_not_run_for_remuneration_during_employment():
+    for status in (EmploymentStatus.ongoing, EmploymentStatus.unknown):
+        f = facts(
+            kind=CaseKind.arrears,
+            category=Category.remuneration,
+            employment_status=status,
+            arrears_months=2,
+            infringement_known_at=date(2025, 1, 1),
+            application_received_at=None,
+        )
+        result = run("limitation_near", f, local(2026, 6, 1))
+        assert not result.fires
+        assert result.wakes_at is None
+
+
+def test_limitation_runs_for_remuneration_from_the_end_of_employment():
     f = facts(
         kind=CaseKind.arrears,
+        category=Category.remuneration,
         arrears_months=2,
-        infringement_known_at=date(2024, 1, 1),  # not the base for arrears
+        infringement_known_at=date(2024, 1, 1),  # not the base for remuneration
+        employment_status=EmploymentStatus.ended,
         employment_ended_at=date(2025, 4, 1),
+        application_received_at=None,
     )
-    assert_threshold("limitation_near", f, local(2026, 3, 2), "yellow", "handling")
+    assert_threshold("limitation_near", f, local(2026, 3, 3), "yellow", "handling")
+
+
+def test_the_wage_exception_follows_the_category_not_the_case_type():
+    """An arrears case about, say, social insurance has the ordinary year."""
+    f = facts(
+        kind=CaseKind.arrears,
+        category=Category.social_insurance,
+        employment_status=EmploymentStatus.ongoing,
+        infringement_known_at=date(2025, 4, 1),
+        application_received_at=None,
+    )
+    assert_threshold("limitation_near", f, local(2026, 3, 3), "yellow", "handling")
 
 
 def test_limitation_near_stops_once_referred_or_closed():
@@ -227,34 +348,46 @@ def test_limitation_near_stops_once_referred_or_closed():
         assert not run("limitation_near", f, late).fires
 
 
-# --- referral ------------------------------------------------------------------------------------
+# --- arbitration: when the worker may go to court ------------------------------------------------
 
 
-def test_referral_stalled_sixty_days_after_referral_to_arbitration():
-    referred_at = local(2026, 4, 1, 9, 30)
+def test_may_sue_when_the_commission_does_not_decide_within_five_days():
+    # applied Friday 3 April 2026: the 5th day is 8 April (Wednesday); from 9 April, silence
+    f = facts(state=State.referred, arbitration_applied_on=date(2026, 4, 3))
+    assert_threshold("may_sue", f, local(2026, 4, 9), "orange", "handling")
+
+
+def test_may_sue_at_once_when_the_commission_refuses():
     f = facts(
         state=State.referred,
-        referral_target=ReferralTarget.arbitration,
-        state_changed_at=referred_at,
+        arbitration_applied_on=date(2026, 4, 3),
+        arbitration_decision=ArbitrationDecision.refused,
+        arbitration_decided_on=date(2026, 4, 7),
     )
-    assert_threshold("referral_stalled", f, referred_at + timedelta(days=60), "yellow", "town")
+    assert fires(run("may_sue", f, local(2026, 4, 7, 12)), "orange", "handling")
 
 
-@pytest.mark.parametrize(
-    "target", [t for t in ReferralTarget if t is not ReferralTarget.arbitration]
-)
-def test_referral_stalled_only_for_arbitration(target):
-    f = facts(state=State.referred, referral_target=target, state_changed_at=RECEIVED)
-    result = run("referral_stalled", f, RECEIVED + timedelta(days=300))
-    assert not result.fires
-    assert result.wakes_at is None
-
-
-def test_referral_stalled_not_after_the_ruling():
-    f = facts(
-        state=State.closed, referral_target=ReferralTarget.arbitration, state_changed_at=RECEIVED
+def test_may_sue_when_no_award_within_forty_five_days_of_acceptance():
+    accepted = facts(
+        state=State.referred,
+        arbitration_applied_on=date(2026, 4, 3),
+        arbitration_decision=ArbitrationDecision.accepted,
+        arbitration_decided_on=date(2026, 4, 7),
     )
-    assert not run("referral_stalled", f, RECEIVED + timedelta(days=300)).fires
+    # 7 April + 45 = 22 May (a Friday): from 23 May the worker may sue
+    assert_threshold("may_sue", accepted, local(2026, 5, 23), "orange", "handling")
+    extended = facts(
+        **{**accepted.__dict__, "clock_adjustments": {"award": {"extended_to": "2026-06-05"}}}
+    )
+    assert_threshold("may_sue", extended, local(2026, 6, 6), "orange", "handling")
+    awarded = facts(**{**accepted.__dict__, "award_on": date(2026, 5, 20), "award_final": False})
+    assert not run("may_sue", awarded, local(2026, 6, 30)).fires
+
+
+def test_may_sue_needs_an_application_to_the_commission():
+    f = facts(state=State.referred, referral_target=ReferralTarget.arbitration)
+    result = run("may_sue", f, local(2026, 12, 1))
+    assert not result.fires and result.wakes_at is None
 
 
 # --- evaluate -------------------------------------------------------------------------------------
@@ -263,19 +396,19 @@ def test_referral_stalled_not_after_the_ruling():
 def test_evaluate_a_quiet_new_case_raises_nothing_and_wakes_at_the_first_deadline():
     evaluation = rules.evaluate(facts(), RECEIVED, S)
     assert evaluation.alerts == []
-    assert evaluation.next_check_at == local(2026, 3, 6)  # acceptance overdue, before day 12
+    assert evaluation.next_check_at == local(2026, 3, 6)  # acceptance overdue, before the 15
 
 
 def test_evaluate_next_check_is_the_earliest_rule_that_will_fire():
     accepted = facts(state=State.accepted)
-    assert rules.evaluate(accepted, RECEIVED, S).next_check_at == RECEIVED + timedelta(days=12)
+    assert rules.evaluate(accepted, RECEIVED, S).next_check_at == local(2026, 3, 15)
     # once due soon has fired, the next moment is the overdue one
     day13 = RECEIVED + timedelta(days=13)
     evaluation = rules.evaluate(accepted, day13, S)
     assert evaluation.alerts == [
         AlertSpec("mediation_due_soon", Tier.grassroots, WarningLevel.blue)
     ]
-    assert evaluation.next_check_at == RECEIVED + timedelta(days=15)
+    assert evaluation.next_check_at == local(2026, 3, 18)
 
 
 def test_evaluate_with_nothing_left_to_wait_for():
@@ -304,7 +437,7 @@ def test_evaluate_collects_every_firing_rule_with_its_effective_tier():
         AlertSpec("owner_absconded", Tier.city, WarningLevel.red),
         AlertSpec("repeat_enterprise", Tier.town, WarningLevel.orange),
     }
-    assert evaluation.next_check_at == RECEIVED + timedelta(days=30)  # mediation stalled
+    assert evaluation.next_check_at == local(2026, 4, 2)  # mediation stalled
 
 
 def test_a_closed_case_produces_nothing():
@@ -349,7 +482,7 @@ def test_effective_tier(target, handling, expected):
 
 def test_evaluate_addresses_alerts_of_a_town_handled_case_to_the_town_at_least():
     f = facts(state=State.accepted, handling_tier=Tier.town, workers_involved=10)
-    evaluation = rules.evaluate(f, RECEIVED + timedelta(days=12), S)
+    evaluation = rules.evaluate(f, local(2026, 3, 15, 12), S)
     assert set(evaluation.alerts) == {
         AlertSpec("mediation_due_soon", Tier.town, WarningLevel.blue),  # "handling" → town
         AlertSpec("collective", Tier.town, WarningLevel.yellow),
@@ -358,7 +491,7 @@ def test_evaluate_addresses_alerts_of_a_town_handled_case_to_the_town_at_least()
 
 def test_evaluate_addresses_alerts_of_a_city_handled_case_to_the_city():
     f = facts(state=State.accepted, handling_tier=Tier.city, workers_involved=10)
-    evaluation = rules.evaluate(f, RECEIVED + timedelta(days=15), S)
+    evaluation = rules.evaluate(f, local(2026, 3, 18, 12), S)
     assert {(a.rule, a.target_tier) for a in evaluation.alerts} == {
         ("mediation_due_soon", Tier.city),
         ("mediation_overdue", Tier.city),  # "town" is below the city

@@ -60,15 +60,15 @@ def test_bad_values_are_refused_with_the_field_named(changes, field):
         ({"major_collective": {"workers": 10}}, "major_collective.workers"),
         ({"major_collective": {"workers": 9}}, "major_collective.workers"),
         ({"collective": {"workers": 50}}, "major_collective.workers"),
-        # overdue at or before due soon; stalled at or before overdue
+        # the law's 15 days are not a setting; the warning comes before them
         ({"mediation_overdue": {"days": 12}}, "mediation_overdue.days"),
-        ({"mediation_due_soon": {"days": 16}}, "mediation_overdue.days"),
-        ({"mediation_stalled": {"days": 15}}, "mediation_stalled.days"),
+        ({"mediation_due_soon": {"days_before": 15}}, "mediation_due_soon.days_before"),
         # red months at or below orange months
         ({"arrears_duration": {"red_above_months": 1}}, "arrears_duration.red_above_months"),
         ({"arrears_duration": {"orange_above_months": 2}}, "arrears_duration.red_above_months"),
-        # the warning period longer than the limitation itself
-        ({"limitation_near": {"days_before": 365}}, "limitation_near.limitation_days"),
+        # the warning period longer than the limitation itself (one year: not a setting)
+        ({"limitation_near": {"days_before": 365}}, "limitation_near.days_before"),
+        ({"limitation_near": {"limitation_days": 400}}, "limitation_near.limitation_days"),
         # a red window at least as long as the ordinary one
         ({"unacknowledged": {"red_hours": 24}}, "unacknowledged.hours"),
     ],
@@ -144,7 +144,7 @@ def test_admin_change_is_stored_append_only_with_old_and_new(users):
 
     later = NOW.replace(hour=3)
     update_rule_settings(
-        admin, {"collective": {"workers": "7"}, "mediation_due_soon": {"days": 10}}, now=later
+        admin, {"collective": {"workers": "7"}, "mediation_due_soon": {"days_before": 2}}, now=later
     )
     first_again, second = versions()
     # the first row is untouched
@@ -154,15 +154,21 @@ def test_admin_change_is_stored_append_only_with_old_and_new(users):
         {"collective.workers": [10, 5]},
     )
     # the newest row carries every override in force and only this edit's changes
-    assert second.overrides == {"collective": {"workers": 7}, "mediation_due_soon": {"days": 10}}
-    assert second.changes == {"collective.workers": [5, 7], "mediation_due_soon.days": [12, 10]}
+    assert second.overrides == {
+        "collective": {"workers": 7},
+        "mediation_due_soon": {"days_before": 2},
+    }
+    assert second.changes == {
+        "collective.workers": [5, 7],
+        "mediation_due_soon.days_before": [3, 2],
+    }
     assert current_settings()["collective"]["workers"] == 7
-    assert current_settings()["mediation_due_soon"]["days"] == 10
+    assert current_settings()["mediation_due_soon"]["days_before"] == 2
 
     # back to the default: no longer an override, but still recorded as a change
     update_rule_settings(admin, {"collective": {"workers": 10}}, now=later)
     third = versions()[-1]
-    assert third.overrides == {"mediation_due_soon": {"days": 10}}
+    assert third.overrides == {"mediation_due_soon": {"days_before": 2}}
     assert third.changes == {"collective.workers": [7, 10]}
 
 
@@ -235,7 +241,8 @@ def test_non_admins_may_not_change_thresholds(users, role):
 
 
 def test_a_lowered_time_threshold_reaches_existing_cases_on_the_next_sweep(users, make_case):
-    """Lowering the mediation-overdue day must not wait for each case's old wake-up time."""
+    """Lowering the local supervision window must not wait for each case's old wake-up
+    time."""
     from datetime import timedelta
 
     from mediation.cases import services as case_services
@@ -251,12 +258,10 @@ def test_a_lowered_time_threshold_reaches_existing_cases_on_the_next_sweep(users
         case.id, "accept", users["mediator"], {"mediator_id": users["mediator"].id}
     )
     sweep(now)
-    assert not db.session.scalar(select(Alert).where(Alert.rule == "mediation_overdue"))
-    update_rule_settings(
-        users["admin"], {"mediation_due_soon": {"days": 5}, "mediation_overdue": {"days": 10}}
-    )
+    assert not db.session.scalar(select(Alert).where(Alert.rule == "mediation_stalled"))
+    update_rule_settings(users["admin"], {"mediation_stalled": {"days": 5}})
     sweep(now + timedelta(minutes=1))
     alert = db.session.scalar(
-        select(Alert).where(Alert.case_id == case.id, Alert.rule == "mediation_overdue")
+        select(Alert).where(Alert.case_id == case.id, Alert.rule == "mediation_stalled")
     )
     assert alert is not None and alert.status.value == "open"

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from mediation.cases.enums import EventKind
 from mediation.cases.models import CaseEvent
-from mediation.core.clock import utcnow
+from mediation.core import periods
+from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.warnings.delivery import deliver_due
 from mediation.warnings.models import (
@@ -310,13 +311,15 @@ def test_a_case_without_alerts_has_no_alert_section(app, users, make_case):
 
 
 def deadlines(response) -> dict[str, str]:
-    items = dom(response).find("ul", cls="deadlines")
+    """The running clocks of the deadline panel: their names and countdowns."""
+    items = dom(response).find("ul", cls="clocks")
     if items is None:
         return {}
     result = {}
     for li in items.find_all("li"):
-        label_span, left_span = li.find_all("span")[:2]
-        result[label_span.text.split(" · ")[0]] = left_span.text
+        countdown = li.find("span", cls="countdown")
+        if countdown is not None:
+            result[li.find("strong").text] = countdown.text
     return result
 
 
@@ -325,15 +328,18 @@ def test_the_case_page_counts_down_to_its_deadlines(app, users, make_case, drive
     case = make_case(now=received, kind="dispute", workers_involved=1, arrears_months=None)
     client = logged_in(app, users["mediator"])
 
+    # the 15 days' last day is 11 days away, or more when it falls on a rest day
+    last_day = periods.days_after(local_date(received), 15).last_day
+    left = (last_day - local_date(utcnow())).days
     shown = deadlines(client.get(f"/cases/{case.id}"))
-    assert shown["调解期限"] == "剩余 12 天"
+    assert shown["调解期限"] == f"剩余 {left} 天"
     # three working days from receipt: how many are left depends on today's calendar
-    assert re.fullmatch(r"(剩余|已超期) \d+ 天", shown["受理期限"])
+    assert re.fullmatch(r"(剩余|已超期) \d+ 天", shown["受理期限（本地规定）"])
 
     drive(case, "accepted")
     shown = deadlines(client.get(f"/cases/{case.id}"))
-    assert "受理期限" not in shown
-    assert shown["调解期限"] == "剩余 12 天"
+    assert "受理期限（本地规定）" not in shown
+    assert shown["调解期限"] == f"剩余 {left} 天"
 
 
 def test_an_overdue_mediation_shows_days_overdue(app, users, make_case, drive):
@@ -341,7 +347,8 @@ def test_an_overdue_mediation_shows_days_overdue(app, users, make_case, drive):
     case = make_case(now=received, kind="dispute", workers_involved=1, arrears_months=None)
     drive(case, "mediating")
     shown = deadlines(logged_in(app, users["mediator"]).get(f"/cases/{case.id}"))
-    assert re.fullmatch(r"已超期 [56] 天", shown["调解期限"])
+    last_day = periods.days_after(local_date(received), 15).last_day
+    assert shown["调解期限"] == f"已超期 {(local_date(utcnow()) - last_day).days} 天"
 
 
 def test_a_closed_case_has_no_countdown(app, users, make_case, drive):
@@ -371,7 +378,10 @@ def test_the_rules_page_shows_the_thresholds(app, users):
     assert values["collective.workers"] == "10"
     assert values["major_collective.workers"] == "50"
     assert values["major_collective.claim_yuan"] == "1000000"
-    assert values["mediation_overdue.days"] == "15"
+    assert values["mediation_due_soon.days_before"] == "3"
+    assert values["mediation_overdue.max_extension_days"] == "15"
+    assert "mediation_overdue.days" not in values  # the law's 15 days: shown, not a setting
+    assert "自调解组织收到调解申请之日起十五日" in dom(response).find(id="statutory").text
     assert values["acceptance_overdue.working_days"] == "3"
     assert values["notifications.quiet_start"] == "22:00"
     assert values["collective.level"] == "yellow"
@@ -396,16 +406,16 @@ def test_a_valid_change_is_saved_and_shown(app, users):
     page = client.get("/admin/rules")
     assert form_values(page)["collective.workers"] == "8"
     assert "默认 10" in page.get_data(as_text=True)
-    assert "collective.workers" in dom(page).find("section", cls="card").text  # the history
+    assert "collective.workers" in dom(page).find("section", id="history").text
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("collective.workers", "-1", "Must not be negative."),
-        ("mediation_overdue.days", "abc", "Must be a whole number."),
+        ("mediation_stalled.days", "abc", "Must be a whole number."),
         ("major_collective.workers", "5", "Must be above the collective threshold."),
-        ("mediation_stalled.days", "14", "Must be after the overdue day."),
+        ("mediation_due_soon.days_before", "15", "Must be less than the 15-day mediation period."),
         ("notifications.quiet_end", "25:00", "Must be a time of day HH:MM."),
         ("collective.level", "purple", "Must be one of blue, yellow, orange, red."),
     ],
