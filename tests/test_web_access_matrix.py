@@ -19,9 +19,9 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest

@@ -4,7 +4,6 @@ endpoints."""
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 
 import pytest
