@@ -15,6 +15,7 @@ warnings_cli = AppGroup("warnings", help="The early-warning engine.")
 scheduler_cli = AppGroup("scheduler", help="The scheduler process.")
 workflow_cli = AppGroup("workflow", help="The case lifecycle.")
 cases_cli = AppGroup("cases", help="Bulk import and export of cases.")
+calendar_cli = AppGroup("calendar", help="The official working-day schedules.")
 
 
 def _parse_now(_ctx, _param, value: str | None):
@@ -294,6 +295,39 @@ def cases_import_command(file, skip_invalid, username):
     click.echo(f"Imported {len(result.numbers)} case(s){skipped}.")
 
 
+@calendar_cli.command("import")
+@click.argument("year")
+@click.argument("holidays", type=click.File("r", encoding="utf-8"))
+@click.argument("working_days", type=click.File("r", encoding="utf-8"), required=False)
+def calendar_import_command(year, holidays, working_days):
+    """Enter or replace YEAR's official schedule: HOLIDAYS has a line per holiday or range
+    (`2027-10-01..2027-10-07 国庆节`), WORKING_DAYS a line per adjusted working day
+    (`2027-09-26`), as on /admin/calendar. Exit 0 saved, 2 refused (nothing written)."""
+    from mediation.core.calendar_schedules import save_schedule
+
+    try:
+        saved = save_schedule(
+            year, holidays.read(), working_days.read() if working_days else "", entered_by="cli"
+        )
+    except ValidationFailed as exc:
+        _fail("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items()))
+    click.echo(f"Saved the official schedule of {saved}.")
+
+
+@calendar_cli.command("status")
+def calendar_status_command():
+    """Where each year's working days come from: the table, the package or the fallback."""
+    from mediation.core.calendar_schedules import year_statuses
+    from mediation.core.clock import local_date, utcnow
+
+    for status in year_statuses(local_date(utcnow())):
+        click.echo(
+            f"{status.year}  {status.source.value:<8}  {status.holidays:>3} holiday(s)  "
+            f"{status.working_days:>2} adjusted working day(s)"
+            + ("" if status.official else "  (provisional)")
+        )
+
+
 def sys_stderr():
     import sys
 
@@ -323,5 +357,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(serve_command)
     for group in (
         users_cli, demo_cli, audit_cli, warnings_cli, scheduler_cli, workflow_cli, cases_cli,
+        calendar_cli,
     ):  # fmt: skip
         app.cli.add_command(group)

@@ -28,6 +28,8 @@ GET_PAGES = [
     "/admin/organizations",
     "/admin/organizations/new",
     "/admin/organizations/{org}/rename",
+    "/admin/calendar",
+    "/admin/calendar?year=2027",
 ]
 POSTS = [
     ("/admin/users/new", {"username": "newbie", "role": "mediator", "org": "{org}",
@@ -106,6 +108,7 @@ def test_admin_index_links_every_admin_page(client, users):
     links = {a.attrs["href"] for a in page.find_all("a", cls="admin-link")}
     assert links == {
         "/admin/users", "/admin/organizations", "/admin/rules", "/admin/outbox", "/admin/import",
+        "/admin/calendar",
     }  # fmt: skip
     assert dom(client.get("/")).find("a", href="/admin/") is not None  # in the nav
 

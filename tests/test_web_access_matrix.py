@@ -30,6 +30,8 @@ from sqlalchemy import select
 from mediation.accounts.models import User
 from mediation.cases import attachments, services
 from mediation.cases.models import Attachment, Case, CaseEvent
+from mediation.core.calendar_models import CalendarYear
+from mediation.core.calendar_schedules import save_schedule
 from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.orgs.models import Organization
@@ -183,6 +185,12 @@ def _new_case(w: World, x: str) -> dict:
 
 def _exists(stmt) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _entered_year(year: int) -> int:
+    """A year whose schedule an administrator entered (again, for each role's request)."""
+    save_schedule(str(year), f"{year}-01-01 元旦", "", entered_by="admin")
+    return year
 
 
 def _version(case: Case) -> str:
@@ -432,6 +440,15 @@ ROWS = [
     Row("POST", "/admin/import", lambda w, x: "/admin/import", ADMIN_PAGE, body=_import_csv,
         fresh_world=True,
         done=lambda w, x: _exists(select(Case).where(Case.title == "违法解除"))),
+    Row("GET", "/admin/calendar", lambda w, x: "/admin/calendar", ADMIN_PAGE),
+    Row("POST", "/admin/calendar", lambda w, x: "/admin/calendar", ADMIN_ACTION,
+        body=lambda w, x: {"year": "2029", "holidays": "2029-01-01 元旦", "working_days": ""},
+        fresh_world=True,
+        done=lambda w, x: _exists(select(CalendarYear).where(CalendarYear.year == 2029))),
+    Row("POST", "/admin/calendar/<id:year>/delete",
+        lambda w, x: f"/admin/calendar/{_entered_year(2030)}/delete", ADMIN_ACTION,
+        fresh_world=True,
+        done=lambda w, x: not _exists(select(CalendarYear).where(CalendarYear.year == 2030))),
     # --- the session
     Row("POST", "/language", lambda w, x: "/language",
         roles(302, 302, 302, 302, 302, anonymous=302),

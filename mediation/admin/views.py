@@ -1,5 +1,5 @@
-"""Admin pages: an index, users and organizations, the warning rules, the outbox and the
-import of hotline logs. Administrators only; every other role 403.
+"""Admin pages: an index, users and organizations, the warning rules, the outbox, the import
+of hotline logs and the working-day calendar. Administrators only; every other role 403.
 
 Thin: check the role, parse the form, call a service in `accounts.services` / `orgs.services`,
 render; a refused form comes back with the typed values and the messages beside the fields (422).
@@ -15,6 +15,9 @@ from sqlalchemy import select
 from mediation.accounts import services as accounts
 from mediation.accounts.models import Role
 from mediation.cases import importer
+from mediation.core import calendar_schedules
+from mediation.core.calendar import Source
+from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _, lazy_gettext, translate_message
 from mediation.extensions import db
@@ -61,6 +64,11 @@ NOTIFICATION_STATUS_LABELS = {
     NotificationStatus.failed: lazy_gettext("Failed"),
 }
 CHANNEL_LABELS = {"email": lazy_gettext("E-mail"), "sms": lazy_gettext("SMS")}
+CALENDAR_SOURCE_LABELS = {
+    Source.table: lazy_gettext("Official, entered here"),
+    Source.package: lazy_gettext("Official, built in"),
+    Source.fallback: lazy_gettext("Provisional, computed"),
+}
 
 USERS_PER_PAGE = 50
 OUTBOX_PER_PAGE = 50
@@ -334,3 +342,72 @@ def import_page():
     return render_template(
         "admin/import.html", checked=checked, result=result, skip_invalid=skip_invalid
     ), (422 if refused else 200)
+
+
+# --- the working-day calendar ---------------------------------------------------------------------
+
+CALENDAR_FIELDS = ("year", "holidays", "working_days")
+
+
+def _calendar_form(
+    year_text: str | None, statuses: list[calendar_schedules.YearStatus]
+) -> dict[str, str]:
+    """The form filled with a year's schedule as it applies now: the year asked for, else the
+    first year from this one without an official schedule (its computed holidays to start
+    from), else nothing."""
+    year, _errors = calendar_schedules.parse_year(year_text or "")
+    if year is None and year_text is None:
+        this_year = local_date(utcnow()).year
+        year = next(
+            (s.year for s in reversed(statuses) if s.year >= this_year and not s.official), None
+        )
+    if year is None:
+        return {}
+    _source, entries = calendar_schedules.entries_of(year)
+    holidays, working_days = calendar_schedules.schedule_text(entries)
+    return {"year": str(year), "holidays": holidays, "working_days": working_days}
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar_page() -> ResponseReturnValue:
+    """The years' working-day schedules and where each comes from; enter or replace a year's
+    official schedule (docs/domain.md "Calendars and time")."""
+    errors: dict = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "") for name in CALENDAR_FIELDS}
+        try:
+            year = calendar_schedules.save_schedule(
+                values["year"],
+                values["holidays"],
+                values["working_days"],
+                entered_by=current_user.username,
+            )
+        except ValidationFailed as exc:
+            errors = exc.fields
+        else:
+            flash(
+                _("The official schedule of %(year)s is saved and applies now.", year=year),
+                "success",
+            )
+            return redirect(url_for("admin.calendar_page"))
+    statuses = calendar_schedules.year_statuses(local_date(utcnow()))
+    if request.method == "GET":
+        values = _calendar_form(request.args.get("year"), statuses)
+    return render_template(
+        "admin/calendar.html",
+        statuses=statuses,
+        values=values,
+        errors=errors,
+        source_labels=CALENDAR_SOURCE_LABELS,
+        first_year=calendar_schedules.FIRST_YEAR,
+        last_year=calendar_schedules.LAST_YEAR,
+    ), (422 if errors else 200)
+
+
+@bp.route("/calendar/<id:year>/delete", methods=["POST"])
+def delete_calendar_year(year: int) -> ResponseReturnValue:
+    """Remove an entered year: the built-in schedule or the computed holidays apply again."""
+    calendar_schedules.delete_schedule(year)
+    flash(_("The schedule entered for %(year)s is removed.", year=year), "success")
+    return redirect(url_for("admin.calendar_page"))

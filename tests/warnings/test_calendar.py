@@ -1,5 +1,5 @@
 """China's working-day calendar: Spring Festival 2026 with its adjusted Saturdays (调休), and the
-Monday–Friday fallback for a year `chinesecalendar` does not know."""
+computed fallback for a year `chinesecalendar` does not know (more in tests/core/test_calendar.py)."""
 
 from __future__ import annotations
 
@@ -108,18 +108,18 @@ def alert_rules(case_id: int) -> set[str]:
 
 
 @pytest.fixture
-def fresh_calendar(monkeypatch):
+def fresh_calendar():
     """Forget what the calendar has cached and warned about, so this test sees the first look."""
-    monkeypatch.setattr(calendar, "_warned_years", set())
-    is_working_day.cache_clear()
+    calendar.clear_caches()
     yield
-    is_working_day.cache_clear()
+    calendar.clear_caches()
 
 
-def test_unknown_year_falls_back_to_monday_to_friday_and_logs(fresh_calendar, caplog):
+def test_unknown_year_falls_back_to_the_statutory_holidays_and_logs(fresh_calendar, caplog):
     caplog.set_level(logging.WARNING, logger="mediation.core.calendar")
-    # New Year's Day 2031 is a Wednesday: without a schedule it is an ordinary working day
-    assert is_working_day(date(2031, 1, 1))
+    # New Year's Day 2031 is a Wednesday: the regulation's holiday even without a schedule
+    assert not is_working_day(date(2031, 1, 1))
+    assert is_working_day(date(2031, 1, 2))
     assert not is_working_day(date(2031, 1, 4))  # Saturday
     assert not is_working_day(date(2031, 1, 5))  # Sunday
     assert add_working_days(date(2031, 1, 3), 1) == date(2031, 1, 6)  # Friday → Monday
