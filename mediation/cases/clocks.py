@@ -29,7 +29,7 @@ from mediation.cases.enums import (
     State,
 )
 from mediation.core import periods
-from mediation.core.calendar import add_working_days, has_official_schedule
+from mediation.core.calendar import add_working_days_checked, has_official_schedule
 from mediation.core.clock import local_date
 from mediation.core.enums import LabelledEnum, set_labels
 from mediation.core.i18n import lazy_gettext
@@ -299,10 +299,10 @@ def acceptance_clock(f: ClockFacts, working_days: int, today: date) -> Clock | N
     start = local_date(f.reported_at)
     if f.state != State.reported:
         return Clock(ClockName.acceptance, ClockState.ended, start)
-    last = add_working_days(start, working_days)
+    last, provisional = add_working_days_checked(start, working_days)
     pause = pause_of(adjustment(f, ClockName.acceptance), today)
     clock = _paused_clock(ClockName.acceptance, start, last, pause, today)
-    clock.provisional = _provisional(start, clock.last_day)
+    clock.provisional = provisional or _provisional(clock.last_day)
     return clock
 
 

@@ -300,3 +300,29 @@ def test_trigger_payloads_still_work_for_the_agreement_clock(make_case, drive, u
         agreement.last_day.isoformat()
         == trigger_payload("record_agreement", users)["agreement_due_on"]
     )
+
+
+# --- provisional calendars ---------------------------------------------------------------------
+
+
+def test_a_deadline_counted_into_a_year_without_a_schedule_is_provisional():
+    from mediation.cases.clocks import acceptance_clock, mediation_clock
+    from mediation.cases.enums import CaseKind, State
+    from mediation.orgs.models import Tier
+    from mediation.warnings.rules import CaseFacts
+
+    moment = local(2026, 12, 30, 10)
+    f = CaseFacts(
+        state=State.reported, kind=CaseKind.dispute, received_at=moment,
+        application_received_at=moment, handling_tier=Tier.grassroots,
+    )  # fmt: skip
+    acceptance = acceptance_clock(f, 3, date(2026, 12, 30))
+    # 31 Dec, then 1 January 2027 (a holiday by the fallback), 4 and 5 January
+    assert acceptance.last_day == date(2027, 1, 5) and acceptance.provisional
+    mediation = mediation_clock(f, date(2026, 12, 30))
+    assert mediation.last_day == date(2027, 1, 14) and mediation.provisional
+    early = CaseFacts(
+        state=State.reported, kind=CaseKind.dispute, received_at=local(2026, 3, 2, 10),
+        application_received_at=local(2026, 3, 2, 10), handling_tier=Tier.grassroots,
+    )  # fmt: skip
+    assert not acceptance_clock(early, 3, date(2026, 3, 2)).provisional
