@@ -2,7 +2,8 @@
 
 Each rule looks at a case's facts, the clock and the settings, and answers whether its alert
 should exist now and, if not yet, the moment it may start to (so the sweep knows when to look
-again). Nothing here touches the database; `evaluate` runs them all.
+again); a firing rule whose level grows with time (the months owed) also says when it may
+change. Nothing here touches the database; `evaluate` runs them all.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from mediation.cases import arrears
 from mediation.cases.deadlines import (
     IN_MEDIATION,
     LIMITATION_RUNS,
@@ -101,7 +103,8 @@ class RuleResult:
     fires: bool
     level: WarningLevel | None = None
     target: str | None = None
-    # when a rule not firing now may start to, or None if only a change of facts can make it fire
+    # when a rule not firing now may start to, or None if only a change of facts can make it fire;
+    # for a firing rule, when its level or target may change with time alone (the months owed)
     wakes_at: datetime | None = None
 
 
@@ -193,16 +196,37 @@ def major_collective(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     return _fixed(f.workers_involved >= cfg["workers"] or big_claim, cfg)
 
 
+def _months_owed(f: CaseFacts, today: date) -> tuple[int | None, date | None]:
+    """The months of wages owed today and the next pay day, when the first unpaid pay day is
+    known (they grow: docs/domain.md "Wage arrears"); else the months reported at registration
+    and no day on which they change."""
+    if f.wages_unpaid_since is not None:
+        since = f.wages_unpaid_since
+        return arrears.months_owed(since, today), arrears.next_pay_day(since, today)
+    return f.arrears_months, None
+
+
 def arrears_duration(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     """Months in arrears: up to the orange threshold yellow/town, above it orange/town, above
-    the red threshold red/city."""
-    if f.kind != CaseKind.arrears or f.arrears_months is None:
+    the red threshold red/city. Counted from the first unpaid pay day when it is known, so the
+    rule wakes on the next pay day and the level climbs with time; silent up to and including
+    the last day of a delay agreed with the union."""
+    if f.kind != CaseKind.arrears:
         return NOT_FIRING
-    if f.arrears_months > cfg["red_above_months"]:
-        return RuleResult(True, WarningLevel.red, Tier.city.value)
-    if f.arrears_months > cfg["orange_above_months"]:
-        return RuleResult(True, WarningLevel.orange, Tier.town.value)
-    return RuleResult(True, WarningLevel.yellow, Tier.town.value)
+    today = local_date(now)
+    if f.wage_delay_until is not None and today <= f.wage_delay_until:
+        return RuleResult(False, wakes_at=local_midnight(f.wage_delay_until + timedelta(days=1)))
+    months, next_pay_day = _months_owed(f, today)
+    wakes_at = None if next_pay_day is None else local_midnight(next_pay_day)
+    if months is None:
+        return NOT_FIRING
+    if f.wages_unpaid_since is not None and months == 0:  # the first pay day is still to come
+        return RuleResult(False, wakes_at=wakes_at)
+    if months > cfg["red_above_months"]:
+        return RuleResult(True, WarningLevel.red, Tier.city.value)  # the top: nothing to wait for
+    if months > cfg["orange_above_months"]:
+        return RuleResult(True, WarningLevel.orange, Tier.town.value, wakes_at)
+    return RuleResult(True, WarningLevel.yellow, Tier.town.value, wakes_at)
 
 
 def owner_absconded(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
@@ -273,7 +297,7 @@ def evaluate(facts: CaseFacts, now: datetime, settings: dict[str, dict]) -> Eval
             assert result.level is not None and result.target is not None
             tier = effective_tier(result.target, facts.handling_tier)
             alerts.append(AlertSpec(code, tier, result.level))
-        elif result.wakes_at is not None:
+        if result.wakes_at is not None:
             wakes.append(result.wakes_at)
     return Evaluation(sorted(alerts), min(wakes) if wakes else None)
 

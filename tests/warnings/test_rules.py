@@ -181,6 +181,63 @@ def test_arrears_duration_only_for_arrears_cases_with_months():
     assert not run("arrears_duration", facts(kind=CaseKind.arrears), RECEIVED).fires
 
 
+def arrears(**kw) -> CaseFacts:
+    return facts(**{"kind": CaseKind.arrears, "state": State.mediating, **kw})
+
+
+def test_arrears_duration_counts_the_months_owed_from_the_first_unpaid_pay_day():
+    # unpaid since 31 January: 1 month on 31 January, 2 from 28 February, 3 from 31 March
+    f = arrears(wages_unpaid_since=date(2026, 1, 31), arrears_months=1)
+    january = run("arrears_duration", f, local(2026, 1, 31, 9))
+    assert fires(january, "yellow", "town")
+    assert january.wakes_at == local(2026, 2, 28)  # the next pay day, a firing rule's wake
+    february = run("arrears_duration", f, local(2026, 2, 28))
+    assert fires(february, "orange", "town")
+    assert february.wakes_at == local(2026, 3, 31)
+    assert fires(run("arrears_duration", f, local(2026, 3, 31) - SECOND), "orange", "town")
+    march = run("arrears_duration", f, local(2026, 3, 31))
+    assert fires(march, "red", "city")
+    assert march.wakes_at is None  # red is the top: nothing more to wait for
+    # the months typed at registration do not count once the first unpaid pay day is known
+    assert fires(run("arrears_duration", f, local(2026, 6, 29)), "red", "city")
+
+
+def test_arrears_duration_waits_for_the_first_unpaid_pay_day():
+    f = arrears(wages_unpaid_since=date(2026, 3, 10))
+    before = run("arrears_duration", f, local(2026, 3, 9, 23))
+    assert not before.fires
+    assert before.wakes_at == local(2026, 3, 10)
+
+
+def test_arrears_duration_without_the_pay_day_keeps_the_months_reported():
+    result = run("arrears_duration", arrears(arrears_months=2), local(2027, 1, 1))
+    assert fires(result, "orange", "town")
+    assert result.wakes_at is None  # a number typed once does not grow
+
+
+def test_an_agreed_delay_silences_arrears_duration_through_its_last_day():
+    f = arrears(wages_unpaid_since=date(2026, 3, 1), wage_delay_until=date(2026, 3, 20))
+    during = run("arrears_duration", f, local(2026, 3, 20, 23, 59))
+    assert not during.fires
+    assert during.wakes_at == local(2026, 3, 21)
+    assert fires(run("arrears_duration", f, local(2026, 3, 21)), "yellow", "town")
+    # an older delay is over: the months owed since the first pay day count in full
+    assert fires(run("arrears_duration", f, local(2026, 6, 1)), "red", "city")
+    typed = arrears(arrears_months=3, wage_delay_until=date(2026, 3, 20))
+    assert not run("arrears_duration", typed, local(2026, 3, 20)).fires
+
+
+def test_evaluate_wakes_at_the_next_pay_day_of_a_firing_arrears_rule():
+    # mediation failed: no clock of the mediation runs, the months owed still grow
+    f = arrears(wages_unpaid_since=date(2026, 1, 31), workers_involved=1, state=State.failed)
+    evaluation = rules.evaluate(f, local(2026, 3, 10), S)
+    assert evaluation.alerts == [AlertSpec("arrears_duration", Tier.town, WarningLevel.orange)]
+    assert evaluation.next_check_at == local(2026, 3, 31)
+    red = rules.evaluate(f, local(2026, 3, 31), S)
+    assert red.alerts == [AlertSpec("arrears_duration", Tier.city, WarningLevel.red)]
+    assert red.next_check_at is None
+
+
 def test_owner_absconded_or_incident_is_red_for_the_city():
     assert fires(run("owner_absconded", facts(owner_absconded=True), RECEIVED), "red", "city")
     assert fires(run("owner_absconded", facts(incident_in_progress=True), RECEIVED), "red", "city")
