@@ -229,6 +229,42 @@ def arrears_duration(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     return RuleResult(True, WarningLevel.yellow, Tier.town.value, wakes_at)
 
 
+def criminal_threshold(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """The amounts of the crime of refusing to pay labour remuneration (Criminal Law art. 276-1;
+    the Supreme People's Court's interpretation of 2013, art. 3, whose ranges each province
+    fixes): one worker owed `single_worker_yuan` for `single_worker_months` or more, or
+    `group_workers` or more owed `group_yuan` in total. The amount is the claim; with several
+    workers one of them is owed at least the average, so an average at the single-worker
+    amount is enough. The crime also needs an employer who hid or fled, or who could pay and
+    did not after an official order: the alert asks for a referral, it does not decide."""
+    if f.kind != CaseKind.arrears and f.category != Category.remuneration:
+        return NOT_FIRING
+    owed_fen = f.claim_amount_fen or 0
+    if owed_fen <= 0:
+        return NOT_FIRING
+    workers = max(f.workers_involved, 1)
+    if workers >= cfg["group_workers"] and owed_fen >= cfg["group_yuan"] * 100:
+        return _fixed(True, cfg)
+    if owed_fen < cfg["single_worker_yuan"] * 100 * workers:
+        return NOT_FIRING
+    months, _ = _months_owed(f, local_date(now))
+    if months is None:
+        return NOT_FIRING
+    if months >= cfg["single_worker_months"]:
+        return _fixed(True, cfg)
+    if f.wages_unpaid_since is None:
+        return NOT_FIRING
+    day = arrears.day_owing(f.wages_unpaid_since, cfg["single_worker_months"])
+    return RuleResult(False, wakes_at=local_midnight(day))
+
+
+def provincial_key(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """Provincial key monitoring: more workers or a larger amount than the city's (reported to
+    the provincial federation)."""
+    big_claim = (f.claim_amount_fen or 0) >= cfg["claim_yuan"] * 100
+    return _fixed(f.workers_involved >= cfg["workers"] or big_claim, cfg)
+
+
 def owner_absconded(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     """An absconded or unreachable owner, or an incident in progress: red at once."""
     return _fixed(f.owner_absconded or f.incident_in_progress, cfg)
@@ -249,6 +285,8 @@ RULES: dict[str, Rule] = {
     "collective": collective,
     "major_collective": major_collective,
     "arrears_duration": arrears_duration,
+    "criminal_threshold": criminal_threshold,
+    "provincial_key": provincial_key,
     "owner_absconded": owner_absconded,
     "repeat_enterprise": repeat_enterprise,
     "limitation_near": limitation_near,
@@ -263,6 +301,13 @@ RULE_LABELS = {
     "collective": lazy_gettext("Collective dispute"),
     "major_collective": lazy_gettext("Major collective dispute"),
     "arrears_duration": lazy_gettext("Long wage arrears"),
+    "criminal_threshold": lazy_gettext(
+        "Possible refusal to pay labour remuneration: refer to labour inspection and public"
+        " security"
+    ),
+    "provincial_key": lazy_gettext(
+        "Provincial key monitoring: report to the provincial federation"
+    ),
     "owner_absconded": lazy_gettext("Owner absconded / mass incident"),
     "repeat_enterprise": lazy_gettext("Repeated complaints against one employer"),
     "limitation_near": lazy_gettext("Arbitration limitation ending soon"),
