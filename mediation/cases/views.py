@@ -24,13 +24,13 @@ from sqlalchemy import select
 from mediation import signals
 from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
-from mediation.cases import attachments, queries, services, workflow
+from mediation.cases import arrears, attachments, queries, services, workflow
 from mediation.cases.enums import CaseKind, Category, Channel, State, WarningLevel
 from mediation.cases.export import case_tables
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
-from mediation.core.clock import utcnow
+from mediation.core.clock import local_date, utcnow
 from mediation.core.db import read_only
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.fields import shared_schema
@@ -198,6 +198,7 @@ def _supervision_context(case: Case) -> dict:
 
 
 def _detail_context(case: Case, **extra: Any) -> dict:
+    now = utcnow()
     triggers = workflow.allowed_triggers(case, current_user)
     writer = current_user.role in services.CASE_WRITERS
     can_assign_mediator = writer and case.is_open
@@ -229,7 +230,13 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         # the parts of the page other domains own (`signals.case_page`): the warning
         # engine's alerts, deadlines and escalation form
         **signals.values_from_signal(signals.case_page.send(case, user=current_user)),
-        "now": utcnow(),
+        "now": now,
+        # counted today: the months grow with each pay day (docs/domain.md "Wage arrears")
+        "months_owed": (
+            None
+            if case.wages_unpaid_since is None
+            else arrears.months_owed(case.wages_unpaid_since, local_date(now))
+        ),
         **extra,
     }
 
@@ -287,7 +294,7 @@ def edit(case_id: int) -> ResponseReturnValue:
 
 CLEARABLE_FACTS = (
     "worker_name", "worker_phone", "worker_id_number", "claim_amount", "arrears_months",
-    "infringement_known_at", "employment_ended_at",
+    "infringement_known_at", "employment_ended_at", "wages_unpaid_since",
 )  # fmt: skip
 
 
@@ -297,7 +304,7 @@ def _case_values(case: Case) -> dict:
         for name in (
             "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
             "workers_involved", "title", "description", "arrears_months", "channel",
-            "infringement_known_at", "employment_ended_at",
+            "infringement_known_at", "employment_ended_at", "wages_unpaid_since",
         )
     }  # fmt: skip
     values = {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in values.items()}

@@ -10,13 +10,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from mediation.cases import services
 from mediation.cases.enums import WarningLevel
 from mediation.extensions import db
 from mediation.orgs.models import Tier
-from mediation.warnings.models import ACTIVE_STATUSES, Alert
+from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus
+from mediation.warnings.services import acknowledge
 from mediation.warnings.settings import SettingsError, validate
+from mediation.warnings.sweep import sweep
 from tests.conftest import login
-from tests.helpers import T0, reload
+from tests.helpers import DAY, HOUR, SECOND, T0, local, reload
 from tests.html import dom
 
 
@@ -131,3 +134,61 @@ def test_the_rules_page_shows_the_new_settings_with_their_labels(client, users):
     legends = " ".join(legend.text for legend in page.find_all("legend"))
     assert "Possible refusal to pay labour remuneration" in legends
     assert "Provincial key monitoring" in legends
+
+
+# --- the months owed grow across sweeps -----------------------------------------------------------
+
+JANUARY = local(2026, 1, 20, 10)  # unpaid since 15 January: one month owed
+
+
+def quiet_arrears(make_case, **kw):
+    """One worker owed little: no head-count or criminal rule, only the months owed."""
+    values = {"workers_involved": 1, "claim_amount": "4000.00", "arrears_months": None,
+              "wages_unpaid_since": "2026-01-15"}  # fmt: skip
+    return make_case(now=JANUARY, **(values | kw))
+
+
+def failed(case, users, at):
+    """Mediation failed: the mediation's clocks stop, the months owed keep growing."""
+    for trigger, payload in (("accept", {"mediator_id": users["mediator"].id}),
+                             ("fail_mediation", {"reason": "用人单位拒不到场"})):  # fmt: skip
+        case = services.fire_trigger(case.id, trigger, users["officer"], payload, now=at)
+    return case
+
+
+def acknowledge_all(case_id, users, at):
+    for alert in active(case_id).values():
+        if alert.status == AlertStatus.open:
+            officer = users["officer"] if alert.target_tier == Tier.town else users["city_officer"]
+            acknowledge(alert.id, officer, {"note": "已签收"}, now=at)
+
+
+def test_one_month_owed_in_january_is_red_for_the_city_in_june_without_an_edit(
+    make_case, users, orgs
+):
+    case = failed(quiet_arrears(make_case), users, JANUARY + HOUR)
+    alert = active(case.id)[("arrears_duration", "town")]
+    assert alert.level == WarningLevel.yellow
+    acknowledge_all(case.id, users, JANUARY + 2 * HOUR)
+    version = reload(case.id).version
+    sweep(JANUARY + DAY)  # the climb deadline it was waiting for: acknowledged, nothing climbs
+    # nothing else to wait for but the next pay day
+    assert reload(case.id).next_check_at == local(2026, 2, 15)
+    assert sweep(local(2026, 2, 15) - SECOND).checked == 0
+
+    february = sweep(local(2026, 2, 15))
+    assert february.checked == 1
+    assert active(case.id)[("arrears_duration", "town")].level == WarningLevel.orange
+    acknowledge_all(case.id, users, local(2026, 2, 15, 9))
+
+    june = sweep(local(2026, 6, 20))  # no sweep ran since February
+    alerts = active(case.id)
+    red = alerts[("arrears_duration", "city")]
+    assert (red.level, red.target_org_id) == (WarningLevel.red, orgs["C"].id)
+    assert ("arrears_duration", "town") not in alerts
+    assert june.checked == 1
+    stored = reload(case.id)
+    assert (stored.warning_level, stored.tier) == (WarningLevel.red, Tier.city)
+    # the facts were never edited: the months grew with the calendar alone
+    assert stored.version == version
+    assert stored.arrears_months is None
