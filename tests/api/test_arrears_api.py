@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from mediation.cases import services
 from mediation.cases.arrears import months_owed
 from mediation.core.clock import local_date, utcnow
 from tests.api.conftest import error_of
@@ -59,3 +60,72 @@ def test_the_pay_day_is_edited_with_patch(api, users, make_case):
     )  # fmt: skip
     assert response.status_code == 200, response.get_json()
     assert reload(case.id).wages_unpaid_since == date(2026, 2, 1)
+
+
+# --- a delay of wages agreed with the union -------------------------------------------------------
+
+
+def delay(api, user, case, until: date | str, **kw):
+    body = {"until": str(until), "reason": "资金周转困难，经工会同意延期", "version": case.version}
+    return api.post(f"/cases/{case.id}/wage-delay", as_=user, json=body | kw)
+
+
+def test_recording_a_delay_answers_the_case(api, users, make_case):
+    case = make_case()
+    version = case.version
+    until = today() + timedelta(days=10)
+    response = delay(api, users["mediator"], case, until)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["wage_delay_until"] == until.isoformat()
+    assert body["version"] == version + 1
+    events = api.get(f"/cases/{case.id}/events", as_=users["mediator"]).get_json()["items"]
+    edit = next(e for e in events if e["kind"] == "edit")
+    assert edit["data"]["wage_delay_until"] == [None, until.isoformat()]
+
+
+def test_a_delay_at_the_cap_is_accepted_and_one_day_more_is_not(api, users, make_case):
+    case = make_case()
+    response = delay(api, users["mediator"], case, today() + timedelta(days=31))
+    assert response.status_code == 422
+    last = (today() + timedelta(days=30)).isoformat()
+    assert error_of(response)["fields"] == {"until": [f"Must be on or before {last}."]}
+    assert delay(api, users["mediator"], case, last).status_code == 200
+
+
+def test_a_delay_ending_today_or_before_is_422_with_nothing_written(api, users, make_case):
+    case = make_case()
+    seq = reload(case.id).event_seq
+    for until in (today(), today() - timedelta(days=3)):
+        response = delay(api, users["mediator"], case, until)
+        assert response.status_code == 422
+        assert error_of(response)["fields"] == {"until": ["Must be after today."]}
+    stored = reload(case.id)
+    assert (stored.wage_delay_until, stored.event_seq, stored.version) == (None, seq, case.version)
+
+
+def test_a_delay_body_is_checked_field_by_field(api, users, make_case):
+    case = make_case()
+    response = api.post(f"/cases/{case.id}/wage-delay", as_=users["mediator"],
+                        json={"until": "someday", "version": case.version, "extra": 1})  # fmt: skip
+    fields = error_of(response)["fields"]
+    assert response.status_code == 422
+    assert set(fields) == {"until", "reason", "extra"}
+
+
+def test_a_stale_version_is_409(api, users, make_case):
+    case = make_case()
+    response = delay(api, users["mediator"], case, today() + timedelta(days=5),
+                     version=case.version + 1)  # fmt: skip
+    assert response.status_code == 409
+    assert reload(case.id).wage_delay_until is None
+
+
+def test_roles_and_scope(api, users, make_case):
+    case = make_case()
+    services.assign_advocate(case.id, users["mediator"], users["advocate"].id)
+    until = today() + timedelta(days=5)
+    assert delay(api, users["advocate"], case, until).status_code == 403
+    assert delay(api, users["other_mediator"], case, until).status_code == 404
+    assert delay(api, None, case, until).status_code == 401
+    assert reload(case.id).wage_delay_until is None

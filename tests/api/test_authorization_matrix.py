@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from mediation.cases import services
+from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.warnings.models import Alert
 from tests.conftest import valid_credit_code
@@ -57,6 +59,10 @@ def _case_body(world: World, which: str) -> dict:
         "kind": "dispute", "category": "dismissal", "title": "违法解除劳动合同",
         "workers_involved": 1, "enterprise_id": enterprise.id, "handling_org_id": org.id,
     }  # fmt: skip
+
+
+def _in_days(days: int) -> str:
+    return (local_date(utcnow()) + timedelta(days=days)).isoformat()
 
 
 def _pick(world: World, which: str, name: str):
@@ -108,6 +114,12 @@ ENDPOINTS = [
     ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/escalations",
      lambda w, x: {"level": "orange", "reason": "请市总督办"},
      {"admin": (403, 403), "officer": (201, 404), "mediator": (403, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    # a delay of wages agreed with the union: the case writers, in scope
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/wage-delay",
+     lambda w, x: {"until": _in_days(5), "reason": "工会同意延期支付",
+                   "version": _pick(w, x, "case").version},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
       "advocate": (403, 404), "anonymous": (401, 401)}),
     ("GET", lambda w, x: "/alerts", None,
      {"admin": (200, 200), "officer": (200, 200), "mediator": (403, 403),
