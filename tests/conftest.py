@@ -203,7 +203,7 @@ def case_payload(make_enterprise, orgs) -> Callable[..., dict]:
             "handling_org_id": orgs[overrides.pop("org", "G1")].id,
             "title": "拖欠12名工人两个月工资",
             "workers_involved": 12,
-            "claim_amount": "96000.00",
+            "claim_amount": "48000.00",  # below the criminal group threshold (60,000)
             "arrears_months": 2,
             "worker_name": "王建国",
             "worker_id_number": valid_id_number(),

@@ -350,6 +350,13 @@ ROWS = [
         body=lambda w, x: {"level": "orange", "reason": "请市总督办"}, fresh_world=True,
         done=lambda w, x: _exists(select(Alert).where(
             Alert.case_id == w.case(x).id, Alert.rule == "manual_escalation"))),
+    # a delay of wages agreed with the union: the case writers
+    Row("POST", "/cases/<id:case_id>/wage-delay",
+        lambda w, x: f"/cases/{case_id(w, x)}/wage-delay", CASE_WRITE,
+        body=lambda w, x: {"until": future_date(5), "reason": "工会同意延期支付",
+                           "version": _version(w.case(x))},
+        fresh_world=True,
+        done=lambda w, x: w.case(x).wage_delay_until is not None),
     Row("POST", "/cases/<id:case_id>/attachments",
         lambda w, x: f"/cases/{case_id(w, x)}/attachments",
         roles((302, 302), (302, 302), (302, 404), (302, 404), (302, 404)),

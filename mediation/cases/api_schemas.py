@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Row
 
 from mediation.accounts.models import Role
-from mediation.cases import queries, workflow
+from mediation.cases import arrears, queries, workflow
 from mediation.cases.clocks import Clock, ClockName, ClockState
 from mediation.cases.enums import (
     ArbitrationDecision,
@@ -33,6 +33,7 @@ from mediation.core.api import (
     PagingQuery,
     request_user,
 )
+from mediation.core.clock import local_date, utcnow
 from mediation.core.fields import EnumCode, Money, code_of
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import fen_to_yuan
@@ -114,6 +115,24 @@ class CaseSchema(CaseSummarySchema):
     is_construction = fields.Boolean(required=True)
     description = fields.String(allow_none=True)
     arrears_months = fields.Integer(allow_none=True)
+    wages_unpaid_since = fields.Date(allow_none=True)
+    months_owed = fields.Function(
+        lambda c: (
+            None
+            if c.wages_unpaid_since is None
+            else arrears.months_owed(c.wages_unpaid_since, local_date(utcnow()))
+        ),
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "nullable": True,
+            "description": "months of wages owed today, counted from `wages_unpaid_since`",
+        },
+    )
+    wage_delay_until = fields.Date(
+        allow_none=True,
+        metadata={"description": "the last day of a delay of wages agreed with the union"},
+    )
     channel = EnumCode(Channel, required=True)
     reported_at = fields.AwareDateTime(
         required=True,

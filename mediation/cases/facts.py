@@ -33,8 +33,11 @@ EDITABLE_FIELDS = (
     "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
     "workers_involved", "is_migrant", "is_construction", "title", "description",
     "claim_amount_fen", "arrears_months", "channel", "received_at", "infringement_known_at",
-    "employment_status", "employment_ended_at", "owner_absconded", "incident_in_progress",
+    "employment_status", "employment_ended_at", "wages_unpaid_since", "owner_absconded",
+    "incident_in_progress",
 )  # fmt: skip
+
+ARREARS_PERIOD = ("arrears_months", "wages_unpaid_since")
 
 
 def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Case:
@@ -48,12 +51,17 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
         check_version(case, expected_version)
         if not case.is_open:
             raise Conflict("a closed case's facts cannot be edited; reopen it first")
+        touched = any(name in data for name in ARREARS_PERIOD)
         if (
             case.kind == CaseKind.arrears
-            and "arrears_months" in data
-            and data["arrears_months"] is None
+            and touched
+            and not schemas.has_arrears_period(
+                {name: data.get(name, getattr(case, name)) for name in ARREARS_PERIOD}
+            )
         ):
-            raise ValidationFailed({"arrears_months": ["Required for a wage-arrears case."]})
+            # named where the edit cleared it (the months, when both were cleared)
+            field = "arrears_months" if "arrears_months" in data else "wages_unpaid_since"
+            raise ValidationFailed({field: [schemas.ARREARS_PERIOD_REQUIRED]})
         if "enterprise_id" in data:
             try:
                 get_visible_enterprise(user, data["enterprise_id"])

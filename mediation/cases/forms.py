@@ -35,6 +35,8 @@ FIELD_LABELS = {
     "description": lazy_gettext("Description"),
     "claim_amount": lazy_gettext("Amount claimed (yuan)"),
     "arrears_months": lazy_gettext("Months in arrears"),
+    "wages_unpaid_since": lazy_gettext("First unpaid pay day"),
+    "until": lazy_gettext("Wages delayed until"),
     "channel": lazy_gettext("Source"),
     "received_at": lazy_gettext("Reported at"),
     "reported_at": lazy_gettext("Reported at"),

@@ -75,6 +75,8 @@ class CaseFactsSchema(StrictSchema):
     infringement_known_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
     employment_status = fields.Enum(EmploymentStatus, by_value=True)
     employment_ended_at = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
+    # the first pay day that went unpaid: the months owed grow from it (cases/arrears.py)
+    wages_unpaid_since = fields.Date(allow_none=True, validate=PLAUSIBLE_DATE)
     owner_absconded = fields.Boolean()
     incident_in_progress = fields.Boolean()
 
@@ -88,7 +90,7 @@ class CaseFactsSchema(StrictSchema):
         if value > utcnow():
             raise ValidationError(N_("Must not be in the future."))
 
-    @validates("infringement_known_at", "employment_ended_at")
+    @validates("infringement_known_at", "employment_ended_at", "wages_unpaid_since")
     def _date_not_future(self, value: date | None, data_key: str) -> None:
         if value is not None and value > local_date(utcnow()):
             raise ValidationError(N_("Must not be in the future."))
@@ -110,8 +112,19 @@ class CaseCreateSchema(CaseFactsSchema):
             raise ValidationError(
                 N_("Choose an enterprise or register a new one."), "enterprise_id"
             )
-        if data.get("kind") == CaseKind.arrears and data.get("arrears_months") is None:
-            raise ValidationError(N_("Required for a wage-arrears case."), "arrears_months")
+        if data.get("kind") == CaseKind.arrears and not has_arrears_period(data):
+            raise ValidationError(ARREARS_PERIOD_REQUIRED, "arrears_months")
+
+
+# An arrears case states how long wages have gone unpaid: the first unpaid pay day, from which
+# the months owed grow, or (older clients, the hotline's import) the months counted once.
+ARREARS_PERIOD_REQUIRED = N_(
+    "Required for a wage-arrears case: the months in arrears or the first unpaid pay day."
+)
+
+
+def has_arrears_period(facts: dict) -> bool:
+    return facts.get("arrears_months") is not None or facts.get("wages_unpaid_since") is not None
 
     @validates_schema
     def _moments(self, data: dict, **kwargs: Any) -> None:

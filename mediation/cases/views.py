@@ -24,7 +24,7 @@ from sqlalchemy import select
 from mediation import signals
 from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
-from mediation.cases import attachments, clock_events, queries, services, workflow
+from mediation.cases import arrears, attachments, clock_events, queries, services, workflow
 from mediation.cases.clocks import IN_MEDIATION, NOT_AGREED, ClockName, ClockState, clock_named
 from mediation.cases.enums import (
     ArbitrationDecision,
@@ -208,6 +208,7 @@ def _supervision_context(case: Case) -> dict:
 
 
 def _detail_context(case: Case, **extra: Any) -> dict:
+    now = utcnow()
     triggers = workflow.allowed_triggers(case, current_user)
     writer = current_user.role in services.CASE_WRITERS
     can_assign_mediator = writer and case.is_open
@@ -239,8 +240,14 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         # the parts of the page other domains own (`signals.case_page`): the warning
         # engine's alerts, deadlines and escalation form
         **signals.values_from_signal(signals.case_page.send(case, user=current_user)),
-        "now": utcnow(),
+        "now": now,
         **_clock_context(case),
+        # counted today: the months grow with each pay day (docs/domain.md "Wage arrears")
+        "months_owed": (
+            None
+            if case.wages_unpaid_since is None
+            else arrears.months_owed(case.wages_unpaid_since, local_date(now))
+        ),
         **extra,
     }
 
@@ -327,7 +334,7 @@ def edit(case_id: int) -> ResponseReturnValue:
 
 CLEARABLE_FACTS = (
     "worker_name", "worker_phone", "worker_id_number", "claim_amount", "arrears_months",
-    "infringement_known_at", "employment_ended_at",
+    "infringement_known_at", "employment_ended_at", "wages_unpaid_since",
 )  # fmt: skip
 
 
@@ -338,6 +345,7 @@ def _case_values(case: Case) -> dict:
             "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
             "workers_involved", "title", "description", "arrears_months", "channel",
             "infringement_known_at", "employment_status", "employment_ended_at",
+            "wages_unpaid_since",
         )
     }  # fmt: skip
     values = {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in values.items()}

@@ -114,6 +114,9 @@ SERVICES = (
     N_("there is no tier above yours to escalate to"),
     N_("a closed case cannot be escalated; reopen it first"),
     N_("the case is already escalated to that tier"),
+    N_("your role may not record a delay of wages"),
+    N_("a closed case cannot record a delay of wages; reopen it first"),
+    N_("a delay of wages is recorded on a wage-arrears or remuneration case"),
     # evidence
     N_("Choose a file to upload."),
     N_("The file is empty."),

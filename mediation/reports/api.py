@@ -61,6 +61,13 @@ class SummarySchema(Schema):
     by_state = _counts()
     by_kind = _counts()
     collective_workers = fields.Integer(required=True)
+    provincial_key_cases = fields.Integer(
+        required=True,
+        metadata={
+            "description": "cases at the provincial key-monitoring thresholds (the rule"
+            " `provincial_key`: 100 or more workers or 5,000,000 yuan by default)"
+        },
+    )
     by_category = _counts()
     by_bucket = _counts(
         metadata={"description": "the official statistics buckets of the categories"}

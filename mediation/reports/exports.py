@@ -32,6 +32,7 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
         (N_("Collective cases"), data["collective_cases"]),
         (N_("Workers involved"), data["workers_involved"]),
         (N_("Workers in collective cases"), data["collective_workers"]),
+        (N_("Cases for provincial key monitoring"), data["provincial_key_cases"]),
         (N_("Mediation success rate"), data["mediation_success_rate"]),
         (N_("Median days from receipt to agreement"), data["median_days_to_agreement"]),
         (N_("Median days from receipt to closure"), data["median_days_to_closure"]),

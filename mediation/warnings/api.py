@@ -7,13 +7,14 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from mediation.accounts.models import User
+from mediation.cases.api_schemas import CaseSchema
 from mediation.cases.enums import WarningLevel
 from mediation.core.api import Blueprint, PagingQuery, authenticated, page_of, per_page
 from mediation.core.fields import EnumCode
 from mediation.core.pagination import paginate
 from mediation.core.schemas import MAX_ID
 from mediation.orgs.models import Tier
-from mediation.warnings import services
+from mediation.warnings import delays, services
 from mediation.warnings.models import Alert, AlertStatus
 
 
@@ -100,3 +101,20 @@ def escalate(body: dict[str, Any], user: User, case_id: int) -> Any:
     answer is the new `manual_escalation` alert, in the target officers' inbox until they
     acknowledge it. A second escalation to the same tier is 409."""
     return services.escalate(case_id, user, body)
+
+
+@bp.route("/cases/<id:case_id>/wage-delay", methods=["POST"])
+@authenticated
+@bp.arguments(delays.WageDelaySchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def wage_delay(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Record a delay of wages agreed with the union
+
+    `{until, reason, version}`: the enterprise union consented to paying the wages later, up
+    to and including `until` (after today, at most `arrears_duration.max_agreed_delay_days`
+    days from today, a provincial figure). The months-in-arrears alert is silent until then
+    and resumes the day after. Case writers; open wage-arrears or remuneration cases; a stale
+    version is 409."""
+    return delays.record_wage_delay(case_id, user, body)

@@ -2,7 +2,8 @@
 
 Each rule looks at a case's facts, the clock and the settings, and answers whether its alert
 should exist now and, if not yet, the moment it may start to (so the sweep knows when to look
-again). Nothing here touches the database; `evaluate` runs them all.
+again); a firing rule whose level grows with time (the months owed) also says when it may
+change. Nothing here touches the database; `evaluate` runs them all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from mediation.cases import clocks
+from mediation.cases import arrears, clocks
 from mediation.cases.clocks import (
     IN_MEDIATION,
     LIMITATION_RUNS,
@@ -104,7 +105,8 @@ class RuleResult:
     fires: bool
     level: WarningLevel | None = None
     target: str | None = None
-    # when a rule not firing now may start to, or None if only a change of facts can make it fire
+    # when a rule not firing now may start to, or None if only a change of facts can make it fire;
+    # for a firing rule, when its level or target may change with time alone (the months owed)
     wakes_at: datetime | None = None
 
 
@@ -219,16 +221,73 @@ def major_collective(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     return _fixed(f.workers_involved >= cfg["workers"] or big_claim, cfg)
 
 
+def _months_owed(f: CaseFacts, today: date) -> tuple[int | None, date | None]:
+    """The months of wages owed today and the next pay day, when the first unpaid pay day is
+    known (they grow: docs/domain.md "Wage arrears"); else the months reported at registration
+    and no day on which they change."""
+    if f.wages_unpaid_since is not None:
+        since = f.wages_unpaid_since
+        return arrears.months_owed(since, today), arrears.next_pay_day(since, today)
+    return f.arrears_months, None
+
+
 def arrears_duration(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     """Months in arrears: up to the orange threshold yellow/town, above it orange/town, above
-    the red threshold red/city."""
-    if f.kind != CaseKind.arrears or f.arrears_months is None:
+    the red threshold red/city. Counted from the first unpaid pay day when it is known, so the
+    rule wakes on the next pay day and the level climbs with time; silent up to and including
+    the last day of a delay agreed with the union."""
+    if f.kind != CaseKind.arrears:
         return NOT_FIRING
-    if f.arrears_months > cfg["red_above_months"]:
-        return RuleResult(True, WarningLevel.red, Tier.city.value)
-    if f.arrears_months > cfg["orange_above_months"]:
-        return RuleResult(True, WarningLevel.orange, Tier.town.value)
-    return RuleResult(True, WarningLevel.yellow, Tier.town.value)
+    today = local_date(now)
+    if f.wage_delay_until is not None and today <= f.wage_delay_until:
+        return RuleResult(False, wakes_at=local_midnight(f.wage_delay_until + timedelta(days=1)))
+    months, next_pay_day = _months_owed(f, today)
+    wakes_at = None if next_pay_day is None else local_midnight(next_pay_day)
+    if months is None:
+        return NOT_FIRING
+    if f.wages_unpaid_since is not None and months == 0:  # the first pay day is still to come
+        return RuleResult(False, wakes_at=wakes_at)
+    if months > cfg["red_above_months"]:
+        return RuleResult(True, WarningLevel.red, Tier.city.value)  # the top: nothing to wait for
+    if months > cfg["orange_above_months"]:
+        return RuleResult(True, WarningLevel.orange, Tier.town.value, wakes_at)
+    return RuleResult(True, WarningLevel.yellow, Tier.town.value, wakes_at)
+
+
+def criminal_threshold(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """The amounts of the crime of refusing to pay labour remuneration (Criminal Law art. 276-1;
+    the Supreme People's Court's interpretation of 2013, art. 3, whose ranges each province
+    fixes): one worker owed `single_worker_yuan` for `single_worker_months` or more, or
+    `group_workers` or more owed `group_yuan` in total. The amount is the claim; with several
+    workers one of them is owed at least the average, so an average at the single-worker
+    amount is enough. The crime also needs an employer who hid or fled, or who could pay and
+    did not after an official order: the alert asks for a referral, it does not decide."""
+    if f.kind != CaseKind.arrears and f.category != Category.remuneration:
+        return NOT_FIRING
+    owed_fen = f.claim_amount_fen or 0
+    if owed_fen <= 0:
+        return NOT_FIRING
+    workers = max(f.workers_involved, 1)
+    if workers >= cfg["group_workers"] and owed_fen >= cfg["group_yuan"] * 100:
+        return _fixed(True, cfg)
+    if owed_fen < cfg["single_worker_yuan"] * 100 * workers:
+        return NOT_FIRING
+    months, _ = _months_owed(f, local_date(now))
+    if months is None:
+        return NOT_FIRING
+    if months >= cfg["single_worker_months"]:
+        return _fixed(True, cfg)
+    if f.wages_unpaid_since is None:
+        return NOT_FIRING
+    day = arrears.day_owing(f.wages_unpaid_since, cfg["single_worker_months"])
+    return RuleResult(False, wakes_at=local_midnight(day))
+
+
+def provincial_key(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """Provincial key monitoring: more workers or a larger amount than the city's (reported to
+    the provincial federation)."""
+    big_claim = (f.claim_amount_fen or 0) >= cfg["claim_yuan"] * 100
+    return _fixed(f.workers_involved >= cfg["workers"] or big_claim, cfg)
 
 
 def owner_absconded(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
@@ -251,6 +310,8 @@ RULES: dict[str, Rule] = {
     "collective": collective,
     "major_collective": major_collective,
     "arrears_duration": arrears_duration,
+    "criminal_threshold": criminal_threshold,
+    "provincial_key": provincial_key,
     "owner_absconded": owner_absconded,
     "repeat_enterprise": repeat_enterprise,
     "limitation_near": limitation_near,
@@ -267,6 +328,13 @@ RULE_LABELS = {
     "collective": lazy_gettext("Collective dispute"),
     "major_collective": lazy_gettext("Major collective dispute"),
     "arrears_duration": lazy_gettext("Long wage arrears"),
+    "criminal_threshold": lazy_gettext(
+        "Possible refusal to pay labour remuneration: refer to labour inspection and public"
+        " security"
+    ),
+    "provincial_key": lazy_gettext(
+        "Provincial key monitoring: report to the provincial federation"
+    ),
     "owner_absconded": lazy_gettext("Owner absconded / mass incident"),
     "repeat_enterprise": lazy_gettext("Repeated complaints against one employer"),
     "limitation_near": lazy_gettext("Arbitration limitation ending soon"),
@@ -301,7 +369,7 @@ def evaluate(facts: CaseFacts, now: datetime, settings: dict[str, dict]) -> Eval
             assert result.level is not None and result.target is not None
             tier = effective_tier(result.target, facts.handling_tier)
             alerts.append(AlertSpec(code, tier, result.level))
-        elif result.wakes_at is not None:
+        if result.wakes_at is not None:
             wakes.append(result.wakes_at)
     return Evaluation(sorted(alerts), min(wakes) if wakes else None)
 

@@ -30,7 +30,9 @@ MAXIMUM = {
     "working_days": 60, "days": 3650, "grace_days": 365, "workers": 1_000_000,
     "claim_yuan": 10_000_000_000, "orange_above_months": 240, "red_above_months": 240,
     "cases": 1000, "window_days": 3650, "days_before": 3650, "max_extension_days": 365,
-    "hours": 720, "red_hours": 720,
+    "hours": 720, "red_hours": 720, "max_agreed_delay_days": 366,
+    "single_worker_yuan": 10_000_000_000, "single_worker_months": 240, "group_workers": 1_000_000,
+    "group_yuan": 10_000_000_000,
 }  # fmt: skip
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -7,11 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mediation.cases.enums import WarningLevel
+from mediation.cases.forms import form_payload
 from mediation.cases.views import rerender_case_page
 from mediation.core.errors import Conflict, ValidationFailed
 from mediation.core.i18n import _, translate_message
 from mediation.extensions import db
-from mediation.warnings import services
+from mediation.warnings import delays, services
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.rules import RULE_LABELS
 
@@ -96,3 +97,27 @@ def escalate(case_id: int) -> ResponseReturnValue:
         return rerender_case_page(case_id, 409, message=exc.message)
     flash(_("Escalated to %(org)s.", org=alert.target_org.name), "success")
     return redirect(url_for("cases.detail", case_id=case_id) + "#alerts")
+
+
+@bp.route("/cases/<id:case_id>/wage-delay", methods=["POST"])
+@login_required
+def wage_delay(case_id: int) -> ResponseReturnValue:
+    """Record a delay of wages agreed with the union (the form is on the case's page)."""
+    payload: dict = form_payload(request.form, drop=("csrf_token", "version"))
+    version = request.form.get("version", type=int)
+    if version is not None:
+        payload["version"] = version
+    try:
+        case = delays.record_wage_delay(case_id, current_user, payload)
+    except ValidationFailed as exc:
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=payload, open_form="wage_delay"
+        )
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    assert case.wage_delay_until is not None  # (just recorded)
+    flash(
+        _("Delay of wages recorded: until %(day)s.", day=case.wage_delay_until.isoformat()),
+        "success",
+    )
+    return redirect(url_for("cases.detail", case_id=case_id))

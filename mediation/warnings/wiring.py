@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask_login import current_user
@@ -12,11 +12,13 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from mediation import signals
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
-from mediation.cases.access import SUPERVISORS
+from mediation.cases.access import CASE_WRITERS, SUPERVISORS
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
+from mediation.core.clock import local_date, utcnow
 from mediation.core.db import literal_parameter
 from mediation.extensions import db
+from mediation.warnings.delays import delay_applies, latest_delay_day
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.rules import RULE_LABELS
@@ -45,11 +47,18 @@ def _evaluate_change(case: Case, *, kind: EventKind, now: datetime, **_: object)
 
 
 def _case_page_values(case: Case, *, user: User, **_: object) -> dict:
-    """The case page's alerts and escalation form (its clocks are the case's own)."""
+    """The case page's alerts, escalation form and agreed-delay form (its clocks are the
+    case's own)."""
     supervisor = user.role in SUPERVISORS and case.is_open
     tier = escalation_tier(user) if supervisor else None
+    settings = current_settings()
+    can_delay = user.role in CASE_WRITERS and case.is_open and delay_applies(case)
+    today = local_date(utcnow())
     return {
         "alerts": case_alerts(case.id),
+        "wage_delay_days": (
+            (today + timedelta(days=1), latest_delay_day(today, settings)) if can_delay else None
+        ),
         "rule_labels": RULE_LABELS,
         "escalation_tier": tier,
         "escalation_org": case.handling_org.ancestor_at(tier) if tier else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -66,6 +67,10 @@ def _now_iso() -> str:
 
 def _today_iso() -> str:
     return local_date(utcnow()).isoformat()
+
+
+def _in_days(days: int) -> str:
+    return (local_date(utcnow()) + timedelta(days=days)).isoformat()
 
 
 def _pick(world: World, which: str, name: str):
@@ -135,6 +140,12 @@ ENDPOINTS = [
     ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/arbitration",
      lambda w, x: {"applied_on": _today_iso(), "version": _pick(w, x, "case").version},
      {"admin": (409, 409), "officer": (409, 404), "mediator": (409, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    # a delay of wages agreed with the union: the case writers, in scope
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/wage-delay",
+     lambda w, x: {"until": _in_days(5), "reason": "工会同意延期支付",
+                   "version": _pick(w, x, "case").version},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
       "advocate": (403, 404), "anonymous": (401, 401)}),
     ("GET", lambda w, x: "/alerts", None,
      {"admin": (200, 200), "officer": (200, 200), "mediator": (403, 403),

@@ -133,7 +133,7 @@ def test_create_answers_201_with_the_case(api, users, case_payload):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["state"] == "reported" and body["version"] >= 1
-    assert body["claim_amount"] == "96000.00"
+    assert body["claim_amount"] == "48000.00"
     assert body["allowed_triggers"] == ["accept", "reject", "withdraw"]
     # the immediate rules ran inside the same transaction: a 60-worker case is red already
     assert body["warning_level"] == "red" and body["tier"] == "city"

@@ -209,7 +209,10 @@ def test_remuneration_while_employment_lasts_runs_no_limitation_and_unknown_says
     unknown = make_case(now=T0)
     limitation = clock(unknown, ClockName.limitation)
     assert limitation.unknown and limitation.last_day is None
-    assert "Unknown" in str(limitation.note)
+    assert str(limitation.note) in (
+        "Unknown: record whether the employment lasts.",
+        "不明：请记录劳动关系是否存续。",
+    )
 
 
 def test_an_unknown_clock_is_not_found_and_a_clock_that_does_not_apply_conflicts(make_case, users):

@@ -94,7 +94,7 @@ def test_referral_letter_of_a_failed_mediation(client, users, make_case, drive):
     assert field(doc, "referral_reference").text == "江劳人仲〔2026〕1号"
     assert field(doc, "outcome").attrs["data-defaulted"] == "no"
     assert "双方分歧过大" in field(doc, "outcome").text
-    assert "玖万陆仟元整" in field(doc, "claim_amount").text
+    assert "肆万捌仟元整" in field(doc, "claim_amount").text
     assert client.get(AGREEMENT.format(case.id)).status_code == 409
     # closed by the ruling: the letter is still there
     fire(case, "record_ruling", users)

@@ -108,7 +108,7 @@ def test_creation_writes_a_created_event_with_seq_one(make_case, users, orgs):
     assert case.created_by_id == users["mediator"].id
     assert case.created_at == now
     assert case.received_at == now  # defaults to the moment of registration
-    assert case.claim_amount_fen == 9_600_000
+    assert case.claim_amount_fen == 4_800_000
     assert case.event_seq == event_count(case.id)  # alerts the rules raised may follow
     (event,) = events_of(case.id)
     assert event.seq == 1
@@ -365,7 +365,7 @@ def test_an_edit_records_old_and_new_values(make_case, users):
     assert edit.actor_id == users["mediator"].id
     assert edit.data == {
         "title": ["拖欠12名工人两个月工资", "拖欠15名工人三个月工资"],
-        "claim_amount_fen": [9_600_000, 10_000_000],
+        "claim_amount_fen": [4_800_000, 10_000_000],
         "workers_involved": [12, 15],
         "worker_id_number": [valid_id_number(), "11010519491231002X"],
     }

@@ -227,7 +227,8 @@ def test_major_collective_at_one_million_yuan():
 
 def test_fact_driven_rules_never_wait_for_time():
     quiet = facts(workers_involved=1)
-    for code in ("collective", "major_collective", "owner_absconded", "repeat_enterprise"):
+    for code in ("collective", "major_collective", "provincial_key", "owner_absconded",
+                 "repeat_enterprise"):  # fmt: skip
         result = run(code, quiet, RECEIVED)
         assert not result.fires
         assert result.wakes_at is None
@@ -247,6 +248,142 @@ def test_arrears_duration_only_for_arrears_cases_with_months():
     dispute = facts(kind=CaseKind.dispute, arrears_months=3)
     assert not run("arrears_duration", dispute, RECEIVED).fires
     assert not run("arrears_duration", facts(kind=CaseKind.arrears), RECEIVED).fires
+
+
+def arrears(**kw) -> CaseFacts:
+    return facts(**{"kind": CaseKind.arrears, "state": State.mediating, **kw})
+
+
+def test_arrears_duration_counts_the_months_owed_from_the_first_unpaid_pay_day():
+    # unpaid since 31 January: 1 month on 31 January, 2 from 28 February, 3 from 31 March
+    f = arrears(wages_unpaid_since=date(2026, 1, 31), arrears_months=1)
+    january = run("arrears_duration", f, local(2026, 1, 31, 9))
+    assert fires(january, "yellow", "town")
+    assert january.wakes_at == local(2026, 2, 28)  # the next pay day, a firing rule's wake
+    february = run("arrears_duration", f, local(2026, 2, 28))
+    assert fires(february, "orange", "town")
+    assert february.wakes_at == local(2026, 3, 31)
+    assert fires(run("arrears_duration", f, local(2026, 3, 31) - SECOND), "orange", "town")
+    march = run("arrears_duration", f, local(2026, 3, 31))
+    assert fires(march, "red", "city")
+    assert march.wakes_at is None  # red is the top: nothing more to wait for
+    # the months typed at registration do not count once the first unpaid pay day is known
+    assert fires(run("arrears_duration", f, local(2026, 6, 29)), "red", "city")
+
+
+def test_arrears_duration_waits_for_the_first_unpaid_pay_day():
+    f = arrears(wages_unpaid_since=date(2026, 3, 10))
+    before = run("arrears_duration", f, local(2026, 3, 9, 23))
+    assert not before.fires
+    assert before.wakes_at == local(2026, 3, 10)
+
+
+def test_arrears_duration_without_the_pay_day_keeps_the_months_reported():
+    result = run("arrears_duration", arrears(arrears_months=2), local(2027, 1, 1))
+    assert fires(result, "orange", "town")
+    assert result.wakes_at is None  # a number typed once does not grow
+
+
+def test_an_agreed_delay_silences_arrears_duration_through_its_last_day():
+    f = arrears(wages_unpaid_since=date(2026, 3, 1), wage_delay_until=date(2026, 3, 20))
+    during = run("arrears_duration", f, local(2026, 3, 20, 23, 59))
+    assert not during.fires
+    assert during.wakes_at == local(2026, 3, 21)
+    assert fires(run("arrears_duration", f, local(2026, 3, 21)), "yellow", "town")
+    # an older delay is over: the months owed since the first pay day count in full
+    assert fires(run("arrears_duration", f, local(2026, 6, 1)), "red", "city")
+    typed = arrears(arrears_months=3, wage_delay_until=date(2026, 3, 20))
+    assert not run("arrears_duration", typed, local(2026, 3, 20)).fires
+
+
+def test_evaluate_wakes_at_the_next_pay_day_of_a_firing_arrears_rule():
+    # mediation failed: no clock of the mediation runs, the months owed still grow
+    f = arrears(wages_unpaid_since=date(2026, 1, 31), workers_involved=1, state=State.failed)
+    evaluation = rules.evaluate(f, local(2026, 3, 10), S)
+    assert evaluation.alerts == [AlertSpec("arrears_duration", Tier.town, WarningLevel.orange)]
+    assert evaluation.next_check_at == local(2026, 3, 31)
+    red = rules.evaluate(f, local(2026, 3, 31), S)
+    assert red.alerts == [AlertSpec("arrears_duration", Tier.city, WarningLevel.red)]
+    assert red.next_check_at is None
+
+
+# --- the crime of refusing to pay labour remuneration (Criminal Law art. 276-1) -------------------
+
+
+def test_criminal_threshold_one_worker_owed_ten_thousand_yuan_for_three_months():
+    since = date(2026, 1, 15)
+    f = arrears(workers_involved=1, claim_amount_fen=1_000_000, wages_unpaid_since=since)
+    # 15 Jan, 15 Feb: two months; the third is owed from 15 March
+    two = run("criminal_threshold", f, local(2026, 3, 14, 12))
+    assert not two.fires
+    assert two.wakes_at == local(2026, 3, 15)
+    assert fires(run("criminal_threshold", f, local(2026, 3, 15)), "red", "city")
+    # one fen less is below the amount, whatever the months
+    less = arrears(workers_involved=1, claim_amount_fen=999_999, wages_unpaid_since=since)
+    result = run("criminal_threshold", less, local(2026, 12, 1))
+    assert not result.fires and result.wakes_at is None
+
+
+def test_criminal_threshold_one_worker_with_the_months_reported():
+    f = arrears(workers_involved=1, claim_amount_fen=1_200_000, arrears_months=3)
+    assert fires(run("criminal_threshold", f, RECEIVED), "red", "city")
+    two = arrears(workers_involved=1, claim_amount_fen=1_200_000, arrears_months=2)
+    assert not run("criminal_threshold", two, RECEIVED).fires
+    unknown = arrears(workers_involved=1, claim_amount_fen=1_200_000)
+    assert not run("criminal_threshold", unknown, RECEIVED).fires
+
+
+def test_criminal_threshold_a_few_workers_whose_average_reaches_the_single_amount():
+    # three workers owed 30,000 yuan for three months: one of them is owed 10,000 at least
+    f = arrears(workers_involved=3, claim_amount_fen=3_000_000, arrears_months=3)
+    assert fires(run("criminal_threshold", f, RECEIVED), "red", "city")
+    below = arrears(workers_involved=3, claim_amount_fen=2_999_999, arrears_months=3)
+    assert not run("criminal_threshold", below, RECEIVED).fires
+
+
+def test_criminal_threshold_ten_workers_owed_sixty_thousand_yuan_in_total():
+    group = arrears(workers_involved=10, claim_amount_fen=6_000_000, arrears_months=1)
+    assert fires(run("criminal_threshold", group, RECEIVED), "red", "city")
+    # the group amount needs no months
+    assert fires(run("criminal_threshold", arrears(workers_involved=12, claim_amount_fen=
+                 6_000_000), RECEIVED), "red", "city")  # fmt: skip
+    nine = arrears(workers_involved=9, claim_amount_fen=6_000_000, arrears_months=1)
+    assert not run("criminal_threshold", nine, RECEIVED).fires
+    less = arrears(workers_involved=10, claim_amount_fen=5_999_999, arrears_months=1)
+    assert not run("criminal_threshold", less, RECEIVED).fires
+
+
+def test_criminal_threshold_for_remuneration_disputes_only():
+    remuneration = facts(category=Category.remuneration, workers_involved=10,
+                         claim_amount_fen=6_000_000)  # fmt: skip
+    assert fires(run("criminal_threshold", remuneration, RECEIVED), "red", "city")
+    dismissal = facts(category=Category.dismissal, workers_involved=10,
+                      claim_amount_fen=6_000_000)  # fmt: skip
+    assert not run("criminal_threshold", dismissal, RECEIVED).fires
+    assert not run("criminal_threshold", arrears(workers_involved=50), RECEIVED).fires
+
+
+def test_criminal_threshold_follows_the_provinces_figures():
+    cfg = dict(S["criminal_threshold"], group_workers=10, group_yuan=30_000)
+    f = arrears(workers_involved=10, claim_amount_fen=3_000_000)
+    assert not run("criminal_threshold", f, RECEIVED).fires
+    assert rules.criminal_threshold(f, RECEIVED, cfg).fires
+
+
+# --- provincial key monitoring --------------------------------------------------------------------
+
+
+def test_provincial_key_at_a_hundred_workers():
+    assert not run("provincial_key", facts(workers_involved=99), RECEIVED).fires
+    assert fires(run("provincial_key", facts(workers_involved=100), RECEIVED), "red", "city")
+
+
+def test_provincial_key_at_five_million_yuan():
+    below = facts(workers_involved=1, claim_amount_fen=499_999_999)  # 4,999,999.99 yuan
+    at = facts(workers_involved=1, claim_amount_fen=500_000_000)  # 5,000,000.00 yuan
+    assert not run("provincial_key", below, RECEIVED).fires
+    assert fires(run("provincial_key", at, RECEIVED), "red", "city")
+    assert run("provincial_key", at, RECEIVED).wakes_at is None
 
 
 def test_owner_absconded_or_incident_is_red_for_the_city():

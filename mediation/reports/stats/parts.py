@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Subquery, func, literal_column, select
+from sqlalchemy import Subquery, func, literal_column, or_, select
 
 from mediation.accounts.models import User
 from mediation.cases.enums import COLLECTIVE_WORKERS, Outcome
@@ -27,6 +27,7 @@ from mediation.reports.stats.durations import Alerts, Medians
 from mediation.reports.stats.periods import Period, within
 from mediation.reports.stats.scoping import alert_scope, scoped
 from mediation.warnings.models import Alert
+from mediation.warnings.settings import current_settings
 
 
 class Rollups:
@@ -87,8 +88,8 @@ class Rollups:
     @property
     def received(self) -> dict[str, list[tuple]]:
         """by_group: (state, kind, category, tier, month, received, collective, workers,
-        collective workers, claimed, accepted), month as 'YYYY-MM'; by_org: (handling org, the
-        same figures)."""
+        collective workers, claimed, accepted, provincial key), month as 'YYYY-MM'; by_org:
+        (handling org, the same figures)."""
         return self.part("received")
 
     @property
@@ -142,9 +143,15 @@ def _received(
         Case.state, Case.kind, Case.category, Case.tier, Case.handling_org_id,
         Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
     )  # fmt: skip
+    # the thresholds of the `provincial_key` rule as configured: the figure counts the cases the
+    # rule reports to the province (docs/domain.md "Statistics")
+    key = current_settings()["provincial_key"]
 
     def figures(c: Any) -> tuple:
         collective = c.workers_involved >= COLLECTIVE_WORKERS
+        provincial = or_(
+            c.workers_involved >= key["workers"], c.claim_amount_fen >= key["claim_yuan"] * 100
+        )
         return (
             func.count(),
             func.count().filter(collective),
@@ -152,6 +159,7 @@ def _received(
             func.coalesce(func.sum(c.workers_involved).filter(collective), 0),
             func.coalesce(func.sum(c.claim_amount_fen), 0),
             func.count(c.accepted_at),
+            func.count().filter(provincial),
         )
 
     rows = dialect.rollup(

@@ -56,7 +56,7 @@ def report(
 
     # every count of the cases received in the period: one row per (state, kind, category,
     # tier, month), folded here
-    totals = [0] * 6
+    totals = [0] * 7
     by_state: dict[str, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
@@ -106,6 +106,7 @@ def report(
         "collective_cases": totals[1],
         "workers_involved": int(totals[2]),
         "collective_workers": int(totals[3]),
+        "provincial_key_cases": totals[6],
         "by_state": by_state,
         "by_kind": by_kind,
         "by_category": by_category,
@@ -161,7 +162,7 @@ def by_town(
             }  # fmt: skip
         return rows[town]
 
-    for org, n, n_collective, workers, _collective_workers, claimed, _ in rollups.received[
+    for org, n, n_collective, workers, _collective_workers, claimed, *_ in rollups.received[
         "by_org"
     ]:
         r = row(org)
