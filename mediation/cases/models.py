@@ -198,8 +198,8 @@ class Case(Model):
     # the first pay day that went unpaid: the months owed grow from it (docs/domain.md "Wage
     # arrears"); `arrears_months` keeps the count reported at registration
     wages_unpaid_since: Mapped[date | None] = mapped_column(Date)
-    # a delay of wages agreed with the union (wage-payment regulation 2020, art. 15): the arrears
-    # rule is silent up to and including this day
+    # a delay of wages agreed with the union (劳部发〔1995〕226号 art. 4; docs/domain.md "Wage
+    # arrears"): the arrears rule is silent up to and including this day
     wage_delay_until: Mapped[date | None] = mapped_column(Date)
     owner_absconded: Mapped[bool] = mapped_column(Boolean, default=False)
     incident_in_progress: Mapped[bool] = mapped_column(Boolean, default=False)
