@@ -145,8 +145,6 @@ class CaseSchema(CaseSummarySchema):
     infringement_known_at = fields.Date(allow_none=True)
     employment_status = EnumCode(EmploymentStatus, required=True)
     employment_ended_at = fields.Date(allow_none=True)
-    wages_unpaid_since = fields.Date(allow_none=True)
-    wage_delay_until = fields.Date(allow_none=True)
     owner_absconded = fields.Boolean(required=True)
     incident_in_progress = fields.Boolean(required=True)
     advocate_ids = fields.Function(

@@ -6,7 +6,7 @@ warning rules read them without the timeline."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from mediation import signals
@@ -21,8 +21,10 @@ from mediation.cases.access import (
     require_role,
 )
 from mediation.cases.clocks import (
+    AWARD_DAYS,
     AWARD_EXTENSION_MAX_DAYS,
     CLOCK_RULES,
+    MEDIATION_DAYS,
     Clock,
     ClockEventKind,
     ClockName,
@@ -152,22 +154,26 @@ def _check_extension(clock: Clock, data: dict, settings: dict) -> None:
             )
         ]
     new_last_day = data.get("new_last_day")
-    unextended = clock.original_last_day or clock.last_day
-    assert unextended is not None and clock.last_day is not None  # (a running, dated clock)
+    assert clock.started_on is not None and clock.last_day is not None  # (running, dated)
     if clock.name == ClockName.mediation:
         cap = settings["mediation_overdue"]["max_extension_days"]
+        length = MEDIATION_DAYS
     else:
         cap = AWARD_EXTENSION_MAX_DAYS
+        length = AWARD_DAYS
+    # the latest the law (or the cap) allows: counted from the start as one longer period, so a
+    # rest day that moved the first last day does not lengthen the extension
+    latest = periods.days_after(clock.started_on, length + cap).last_day
     if new_last_day is None:
         errors["new_last_day"] = [N_("Give the new last day.")]
     elif new_last_day <= clock.last_day:
         errors["new_last_day"] = [N_("Must be after the current last day.")]
-    elif new_last_day > unextended + timedelta(days=cap):
+    elif new_last_day > latest:
         errors["new_last_day"] = [
             Message(
-                "Must be at most %(days)s days after the period's own last day (%(day)s).",
+                "Must be at most %(days)s days beyond the period, at the latest %(day)s.",
                 days=cap,
-                day=unextended.isoformat(),
+                day=latest.isoformat(),
             )
         ]
     if errors:
@@ -182,27 +188,31 @@ def _adjust(adj: dict[str, Any], clock: Clock, kind: ClockEventKind, data: dict)
         adj["resume_on"] = resume_on.isoformat() if resume_on else None
     elif kind == ClockEventKind.resume:
         assert clock.paused_since is not None
-        adj["paused_days"] = int(adj.get("paused_days") or 0) + (at - clock.paused_since).days
+        adj["pauses"] = [*adj.get("pauses", []), [clock.paused_since.isoformat(), at.isoformat()]]
         adj.pop("paused_since", None)
         adj.pop("resume_on", None)
     elif kind == ClockEventKind.interrupt:
+        # the year starts again from `at`; the pauses before it stop counting by themselves
+        # (clocks.Pause.days_after), those after a backdated interruption still count
         adj["restarted_on"] = at.isoformat()
-        # the year starts again: earlier suspensions no longer push it
-        for key in ("paused_days", "paused_since", "resume_on"):
-            adj.pop(key, None)
     elif kind == ClockEventKind.extend:
         # a rest day at the end of an extension moves it too (Civil Code art. 203)
         adj["extended_to"] = periods.on_working_day(data["new_last_day"]).last_day.isoformat()
 
 
 def _settle_pause(adj: dict[str, Any], today: date) -> None:
-    """A pause whose planned resume day has come is over: fold it into the days paused."""
+    """A pause whose planned resume day has come is over: record it with the finished ones."""
     since, resume_on = adj.get("paused_since"), adj.get("resume_on")
     if since and resume_on and date.fromisoformat(resume_on) <= today:
-        days = (date.fromisoformat(resume_on) - date.fromisoformat(since)).days
-        adj["paused_days"] = int(adj.get("paused_days") or 0) + days
+        adj["pauses"] = [*adj.get("pauses", []), [since, resume_on]]
         adj.pop("paused_since", None)
         adj.pop("resume_on", None)
+
+
+def _overlaps_a_pause(adj: dict[str, Any], at: date) -> bool:
+    """A suspension dated inside (or before the end of) a finished pause would count its days
+    twice."""
+    return any(date.fromisoformat(until) > at for _since, until in adj.get("pauses", []))
 
 
 def record_clock_event(
@@ -228,6 +238,8 @@ def record_clock_event(
         adjustments = {k: dict(v) for k, v in (case.clock_adjustments or {}).items()}
         adj = adjustments.setdefault(name.value, {})
         _settle_pause(adj, today)
+        if kind == ClockEventKind.suspend and _overlaps_a_pause(adj, data["at"]):
+            raise ValidationFailed({"at": [N_("Must be after the end of the earlier suspension.")]})
         _adjust(adj, current, kind, data)
         case.clock_adjustments = adjustments  # a new object: the JSON column sees the change
         case.updated_at = now
@@ -254,9 +266,18 @@ def record_arbitration(
     the decision on acceptance, the award (LDMAL arts. 28-29, 43, 47-50). Only after mediation
     failed or the case was referred: arbitration starts with the party's own application."""
     now = ensure_utc(now or utcnow())
-    data = load_payload(schemas.ArbitrationSchema, payload)
+    payload = dict(payload or {})
+    version = payload.get("version")
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int | str)
+        or not str(version).isdigit()
+    ):
+        raise ValidationFailed({"version": [N_("Not a valid integer.")]})
     with transaction():
-        case = _writable(user, case_id, data["version"], "record the arbitration stage")
+        case = _writable(user, case_id, int(version), "record the arbitration stage")
+        # a field left out keeps what is recorded; an explicit null clears it
+        data = load_payload(schemas.ArbitrationSchema, {**_recorded_stage(case), **payload})
         if case.state not in (State.failed, State.referred):
             raise Conflict(
                 Message(
@@ -295,6 +316,17 @@ def record_arbitration(
         )
         announce_change(case, EventKind.arbitration, now)
     return case
+
+
+def _recorded_stage(case: Case) -> dict[str, Any]:
+    recorded = {
+        "applied_on": case.arbitration_applied_on,
+        "decision": case.arbitration_decision,
+        "decided_on": case.arbitration_decided_on,
+        "award_on": case.award_on,
+        "award_final": case.award_final,
+    }
+    return {k: _plain(v) for k, v in recorded.items() if v is not None}
 
 
 def _plain(value: Any) -> Any:

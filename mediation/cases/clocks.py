@@ -29,7 +29,11 @@ from mediation.cases.enums import (
     State,
 )
 from mediation.core import periods
-from mediation.core.calendar import add_working_days_checked, has_official_schedule
+from mediation.core.calendar import (
+    add_working_days_checked,
+    has_official_schedule,
+    is_working_day,
+)
 from mediation.core.clock import local_date
 from mediation.core.enums import LabelledEnum, set_labels
 from mediation.core.i18n import lazy_gettext
@@ -37,7 +41,9 @@ from mediation.core.i18n import lazy_gettext
 # --- the law's numbers: not settings (issue 18 point 10; shown read-only on the rules page) ---
 MEDIATION_DAYS = 15  # LDMAL art. 14: from the mediation body's receipt of the application
 LIMITATION_YEARS = 1  # LDMAL art. 27
-ARBITRATION_ACCEPTANCE_DAYS = 5  # LDMAL art. 29
+# LDMAL art. 29; the arbitration procedure rules (劳动人事争议仲裁办案规则 2017, art. 81) count
+# their "five days" as working days
+ARBITRATION_ACCEPTANCE_DAYS = 5
 AWARD_DAYS = 45  # LDMAL art. 43: from acceptance
 AWARD_EXTENSION_MAX_DAYS = 15  # LDMAL art. 43: once, with written notice
 APPEAL_DAYS = 15  # LDMAL arts. 48, 50: sue within 15 days of receiving the award
@@ -45,7 +51,12 @@ SET_ASIDE_DAYS = 30  # LDMAL art. 49: the employer against a final award
 
 NOT_AGREED = (State.reported, State.accepted, State.mediating)
 IN_MEDIATION = (State.accepted, State.mediating)
-LIMITATION_RUNS = (State.reported, State.accepted, State.mediating, State.agreement, State.failed)
+# a referral by the union is not the worker's own application to the commission: the year runs
+# on until that application is recorded (`arbitration_applied_on`)
+LIMITATION_RUNS = (
+    State.reported, State.accepted, State.mediating, State.agreement, State.failed,
+    State.referred,
+)  # fmt: skip
 
 
 class ClockName(LabelledEnum):
@@ -98,7 +109,7 @@ CLOCKS: tuple[ClockRule, ...] = (
     ClockRule(ClockName.agreement, False, frozenset(),
               lazy_gettext("The payment dates of the mediation agreement")),
     ClockRule(ClockName.arbitration_acceptance, True, frozenset(),
-              lazy_gettext("LDMAL art. 29: the commission decides on acceptance within 5 days")),
+              lazy_gettext("LDMAL art. 29: the commission decides on acceptance within 5 (working) days")),
     ClockRule(ClockName.award, True, frozenset({E.extend}),
               lazy_gettext("LDMAL art. 43: award within 45 days of acceptance, extendable once by at most 15 days")),
     ClockRule(ClockName.appeal, True, frozenset(),
@@ -242,32 +253,43 @@ def _day(value: Any) -> date | None:
 
 @dataclass(frozen=True)
 class Pause:
-    """A clock's pauses as of a day: days paused so far, and the open pause if any."""
+    """A clock's pauses as of a day: the finished ones as [since, until) intervals, and the open
+    one (since, and the day it runs again by itself, if planned)."""
 
-    days: int
+    intervals: tuple[tuple[date, date], ...]
     since: date | None
     resume_on: date | None
 
+    def days_after(self, start: date, today: date) -> int:
+        """Days paused from `start` on (a pause before an interruption no longer counts), the
+        open pause counted up to `today`."""
+        spans = [*self.intervals, *([(self.since, today)] if self.since else [])]
+        return sum(max(0, (until - max(since, start)).days) for since, until in spans)
+
+    def covers(self, day: date, today: date) -> bool:
+        spans = [*self.intervals, *([(self.since, today)] if self.since else [])]
+        return any(since <= day < until for since, until in spans)
+
 
 def pause_of(adj: dict[str, Any], today: date) -> Pause:
-    """Completed pauses count whole days; an open pause with a planned resume day that has come
-    counts as completed on that day (the sweep wakes the case then)."""
-    days = int(adj.get("paused_days") or 0)
+    """The pauses recorded in a clock's adjustments (`pauses`: finished [since, until) pairs;
+    `paused_since`, `resume_on`: the open one). An open pause whose planned resume day has come
+    counts as finished on that day (the sweep wakes the case then)."""
+    intervals = [(_day(a), _day(b)) for a, b in adj.get("pauses") or []]
     since, resume_on = _day(adj.get("paused_since")), _day(adj.get("resume_on"))
     if since is not None and resume_on is not None and resume_on <= today:
-        return Pause(days + (resume_on - since).days, None, None)
-    if since is not None:
-        return Pause(days, since, resume_on)
-    return Pause(days, None, None)
+        intervals.append((since, resume_on))
+        since = resume_on = None
+    return Pause(tuple(i for i in intervals if i[0] and i[1]), since, resume_on)  # type: ignore[misc]
 
 
 def _paused_clock(
     name: ClockName, started: date, last_day: date, pause: Pause, today: date, **kw: Any
 ) -> Clock:
-    """A pausable clock: the days paused push its last day later; while paused, it shows the
-    last day it would have if it resumed today."""
-    pushed = pause.days + ((today - pause.since).days if pause.since else 0)
-    clock = Clock(
+    """A clock counted in calendar days: the days paused since it started push its last day
+    later; while paused, it shows the last day it would have if it resumed today."""
+    pushed = pause.days_after(started, today)
+    return Clock(
         name,
         ClockState.paused if pause.since else ClockState.running,
         started,
@@ -277,7 +299,18 @@ def _paused_clock(
         resume_on=pause.resume_on,
         **kw,
     )
-    return clock
+
+
+def _working_days_after(start: date, days: int, pause: Pause, today: date) -> date:
+    """The day `days` working days after `start`, the paused days not counted: a working-day
+    clock stopped by a pause goes on counting working days after it, so it never ends on a
+    rest day."""
+    current, remaining = start, days
+    while remaining:
+        current += timedelta(days=1)
+        if is_working_day(current) and not pause.covers(current, today):
+            remaining -= 1
+    return current
 
 
 def _restart(f: ClockFacts) -> datetime | None:
@@ -301,9 +334,17 @@ def acceptance_clock(f: ClockFacts, working_days: int, today: date) -> Clock | N
         return Clock(ClockName.acceptance, ClockState.ended, start)
     last, provisional = add_working_days_checked(start, working_days)
     pause = pause_of(adjustment(f, ClockName.acceptance), today)
-    clock = _paused_clock(ClockName.acceptance, start, last, pause, today)
-    clock.provisional = provisional or _provisional(clock.last_day)
-    return clock
+    pushed = _working_days_after(start, working_days, pause, today)
+    return Clock(
+        ClockName.acceptance,
+        ClockState.paused if pause.since else ClockState.running,
+        start,
+        pushed,
+        provisional=provisional or _provisional(pushed),
+        original_last_day=last if pushed != last else None,
+        paused_since=pause.since,
+        resume_on=pause.resume_on,
+    )
 
 
 def supervision_clock(f: ClockFacts, days: int, today: date) -> Clock | None:
@@ -441,15 +482,15 @@ def arbitration_clocks(f: ClockFacts, today: date) -> list[Clock]:
         return []
     closed = f.state == State.closed
     applied = f.arbitration_applied_on
-    acceptance_end = periods.days_after(applied, ARBITRATION_ACCEPTANCE_DAYS)
+    acceptance_end, provisional = add_working_days_checked(applied, ARBITRATION_ACCEPTANCE_DAYS)
     decided = f.arbitration_decision is not None
     result = [
         Clock(
             ClockName.arbitration_acceptance,
             ClockState.ended if decided or closed else ClockState.running,
             applied,
-            acceptance_end.last_day,
-            acceptance_end.provisional,
+            acceptance_end,
+            provisional,
             note=(
                 lazy_gettext("Refused: the worker may sue in the people's court.")
                 if f.arbitration_decision == ArbitrationDecision.refused

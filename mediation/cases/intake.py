@@ -57,15 +57,18 @@ def _allocate_number(org: Organization, now: datetime) -> str:
     return f"{org.code}-{year}-{seq:05d}"
 
 
-def _set_moments(data: dict, now: datetime) -> None:
+def _set_moments(data: dict, now: datetime, *, channel_given: bool) -> None:
     """The report's moment and, where there is one, the application's (design.md §8a): the
     older name `received_at` records both (an application received then); `reported_at` only
     the report, with an application at the same moment when the channel is itself an
-    application (walk-in, written, online); `application_received_at` explicitly."""
+    application (walk-in, written, online) and was given (the default channel says nothing of
+    how the case came in); `application_received_at` explicitly."""
     legacy = data.pop("received_at", None)
     reported = data.pop("reported_at", None) or legacy or now
     data["received_at"] = reported
-    by_application = legacy is not None or data.get("channel") in APPLICATION_CHANNELS
+    by_application = legacy is not None or (
+        channel_given and data.get("channel") in APPLICATION_CHANNELS
+    )
     if data.get("application_received_at") is None and by_application:
         data["application_received_at"] = reported
     if data.get("employment_ended_at") and "employment_status" not in data:
@@ -95,7 +98,7 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
         data["enterprise_id"] = enterprise.id
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
-        _set_moments(data, now)
+        _set_moments(data, now, channel_given=bool((payload or {}).get("channel")))
         case = Case(
             **data,
             number=_allocate_number(handling_org, now),

@@ -115,17 +115,6 @@ class CaseCreateSchema(CaseFactsSchema):
         if data.get("kind") == CaseKind.arrears and not has_arrears_period(data):
             raise ValidationError(ARREARS_PERIOD_REQUIRED, "arrears_months")
 
-
-# An arrears case states how long wages have gone unpaid: the first unpaid pay day, from which
-# the months owed grow, or (older clients, the hotline's import) the months counted once.
-ARREARS_PERIOD_REQUIRED = N_(
-    "Required for a wage-arrears case: the months in arrears or the first unpaid pay day."
-)
-
-
-def has_arrears_period(facts: dict) -> bool:
-    return facts.get("arrears_months") is not None or facts.get("wages_unpaid_since") is not None
-
     @validates_schema
     def _moments(self, data: dict, **kwargs: Any) -> None:
         reported = data.get("reported_at") or data.get("received_at")
@@ -144,6 +133,17 @@ def has_arrears_period(facts: dict) -> bool:
                     N_("The application cannot come before the report."),
                     "application_received_at",
                 )
+
+
+# An arrears case states how long wages have gone unpaid: the first unpaid pay day, from which
+# the months owed grow, or (older clients, the hotline's import) the months counted once.
+ARREARS_PERIOD_REQUIRED = N_(
+    "Required for a wage-arrears case: the months in arrears or the first unpaid pay day."
+)
+
+
+def has_arrears_period(facts: dict) -> bool:
+    return facts.get("arrears_months") is not None or facts.get("wages_unpaid_since") is not None
 
 
 class CaseEditSchema(CaseFactsSchema):

@@ -188,10 +188,11 @@ def limitation_near(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     return _clock_end(clock, now, cfg, days_before=cfg["days_before"])
 
 
-def may_sue(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+def referral_stalled(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     """The worker may now go to court (LDMAL arts. 29, 43): the commission refused the case,
     did not decide on acceptance within 5 days, or gave no award in time. The handling union
-    must advise the worker now."""
+    must advise the worker now. (The design's code for the stalled referral, whose fixed 60
+    days this replaces: alerts and settings stored under it carry on.)"""
     if not State(f.state).is_open or f.arbitration_applied_on is None:
         return NOT_FIRING
     if f.arbitration_decision == ArbitrationDecision.refused:
@@ -205,6 +206,15 @@ def may_sue(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
             if result.wakes_at:
                 wakes.append(result.wakes_at)
     return RuleResult(False, wakes_at=min(wakes) if wakes else None)
+
+
+def appeal_due_soon(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """Some days before the time to sue against the award ends (LDMAL arts. 48-50): the union
+    advises the worker whether to sue. Until the case is closed."""
+    if not State(f.state).is_open or f.award_on is None:
+        return NOT_FIRING
+    appeal = clocks.clock_named(clocks.arbitration_clocks(f, local_date(now)), ClockName.appeal)
+    return _clock_end(appeal, now, cfg, days_before=cfg["days_before"])
 
 
 # --- fact-driven rules (fire inside the transaction that records the fact) ----------------------
@@ -315,7 +325,8 @@ RULES: dict[str, Rule] = {
     "owner_absconded": owner_absconded,
     "repeat_enterprise": repeat_enterprise,
     "limitation_near": limitation_near,
-    "may_sue": may_sue,
+    "referral_stalled": referral_stalled,
+    "appeal_due_soon": appeal_due_soon,
 }
 RULE_LABELS = {
     "acceptance_overdue": lazy_gettext("Not accepted in time (local rule)"),
@@ -338,7 +349,10 @@ RULE_LABELS = {
     "owner_absconded": lazy_gettext("Owner absconded / mass incident"),
     "repeat_enterprise": lazy_gettext("Repeated complaints against one employer"),
     "limitation_near": lazy_gettext("Arbitration limitation ending soon"),
-    "may_sue": lazy_gettext("The worker may now go to court: advise the worker"),
+    "referral_stalled": lazy_gettext("The worker may now go to court: advise the worker"),
+    "appeal_due_soon": lazy_gettext(
+        "The time to sue against the award ends soon: advise the worker"
+    ),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
     "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }

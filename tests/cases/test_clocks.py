@@ -118,7 +118,9 @@ def test_waiting_on_a_party_pauses_the_acceptance_clock_and_resuming_pushes_it(r
            at="2026-03-06", reason="材料已补齐")  # fmt: skip
     resumed = clock(report, ClockName.acceptance, local(2026, 3, 6, 9))
     assert resumed.state == ClockState.running
-    assert resumed.last_day == date(2026, 3, 8)  # three days paused
+    # paused 3-5 March: the three working days are 6, 9 and 10 March (a working-day clock
+    # goes on counting working days, so it never ends on a weekend)
+    assert resumed.last_day == date(2026, 3, 10)
     kinds = [(e.data or {}).get("kind") for e in events_of(report) if e.kind == EventKind.clock]
     assert kinds == ["suspend", "resume"]
 
@@ -329,3 +331,35 @@ def test_a_deadline_counted_into_a_year_without_a_schedule_is_provisional():
         application_received_at=local(2026, 3, 2, 10), handling_tier=Tier.grassroots,
     )  # fmt: skip
     assert not acceptance_clock(early, 3, date(2026, 3, 2)).provisional
+
+
+def test_recording_the_award_keeps_the_decision_already_recorded(make_case, drive, users):
+    case = _failed(make_case, drive)
+    case = clock_events.record_arbitration(
+        case.id, users["mediator"],
+        {"applied_on": "2026-04-03", "decision": "accepted", "decided_on": "2026-04-07",
+         "version": case.version},
+    )  # fmt: skip
+    case = clock_events.record_arbitration(
+        case.id, users["mediator"],
+        {"award_on": "2026-05-20", "award_final": False, "version": case.version},
+    )  # fmt: skip
+    assert (case.arbitration_decided_on, case.award_on) == (date(2026, 4, 7), date(2026, 5, 20))
+
+
+def test_a_suspension_overlapping_an_earlier_one_is_refused(report, users):
+    _event(report, "supervision", users["mediator"], kind="suspend", at="2026-03-03",
+           reason="等待")  # fmt: skip
+    _event(report, "supervision", users["mediator"], now=local(2026, 3, 10), kind="resume",
+           at="2026-03-10", reason="恢复")  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        _event(report, "supervision", users["mediator"], now=local(2026, 3, 12), kind="suspend",
+               at="2026-03-05", reason="补记")  # fmt: skip
+    assert "at" in exc.value.fields
+
+
+def test_without_a_channel_a_new_case_is_a_report(make_case, case_payload, users):
+    body = case_payload(reported_at=T0.isoformat())
+    body.pop("channel")
+    case = services.create_case(users["mediator"], body, now=T0)
+    assert case.application_received_at is None

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from mediation.cases import clocks
 from mediation.cases.enums import (
     ArbitrationDecision,
     CaseKind,
@@ -431,7 +432,7 @@ def test_a_suspension_pushes_the_limitation_by_the_days_suspended():
     f = facts(
         infringement_known_at=date(2025, 4, 1),
         application_received_at=None,
-        clock_adjustments={"limitation": {"paused_days": 10}},
+        clock_adjustments={"limitation": {"pauses": [["2025-06-01", "2025-06-11"]]}},
     )
     # last day 2026-04-11 (a Saturday) moves to Monday 13 April... but the warning counts back
     # from the legal last day: 30 days before 13 April is 14 March, so from 15 March
@@ -478,9 +479,9 @@ def test_the_wage_exception_follows_the_category_not_the_case_type():
     assert_threshold("limitation_near", f, local(2026, 3, 3), "yellow", "handling")
 
 
-def test_limitation_near_stops_once_referred_or_closed():
+def test_limitation_near_stops_once_closed():
     late = local(2026, 6, 1)
-    for state in (State.referred, State.closed):
+    for state in (State.closed,):
         f = facts(state=state, infringement_known_at=date(2025, 4, 1))
         assert not run("limitation_near", f, late).fires
 
@@ -488,23 +489,61 @@ def test_limitation_near_stops_once_referred_or_closed():
 # --- arbitration: when the worker may go to court ------------------------------------------------
 
 
-def test_may_sue_when_the_commission_does_not_decide_within_five_days():
-    # applied Friday 3 April 2026: the 5th day is 8 April (Wednesday); from 9 April, silence
+def test_referral_stalled_when_the_commission_does_not_decide_within_five_days():
+    # applied Friday 3 April 2026: five working days (4-6 April is the Qingming holiday) are
+    # 7, 8, 9, 10 and 13 April; from 14 April, silence means the worker may sue
     f = facts(state=State.referred, arbitration_applied_on=date(2026, 4, 3))
-    assert_threshold("may_sue", f, local(2026, 4, 9), "orange", "handling")
+    assert_threshold("referral_stalled", f, local(2026, 4, 14), "orange", "handling")
 
 
-def test_may_sue_at_once_when_the_commission_refuses():
+def test_appeal_due_soon_before_the_fifteen_days_to_sue_end():
+    f = facts(
+        state=State.referred,
+        arbitration_applied_on=date(2026, 4, 3),
+        arbitration_decision=ArbitrationDecision.accepted,
+        arbitration_decided_on=date(2026, 4, 7),
+        award_on=date(2026, 5, 20),
+        award_final=False,
+    )
+    # received 20 May: 15 days end on 4 June; 5 days before, from the start of 31 May
+    before = run("appeal_due_soon", f, local(2026, 5, 31) - SECOND)
+    assert not before.fires and before.wakes_at == local(2026, 5, 31)
+    assert fires(run("appeal_due_soon", f, local(2026, 5, 31)), "yellow", "handling")
+    # once the time to sue is over the award has taken effect: nothing left to advise
+    assert not run("appeal_due_soon", f, local(2026, 6, 6)).fires
+
+
+def test_a_suspension_before_an_interruption_no_longer_counts():
+    """The year starts again at the application: an earlier suspension does not push it."""
+    f = facts(
+        infringement_known_at=date(2025, 1, 10),
+        application_received_at=local(2025, 6, 1, 10),
+        clock_adjustments={"limitation": {"pauses": [["2025-02-01", "2025-04-02"]]}},
+    )
+    clock = clocks.limitation_clock(f, date(2025, 6, 2))
+    assert clock.last_day == date(2026, 6, 1)
+
+
+def test_the_limitation_runs_on_after_a_referral_until_the_workers_own_application():
+    f = facts(state=State.referred, infringement_known_at=date(2025, 4, 1),
+              application_received_at=None)  # fmt: skip
+    assert_threshold("limitation_near", f, local(2026, 3, 3), "yellow", "handling")
+    applied = facts(state=State.referred, infringement_known_at=date(2025, 4, 1),
+                    application_received_at=None, arbitration_applied_on=date(2026, 2, 1))  # fmt: skip
+    assert not run("limitation_near", applied, local(2026, 3, 10)).fires
+
+
+def test_referral_stalled_at_once_when_the_commission_refuses():
     f = facts(
         state=State.referred,
         arbitration_applied_on=date(2026, 4, 3),
         arbitration_decision=ArbitrationDecision.refused,
         arbitration_decided_on=date(2026, 4, 7),
     )
-    assert fires(run("may_sue", f, local(2026, 4, 7, 12)), "orange", "handling")
+    assert fires(run("referral_stalled", f, local(2026, 4, 7, 12)), "orange", "handling")
 
 
-def test_may_sue_when_no_award_within_forty_five_days_of_acceptance():
+def test_referral_stalled_when_no_award_within_forty_five_days_of_acceptance():
     accepted = facts(
         state=State.referred,
         arbitration_applied_on=date(2026, 4, 3),
@@ -512,18 +551,18 @@ def test_may_sue_when_no_award_within_forty_five_days_of_acceptance():
         arbitration_decided_on=date(2026, 4, 7),
     )
     # 7 April + 45 = 22 May (a Friday): from 23 May the worker may sue
-    assert_threshold("may_sue", accepted, local(2026, 5, 23), "orange", "handling")
+    assert_threshold("referral_stalled", accepted, local(2026, 5, 23), "orange", "handling")
     extended = facts(
         **{**accepted.__dict__, "clock_adjustments": {"award": {"extended_to": "2026-06-05"}}}
     )
-    assert_threshold("may_sue", extended, local(2026, 6, 6), "orange", "handling")
+    assert_threshold("referral_stalled", extended, local(2026, 6, 6), "orange", "handling")
     awarded = facts(**{**accepted.__dict__, "award_on": date(2026, 5, 20), "award_final": False})
-    assert not run("may_sue", awarded, local(2026, 6, 30)).fires
+    assert not run("referral_stalled", awarded, local(2026, 6, 30)).fires
 
 
-def test_may_sue_needs_an_application_to_the_commission():
+def test_referral_stalled_needs_an_application_to_the_commission():
     f = facts(state=State.referred, referral_target=ReferralTarget.arbitration)
-    result = run("may_sue", f, local(2026, 12, 1))
+    result = run("referral_stalled", f, local(2026, 12, 1))
     assert not result.fires and result.wakes_at is None
 
 
