@@ -20,7 +20,7 @@ from transitions import Machine
 from transitions.core import EventData
 
 from mediation.accounts.models import Role
-from mediation.cases import schemas
+from mediation.cases import agreements, schemas
 from mediation.cases.enums import (
     INITIAL_STATE,
     OPEN_STATES,
@@ -107,17 +107,27 @@ def _guard_record_agreement(ctx: TransitionContext) -> dict[str, str]:
 
 
 def _guard_refer(ctx: TransitionContext) -> dict[str, str]:
-    if (
-        ctx.data.get("referral_target") == ReferralTarget.payment_order
-        and ctx.case.category not in PAYMENT_ORDER_CATEGORIES
-    ):
-        return {
-            "referral_target": N_(
-                "A payment order is only available for remuneration or "
-                "work-injury compensation claims."
-            )
-        }
-    return {}
+    """A payment order (LDMAL art. 16) needs a pay claim, a mediation agreement on it, and an
+    agreed date that passed with less paid than was due by it."""
+    if ctx.data.get("referral_target") != ReferralTarget.payment_order:
+        return {}
+    if ctx.case.category not in PAYMENT_ORDER_CATEGORIES:
+        message = N_(
+            "A payment order is only available for remuneration or work-injury compensation claims."
+        )
+    elif not agreements.schedule(ctx.case):
+        message = N_(
+            "A payment order needs a mediation agreement the employer did not perform; "
+            "without one, refer the case to arbitration."
+        )
+    elif not agreements.is_in_default(ctx.case, ctx.today):
+        message = N_(
+            "A payment order is only available once an agreed date has passed with the "
+            "amount due by it unpaid."
+        )
+    else:
+        return {}
+    return {"referral_target": message}
 
 
 # --- effects: the fields a trigger changes besides the state ---------------------------------

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.cases import services, workflow
-from mediation.cases.enums import EventKind, Outcome, ReferralTarget, State
+from mediation.cases.enums import EventKind, Outcome, State
 from mediation.cases.models import Case, CaseEvent
 from mediation.cases.workflow import MACHINE, allowed_triggers
 from mediation.core.clock import local_date, utcnow
@@ -511,18 +511,6 @@ def test_refer_to_payment_order_is_refused_for_a_dismissal_case(case_in, users):
     assert services.fire_trigger(case.id, "refer", users["mediator"], payload).state == (
         State.referred
     )
-
-
-def test_refer_to_payment_order_is_allowed_for_pay_claims(case_in, users, subtests):
-    for category in ("remuneration", "injury_compensation"):
-        with subtests.test(category=category):
-            case = case_in("failed", kind="dispute", category=category)
-            payload = trigger_payload("refer", users) | {"referral_target": "payment_order"}
-            result = services.fire_trigger(case.id, "refer", users["mediator"], payload)
-            assert result.state == State.referred
-            case = reload(case.id)
-            assert case.referral_target == ReferralTarget.payment_order
-            assert case.referral_reference == payload["referral_reference"]
 
 
 def test_record_ruling_sets_the_outcome_from_the_result(case_in, users, subtests):

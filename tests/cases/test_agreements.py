@@ -1,0 +1,123 @@
+"""Mediation agreements after they are signed (docs/domain.md "The mediation agreement",
+"Non-performance and the payment order"): instalments, payments, performance, default and the
+payment order (LDMAL arts. 14-16).
+
+The dates are China-time days around T0 (Monday 2 March 2026); every service call is given its
+moment, so "today" is the day of that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from mediation.cases import services
+from mediation.cases.enums import ReferralTarget, State
+from mediation.cases.models import Case
+from mediation.core.errors import ValidationFailed
+from tests.helpers import DAY, T0, reload
+
+SIGNED = T0 + 3 * DAY  # Thursday 5 March 2026: the agreement is recorded
+DUE = date(2026, 3, 20)  # the agreement's due date (a Friday)
+AFTER_DUE = T0 + 19 * DAY  # Saturday 21 March: the due date has passed
+BEFORE_DUE = T0 + 10 * DAY  # Thursday 12 March
+
+
+def fire(case: Case, trigger: str, user, now: datetime, **payload) -> Case:
+    return services.fire_trigger(case.id, trigger, user, payload, now=now)
+
+
+def refused(case: Case, trigger: str, user, now: datetime, **payload) -> dict[str, list[str]]:
+    """The field messages of a refused trigger; asserts the case is left as it was."""
+    before = reload(case.id)
+    state, version, seq = str(before.state), before.version, before.event_seq
+    with pytest.raises(ValidationFailed) as info:
+        fire(case, trigger, user, now, **payload)
+    after = reload(case.id)
+    assert (str(after.state), after.version, after.event_seq) == (state, version, seq)
+    return info.value.fields
+
+
+@pytest.fixture
+def mediating(make_case, users):
+    """A factory of cases in `mediating`, received at T0."""
+
+    def factory(**overrides) -> Case:
+        case = make_case(now=T0, **overrides)
+        officer = users["officer"]
+        fire(case, "accept", officer, T0 + DAY, mediator_id=users["mediator"].id)
+        return fire(case, "begin_mediation", officer, T0 + DAY)
+
+    return factory
+
+
+@pytest.fixture
+def agreed(mediating, users):
+    """A factory of cases with an agreement of 90,000 yuan due on `DUE`, signed at `SIGNED`."""
+
+    def factory(**overrides) -> Case:
+        instalments = overrides.pop("instalments", None)
+        case = mediating(**overrides)
+        payload = {"terms": "单位于期限内支付", "agreement_amount": "90000.00"}
+        if instalments is None:
+            payload["agreement_due_on"] = DUE.isoformat()
+        else:
+            payload["instalments"] = instalments
+        return fire(case, "record_agreement", users["mediator"], SIGNED, **payload)
+
+    return factory
+
+
+ARBITRATION = {"referral_target": "arbitration", "referral_reference": "江劳人仲〔2026〕1号"}
+PAYMENT_ORDER = {"referral_target": "payment_order", "referral_reference": "（2026）苏0581民督1号"}
+
+
+# --- the payment order (LDMAL art. 16) -------------------------------------------------------------
+
+
+def test_payment_order_is_refused_without_a_mediation_agreement(mediating, users):
+    """A remuneration case whose mediation failed has no agreement to enforce by a payment
+    order; arbitration stays open to it."""
+    case = fire(mediating(), "fail_mediation", users["mediator"], T0 + 2 * DAY, reason="分歧过大")
+    fields = refused(case, "refer", users["mediator"], T0 + 3 * DAY, **PAYMENT_ORDER)
+    assert list(fields) == ["referral_target"]
+    assert reload(case.id).referral_target is None
+    case = fire(case, "refer", users["mediator"], T0 + 3 * DAY, **ARBITRATION)
+    assert case.state == State.referred
+
+
+def test_payment_order_is_refused_before_the_due_date(agreed, users):
+    """The employer refused to pay before the due date: the case may go to arbitration (art.
+    15), but a payment order needs the agreed date to have passed unpaid (art. 16)."""
+    case = agreed()
+    case = fire(
+        case, "report_default", users["mediator"], BEFORE_DUE, reason="单位书面表示不再支付"
+    )
+    fields = refused(case, "refer", users["mediator"], BEFORE_DUE + DAY, **PAYMENT_ORDER)
+    assert list(fields) == ["referral_target"]
+    # once the due date has passed unpaid, the same case may
+    case = fire(case, "refer", users["mediator"], AFTER_DUE, **PAYMENT_ORDER)
+    assert case.referral_target == ReferralTarget.payment_order
+
+
+def test_payment_order_after_default_on_a_remuneration_agreement(agreed, users):
+    case = agreed()
+    case = fire(case, "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
+    case = fire(case, "refer", users["mediator"], AFTER_DUE + DAY, **PAYMENT_ORDER)
+    assert case.state == State.referred
+    assert case.referral_target == ReferralTarget.payment_order
+
+
+def test_payment_order_is_refused_for_a_dismissal_agreement(agreed, users):
+    case = agreed(kind="dispute", category="dismissal")
+    case = fire(case, "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
+    fields = refused(case, "refer", users["mediator"], AFTER_DUE, **PAYMENT_ORDER)
+    assert list(fields) == ["referral_target"]
+
+
+def test_payment_order_on_a_work_injury_agreement(agreed, users):
+    case = agreed(kind="dispute", category="injury_compensation")
+    case = fire(case, "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
+    case = fire(case, "refer", users["mediator"], AFTER_DUE, **PAYMENT_ORDER)
+    assert case.referral_target == ReferralTarget.payment_order
