@@ -121,6 +121,29 @@ class CaseSchema(CaseSummarySchema):
     agreement_terms = fields.String(allow_none=True)
     agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
     agreement_due_on = fields.Date(allow_none=True)
+    instalments = fields.Function(
+        lambda c: (
+            None
+            if c.instalments is None
+            else [
+                {"due_on": i["due_on"], "amount": fen_to_yuan(i["amount_fen"])}
+                for i in c.instalments
+            ]
+        ),
+        allow_none=True,
+        metadata={
+            "type": "array",
+            "nullable": True,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "due_on": {"type": "string", "format": "date"},
+                    "amount": {"type": "string"},
+                },
+            },
+            "description": "the agreement's payment schedule (null: one payment by the due date)",
+        },
+    )
     paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
     referral_target = EnumCode(ReferralTarget, allow_none=True)
     referral_reference = fields.String(allow_none=True)

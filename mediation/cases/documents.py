@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from mediation.accounts.models import Role, User
+from mediation.cases.agreements import instalments_from_json
 from mediation.cases.enums import PAYMENT_ORDER_CATEGORIES, State
 from mediation.cases.models import Case, CaseEvent
 from mediation.core.clock import local_date
@@ -69,6 +70,9 @@ def agreement_document(case: Case) -> dict:
         "enterprise": case.enterprise,
         "claim": Amount(case.claim_amount_fen),
         "agreed": Amount(case.agreement_amount_fen),
+        "instalments": [
+            (i.due_on, Amount(i.amount_fen)) for i in instalments_from_json(case.instalments)
+        ],
         "signed_on": _event_date(event),
         "mediator": case.mediator,
         "payment_order": case.category in PAYMENT_ORDER_CATEGORIES,

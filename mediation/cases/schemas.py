@@ -16,7 +16,13 @@ from marshmallow import (
     validates_schema,
 )
 
-from mediation.cases.enums import CaseKind, Category, Channel, ReferralTarget, RulingResult
+from mediation.cases.enums import (
+    CaseKind,
+    Category,
+    Channel,
+    ReferralTarget,
+    RulingResult,
+)
 from mediation.core.clock import local_date, utcnow
 from mediation.core.fields import AwareDateTime, Money
 from mediation.core.identifiers import (
@@ -27,6 +33,7 @@ from mediation.core.messages import N_
 from mediation.core.schemas import (
     MAX_ID,
     PLAUSIBLE_DATE,
+    Length,
     OneOf,
     Range,
     StrictSchema,
@@ -40,6 +47,8 @@ REASON_TEXT = 2_000
 LONG_TEXT = 10_000
 MAX_WORKERS = 100_000
 MAX_ARREARS_MONTHS = 240
+# an agreement's instalments: ten years of monthly payments is far beyond any agreement
+MAX_INSTALMENTS = 120
 
 
 class CaseFactsSchema(StrictSchema):
@@ -149,10 +158,30 @@ class EmptyPayload(TriggerPayload):
     pass
 
 
+class InstalmentSchema(StrictSchema):
+    """One payment of an agreement's schedule: its amount by its date."""
+
+    due_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
+    amount = Money(attribute="amount_fen", data_key="amount", required=True)
+
+
 class RecordAgreementPayload(TriggerPayload):
     terms = text(LONG_TEXT, required=True)
     agreement_amount = Money(attribute="agreement_amount_fen", data_key="agreement_amount")
-    agreement_due_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
+    # with instalments: the last instalment's date, which it may be left to be
+    agreement_due_on = fields.Date(validate=PLAUSIBLE_DATE)
+    # in date order, adding up to the agreed amount (checked by the trigger's guard, which knows
+    # the day)
+    instalments = fields.List(
+        fields.Nested(InstalmentSchema), validate=Length(min=1, max=MAX_INSTALMENTS)
+    )
+
+    @validates_schema
+    def _due_date_given(self, data: dict, **kwargs: Any) -> None:
+        if not data.get("instalments") and data.get("agreement_due_on") is None:
+            raise ValidationError(
+                N_("Required unless the agreement pays in instalments."), "agreement_due_on"
+            )
 
 
 class ConfirmPerformancePayload(TriggerPayload):

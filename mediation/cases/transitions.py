@@ -29,9 +29,10 @@ from mediation.core.messages import Message
 
 # Fields whose changes a transition records, old -> new.
 TRACKED_FIELDS = EDITABLE_FIELDS + (
-    "mediator_id", "agreement_terms", "agreement_amount_fen", "agreement_due_on",
-    "paid_amount_fen", "referral_target", "referral_reference", "ruling_result",
-    "ruling_amount_fen", "outcome", "closed_at", "handling_org_id",
+    "mediator_id", "agreement_terms", "agreement_amount_fen", "agreement_due_on", "instalments",
+    "paid_amount_fen", "defaulted_at", "referral_target", "referral_reference", "ruling_result",
+    "ruling_amount_fen", "outcome", "closed_at", "handling_org_id", "reopened_at",
+    "reopen_reason", "application_received_at",
 )  # fmt: skip
 
 

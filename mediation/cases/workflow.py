@@ -21,6 +21,7 @@ from transitions.core import EventData
 
 from mediation.accounts.models import Role
 from mediation.cases import agreements, schemas
+from mediation.cases.agreements import Instalment
 from mediation.cases.enums import (
     INITIAL_STATE,
     OPEN_STATES,
@@ -33,7 +34,8 @@ from mediation.cases.enums import (
 )
 from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
+from mediation.core.money import format_yuan
 
 if TYPE_CHECKING:
     from mediation.accounts.models import User
@@ -98,12 +100,52 @@ def _needs_agreed_amount(case: Case) -> bool:
 
 def _guard_record_agreement(ctx: TransitionContext) -> dict[str, str]:
     errors = {}
-    if _needs_agreed_amount(ctx.case) and ctx.data.get("agreement_amount_fen") is None:
+    amount = ctx.data.get("agreement_amount_fen")
+    if _needs_agreed_amount(ctx.case) and amount is None:
         errors["agreement_amount"] = N_("Required for a remuneration or arrears case.")
     due = ctx.data.get("agreement_due_on")
-    if due is not None and due < ctx.today:
+    instalments = ctx.data.get("instalments")
+    if instalments:
+        errors.update(_instalment_problems(instalments, amount, ctx.today))
+        if amount is None:
+            errors.setdefault(
+                "agreement_amount", N_("Required when the agreement pays in instalments.")
+            )
+        if due is not None and due != instalments[-1]["due_on"]:
+            errors["agreement_due_on"] = N_(
+                "With instalments, the due date is the last instalment's date: leave it blank "
+                "or give that date."
+            )
+    elif due is not None and due < ctx.today:
         errors["agreement_due_on"] = N_("The due date must not be in the past.")
     return errors
+
+
+def _instalment_problems(
+    instalments: list[dict[str, Any]], agreed: int | None, today: date
+) -> dict[str, str]:
+    """Dates strictly increasing and none past, amounts above zero, adding up to the agreed
+    amount; each problem named by the instalment's position (`instalments.1.due_on`)."""
+    problems: dict[str, str] = {}
+    previous: date | None = None
+    for n, item in enumerate(instalments):
+        if item["amount_fen"] <= 0:
+            problems[f"instalments.{n}.amount"] = N_("Must be more than zero.")
+        if item["due_on"] < today:
+            problems[f"instalments.{n}.due_on"] = N_("The due date must not be in the past.")
+        elif previous is not None and item["due_on"] <= previous:
+            problems[f"instalments.{n}.due_on"] = N_(
+                "Must be later than the date of the instalment before."
+            )
+        previous = item["due_on"]
+    total = sum(item["amount_fen"] for item in instalments)
+    if agreed is not None and total != agreed:
+        problems["instalments"] = Message(
+            "The instalments add up to %(total)s, not the agreed %(agreed)s.",
+            total=format_yuan(total),
+            agreed=format_yuan(agreed),
+        )
+    return problems
 
 
 def _guard_refer(ctx: TransitionContext) -> dict[str, str]:
@@ -144,9 +186,20 @@ def _effect_accept(ctx: TransitionContext) -> None:
 
 
 def _effect_record_agreement(ctx: TransitionContext) -> None:
-    ctx.case.agreement_terms = ctx.data["terms"]
-    ctx.case.agreement_amount_fen = ctx.data.get("agreement_amount_fen")
-    ctx.case.agreement_due_on = ctx.data["agreement_due_on"]
+    """A new agreement starts unpaid and not in default (a reopened case may have had one)."""
+    case, instalments = ctx.case, ctx.data.get("instalments")
+    case.agreement_terms = ctx.data["terms"]
+    case.agreement_amount_fen = ctx.data.get("agreement_amount_fen")
+    if instalments:
+        case.instalments = agreements.instalments_to_json(
+            [Instalment(i["due_on"], i["amount_fen"]) for i in instalments]
+        )
+        case.agreement_due_on = instalments[-1]["due_on"]
+    else:
+        case.instalments = None
+        case.agreement_due_on = ctx.data["agreement_due_on"]
+    case.paid_amount_fen = None
+    case.defaulted_at = None
 
 
 def _effect_confirm_performance(ctx: TransitionContext) -> None:

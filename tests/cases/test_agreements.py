@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from mediation.cases import services
-from mediation.cases.enums import ReferralTarget, State
-from mediation.cases.models import Case
+from mediation.cases.enums import EventKind, ReferralTarget, State
+from mediation.cases.models import Case, CaseEvent
 from mediation.core.errors import ValidationFailed
+from mediation.extensions import db
 from tests.helpers import DAY, T0, reload
 
 SIGNED = T0 + 3 * DAY  # Thursday 5 March 2026: the agreement is recorded
@@ -26,6 +28,18 @@ BEFORE_DUE = T0 + 10 * DAY  # Thursday 12 March
 
 def fire(case: Case, trigger: str, user, now: datetime, **payload) -> Case:
     return services.fire_trigger(case.id, trigger, user, payload, now=now)
+
+
+def events(case_id: int, kind: EventKind) -> list[CaseEvent]:
+    return list(db.session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind == kind)
+        .order_by(CaseEvent.seq)
+    ))  # fmt: skip
+
+
+def last_event(case_id: int, kind: EventKind) -> CaseEvent:
+    return events(case_id, kind)[-1]
 
 
 def refused(case: Case, trigger: str, user, now: datetime, **payload) -> dict[str, list[str]]:
@@ -121,3 +135,100 @@ def test_payment_order_on_a_work_injury_agreement(agreed, users):
     case = fire(case, "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
     case = fire(case, "refer", users["mediator"], AFTER_DUE, **PAYMENT_ORDER)
     assert case.referral_target == ReferralTarget.payment_order
+
+
+# --- instalments ---------------------------------------------------------------------------------
+
+THREE = [
+    {"due_on": "2026-03-20", "amount": "30000.00"},
+    {"due_on": "2026-04-20", "amount": "30000"},
+    {"due_on": "2026-05-20", "amount": "30000.00"},
+]
+
+
+def test_instalments_are_recorded_and_the_last_date_is_the_due_date(agreed):
+    case = reload(agreed(instalments=THREE).id)
+    assert case.state == State.agreement
+    assert case.instalments == [
+        {"due_on": "2026-03-20", "amount_fen": 3_000_000},
+        {"due_on": "2026-04-20", "amount_fen": 3_000_000},
+        {"due_on": "2026-05-20", "amount_fen": 3_000_000},
+    ]
+    assert case.agreement_due_on == date(2026, 5, 20)
+    assert case.agreement_amount_fen == 9_000_000
+    event = last_event(case.id, EventKind.transition)
+    assert event.data["instalments"] == [None, case.instalments]
+    assert event.data["agreement_due_on"] == [None, "2026-05-20"]
+
+
+def test_instalments_may_repeat_the_last_date_as_the_due_date(mediating, users):
+    case = fire(
+        mediating(), "record_agreement", users["mediator"], SIGNED, terms="分三期",
+        agreement_amount="90000", agreement_due_on="2026-05-20", instalments=THREE,
+    )  # fmt: skip
+    assert reload(case.id).agreement_due_on == date(2026, 5, 20)
+
+
+BAD_INSTALMENTS = {
+    "do not add up to the agreed amount": (
+        [{"due_on": "2026-03-20", "amount": "30000"}, {"due_on": "2026-04-20", "amount": "50000"}],
+        {"instalments"},
+    ),
+    "dates not strictly increasing": (
+        [{"due_on": "2026-04-20", "amount": "45000"}, {"due_on": "2026-04-20", "amount": "45000"}],
+        {"instalments.1.due_on"},
+    ),
+    "a date in the past": (
+        [{"due_on": "2026-03-04", "amount": "45000"}, {"due_on": "2026-04-20", "amount": "45000"}],
+        {"instalments.0.due_on"},
+    ),
+    "a zero amount": (
+        [{"due_on": "2026-03-20", "amount": "0"}, {"due_on": "2026-04-20", "amount": "90000"}],
+        {"instalments.0.amount"},
+    ),
+    "not a date": (
+        [{"due_on": "2026-02-30", "amount": "90000"}],
+        {"instalments.0.due_on"},
+    ),
+    "no amount": ([{"due_on": "2026-03-20"}], {"instalments.0.amount"}),
+    "an empty list": ([], {"instalments"}),
+}
+
+
+@pytest.mark.parametrize("problem", list(BAD_INSTALMENTS))
+def test_bad_instalments_are_refused_and_nothing_is_written(mediating, users, problem):
+    instalments, named = BAD_INSTALMENTS[problem]
+    case = mediating()
+    fields = refused(
+        case, "record_agreement", users["mediator"], SIGNED,
+        terms="分期支付", agreement_amount="90000.00", instalments=instalments,
+    )  # fmt: skip
+    assert set(fields) == named
+    case = reload(case.id)
+    assert case.agreement_terms is None and case.instalments is None
+    assert case.agreement_amount_fen is None and case.agreed_at is None
+
+
+def test_instalments_need_an_agreed_amount(mediating, users):
+    case = mediating(kind="dispute", category="dismissal")
+    fields = refused(
+        case, "record_agreement", users["mediator"], SIGNED, terms="恢复劳动关系并补发",
+        instalments=[{"due_on": "2026-03-20", "amount": "1000"}],
+    )  # fmt: skip
+    assert list(fields) == ["agreement_amount"]
+
+
+def test_a_due_date_other_than_the_last_instalments_is_refused(mediating, users):
+    fields = refused(
+        mediating(), "record_agreement", users["mediator"], SIGNED, terms="分三期",
+        agreement_amount="90000", agreement_due_on="2026-03-20", instalments=THREE,
+    )  # fmt: skip
+    assert list(fields) == ["agreement_due_on"]
+
+
+def test_without_instalments_the_due_date_is_required(mediating, users):
+    fields = refused(
+        mediating(), "record_agreement", users["mediator"], SIGNED, terms="一次付清",
+        agreement_amount="90000",
+    )  # fmt: skip
+    assert list(fields) == ["agreement_due_on"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mediation.cases import services
-from tests.conftest import login, trigger_payload
+from tests.conftest import future_date, login, trigger_payload
 from tests.html import dom
 
 AGREEMENT = "/cases/{}/documents/agreement"
@@ -58,6 +58,24 @@ def test_agreement_shows_parties_terms_and_amount_in_capitals(client, users, agr
     assert fields["agreement_due_on"].attrs["data-date"] == agreed.agreement_due_on.isoformat()
     assert doc.find(id="signatures") is not None
     assert "江川市东城街道5号" in doc.text
+
+
+def test_agreement_lists_its_instalments(client, users, make_case, drive):
+    case = drive(make_case(), "mediating")
+    first, last = future_date(10), future_date(40)
+    services.fire_trigger(case.id, "record_agreement", users["officer"], {
+        "terms": "分两期支付", "agreement_amount": "90000",
+        "instalments": [{"due_on": first, "amount": "30000"}, {"due_on": last, "amount": "60000"}],
+    })  # fmt: skip
+    login(client, users["mediator"])
+    doc = dom(client.get(AGREEMENT.format(case.id))).find(id="agreement-document")
+    items = field(doc, "instalments").find_all("li")
+    assert [(li.attrs["data-date"], li.attrs["data-fen"]) for li in items] == [
+        (first, "3000000"),
+        (last, "6000000"),
+    ]
+    assert "叁万元整" in items[0].text and "陆万元整" in items[1].text
+    assert field(doc, "agreement_due_on").attrs["data-date"] == last
 
 
 def test_agreement_stays_printable_once_performed(client, users, agreed):
