@@ -239,6 +239,8 @@ def trigger_payload(trigger: str, users: dict[str, User]) -> dict:
             "agreement_due_on": future_date(),
         },
         "confirm_performance": {"paid_amount": "90000.00"},
+        "record_payment": {"paid_amount": "30000.00"},
+        "close_partly_performed": {"reason": "单位停产，余款无力支付", "paid_amount": "1000.00"},
         "report_default": {"reason": "到期未付"},
         "fail_mediation": {"reason": "双方分歧过大"},
         "refer": {"referral_target": "arbitration", "referral_reference": "江劳人仲〔2026〕1号"},

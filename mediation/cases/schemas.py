@@ -185,7 +185,21 @@ class RecordAgreementPayload(TriggerPayload):
 
 
 class ConfirmPerformancePayload(TriggerPayload):
+    # this payment (0 when the payments recorded before cover the agreed amount)
     paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount", required=True)
+
+
+class RecordPaymentPayload(TriggerPayload):
+    """A partial payment on the agreement, added to what was paid before."""
+
+    paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount", required=True)
+    paid_on = fields.Date(validate=PLAUSIBLE_DATE)  # the day of the payment (today if left out)
+
+
+class ClosePartlyPerformedPayload(TriggerPayload):
+    reason = text(REASON_TEXT, required=True)
+    # a last payment received with the closure, if any
+    paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount")
 
 
 class ReferPayload(TriggerPayload):

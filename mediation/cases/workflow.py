@@ -28,6 +28,7 @@ from mediation.cases.enums import (
     PAYMENT_ORDER_CATEGORIES,
     CaseKind,
     Category,
+    EventKind,
     Outcome,
     ReferralTarget,
     State,
@@ -58,6 +59,8 @@ class TransitionContext:
     # so this module stays free of queries).
     find_mediator: Callable[[int], User | None] = lambda _id: None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # what the effect adds to the event's record besides the changed fields
+    event_data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -78,6 +81,8 @@ class Trigger:
     label: LazyString
     guard: Guard | None = None
     effect: Effect | None = None
+    # the kind of the timeline event it appends (a payment is no change of state)
+    event_kind: EventKind = EventKind.transition
 
 
 # --- guards: return {field: message} for each problem, empty when the trigger may proceed --------
@@ -172,6 +177,51 @@ def _guard_refer(ctx: TransitionContext) -> dict[str, str]:
     return {"referral_target": message}
 
 
+def _paid_total(ctx: TransitionContext) -> int:
+    """What the agreement will have been paid with this trigger's payment, if any."""
+    return (ctx.case.paid_amount_fen or 0) + (ctx.data.get("paid_amount_fen") or 0)
+
+
+def _guard_confirm_performance(ctx: TransitionContext) -> dict[str, str]:
+    """Partial payment is partial performance, not performance (docs/domain.md "The mediation
+    agreement")."""
+    agreed = ctx.case.agreement_amount_fen
+    if agreed is None or _paid_total(ctx) >= agreed:
+        return {}
+    return {
+        "paid_amount": Message(
+            "Only %(paid)s of the agreed %(agreed)s would be paid: record this as a partial "
+            "payment, or close the case as partly performed.",
+            paid=format_yuan(_paid_total(ctx)),
+            agreed=format_yuan(agreed),
+        )
+    }
+
+
+def _signed_on(case: Case) -> date | None:
+    return local_date(case.agreed_at) if case.agreed_at is not None else None
+
+
+def _guard_record_payment(ctx: TransitionContext) -> dict[str, str]:
+    errors = {}
+    if ctx.data["paid_amount_fen"] <= 0:
+        errors["paid_amount"] = N_("Must be more than zero.")
+    paid_on = ctx.data.get("paid_on")
+    signed = _signed_on(ctx.case)
+    if paid_on is not None and paid_on > ctx.today:
+        errors["paid_on"] = N_("Must not be in the future.")
+    elif paid_on is not None and signed is not None and paid_on < signed:
+        errors["paid_on"] = N_("Must not be before the agreement was made.")
+    return errors
+
+
+def _guard_close_partly_performed(ctx: TransitionContext) -> dict[str, str]:
+    agreed = ctx.case.agreement_amount_fen
+    if agreed is not None and _paid_total(ctx) >= agreed:
+        return {"paid_amount": N_("The agreed amount is paid in full: confirm performance.")}
+    return {}
+
+
 # --- effects: the fields a trigger changes besides the state ---------------------------------
 
 
@@ -202,9 +252,26 @@ def _effect_record_agreement(ctx: TransitionContext) -> None:
     case.defaulted_at = None
 
 
+def _add_payment(ctx: TransitionContext) -> None:
+    amount = ctx.data.get("paid_amount_fen")
+    if amount is not None:
+        ctx.case.paid_amount_fen = (ctx.case.paid_amount_fen or 0) + amount
+
+
 def _effect_confirm_performance(ctx: TransitionContext) -> None:
-    ctx.case.paid_amount_fen = ctx.data["paid_amount_fen"]
+    _add_payment(ctx)
     _close(ctx, Outcome.agreement_performed)
+
+
+def _effect_record_payment(ctx: TransitionContext) -> None:
+    _add_payment(ctx)
+    paid_on = ctx.data.get("paid_on") or ctx.today
+    ctx.event_data.update(paid_on=paid_on.isoformat(), amount_fen=ctx.data["paid_amount_fen"])
+
+
+def _effect_close_partly_performed(ctx: TransitionContext) -> None:
+    _add_payment(ctx)
+    _close(ctx, Outcome.partly_performed)
 
 
 def _effect_refer(ctx: TransitionContext) -> None:
@@ -237,7 +304,14 @@ TRIGGERS: tuple[Trigger, ...] = (
             schemas.RecordAgreementPayload, lazy_gettext("Record the mediation agreement"), _guard_record_agreement,
             _effect_record_agreement),
     Trigger("confirm_performance", (S.agreement,), S.closed, HANDLERS,
-            schemas.ConfirmPerformancePayload, lazy_gettext("Confirm performance"), effect=_effect_confirm_performance),
+            schemas.ConfirmPerformancePayload, lazy_gettext("Confirm performance"),
+            _guard_confirm_performance, _effect_confirm_performance),
+    Trigger("record_payment", (S.agreement,), S.agreement, HANDLERS, schemas.RecordPaymentPayload,
+            lazy_gettext("Record a partial payment"), _guard_record_payment,
+            _effect_record_payment, event_kind=EventKind.payment),
+    Trigger("close_partly_performed", (S.agreement,), S.closed, HANDLERS,
+            schemas.ClosePartlyPerformedPayload, lazy_gettext("Close as partly performed"),
+            _guard_close_partly_performed, _effect_close_partly_performed),
     Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReasonPayload,
             lazy_gettext("Report non-performance")),
     Trigger("fail_mediation", (S.accepted, S.mediating), S.failed, HANDLERS,

@@ -25,8 +25,11 @@ from mediation.warnings.scheduler import init_embedded
 from mediation.warnings.services import case_alerts, escalation_tier
 from mediation.warnings.settings import current_settings
 
-# a takeover moves the handling organization: the alerts follow it
-FACT_EVENTS = frozenset({EventKind.edit, EventKind.transition, EventKind.takeover})
+# a takeover moves the handling organization: the alerts follow it; a payment on an agreement
+# may settle what was overdue
+FACT_EVENTS = frozenset(
+    {EventKind.edit, EventKind.transition, EventKind.takeover, EventKind.payment}
+)
 
 
 def _evaluate_new_case(case: Case, *, now: datetime, **_: object) -> NewCaseAlerts:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from mediation.cases import services
-from mediation.cases.enums import EventKind, ReferralTarget, State
+from mediation.cases.enums import EventKind, Outcome, ReferralTarget, State
 from mediation.cases.models import Case, CaseEvent
 from mediation.core.errors import ValidationFailed
 from mediation.extensions import db
@@ -232,3 +232,92 @@ def test_without_instalments_the_due_date_is_required(mediating, users):
         agreement_amount="90000",
     )  # fmt: skip
     assert list(fields) == ["agreement_due_on"]
+
+
+# --- payments and performance --------------------------------------------------------------------
+
+
+def test_confirm_performance_with_1_yuan_of_90000_is_refused(agreed, users):
+    case = agreed()
+    fields = refused(case, "confirm_performance", users["mediator"], BEFORE_DUE, paid_amount="1")
+    assert list(fields) == ["paid_amount"]
+    message = fields["paid_amount"][0]
+    assert "partial payment" in message and "partly performed" in message
+    case = reload(case.id)
+    assert case.state == State.agreement
+    assert case.paid_amount_fen is None and case.outcome is None and case.closed_at is None
+
+
+def test_two_partial_payments_then_confirm_performance(agreed, users):
+    case = agreed(instalments=THREE)
+    changed = reload(case.id).state_changed_at
+    fire(case, "record_payment", users["mediator"], T0 + 17 * DAY, paid_amount="30000",
+         paid_on="2026-03-18", note="银行转账")  # fmt: skip
+    case = fire(case, "record_payment", users["mediator"], T0 + 48 * DAY, paid_amount="30000")
+    case = reload(case.id)
+    assert case.state == State.agreement and case.paid_amount_fen == 6_000_000
+    assert case.state_changed_at == changed  # a payment is no change of state
+    payments = events(case.id, EventKind.payment)
+    assert [(e.trigger, e.from_state, e.to_state) for e in payments] == [
+        ("record_payment", "agreement", "agreement")
+    ] * 2
+    assert payments[0].data == {
+        "paid_amount_fen": [None, 3_000_000], "paid_on": "2026-03-18", "amount_fen": 3_000_000,
+    }  # fmt: skip
+    assert payments[0].body == "银行转账"
+    assert payments[1].data["paid_on"] == "2026-04-19"  # the day it was recorded (China time)
+    assert payments[1].data["paid_amount_fen"] == [3_000_000, 6_000_000]
+
+    case = fire(case, "confirm_performance", users["mediator"], T0 + 79 * DAY,
+                paid_amount="30000.00")  # fmt: skip
+    case = reload(case.id)
+    assert case.state == State.closed
+    assert case.outcome == Outcome.agreement_performed
+    assert case.paid_amount_fen == 9_000_000
+
+
+def test_confirm_performance_after_payments_that_cover_everything(agreed, users):
+    case = agreed()
+    fire(case, "record_payment", users["mediator"], BEFORE_DUE, paid_amount="90000")
+    case = fire(case, "confirm_performance", users["mediator"], BEFORE_DUE, paid_amount="0")
+    assert case.outcome == Outcome.agreement_performed
+    assert reload(case.id).paid_amount_fen == 9_000_000
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"paid_amount": "0"}, "paid_amount"),
+        ({"paid_amount": "-5"}, "paid_amount"),
+        ({"paid_amount": "100", "paid_on": "2026-03-13"}, "paid_on"),  # tomorrow
+        ({"paid_amount": "100", "paid_on": "2026-03-04"}, "paid_on"),  # before the agreement
+        ({}, "paid_amount"),
+    ],
+)
+def test_a_bad_payment_is_refused(agreed, users, payload, field):
+    case = agreed()
+    fields = refused(case, "record_payment", users["mediator"], BEFORE_DUE, **payload)
+    assert list(fields) == [field]
+    assert reload(case.id).paid_amount_fen is None
+
+
+def test_close_partly_performed(agreed, users):
+    case = agreed()
+    fire(case, "record_payment", users["mediator"], BEFORE_DUE, paid_amount="30000")
+    case = fire(case, "close_partly_performed", users["officer"], AFTER_DUE,
+                reason="单位停产，余款无力支付", paid_amount="1000")  # fmt: skip
+    case = reload(case.id)
+    assert case.state == State.closed
+    assert case.outcome == Outcome.partly_performed
+    assert case.closed_at == AFTER_DUE
+    assert case.paid_amount_fen == 3_100_000
+    event = last_event(case.id, EventKind.transition)
+    assert event.trigger == "close_partly_performed" and event.body == "单位停产，余款无力支付"
+    assert event.data["outcome"] == [None, "partly_performed"]
+
+
+def test_close_partly_performed_is_refused_when_all_is_paid(agreed, users):
+    case = agreed()
+    fire(case, "record_payment", users["mediator"], BEFORE_DUE, paid_amount="90000")
+    fields = refused(case, "close_partly_performed", users["mediator"], AFTER_DUE, reason="误操作")
+    assert list(fields) == ["paid_amount"]

@@ -451,7 +451,13 @@ EXPECTED_FOR_MEDIATOR = {
     "reported": {"accept", "reject", "withdraw"},
     "accepted": {"begin_mediation", "fail_mediation", "withdraw"},
     "mediating": {"record_agreement", "fail_mediation", "withdraw"},
-    "agreement": {"confirm_performance", "report_default", "withdraw"},
+    "agreement": {
+        "confirm_performance",
+        "record_payment",
+        "close_partly_performed",
+        "report_default",
+        "withdraw",
+    },
     "failed": {"refer", "withdraw"},
     "referred": {"record_ruling", "withdraw"},
     "closed": set(),
@@ -574,6 +580,8 @@ def test_instalments_typed_as_lines_are_recorded(client, users, make_case, drive
     page = dom(client.get(f"/cases/{case.id}"))
     listed = page.find(id="instalments").find_all("li")
     assert [li.attrs["data-due-on"] for li in listed] == [first, last]
+    paid = transition_form(page, case.id, "record_payment").find("p", cls="paid-so-far")
+    assert paid.attrs["data-paid"] == "0" and "90,000.00" in paid.text
 
 
 def test_instalment_lines_with_errors_come_back_as_typed(client, users, make_case, drive):
