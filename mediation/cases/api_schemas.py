@@ -145,6 +145,7 @@ class CaseSchema(CaseSummarySchema):
         },
     )
     paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
+    defaulted_at = fields.AwareDateTime(allow_none=True)
     referral_target = EnumCode(ReferralTarget, allow_none=True)
     referral_reference = fields.String(allow_none=True)
     ruling_result = EnumCode(RulingResult, allow_none=True)

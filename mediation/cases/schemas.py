@@ -202,6 +202,13 @@ class ClosePartlyPerformedPayload(TriggerPayload):
     paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount")
 
 
+class ReportDefaultPayload(TriggerPayload):
+    reason = text(REASON_TEXT, required=True)
+    # the day the employer refused to pay: lets non-performance be reported before anything
+    # has fallen due
+    refused_on = fields.Date(validate=PLAUSIBLE_DATE)
+
+
 class ReferPayload(TriggerPayload):
     referral_target = fields.Enum(ReferralTarget, by_value=True, required=True)
     referral_reference = text(SHORT_TEXT, required=True)

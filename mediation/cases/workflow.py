@@ -222,6 +222,27 @@ def _guard_close_partly_performed(ctx: TransitionContext) -> dict[str, str]:
     return {}
 
 
+def _guard_report_default(ctx: TransitionContext) -> dict[str, str]:
+    """Non-performance exists once a due date has passed with less paid than was due by it, or
+    earlier when the employer refused to pay (the day and the reason given)."""
+    refused_on = ctx.data.get("refused_on")
+    if refused_on is None:
+        if agreements.is_in_default(ctx.case, ctx.today):
+            return {}
+        return {
+            "refused_on": N_(
+                "Nothing is overdue yet: give the day the employer refused to pay, and the "
+                "reason, to report non-performance now."
+            )
+        }
+    signed = _signed_on(ctx.case)
+    if refused_on > ctx.today:
+        return {"refused_on": N_("Must not be in the future.")}
+    if signed is not None and refused_on < signed:
+        return {"refused_on": N_("Must not be before the agreement was made.")}
+    return {}
+
+
 # --- effects: the fields a trigger changes besides the state ---------------------------------
 
 
@@ -274,6 +295,12 @@ def _effect_close_partly_performed(ctx: TransitionContext) -> None:
     _close(ctx, Outcome.partly_performed)
 
 
+def _effect_report_default(ctx: TransitionContext) -> None:
+    ctx.case.defaulted_at = ctx.now
+    if ctx.data.get("refused_on") is not None:
+        ctx.event_data["refused_on"] = ctx.data["refused_on"].isoformat()
+
+
 def _effect_refer(ctx: TransitionContext) -> None:
     ctx.case.referral_target = ctx.data["referral_target"]
     ctx.case.referral_reference = ctx.data["referral_reference"]
@@ -312,8 +339,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     Trigger("close_partly_performed", (S.agreement,), S.closed, HANDLERS,
             schemas.ClosePartlyPerformedPayload, lazy_gettext("Close as partly performed"),
             _guard_close_partly_performed, _effect_close_partly_performed),
-    Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReasonPayload,
-            lazy_gettext("Report non-performance")),
+    Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReportDefaultPayload,
+            lazy_gettext("Report non-performance"), _guard_report_default, _effect_report_default),
     Trigger("fail_mediation", (S.accepted, S.mediating), S.failed, HANDLERS,
             schemas.ReasonPayload, lazy_gettext("Mediation failed")),
     Trigger("refer", (S.failed,), S.referred, HANDLERS, schemas.ReferPayload, lazy_gettext("Refer"),

@@ -106,8 +106,9 @@ def test_payment_order_is_refused_before_the_due_date(agreed, users):
     15), but a payment order needs the agreed date to have passed unpaid (art. 16)."""
     case = agreed()
     case = fire(
-        case, "report_default", users["mediator"], BEFORE_DUE, reason="单位书面表示不再支付"
-    )
+        case, "report_default", users["mediator"], BEFORE_DUE,
+        reason="单位书面表示不再支付", refused_on="2026-03-11",
+    )  # fmt: skip
     fields = refused(case, "refer", users["mediator"], BEFORE_DUE + DAY, **PAYMENT_ORDER)
     assert list(fields) == ["referral_target"]
     # once the due date has passed unpaid, the same case may
@@ -118,6 +119,7 @@ def test_payment_order_is_refused_before_the_due_date(agreed, users):
 def test_payment_order_after_default_on_a_remuneration_agreement(agreed, users):
     case = agreed()
     case = fire(case, "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
+    assert reload(case.id).defaulted_at == AFTER_DUE
     case = fire(case, "refer", users["mediator"], AFTER_DUE + DAY, **PAYMENT_ORDER)
     assert case.state == State.referred
     assert case.referral_target == ReferralTarget.payment_order
@@ -128,6 +130,24 @@ def test_payment_order_is_refused_for_a_dismissal_agreement(agreed, users):
     case = fire(case, "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
     fields = refused(case, "refer", users["mediator"], AFTER_DUE, **PAYMENT_ORDER)
     assert list(fields) == ["referral_target"]
+
+
+def test_payment_order_is_refused_once_what_was_due_is_paid(agreed, users):
+    """First instalment paid in full, second not yet due: nothing is unpaid by its date."""
+    case = agreed(instalments=[
+        {"due_on": "2026-03-20", "amount": "30000.00"},
+        {"due_on": "2026-04-20", "amount": "60000.00"},
+    ])  # fmt: skip
+    case = fire(case, "record_payment", users["mediator"], T0 + 17 * DAY, paid_amount="30000")
+    case = fire(
+        case, "report_default", users["mediator"], AFTER_DUE,
+        reason="单位书面表示第二期不再支付", refused_on="2026-03-21",
+    )  # fmt: skip
+    fields = refused(case, "refer", users["mediator"], AFTER_DUE, **PAYMENT_ORDER)
+    assert list(fields) == ["referral_target"]
+    # after the second date, 60,000 of the 90,000 due by then are unpaid
+    case = fire(case, "refer", users["mediator"], T0 + 50 * DAY, **PAYMENT_ORDER)
+    assert case.referral_target == ReferralTarget.payment_order
 
 
 def test_payment_order_on_a_work_injury_agreement(agreed, users):
@@ -321,3 +341,44 @@ def test_close_partly_performed_is_refused_when_all_is_paid(agreed, users):
     fire(case, "record_payment", users["mediator"], BEFORE_DUE, paid_amount="90000")
     fields = refused(case, "close_partly_performed", users["mediator"], AFTER_DUE, reason="误操作")
     assert list(fields) == ["paid_amount"]
+
+
+# --- non-performance -----------------------------------------------------------------------------
+
+
+def test_report_default_before_the_due_date_needs_the_refusal(agreed, users):
+    case = agreed()
+    fields = refused(case, "report_default", users["mediator"], BEFORE_DUE, reason="单位拒付")
+    assert list(fields) == ["refused_on"]
+    assert reload(case.id).defaulted_at is None
+    case = fire(case, "report_default", users["mediator"], BEFORE_DUE, reason="单位书面拒付",
+                refused_on="2026-03-11")  # fmt: skip
+    case = reload(case.id)
+    assert case.state == State.failed and case.defaulted_at == BEFORE_DUE
+    event = last_event(case.id, EventKind.transition)
+    assert event.data["refused_on"] == "2026-03-11"
+    assert event.data["defaulted_at"] == [None, BEFORE_DUE.isoformat()]
+
+
+@pytest.mark.parametrize(
+    ("refused_on", "why"), [("2026-03-13", "in the future"), ("2026-03-04", "before the agreement")]
+)
+def test_report_default_refuses_an_impossible_refusal_day(agreed, users, refused_on, why):
+    fields = refused(agreed(), "report_default", users["mediator"], BEFORE_DUE, reason="拒付",
+                     refused_on=refused_on)  # fmt: skip
+    assert list(fields) == ["refused_on"], why
+
+
+def test_report_default_after_the_due_date_needs_no_refusal(agreed, users):
+    case = fire(agreed(), "report_default", users["mediator"], AFTER_DUE, reason="到期未付")
+    assert case.state == State.failed and reload(case.id).defaulted_at == AFTER_DUE
+
+
+def test_report_default_waits_for_an_unpaid_instalment(agreed, users):
+    """The first instalment is paid and the second not yet due: no default without a refusal."""
+    case = agreed(instalments=THREE)
+    fire(case, "record_payment", users["mediator"], T0 + 17 * DAY, paid_amount="30000")
+    fields = refused(case, "report_default", users["mediator"], AFTER_DUE, reason="担心不付")
+    assert list(fields) == ["refused_on"]
+    case = fire(case, "report_default", users["mediator"], T0 + 50 * DAY, reason="第二期未付")
+    assert case.state == State.failed

@@ -96,7 +96,7 @@ def test_defaulted_agreement_and_its_referral(client, users, agreed):
     doc = dom(response).find(id="referral-document")
     outcome = field(doc, "outcome")
     assert outcome.attrs["data-defaulted"] == "yes"
-    assert "到期未付" in outcome.text
+    assert "单位明确表示拒绝支付" in outcome.text
 
 
 def test_referral_letter_of_a_failed_mediation(client, users, make_case, drive):

@@ -370,6 +370,7 @@ INVALID_VALUES = [
     ("record_agreement", {"agreement_amount": "1.001"}, "agreement_amount"),
     ("confirm_performance", {"paid_amount": "abc"}, "paid_amount"),
     ("record_payment", {"paid_on": "someday"}, "paid_on"),
+    ("report_default", {"refused_on": "2026-02-30"}, "refused_on"),
     ("refer", {"referral_target": "ufo"}, "referral_target"),
     ("refer", {"referral_reference": "x" * 201}, "referral_reference"),
     ("record_ruling", {"result": "undecided"}, "result"),
@@ -636,7 +637,9 @@ def test_the_machine_is_shared_and_never_holds_cases(case_in, users):
     assert MACHINE.models == []
     first = case_in("agreement")
     second = case_in("referred")
-    services.fire_trigger(first.id, "report_default", users["mediator"], {"reason": "未付"})
+    services.fire_trigger(
+        first.id, "report_default", users["mediator"], trigger_payload("report_default", users)
+    )
     services.fire_trigger(
         second.id, "record_ruling", users["mediator"], {"result": "partly", "amount": "1"}
     )

@@ -96,6 +96,7 @@ def act(users):
                 "agreement_due_on": (now + 20 * DAY).astimezone(CHINA).date().isoformat(),
             },
             "confirm_performance": {"paid_amount": "4000.00"},
+            "record_payment": {"paid_amount": "2000.00"},
             "withdraw": {"reason": "申请人撤回"},
             "fail_mediation": {"reason": "双方分歧过大"},
         }
@@ -405,6 +406,31 @@ def test_recording_an_agreement_resolves_mediation_overdue_by_the_next_sweep(mak
     assert stored.next_check_at == ensure_utc(
         datetime.combine(due_on + DAY, datetime.min.time(), tzinfo=CHINA)
     )
+
+
+def test_a_payment_settles_the_instalment_in_default_within_its_transaction(make_case, act):
+    """Two instalments of 2,000 yuan, 10 March and 10 April: unpaid on 11 March the first is in
+    default; paying it resolves the alert in the payment's own transaction, and the case is next
+    looked at after the second date (docs/domain.md "The mediation agreement")."""
+    case = quiet(make_case)
+    act(case, "accept", "begin_mediation", now=T0 + HOUR)
+    instalments = [
+        {"due_on": "2026-03-10", "amount": "2000.00"},
+        {"due_on": "2026-04-10", "amount": "2000.00"},
+    ]
+    act(case, "record_agreement", now=T0 + DAY, agreement_due_on="2026-04-10",
+        instalments=instalments)  # fmt: skip
+    assert reload(case.id).next_check_at == local(2026, 3, 11)
+    outcome = sweep(local(2026, 3, 11))
+    assert keys(outcome.raised) == {(case.id, "agreement_default", "town")}
+
+    paid_at = local(2026, 3, 11, 15, 0)
+    act(case, "record_payment", now=paid_at)
+    alert = alerts_of(case.id)[("agreement_default", "town")]
+    assert alert.status == AlertStatus.resolved and alert.resolved_at == paid_at
+    stored = reload(case.id)
+    assert stored.state == "agreement" and stored.paid_amount_fen == 200_000
+    assert stored.next_check_at == local(2026, 4, 11)
 
 
 def test_a_closed_case_has_its_alerts_resolved_and_no_next_check(make_case, act):
