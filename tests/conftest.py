@@ -252,7 +252,11 @@ def trigger_payload(trigger: str, users: dict[str, User]) -> dict:
         "refer": {"referral_target": "arbitration", "referral_reference": "江劳人仲〔2026〕1号"},
         "record_ruling": {"result": "worker_won", "amount": "90000.00"},
         "withdraw": {"reason": "申请人撤回"},
-        "reopen": {"reason": "发现新证据", "mediator_id": users["mediator"].id},
+        "reopen": {
+            "reopen_reason": "new_application",
+            "reason": "发现新证据",
+            "mediator_id": users["mediator"].id,
+        },
     }[trigger]
 
 

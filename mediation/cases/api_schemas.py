@@ -19,6 +19,7 @@ from mediation.cases.enums import (
     EventKind,
     Outcome,
     ReferralTarget,
+    ReopenReason,
     RulingResult,
     State,
     WarningLevel,
@@ -152,6 +153,8 @@ class CaseSchema(CaseSummarySchema):
     ruling_amount = Money(attribute="ruling_amount_fen", allow_none=True)
     outcome = EnumCode(Outcome, allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    reopened_at = fields.AwareDateTime(allow_none=True)
+    reopen_reason = EnumCode(ReopenReason, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
 
 

@@ -21,6 +21,7 @@ from mediation.cases.enums import (
     Category,
     Channel,
     ReferralTarget,
+    ReopenReason,
     RulingResult,
 )
 from mediation.core.clock import local_date, utcnow
@@ -146,6 +147,9 @@ class AcceptPayload(TriggerPayload):
 
 
 class ReopenPayload(TriggerPayload):
+    # why the case is reopened decides which clocks start again (docs/domain.md "Case
+    # lifecycle"); `reason` says it in words
+    reopen_reason = fields.Enum(ReopenReason, by_value=True, required=True)
     reason = text(REASON_TEXT, required=True)
     mediator_id = id_field()
 

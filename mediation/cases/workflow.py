@@ -31,6 +31,7 @@ from mediation.cases.enums import (
     EventKind,
     Outcome,
     ReferralTarget,
+    ReopenReason,
     State,
 )
 from mediation.core.clock import local_date
@@ -313,10 +314,22 @@ def _effect_record_ruling(ctx: TransitionContext) -> None:
 
 
 def _effect_reopen(ctx: TransitionContext) -> None:
-    """Back to `accepted`, which needs a mediator like `accept` does."""
+    """Back to `accepted`, which needs a mediator like `accept` does. The reason is recorded
+    for the clocks, which restart from `reopened_at`: a new application is a new moment of
+    application and a new dispute, whose mediation owes nothing to an old default; a default
+    after closure, or enforcement alone, keeps the agreement and its default (docs/domain.md
+    "Case lifecycle")."""
+    case, reason = ctx.case, ctx.data["reopen_reason"]
     _effect_accept(ctx)
-    ctx.case.outcome = None
-    ctx.case.closed_at = None
+    case.outcome = None
+    case.closed_at = None
+    case.reopened_at = ctx.now
+    case.reopen_reason = reason
+    if reason == ReopenReason.new_application:
+        case.application_received_at = ctx.now
+        case.defaulted_at = None
+    elif reason == ReopenReason.default_after_closure:
+        case.defaulted_at = ctx.now
 
 
 S = State

@@ -333,6 +333,7 @@ REQUIRED_FIELDS = [
     ("record_ruling", "amount"),
     ("withdraw", "reason"),
     ("reopen", "reason"),
+    ("reopen", "reopen_reason"),
 ]
 
 
@@ -371,6 +372,7 @@ INVALID_VALUES = [
     ("confirm_performance", {"paid_amount": "abc"}, "paid_amount"),
     ("record_payment", {"paid_on": "someday"}, "paid_on"),
     ("report_default", {"refused_on": "2026-02-30"}, "refused_on"),
+    ("reopen", {"reopen_reason": "whim"}, "reopen_reason"),
     ("refer", {"referral_target": "ufo"}, "referral_target"),
     ("refer", {"referral_reference": "x" * 201}, "referral_reference"),
     ("record_ruling", {"result": "undecided"}, "result"),
@@ -545,7 +547,10 @@ def test_reopen_after_performance_clears_outcome_and_closed_at(case_in, users):
     assert case.outcome == Outcome.agreement_performed
     assert case.paid_amount_fen == 9_000_000
     assert case.closed_at is not None
-    services.fire_trigger(case.id, "reopen", users["officer"], {"reason": "未实际到账"})
+    services.fire_trigger(
+        case.id, "reopen", users["officer"],
+        {"reopen_reason": "default_after_closure", "reason": "未实际到账"},
+    )  # fmt: skip
     case = reload(case.id)
     assert case.state == State.accepted
     assert case.outcome is None
@@ -666,13 +671,11 @@ def test_reopening_a_rejected_case_needs_a_mediator(users, make_case, drive):
     """`reopen` lands in `accepted`, which (like `accept`) needs a mediator assigned."""
     case = drive(make_case(), "closed")  # closed by `reject`, never had a mediator
     assert case.mediator_id is None
+    payload = {"reopen_reason": "new_application", "reason": "新证据"}
     with pytest.raises(ValidationFailed) as info:
-        services.fire_trigger(case.id, "reopen", users["officer"], {"reason": "新证据"})
+        services.fire_trigger(case.id, "reopen", users["officer"], payload)
     assert "mediator_id" in info.value.fields
     case = services.fire_trigger(
-        case.id,
-        "reopen",
-        users["officer"],
-        {"reason": "新证据", "mediator_id": users["mediator"].id},
+        case.id, "reopen", users["officer"], payload | {"mediator_id": users["mediator"].id}
     )
     assert case.state == State.accepted and case.mediator_id == users["mediator"].id
