@@ -51,6 +51,12 @@ class DefaultConfig:
     MAX_TEXT_LENGTH = 10_000
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+    # a local mediation-arbitration linkage (调裁衔接): the arbitration commission takes cases
+    # transferred by the union with the party's written application enclosed, so a case referred
+    # to arbitration gets a transfer letter (移送函) besides the notice to the parties. Without
+    # one the party applies to the commission alone (LDMAL art. 28) and no letter is printed.
+    MEDIATION_ARBITRATION_LINKAGE = False
+
     # evidence uploads (types: see mediation/cases/attachments.py)
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ATTACHMENT_FOLDER = ""  # empty: instance/attachments

@@ -21,7 +21,7 @@ from mediation import create_app
 from mediation.accounts.models import Role, User
 from mediation.cases import services
 from mediation.cases.models import Case
-from mediation.core.clock import utcnow
+from mediation.core.clock import local_date, utcnow
 from mediation.core.db import engines
 from mediation.core.identifiers import credit_code_check_char, id_check_digit
 from mediation.enterprises.models import Enterprise
@@ -227,6 +227,11 @@ def future_date(days: int = 20) -> str:
     return (utcnow() + timedelta(days=days)).date().isoformat()
 
 
+def today() -> str:
+    """Today in China, as the services count days."""
+    return local_date(utcnow()).isoformat()
+
+
 # The payload that satisfies each trigger (for a remuneration/arrears case).
 def trigger_payload(trigger: str, users: dict[str, User]) -> dict:
     return {
@@ -239,12 +244,19 @@ def trigger_payload(trigger: str, users: dict[str, User]) -> dict:
             "agreement_due_on": future_date(),
         },
         "confirm_performance": {"paid_amount": "90000.00"},
-        "report_default": {"reason": "到期未付"},
+        "record_payment": {"paid_amount": "30000.00"},
+        "close_partly_performed": {"reason": "单位停产，余款无力支付", "paid_amount": "1000.00"},
+        # before the due date a default needs the employer's refusal (docs/domain.md)
+        "report_default": {"reason": "单位明确表示拒绝支付", "refused_on": today()},
         "fail_mediation": {"reason": "双方分歧过大"},
         "refer": {"referral_target": "arbitration", "referral_reference": "江劳人仲〔2026〕1号"},
         "record_ruling": {"result": "worker_won", "amount": "90000.00"},
         "withdraw": {"reason": "申请人撤回"},
-        "reopen": {"reason": "发现新证据", "mediator_id": users["mediator"].id},
+        "reopen": {
+            "reopen_reason": "new_application",
+            "reason": "发现新证据",
+            "mediator_id": users["mediator"].id,
+        },
     }[trigger]
 
 

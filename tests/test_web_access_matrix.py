@@ -104,6 +104,8 @@ class World:
                 payload["mediator_id"] = self.mediator(x).id
             if trigger == "record_agreement":
                 payload["agreement_due_on"] = future_date()
+            if trigger == "refer":  # (an arbitration referral has no letter: the party applies)
+                payload["referral_target"] = "labor_inspection"
             case = services.fire_trigger(case.id, trigger, self.users["admin"], payload)
         return case
 
@@ -293,7 +295,8 @@ ROWS = [
     Row("POST", "/cases/<id:case_id>/transitions/<trigger>",
         lambda w, x: f"/cases/{w.case_in_state(x, 'closed').id}/transitions/reopen",
         roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404)),
-        body=lambda w, x: {"reason": "发现新证据", "mediator_id": str(w.mediator(x).id),
+        body=lambda w, x: {"reopen_reason": "new_application", "reason": "发现新证据",
+                           "mediator_id": str(w.mediator(x).id),
                            "version": _version(w.case_in_state(x, "closed"))},
         fresh_world=True,
         done=lambda w, x: w.case_in_state(x, "closed").state == "accepted"),
@@ -370,6 +373,10 @@ ROWS = [
         roles(404, 404, 404, 404, 404)),
     Row("GET", "/cases/<id:case_id>/documents/agreement",
         lambda w, x: f"/cases/{w.case_in_state(x, 'agreement').id}/documents/agreement",
+        DOCUMENT),
+    # the referred case went through `fail_mediation`: the parties' notice exists
+    Row("GET", "/cases/<id:case_id>/documents/notice",
+        lambda w, x: f"/cases/{w.case_in_state(x, 'referred').id}/documents/notice",
         DOCUMENT),
     Row("GET", "/cases/<id:case_id>/documents/referral",
         lambda w, x: f"/cases/{w.case_in_state(x, 'referred').id}/documents/referral",

@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from mediation.cases import attachments, clock_events, services, workflow
 from mediation.cases.enums import State
-from mediation.cases.forms import form_payload
+from mediation.cases.forms import fold_line_errors, form_payload, trigger_form_payload
 from mediation.core.errors import Conflict, DomainError, ValidationFailed
 from mediation.core.i18n import _
 from mediation.core.messages import N_, Message
@@ -41,12 +41,12 @@ bp = Blueprint("case_actions", __name__)
 @bp.route("/cases/<id:case_id>/transitions/<trigger>", methods=["POST"])
 @login_required
 def transition(case_id: int, trigger: str) -> ResponseReturnValue:
-    payload = form_payload(request.form, drop=("csrf_token", "version"))
+    payload, typed = trigger_form_payload(trigger, request.form)
     version = request.form.get("version", type=int)
     if version is None:  # the form always carries it: without it a stale form could win
         return rerender_case_page(
             case_id, 422, form_errors={"version": [N_("Reload the page and try again.")]},
-            form_values=payload, open_form=trigger,
+            form_values=typed, open_form=trigger,
         )  # fmt: skip
     try:
         case = services.fire_trigger(
@@ -54,8 +54,9 @@ def transition(case_id: int, trigger: str) -> ResponseReturnValue:
         )
     except ValidationFailed as exc:
         return rerender_case_page(
-            case_id, 422, form_errors=exc.fields, form_values=payload, open_form=trigger
-        )
+            case_id, 422, form_errors=fold_line_errors(exc.fields), form_values=typed,
+            open_form=trigger,
+        )  # fmt: skip
     except Conflict as exc:
         return rerender_case_page(case_id, 409, message=exc.message)
     flash(

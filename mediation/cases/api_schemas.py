@@ -156,26 +156,43 @@ class CaseSchema(CaseSummarySchema):
     agreement_amount = Money(attribute="agreement_amount_fen", allow_none=True)
     agreement_due_on = fields.Date(allow_none=True)
     instalments = fields.Function(
-        lambda c: [
-            {"due_on": i["due_on"], "amount": f"{int(i['amount_fen']) / 100:.2f}"}
-            for i in (c.instalments or [])
-        ],
-        metadata={"type": "array", "items": {"type": "object"}},
+        lambda c: (
+            None
+            if c.instalments is None
+            else [
+                {"due_on": i["due_on"], "amount": fen_to_yuan(i["amount_fen"])}
+                for i in c.instalments
+            ]
+        ),
+        allow_none=True,
+        metadata={
+            "type": "array",
+            "nullable": True,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "due_on": {"type": "string", "format": "date"},
+                    "amount": {"type": "string"},
+                },
+            },
+            "description": "the agreement's payment schedule (null: one payment by the due date)",
+        },
     )
     paid_amount = Money(attribute="paid_amount_fen", allow_none=True)
+    defaulted_at = fields.AwareDateTime(allow_none=True)
     arbitration_applied_on = fields.Date(allow_none=True)
     arbitration_decision = EnumCode(ArbitrationDecision, allow_none=True)
     arbitration_decided_on = fields.Date(allow_none=True)
     award_on = fields.Date(allow_none=True)
     award_final = fields.Boolean(allow_none=True)
-    reopened_at = fields.AwareDateTime(allow_none=True)
-    reopen_reason = EnumCode(ReopenReason, allow_none=True)
     referral_target = EnumCode(ReferralTarget, allow_none=True)
     referral_reference = fields.String(allow_none=True)
     ruling_result = EnumCode(RulingResult, allow_none=True)
     ruling_amount = Money(attribute="ruling_amount_fen", allow_none=True)
     outcome = EnumCode(Outcome, allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    reopened_at = fields.AwareDateTime(allow_none=True)
+    reopen_reason = EnumCode(ReopenReason, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
 
 

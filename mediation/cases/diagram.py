@@ -7,7 +7,8 @@ state; the main path (from the initial state, always on to the next column, pref
 state that leads furthest and then the order the states are declared in) runs left to right on
 the top row, the other open states sit below it in their column, and the final states close the
 row on the right. A trigger fired from every open state is drawn once, from a box standing for
-"any open state". Edges within a row that skip columns are routed above the row in lanes.
+"any open state". Edges within a row that skip columns are routed above the row in lanes, and so
+is a trigger that leaves its state as it was (a loop from the top of its box to the nearest lane).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def layout(data: dict[str, Any] | None = None) -> Layout:
 # --- SVG ----------------------------------------------------------------------------------------
 
 BOX_W, BOX_H = 150, 56
-COL_GAP, ROW_GAP = 300, 170
+COL_GAP, ROW_GAP = 310, 170
 LANE_GAP = 34
 MARGIN = 30
 LABEL_H = 30
@@ -262,6 +263,13 @@ def svg(data: dict[str, Any] | None = None) -> str:
         cx, _ = centre(code)
         return cx + (here.index(edge) - (len(here) - 1) / 2) * 24
 
+    # triggers between the same two states (confirm performance, close partly performed) are
+    # drawn side by side, each line with its own label
+    parallel: dict[tuple[str, str], list[Edge]] = {}
+    for edge in plan.edges:
+        if edge.lane is None:
+            parallel.setdefault((edge.source, edge.target), []).append(edge)
+
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" role="img" class="workflow-diagram" '
@@ -282,15 +290,27 @@ def svg(data: dict[str, Any] | None = None) -> str:
         )
         if edge.lane is not None:
             y = top - 18 - edge.lane * LANE_GAP - (LABEL_H / 2 if edge.lane else 0)
-            x1, x2 = port_x(edge.source, edge), port_x(edge.target, edge)
             box_top = top + plan.nodes[edge.source].row * ROW_GAP
+            if edge.source == edge.target:
+                # a loop as wide as its box, its label resting on it
+                x1, x2 = sx - BOX_W / 2 + 14, sx + BOX_W / 2 - 14
+                label_y = y - LABEL_H / 2 - 1
+            else:
+                x1, x2 = port_x(edge.source, edge), port_x(edge.target, edge)
+                label_y = y
             parts.append(
                 f'<path {attrs} d="M{x1:.1f},{box_top:.1f} L{x1:.1f},{y:.1f} L{x2:.1f},{y:.1f} '
                 f'L{x2:.1f},{box_top:.1f}" fill="none" stroke="#475569" stroke-width="1.5" '
                 f'marker-end="url(#arrow)"/>'
             )
-            labels.append(_edge_label((x1 + x2) / 2, y, edge.trigger, edge.label))
+            labels.append(_edge_label((x1 + x2) / 2, label_y, edge.trigger, edge.label))
             continue
+        siblings = parallel[(edge.source, edge.target)]
+        if len(siblings) > 1:  # moved apart across the line's direction
+            shift = (siblings.index(edge) - (len(siblings) - 1) / 2) * (LABEL_H + 4)
+            length = ((tx - sx) ** 2 + (ty - sy) ** 2) ** 0.5
+            ox, oy = -(ty - sy) / length * shift, (tx - sx) / length * shift
+            sx, sy, tx, ty = sx + ox, sy + oy, tx + ox, ty + oy
         x1, y1 = _clip(sx, sy, tx, ty)
         x2, y2 = _clip(tx, ty, sx, sy)
         dashed = ' stroke-dasharray="6 4"' if edge.source == ANY_OPEN else ""

@@ -1,5 +1,10 @@
 """Printable documents drawn from a case: the mediation agreement (调解协议书, LDMAL art. 14 and
-docs/domain.md "The mediation agreement") and the referral letter (移送函) that hands a failed case to another body."""
+docs/domain.md "The mediation agreement"); the notice to the parties that mediation failed or
+ended, or that the agreement was not performed, and that they may apply for arbitration
+themselves (调解不成/终止调解告知书, arts. 14-16, 27-28; docs/domain.md "The end of mediation");
+and the referral letter (移送函) that hands a case to another body: to the arbitration
+commission only as a transfer under a local mediation-arbitration linkage
+(`MEDIATION_ARBITRATION_LINKAGE`), with the party's own application enclosed."""
 
 from __future__ import annotations
 
@@ -9,7 +14,14 @@ from datetime import date
 from sqlalchemy import select
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import PAYMENT_ORDER_CATEGORIES, State
+from mediation.cases.agreements import instalments_from_json
+from mediation.cases.enums import (
+    PAYMENT_ORDER_CATEGORIES,
+    CaseKind,
+    Category,
+    ReferralTarget,
+    State,
+)
 from mediation.cases.models import Case, CaseEvent
 from mediation.core.clock import local_date
 from mediation.core.errors import Conflict, PermissionDenied
@@ -22,6 +34,15 @@ DOCUMENT_ROLES = frozenset({Role.mediator, Role.officer, Role.admin})
 # goes with the referral, so it stays printable there too)
 AGREEMENT_STATES = frozenset({State.agreement, State.failed, State.referred, State.closed})
 REFERRAL_STATES = frozenset({State.referred, State.closed})
+# states in which the mediation may have come to an end that the parties must be told of
+ENDED_STATES = frozenset({State.failed, State.referred, State.closed})
+# a withdrawal ends a mediation only from these (before them there was none; after them it had
+# already failed or succeeded)
+IN_MEDIATION = frozenset({State.accepted.value, State.mediating.value})
+
+# how a mediation ended, by the trigger that recorded it
+FAILED, ENDED, DEFAULTED = "failed", "ended", "defaulted"
+ENDINGS = {"fail_mediation": FAILED, "withdraw": ENDED, "report_default": DEFAULTED}
 
 
 @dataclass(frozen=True)
@@ -55,8 +76,38 @@ def has_agreement(case: Case) -> bool:
     return State(case.state) in AGREEMENT_STATES and bool(case.agreement_terms)
 
 
-def has_referral(case: Case) -> bool:
-    return State(case.state) in REFERRAL_STATES and case.referral_target is not None
+def has_referral(case: Case, linkage: bool) -> bool:
+    """A referral letter exists for a referred case, except to the arbitration commission
+    without a linkage: arbitration starts only with the party's own written application
+    (LDMAL art. 28), so the union has nothing to transfer; the parties have the notice."""
+    if State(case.state) not in REFERRAL_STATES or case.referral_target is None:
+        return False
+    return case.referral_target != ReferralTarget.arbitration or linkage
+
+
+def mediation_ending(case: Case) -> CaseEvent | None:
+    """The event by which the case's last mediation ended without an agreement performed
+    (`fail_mediation`, `report_default`, or a `withdraw` while accepted or mediating), or None
+    (not ended so, or reopened since)."""
+    if State(case.state) not in ENDED_STATES:
+        return None
+    events = db.session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.trigger.in_([*ENDINGS, "reopen"]))
+        .order_by(CaseEvent.seq.desc())
+    )
+    for event in events:
+        if event.trigger == "reopen":
+            return None
+        if event.trigger != "withdraw" or event.from_state in IN_MEDIATION:
+            return event
+    return None
+
+
+def notice_kind(case: Case) -> str | None:
+    """`failed`, `ended` or `defaulted`: the notice the parties are owed, or None."""
+    event = mediation_ending(case)
+    return None if event is None or event.trigger is None else ENDINGS[event.trigger]
 
 
 def agreement_document(case: Case) -> dict:
@@ -69,15 +120,52 @@ def agreement_document(case: Case) -> dict:
         "enterprise": case.enterprise,
         "claim": Amount(case.claim_amount_fen),
         "agreed": Amount(case.agreement_amount_fen),
+        "instalments": [
+            (i.due_on, Amount(i.amount_fen)) for i in instalments_from_json(case.instalments)
+        ],
         "signed_on": _event_date(event),
         "mediator": case.mediator,
         "payment_order": case.category in PAYMENT_ORDER_CATEGORIES,
     }
 
 
-def referral_document(case: Case) -> dict:
-    """What the referral letter shows; Conflict when the case has not been referred."""
-    if not has_referral(case):
+def notice_document(case: Case) -> dict:
+    """What the notice to the parties shows; Conflict when mediation has not ended so."""
+    event = mediation_ending(case)
+    if event is None or event.trigger is None:
+        raise Conflict(_("Mediation of this case has not failed or ended."))
+    kind = ENDINGS[event.trigger]
+    remuneration = case.kind == CaseKind.arrears or case.category == Category.remuneration
+    return {
+        "case": case,
+        "enterprise": case.enterprise,
+        "kind": kind,
+        "reason": event.body,
+        "ended_on": _event_date(event),
+        "received_on": local_date(case.application_received_at or case.received_at),
+        "signed_on": _event_date(_last_event(case, "record_agreement"))
+        if kind == DEFAULTED
+        else None,
+        "agreed": Amount(case.agreement_amount_fen),
+        "paid": Amount(case.paid_amount_fen or 0),
+        # remuneration runs no limitation while employment lasts (LDMAL art. 27(4))
+        "remuneration": remuneration,
+        "payment_order": kind == DEFAULTED and case.category in PAYMENT_ORDER_CATEGORIES,
+        "mediator": case.mediator,
+    }
+
+
+def referral_document(case: Case, linkage: bool) -> dict:
+    """What the referral letter shows; Conflict when the case has no referral letter."""
+    if not has_referral(case, linkage):
+        if case.referral_target == ReferralTarget.arbitration:
+            raise Conflict(
+                _(
+                    "Arbitration starts with the party's own written application: print the "
+                    "notice for the parties instead (a transfer letter needs a "
+                    "mediation-arbitration linkage)."
+                )
+            )
         raise Conflict(_("This case has not been referred."))
     referral = _last_event(case, "refer")
     failure = None
@@ -95,4 +183,6 @@ def referral_document(case: Case) -> dict:
         "defaulted": failure is not None and failure.trigger == "report_default",
         "failure_reason": failure.body if failure is not None else None,
         "mediator": case.mediator,
+        # a transfer to the arbitration commission under a mediation-arbitration linkage
+        "linkage_transfer": case.referral_target == ReferralTarget.arbitration,
     }

@@ -6,16 +6,19 @@ appears in its form and the two cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel.speaklater import LazyString
 from marshmallow import fields as mfields
 from werkzeug.datastructures import MultiDict
 
-from mediation.cases import schemas
+from mediation.cases import schemas, workflow
 from mediation.cases.workflow import Trigger
 from mediation.core.fields import Money
 from mediation.core.i18n import lazy_gettext
+from mediation.core.messages import Message
 
 FIELD_LABELS = {
     "kind": lazy_gettext("Case type"),
@@ -56,6 +59,10 @@ FIELD_LABELS = {
     "agreement_amount": lazy_gettext("Agreed amount (yuan)"),
     "agreement_due_on": lazy_gettext("Performance due by"),
     "paid_amount": lazy_gettext("Amount paid (yuan)"),
+    "paid_on": lazy_gettext("Paid on"),
+    "instalments": lazy_gettext("Instalments"),
+    "refused_on": lazy_gettext("Day the employer refused to pay"),
+    "reopen_reason": lazy_gettext("Why the case is reopened"),
     "referral_target": lazy_gettext("Referred to"),
     "referral_reference": lazy_gettext("Referral document / acceptance number"),
     "result": lazy_gettext("Ruling"),
@@ -65,16 +72,36 @@ FIELD_LABELS = {
     "version": lazy_gettext("Version"),
 }
 
+# a line under the input, where its label alone would leave the user guessing
+FIELD_HINTS = {
+    "instalments": lazy_gettext(
+        "Optional. One instalment a line: the due date and the amount in yuan, for example "
+        "2026-06-30 30000. They must add up to the agreed amount."
+    ),
+    "agreement_due_on": lazy_gettext(
+        "With instalments, leave it blank: the last instalment's date."
+    ),
+    "refused_on": lazy_gettext(
+        "Only before anything falls due: the day the employer refused to pay."
+    ),
+}
+
 CHECKBOXES = ("is_migrant", "is_construction", "owner_absconded", "incident_in_progress")
+
+# list inputs typed as lines of a textarea: the keys of each line's values, in order
+LINE_FIELDS: dict[str, tuple[str, ...]] = {"instalments": ("due_on", "amount")}
+LINE_ITEM_LABELS = {"due_on": lazy_gettext("date"), "amount": lazy_gettext("amount")}
+_LINE_SEPARATOR = re.compile(r"[\s,，;；]+")
 
 
 @dataclass
 class FormField:
     name: str
     label: LazyString | str
-    widget: str  # text, textarea, money, date, select, number
+    widget: str  # text, textarea, money, date, select, number, lines
     required: bool
     choices: list[tuple[str, LazyString | str]] | None = None
+    hint: LazyString | str | None = None
 
 
 def trigger_form_fields(trigger: Trigger) -> list[FormField]:
@@ -91,11 +118,18 @@ def trigger_form_fields(trigger: Trigger) -> list[FormField]:
             widget = "select"
         elif isinstance(field, mfields.Integer):
             widget = "select"  # ids: the view supplies the choices
+        elif isinstance(field, mfields.List) and key in LINE_FIELDS:
+            widget = "lines"
         else:
             length = next((v.max for v in field.validators if hasattr(v, "max")), None)
             widget = "textarea" if (length or 0) > schemas.SHORT_TEXT else "text"
         choices = field.enum.choices() if isinstance(field, mfields.Enum) else None
-        result.append(FormField(key, FIELD_LABELS.get(key, key), widget, field.required, choices))
+        result.append(
+            FormField(
+                key, FIELD_LABELS.get(key, key), widget, field.required, choices,
+                FIELD_HINTS.get(key),
+            )
+        )  # fmt: skip
     result.sort(key=lambda f: f.name == "note")
     return result
 
@@ -125,3 +159,51 @@ def case_form_payload(form: MultiDict, *, include_unchecked: bool) -> dict:
         elif include_unchecked:
             payload[name] = False
     return payload
+
+
+def trigger_form_payload(trigger_name: str, form: MultiDict) -> tuple[dict, dict]:
+    """A trigger's submitted form as its payload, and what was typed (shown again with the
+    errors): a lines input becomes the list its schema takes."""
+    typed = form_payload(form, drop=("csrf_token", "version"))
+    payload: dict[str, Any] = dict(typed)
+    try:
+        trigger = workflow.get_trigger(trigger_name)
+    except workflow.UnknownTrigger:
+        return payload, typed  # (the service names the unknown trigger)
+    for f in trigger_form_fields(trigger):
+        if f.widget == "lines" and isinstance(payload.get(f.name), str):
+            payload[f.name] = parse_lines(payload[f.name], LINE_FIELDS[f.name])
+    return payload, typed
+
+
+def parse_lines(text: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
+    """One item a non-blank line, its values split at spaces or commas: a missing value is left
+    out (the schema names it), extra text stays with the last one (and makes it invalid)."""
+    return [
+        dict(zip(keys, _LINE_SEPARATOR.split(line.strip(), maxsplit=len(keys) - 1), strict=False))
+        for line in text.splitlines()
+        if line.strip()
+    ]
+
+
+def fold_line_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The errors of a lines input's items (`instalments.1.amount`) as errors of the input
+    itself that name the line, so they show beside the textarea."""
+    folded: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        name, _, rest = key.partition(".")
+        if name not in LINE_FIELDS or not rest:
+            folded.setdefault(key, []).extend(messages)
+            continue
+        index, _, item = rest.partition(".")
+        line = int(index) + 1 if index.isdigit() else index
+        for message in messages:
+            folded.setdefault(name, []).append(
+                Message(
+                    "Line %(line)s, %(item)s: %(message)s",
+                    line=line, item=LINE_ITEM_LABELS[item], message=message,
+                )
+                if item in LINE_ITEM_LABELS
+                else Message("Line %(line)s: %(message)s", line=line, message=message)
+            )  # fmt: skip
+    return folded

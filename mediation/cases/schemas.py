@@ -22,6 +22,7 @@ from mediation.cases.enums import (
     Channel,
     EmploymentStatus,
     ReferralTarget,
+    ReopenReason,
     RulingResult,
 )
 from mediation.core.clock import local_date, utcnow
@@ -34,6 +35,7 @@ from mediation.core.messages import N_
 from mediation.core.schemas import (
     MAX_ID,
     PLAUSIBLE_DATE,
+    Length,
     OneOf,
     Range,
     StrictSchema,
@@ -47,6 +49,8 @@ REASON_TEXT = 2_000
 LONG_TEXT = 10_000
 MAX_WORKERS = 100_000
 MAX_ARREARS_MONTHS = 240
+# an agreement's instalments: ten years of monthly payments is far beyond any agreement
+MAX_INSTALMENTS = 120
 
 
 class CaseFactsSchema(StrictSchema):
@@ -262,6 +266,9 @@ class AcceptPayload(TriggerPayload):
 
 
 class ReopenPayload(TriggerPayload):
+    # why the case is reopened decides which clocks start again (docs/domain.md "Case
+    # lifecycle"); `reason` says it in words
+    reopen_reason = fields.Enum(ReopenReason, by_value=True, required=True)
     reason = text(REASON_TEXT, required=True)
     mediator_id = id_field()
 
@@ -274,14 +281,55 @@ class EmptyPayload(TriggerPayload):
     pass
 
 
+class InstalmentSchema(StrictSchema):
+    """One payment of an agreement's schedule: its amount by its date."""
+
+    due_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
+    amount = Money(attribute="amount_fen", data_key="amount", required=True)
+
+
 class RecordAgreementPayload(TriggerPayload):
     terms = text(LONG_TEXT, required=True)
     agreement_amount = Money(attribute="agreement_amount_fen", data_key="agreement_amount")
-    agreement_due_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
+    # with instalments: the last instalment's date, which it may be left to be
+    agreement_due_on = fields.Date(validate=PLAUSIBLE_DATE)
+    # in date order, adding up to the agreed amount (checked by the trigger's guard, which knows
+    # the day)
+    instalments = fields.List(
+        fields.Nested(InstalmentSchema), validate=Length(min=1, max=MAX_INSTALMENTS)
+    )
+
+    @validates_schema
+    def _due_date_given(self, data: dict, **kwargs: Any) -> None:
+        if not data.get("instalments") and data.get("agreement_due_on") is None:
+            raise ValidationError(
+                N_("Required unless the agreement pays in instalments."), "agreement_due_on"
+            )
 
 
 class ConfirmPerformancePayload(TriggerPayload):
+    # this payment (0 when the payments recorded before cover the agreed amount)
     paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount", required=True)
+
+
+class RecordPaymentPayload(TriggerPayload):
+    """A partial payment on the agreement, added to what was paid before."""
+
+    paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount", required=True)
+    paid_on = fields.Date(validate=PLAUSIBLE_DATE)  # the day of the payment (today if left out)
+
+
+class ClosePartlyPerformedPayload(TriggerPayload):
+    reason = text(REASON_TEXT, required=True)
+    # a last payment received with the closure, if any
+    paid_amount = Money(attribute="paid_amount_fen", data_key="paid_amount")
+
+
+class ReportDefaultPayload(TriggerPayload):
+    reason = text(REASON_TEXT, required=True)
+    # the day the employer refused to pay: lets non-performance be reported before anything
+    # has fallen due
+    refused_on = fields.Date(validate=PLAUSIBLE_DATE)
 
 
 class ReferPayload(TriggerPayload):

@@ -14,7 +14,6 @@ from mediation.cases.access import (
     lock_case,
     require_role,
 )
-from mediation.cases.enums import EventKind
 from mediation.cases.facts import EDITABLE_FIELDS
 from mediation.cases.models import (
     Case,
@@ -29,9 +28,10 @@ from mediation.core.messages import Message
 
 # Fields whose changes a transition records, old -> new.
 TRACKED_FIELDS = EDITABLE_FIELDS + (
-    "mediator_id", "agreement_terms", "agreement_amount_fen", "agreement_due_on",
-    "paid_amount_fen", "referral_target", "referral_reference", "ruling_result",
-    "ruling_amount_fen", "outcome", "closed_at", "handling_org_id",
+    "mediator_id", "agreement_terms", "agreement_amount_fen", "agreement_due_on", "instalments",
+    "paid_amount_fen", "defaulted_at", "referral_target", "referral_reference", "ruling_result",
+    "ruling_amount_fen", "outcome", "closed_at", "handling_org_id", "reopened_at",
+    "reopen_reason", "application_received_at",
 )  # fmt: skip
 
 
@@ -84,19 +84,20 @@ def fire_trigger(
         if not workflow.fire(trigger, ctx):
             raise ValidationFailed(ctx.errors or {"trigger": ["The trigger's guard refused."]})
         case.updated_at = now
-        case.state_changed_at = now
+        if str(case.state) != from_state:  # (a payment leaves the agreement where it was)
+            case.state_changed_at = now
         if trigger.name == "accept" and case.accepted_at is None:
             case.accepted_at = now
         if trigger.name == "record_agreement" and case.agreed_at is None:
             case.agreed_at = now
         body = data.get("reason") or data.get("note") or data.get("terms")
-        event_data = diff(before, snapshot(case, TRACKED_FIELDS))
+        event_data = diff(before, snapshot(case, TRACKED_FIELDS)) | ctx.event_data
         if data.get("reason") and data.get("note"):
             event_data["note"] = data["note"]
         append_event(
-            case, EventKind.transition, user, now,
+            case, trigger.event_kind, user, now,
             from_state=from_state, to_state=str(case.state), trigger=trigger.name,
             body=body, data=event_data,
         )  # fmt: skip
-        announce_change(case, EventKind.transition, now)
+        announce_change(case, trigger.event_kind, now)
     return case

@@ -222,6 +222,8 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         "events": services.timeline(case),
         "triggers": triggers,
         "trigger_fields": {t.name: trigger_form_fields(t) for t in triggers},
+        # the forms that take a payment show what was paid so far
+        "payment_triggers": {t.name for t in triggers if "paid_amount" in t.payload().fields},
         "mediators": mediators,
         "can_assign_mediator": can_assign_mediator,
         "attachments": attachments.case_attachments(current_user, case.id),

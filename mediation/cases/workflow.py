@@ -20,20 +20,24 @@ from transitions import Machine
 from transitions.core import EventData
 
 from mediation.accounts.models import Role
-from mediation.cases import schemas
+from mediation.cases import agreements, schemas
+from mediation.cases.agreements import Instalment
 from mediation.cases.enums import (
     INITIAL_STATE,
     OPEN_STATES,
     PAYMENT_ORDER_CATEGORIES,
     CaseKind,
     Category,
+    EventKind,
     Outcome,
     ReferralTarget,
+    ReopenReason,
     State,
 )
 from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
-from mediation.core.messages import N_
+from mediation.core.messages import N_, Message
+from mediation.core.money import format_yuan
 
 if TYPE_CHECKING:
     from mediation.accounts.models import User
@@ -56,6 +60,8 @@ class TransitionContext:
     # so this module stays free of queries).
     find_mediator: Callable[[int], User | None] = lambda _id: None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # what the effect adds to the event's record besides the changed fields
+    event_data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -76,6 +82,8 @@ class Trigger:
     label: LazyString
     guard: Guard | None = None
     effect: Effect | None = None
+    # the kind of the timeline event it appends (a payment is no change of state)
+    event_kind: EventKind = EventKind.transition
 
 
 # --- guards: return {field: message} for each problem, empty when the trigger may proceed --------
@@ -98,25 +106,141 @@ def _needs_agreed_amount(case: Case) -> bool:
 
 def _guard_record_agreement(ctx: TransitionContext) -> dict[str, str]:
     errors = {}
-    if _needs_agreed_amount(ctx.case) and ctx.data.get("agreement_amount_fen") is None:
+    amount = ctx.data.get("agreement_amount_fen")
+    if _needs_agreed_amount(ctx.case) and amount is None:
         errors["agreement_amount"] = N_("Required for a remuneration or arrears case.")
     due = ctx.data.get("agreement_due_on")
-    if due is not None and due < ctx.today:
+    instalments = ctx.data.get("instalments")
+    if instalments:
+        errors.update(_instalment_problems(instalments, amount, ctx.today))
+        if amount is None:
+            errors.setdefault(
+                "agreement_amount", N_("Required when the agreement pays in instalments.")
+            )
+        if due is not None and due != instalments[-1]["due_on"]:
+            errors["agreement_due_on"] = N_(
+                "With instalments, the due date is the last instalment's date: leave it blank "
+                "or give that date."
+            )
+    elif due is not None and due < ctx.today:
         errors["agreement_due_on"] = N_("The due date must not be in the past.")
     return errors
 
 
+def _instalment_problems(
+    instalments: list[dict[str, Any]], agreed: int | None, today: date
+) -> dict[str, str]:
+    """Dates strictly increasing and none past, amounts above zero, adding up to the agreed
+    amount; each problem named by the instalment's position (`instalments.1.due_on`)."""
+    problems: dict[str, str] = {}
+    previous: date | None = None
+    for n, item in enumerate(instalments):
+        if item["amount_fen"] <= 0:
+            problems[f"instalments.{n}.amount"] = N_("Must be more than zero.")
+        if item["due_on"] < today:
+            problems[f"instalments.{n}.due_on"] = N_("The due date must not be in the past.")
+        elif previous is not None and item["due_on"] <= previous:
+            problems[f"instalments.{n}.due_on"] = N_(
+                "Must be later than the date of the instalment before."
+            )
+        previous = item["due_on"]
+    total = sum(item["amount_fen"] for item in instalments)
+    if agreed is not None and total != agreed:
+        problems["instalments"] = Message(
+            "The instalments add up to %(total)s, not the agreed %(agreed)s.",
+            total=format_yuan(total),
+            agreed=format_yuan(agreed),
+        )
+    return problems
+
+
 def _guard_refer(ctx: TransitionContext) -> dict[str, str]:
-    if (
-        ctx.data.get("referral_target") == ReferralTarget.payment_order
-        and ctx.case.category not in PAYMENT_ORDER_CATEGORIES
-    ):
+    """A payment order (LDMAL art. 16) needs a pay claim, a mediation agreement on it, and an
+    agreed date that passed with less paid than was due by it."""
+    if ctx.data.get("referral_target") != ReferralTarget.payment_order:
+        return {}
+    if ctx.case.category not in PAYMENT_ORDER_CATEGORIES:
+        message = N_(
+            "A payment order is only available for remuneration or work-injury compensation claims."
+        )
+    elif not agreements.schedule(ctx.case):
+        message = N_(
+            "A payment order needs a mediation agreement the employer did not perform; "
+            "without one, refer the case to arbitration."
+        )
+    elif not agreements.is_in_default(ctx.case, ctx.today):
+        message = N_(
+            "A payment order is only available once an agreed date has passed with the "
+            "amount due by it unpaid."
+        )
+    else:
+        return {}
+    return {"referral_target": message}
+
+
+def _paid_total(ctx: TransitionContext) -> int:
+    """What the agreement will have been paid with this trigger's payment, if any."""
+    return (ctx.case.paid_amount_fen or 0) + (ctx.data.get("paid_amount_fen") or 0)
+
+
+def _guard_confirm_performance(ctx: TransitionContext) -> dict[str, str]:
+    """Partial payment is partial performance, not performance (docs/domain.md "The mediation
+    agreement")."""
+    agreed = ctx.case.agreement_amount_fen
+    if agreed is None or _paid_total(ctx) >= agreed:
+        return {}
+    return {
+        "paid_amount": Message(
+            "Only %(paid)s of the agreed %(agreed)s would be paid: record this as a partial "
+            "payment, or close the case as partly performed.",
+            paid=format_yuan(_paid_total(ctx)),
+            agreed=format_yuan(agreed),
+        )
+    }
+
+
+def _signed_on(case: Case) -> date | None:
+    return local_date(case.agreed_at) if case.agreed_at is not None else None
+
+
+def _guard_record_payment(ctx: TransitionContext) -> dict[str, str]:
+    errors = {}
+    if ctx.data["paid_amount_fen"] <= 0:
+        errors["paid_amount"] = N_("Must be more than zero.")
+    paid_on = ctx.data.get("paid_on")
+    signed = _signed_on(ctx.case)
+    if paid_on is not None and paid_on > ctx.today:
+        errors["paid_on"] = N_("Must not be in the future.")
+    elif paid_on is not None and signed is not None and paid_on < signed:
+        errors["paid_on"] = N_("Must not be before the agreement was made.")
+    return errors
+
+
+def _guard_close_partly_performed(ctx: TransitionContext) -> dict[str, str]:
+    agreed = ctx.case.agreement_amount_fen
+    if agreed is not None and _paid_total(ctx) >= agreed:
+        return {"paid_amount": N_("The agreed amount is paid in full: confirm performance.")}
+    return {}
+
+
+def _guard_report_default(ctx: TransitionContext) -> dict[str, str]:
+    """Non-performance exists once a due date has passed with less paid than was due by it, or
+    earlier when the employer refused to pay (the day and the reason given)."""
+    refused_on = ctx.data.get("refused_on")
+    if refused_on is None:
+        if agreements.is_in_default(ctx.case, ctx.today):
+            return {}
         return {
-            "referral_target": N_(
-                "A payment order is only available for remuneration or "
-                "work-injury compensation claims."
+            "refused_on": N_(
+                "Nothing is overdue yet: give the day the employer refused to pay, and the "
+                "reason, to report non-performance now."
             )
         }
+    signed = _signed_on(ctx.case)
+    if refused_on > ctx.today:
+        return {"refused_on": N_("Must not be in the future.")}
+    if signed is not None and refused_on < signed:
+        return {"refused_on": N_("Must not be before the agreement was made.")}
     return {}
 
 
@@ -134,14 +258,48 @@ def _effect_accept(ctx: TransitionContext) -> None:
 
 
 def _effect_record_agreement(ctx: TransitionContext) -> None:
-    ctx.case.agreement_terms = ctx.data["terms"]
-    ctx.case.agreement_amount_fen = ctx.data.get("agreement_amount_fen")
-    ctx.case.agreement_due_on = ctx.data["agreement_due_on"]
+    """A new agreement starts unpaid and not in default (a reopened case may have had one)."""
+    case, instalments = ctx.case, ctx.data.get("instalments")
+    case.agreement_terms = ctx.data["terms"]
+    case.agreement_amount_fen = ctx.data.get("agreement_amount_fen")
+    if instalments:
+        case.instalments = agreements.instalments_to_json(
+            [Instalment(i["due_on"], i["amount_fen"]) for i in instalments]
+        )
+        case.agreement_due_on = instalments[-1]["due_on"]
+    else:
+        case.instalments = None
+        case.agreement_due_on = ctx.data["agreement_due_on"]
+    case.paid_amount_fen = None
+    case.defaulted_at = None
+
+
+def _add_payment(ctx: TransitionContext) -> None:
+    amount = ctx.data.get("paid_amount_fen")
+    if amount is not None:
+        ctx.case.paid_amount_fen = (ctx.case.paid_amount_fen or 0) + amount
 
 
 def _effect_confirm_performance(ctx: TransitionContext) -> None:
-    ctx.case.paid_amount_fen = ctx.data["paid_amount_fen"]
+    _add_payment(ctx)
     _close(ctx, Outcome.agreement_performed)
+
+
+def _effect_record_payment(ctx: TransitionContext) -> None:
+    _add_payment(ctx)
+    paid_on = ctx.data.get("paid_on") or ctx.today
+    ctx.event_data.update(paid_on=paid_on.isoformat(), amount_fen=ctx.data["paid_amount_fen"])
+
+
+def _effect_close_partly_performed(ctx: TransitionContext) -> None:
+    _add_payment(ctx)
+    _close(ctx, Outcome.partly_performed)
+
+
+def _effect_report_default(ctx: TransitionContext) -> None:
+    ctx.case.defaulted_at = ctx.now
+    if ctx.data.get("refused_on") is not None:
+        ctx.event_data["refused_on"] = ctx.data["refused_on"].isoformat()
 
 
 def _effect_refer(ctx: TransitionContext) -> None:
@@ -156,10 +314,22 @@ def _effect_record_ruling(ctx: TransitionContext) -> None:
 
 
 def _effect_reopen(ctx: TransitionContext) -> None:
-    """Back to `accepted`, which needs a mediator like `accept` does."""
+    """Back to `accepted`, which needs a mediator like `accept` does. The reason is recorded
+    for the clocks, which restart from `reopened_at`: a new application is a new moment of
+    application and a new dispute, whose mediation owes nothing to an old default; a default
+    after closure, or enforcement alone, keeps the agreement and its default (docs/domain.md
+    "Case lifecycle")."""
+    case, reason = ctx.case, ctx.data["reopen_reason"]
     _effect_accept(ctx)
-    ctx.case.outcome = None
-    ctx.case.closed_at = None
+    case.outcome = None
+    case.closed_at = None
+    case.reopened_at = ctx.now
+    case.reopen_reason = reason
+    if reason == ReopenReason.new_application:
+        case.application_received_at = ctx.now
+        case.defaulted_at = None
+    elif reason == ReopenReason.default_after_closure:
+        case.defaulted_at = ctx.now
 
 
 S = State
@@ -174,9 +344,16 @@ TRIGGERS: tuple[Trigger, ...] = (
             schemas.RecordAgreementPayload, lazy_gettext("Record the mediation agreement"), _guard_record_agreement,
             _effect_record_agreement),
     Trigger("confirm_performance", (S.agreement,), S.closed, HANDLERS,
-            schemas.ConfirmPerformancePayload, lazy_gettext("Confirm performance"), effect=_effect_confirm_performance),
-    Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReasonPayload,
-            lazy_gettext("Report non-performance")),
+            schemas.ConfirmPerformancePayload, lazy_gettext("Confirm performance"),
+            _guard_confirm_performance, _effect_confirm_performance),
+    Trigger("record_payment", (S.agreement,), S.agreement, HANDLERS, schemas.RecordPaymentPayload,
+            lazy_gettext("Record a partial payment"), _guard_record_payment,
+            _effect_record_payment, event_kind=EventKind.payment),
+    Trigger("close_partly_performed", (S.agreement,), S.closed, HANDLERS,
+            schemas.ClosePartlyPerformedPayload, lazy_gettext("Close as partly performed"),
+            _guard_close_partly_performed, _effect_close_partly_performed),
+    Trigger("report_default", (S.agreement,), S.failed, HANDLERS, schemas.ReportDefaultPayload,
+            lazy_gettext("Report non-performance"), _guard_report_default, _effect_report_default),
     Trigger("fail_mediation", (S.accepted, S.mediating), S.failed, HANDLERS,
             schemas.ReasonPayload, lazy_gettext("Mediation failed")),
     Trigger("refer", (S.failed,), S.referred, HANDLERS, schemas.ReferPayload, lazy_gettext("Refer"),

@@ -172,10 +172,35 @@ def mediation_stalled(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
 
 
 def agreement_default(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
-    """The agreement's due date has passed without confirmed performance."""
-    if f.state != State.agreement or f.agreement_due_on is None:
+    """A default is per instalment (docs/domain.md "The mediation agreement"): the day after
+    the first instalment whose running total exceeds what was paid (`paid_amount_fen`), plus the
+    grace days. An agreement paid once is one instalment of its amount by its due date; one
+    without an amount defaults on its due date alone. Everything paid: nothing left to fire."""
+    if f.state != State.agreement:
         return NOT_FIRING
-    moment = local_midnight(f.agreement_due_on + timedelta(days=cfg["grace_days"] + 1))
+    schedule: list[tuple[date, int | None]]
+    if f.instalments:
+        schedule = [
+            (date.fromisoformat(str(row["due_on"])), int(row["amount_fen"]))
+            for row in f.instalments
+        ]
+    elif f.agreement_due_on is not None:
+        schedule = [(f.agreement_due_on, f.agreement_amount_fen)]
+    else:
+        return NOT_FIRING
+    paid, owed = f.paid_amount_fen or 0, 0
+    unpaid: date | None = None
+    for due_on, amount in schedule:
+        if amount is None:
+            unpaid = due_on
+            break
+        owed += amount
+        if owed > paid:
+            unpaid = due_on
+            break
+    if unpaid is None:
+        return NOT_FIRING
+    moment = local_midnight(unpaid + timedelta(days=cfg["grace_days"] + 1))
     return _at(moment, now, cfg["level"], cfg["target"])
 
 

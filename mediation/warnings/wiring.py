@@ -26,7 +26,8 @@ from mediation.warnings.scheduler import init_embedded
 from mediation.warnings.services import case_alerts, escalation_tier
 from mediation.warnings.settings import current_settings
 
-# a takeover moves the handling organization: the alerts follow it
+# a takeover moves the handling organization: the alerts follow it; a payment on an agreement
+# may settle what was overdue; the clocks' records move the time-driven rules' moments
 FACT_EVENTS = frozenset(
     {
         EventKind.edit, EventKind.transition, EventKind.takeover, EventKind.application,

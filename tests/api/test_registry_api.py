@@ -101,8 +101,10 @@ def test_stats_summary_against_hand_counted_cases(api, users, make_case, make_en
     make_case(
         by=users["other_mediator"], org="G2", enterprise_id=make_enterprise("G2").id
     )  # another town: outside the T1 officer's scope
-    for trigger in ("accept", "begin_mediation", "record_agreement"):
+    for trigger in ("accept", "begin_mediation"):
         services.fire_trigger(a.id, trigger, officer, trigger_payload(trigger, users))
+    agreement = trigger_payload("record_agreement", users) | {"agreement_amount": "900.00"}
+    services.fire_trigger(a.id, "record_agreement", officer, agreement)
     services.fire_trigger(a.id, "confirm_performance", officer, {"paid_amount": "900.00"})
     services.fire_trigger(b.id, "accept", officer, trigger_payload("accept", users))
     services.fire_trigger(c.id, "reject", officer, trigger_payload("reject", users))
@@ -120,7 +122,7 @@ def test_stats_summary_against_hand_counted_cases(api, users, make_case, make_en
     assert stats["workers_involved"] == 12 + 1 + 2
     assert stats["by_kind"] == {"arrears": 2, "dispute": 1}
     assert stats["by_state"] == {"closed": 2, "accepted": 1}
-    assert stats["amounts"] == {"claimed": "1500.00", "agreed": "90000.00", "recovered": "900.00"}
+    assert stats["amounts"] == {"claimed": "1500.00", "agreed": "900.00", "recovered": "900.00"}
     assert stats["alerts_by_level"].get("yellow", 0) >= 1
 
     city = api.get("/stats/summary", as_=users["city_officer"]).get_json()

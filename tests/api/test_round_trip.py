@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import error_of
-from tests.conftest import future_date, valid_credit_code, valid_id_number
+from tests.conftest import future_date, today, valid_credit_code, valid_id_number
 
 
 def test_an_arrears_case_from_report_to_ruling_through_the_api(api, users, orgs):
@@ -46,11 +46,19 @@ def test_an_arrears_case_from_report_to_ruling_through_the_api(api, users, orgs)
     assert case["state"] == "accepted" and case["mediator_id"] == mediator.id
     fire("begin_mediation", note="双方到场")
     assert case["state"] == "mediating"
+    instalments = [
+        {"due_on": future_date(10), "amount": "70000.00"},
+        {"due_on": future_date(40), "amount": "100000.00"},
+    ]
     fire("record_agreement", terms="分两期付清", agreement_amount="170000.00",
-         agreement_due_on=future_date(10))  # fmt: skip
+         instalments=instalments)  # fmt: skip
     assert case["state"] == "agreement" and case["agreement_amount"] == "170000.00"
-    fire("report_default", reason="第一期未支付")
-    assert case["state"] == "failed"
+    assert case["instalments"] == instalments
+    assert case["agreement_due_on"] == future_date(40)
+    fire("record_payment", paid_amount="70000.00", note="第一期已付")
+    assert case["state"] == "agreement" and case["paid_amount"] == "70000.00"
+    fire("report_default", reason="单位书面表示第二期不再支付", refused_on=today())
+    assert case["state"] == "failed" and case["defaulted_at"]
     fire("refer", referral_target="arbitration", referral_reference="江劳人仲案字〔2026〕88号")
     assert case["state"] == "referred" and case["referral_target"] == "arbitration"
     fire("record_ruling", result="worker_won", amount="175000.00")
@@ -59,6 +67,7 @@ def test_an_arrears_case_from_report_to_ruling_through_the_api(api, users, orgs)
     assert case["allowed_triggers"] == []
 
     events = api.get(f"/cases/{case_id}/events", as_=mediator).get_json()["items"]
+    assert [e["trigger"] for e in events if e["kind"] == "payment"] == ["record_payment"]
     steps = [e["trigger"] for e in events if e["kind"] == "transition"]
     assert steps == [
         "accept", "begin_mediation", "record_agreement", "report_default", "refer",

@@ -16,7 +16,14 @@ from mediation.core.clock import utcnow
 from mediation.core.identifiers import mask_id_number
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
-from tests.conftest import PATH_TO, login, trigger_payload, valid_credit_code, valid_id_number
+from tests.conftest import (
+    PATH_TO,
+    future_date,
+    login,
+    trigger_payload,
+    valid_credit_code,
+    valid_id_number,
+)
 from tests.helpers import count, reload
 from tests.html import Node, dom
 
@@ -445,7 +452,13 @@ EXPECTED_FOR_MEDIATOR = {
     "reported": {"accept", "reject", "withdraw"},
     "accepted": {"begin_mediation", "fail_mediation", "withdraw"},
     "mediating": {"record_agreement", "fail_mediation", "withdraw"},
-    "agreement": {"confirm_performance", "report_default", "withdraw"},
+    "agreement": {
+        "confirm_performance",
+        "record_payment",
+        "close_partly_performed",
+        "report_default",
+        "withdraw",
+    },
     "failed": {"refer", "withdraw"},
     "referred": {"record_ruling", "withdraw"},
     "closed": set(),
@@ -545,6 +558,55 @@ def test_transition_with_a_bad_payload_rerenders_with_422_and_the_field_error(
     assert case.state == State.mediating
     assert case.agreement_terms is None
     assert case.event_seq == seq
+
+
+def test_instalments_typed_as_lines_are_recorded(client, users, make_case, drive):
+    case = drive(make_case(), "mediating")
+    login(client, users["mediator"])
+    page = dom(client.get(f"/cases/{case.id}"))
+    data = form_values(transition_form(page, case.id, "record_agreement"))
+    assert field_of(page, "instalments").tag == "textarea"
+    first, last = future_date(10), future_date(40)
+    data.update(terms="分两期支付", agreement_amount="90000.00",
+                instalments=f"{first} 30000\r\n\r\n{last}, 60000.00\r\n")  # fmt: skip
+    response = client.post(f"/cases/{case.id}/transitions/record_agreement", data=data)
+    assert response.status_code == 302
+    case = reload(case)
+    assert case.state == State.agreement
+    assert case.instalments == [
+        {"due_on": first, "amount_fen": 3_000_000},
+        {"due_on": last, "amount_fen": 6_000_000},
+    ]
+    assert case.agreement_due_on.isoformat() == last
+    page = dom(client.get(f"/cases/{case.id}"))
+    listed = page.find(id="instalments").find_all("li")
+    assert [li.attrs["data-due-on"] for li in listed] == [first, last]
+    paid = transition_form(page, case.id, "record_payment").find("p", cls="paid-so-far")
+    assert paid.attrs["data-paid"] == "0" and "90,000.00" in paid.text
+
+
+def test_instalment_lines_with_errors_come_back_as_typed(client, users, make_case, drive):
+    case = drive(make_case(), "mediating")
+    login(client, users["mediator"])
+    data = form_values(
+        transition_form(dom(client.get(f"/cases/{case.id}")), case.id, "record_agreement")
+    )
+    typed = f"{future_date(10)} 30000\n{future_date(40)}\n2026-02-30 10000"
+    data.update(terms="分三期", agreement_amount="90000.00", instalments=typed)
+    seq = reload(case).event_seq
+    response = client.post(
+        f"/cases/{case.id}/transitions/record_agreement", data=data,
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = dom(response)
+    messages = errors_next_to(page, "instalments")
+    assert any(m.startswith("Line 2, amount:") for m in messages), messages
+    assert "Line 3, date: Not a valid date." in messages
+    kept = form_values(transition_form(page, case.id, "record_agreement"))
+    assert kept["instalments"] == typed and kept["agreement_amount"] == "90000.00"
+    case = reload(case)
+    assert case.state == State.mediating and case.event_seq == seq
 
 
 def test_transition_missing_required_field_is_422(client, users, make_case):

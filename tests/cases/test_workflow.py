@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.cases import services, workflow
-from mediation.cases.enums import EventKind, Outcome, ReferralTarget, State
+from mediation.cases.enums import EventKind, Outcome, State
 from mediation.cases.models import Case, CaseEvent
 from mediation.cases.workflow import MACHINE, allowed_triggers
 from mediation.core.clock import local_date, utcnow
@@ -32,6 +32,8 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
     "begin_mediation": ({"accepted"}, "mediating"),
     "record_agreement": ({"mediating"}, "agreement"),
     "confirm_performance": ({"agreement"}, "closed"),
+    "record_payment": ({"agreement"}, "agreement"),
+    "close_partly_performed": ({"agreement"}, "closed"),
     "report_default": ({"agreement"}, "failed"),
     "fail_mediation": ({"accepted", "mediating"}, "failed"),
     "refer": ({"failed"}, "referred"),
@@ -44,6 +46,7 @@ ALL_TRIGGERS = list(EXPECTED)
 CLOSING_OUTCOME = {
     "reject": Outcome.not_accepted,
     "confirm_performance": Outcome.agreement_performed,
+    "close_partly_performed": Outcome.partly_performed,
     "record_ruling": Outcome.worker_won,
     "withdraw": Outcome.withdrawn,
 }
@@ -61,11 +64,11 @@ def count_events(case_id: int, kind: EventKind | None = None) -> int:
     return db.session.scalar(stmt)
 
 
-def last_transition(case_id: int) -> CaseEvent:
+def last_transition(case_id: int, kind: EventKind = EventKind.transition) -> CaseEvent:
     """The newest `transition` event (warning rules may append `alert` events after it)."""
     return db.session.scalars(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case_id, CaseEvent.kind == EventKind.transition)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind == kind)
         .order_by(CaseEvent.seq.desc())
         .limit(1)
     ).one()
@@ -117,14 +120,15 @@ def test_the_expected_table_covers_every_trigger_and_state():
     assert set(PATH_TO) == set(ALL_STATES)
 
 
-# --- the full matrix: 7 states × 11 triggers ---------------------------------------------------
+# --- the full matrix: 7 states × 13 triggers ---------------------------------------------------
 
 
 def check_allowed(case: Case, trigger: str, actor, users) -> None:
     state = str(case.state)
     dest = EXPECTED[trigger][1]
     version, seq = case.version, case.event_seq
-    transitions = count_events(case.id, EventKind.transition)
+    kind = workflow.get_trigger(trigger).event_kind
+    transitions = count_events(case.id, kind)
     result = services.fire_trigger(
         case.id, trigger, actor, trigger_payload(trigger, users), expected_version=version
     )
@@ -132,8 +136,8 @@ def check_allowed(case: Case, trigger: str, actor, users) -> None:
     case = reload(case.id)
     assert str(case.state) == dest
     assert case.version == version + 1
-    assert count_events(case.id, EventKind.transition) == transitions + 1
-    last = last_transition(case.id)
+    assert count_events(case.id, kind) == transitions + 1
+    last = last_transition(case.id, kind)
     assert last.seq == seq + 1  # the transition is the first event the call appended
     assert (last.from_state, last.to_state, last.trigger) == (state, dest, trigger)
     assert last.actor_id == actor.id
@@ -158,7 +162,7 @@ def check_refused(case: Case, trigger: str, actor, users) -> None:
 
 @pytest.mark.parametrize("state", ALL_STATES)
 def test_every_trigger_from_state(state, case_in, users, subtests):
-    """One parametrized row per state, one subtest per trigger: 77 cells in all.
+    """One parametrized row per state, one subtest per trigger: 91 cells in all.
 
     Refusals write nothing, so they all try the same case first (and it must come out
     unchanged); then each allowed trigger fires on a case of its own (the first reuses it)."""
@@ -167,7 +171,7 @@ def test_every_trigger_from_state(state, case_in, users, subtests):
     assert start[0] == state
     refused = [t for t in ALL_TRIGGERS if state not in EXPECTED[t][0]]
     allowed = [t for t in ALL_TRIGGERS if state in EXPECTED[t][0]]
-    assert len(refused) + len(allowed) == 11
+    assert len(refused) + len(allowed) == 13
     for trigger in refused:
         with subtests.test(trigger=trigger, state=state, expected="409"):
             actor = users["officer"] if trigger == "reopen" else users["mediator"]
@@ -319,6 +323,8 @@ REQUIRED_FIELDS = [
     ("record_agreement", "terms"),
     ("record_agreement", "agreement_due_on"),
     ("confirm_performance", "paid_amount"),
+    ("record_payment", "paid_amount"),
+    ("close_partly_performed", "reason"),
     ("report_default", "reason"),
     ("fail_mediation", "reason"),
     ("refer", "referral_target"),
@@ -327,6 +333,7 @@ REQUIRED_FIELDS = [
     ("record_ruling", "amount"),
     ("withdraw", "reason"),
     ("reopen", "reason"),
+    ("reopen", "reopen_reason"),
 ]
 
 
@@ -363,6 +370,9 @@ INVALID_VALUES = [
     ("record_agreement", {"agreement_amount": "-1"}, "agreement_amount"),
     ("record_agreement", {"agreement_amount": "1.001"}, "agreement_amount"),
     ("confirm_performance", {"paid_amount": "abc"}, "paid_amount"),
+    ("record_payment", {"paid_on": "someday"}, "paid_on"),
+    ("report_default", {"refused_on": "2026-02-30"}, "refused_on"),
+    ("reopen", {"reopen_reason": "whim"}, "reopen_reason"),
     ("refer", {"referral_target": "ufo"}, "referral_target"),
     ("refer", {"referral_reference": "x" * 201}, "referral_reference"),
     ("record_ruling", {"result": "undecided"}, "result"),
@@ -513,18 +523,6 @@ def test_refer_to_payment_order_is_refused_for_a_dismissal_case(case_in, users):
     )
 
 
-def test_refer_to_payment_order_is_allowed_for_pay_claims(case_in, users, subtests):
-    for category in ("remuneration", "injury_compensation"):
-        with subtests.test(category=category):
-            case = case_in("failed", kind="dispute", category=category)
-            payload = trigger_payload("refer", users) | {"referral_target": "payment_order"}
-            result = services.fire_trigger(case.id, "refer", users["mediator"], payload)
-            assert result.state == State.referred
-            case = reload(case.id)
-            assert case.referral_target == ReferralTarget.payment_order
-            assert case.referral_reference == payload["referral_reference"]
-
-
 def test_record_ruling_sets_the_outcome_from_the_result(case_in, users, subtests):
     for result in ("worker_won", "employer_won", "partly", "mediated_in_arbitration", "dismissed"):
         with subtests.test(result=result):
@@ -542,12 +540,17 @@ def test_record_ruling_sets_the_outcome_from_the_result(case_in, users, subtests
 
 def test_reopen_after_performance_clears_outcome_and_closed_at(case_in, users):
     case = case_in("agreement")
-    services.fire_trigger(case.id, "confirm_performance", users["mediator"], {"paid_amount": "1"})
+    services.fire_trigger(
+        case.id, "confirm_performance", users["mediator"], {"paid_amount": "90000"}
+    )
     case = reload(case.id)
     assert case.outcome == Outcome.agreement_performed
-    assert case.paid_amount_fen == 100
+    assert case.paid_amount_fen == 9_000_000
     assert case.closed_at is not None
-    services.fire_trigger(case.id, "reopen", users["officer"], {"reason": "未实际到账"})
+    services.fire_trigger(
+        case.id, "reopen", users["officer"],
+        {"reopen_reason": "default_after_closure", "reason": "未实际到账"},
+    )  # fmt: skip
     case = reload(case.id)
     assert case.state == State.accepted
     assert case.outcome is None
@@ -604,7 +607,13 @@ ALLOWED_FOR_MEDIATOR = {
     "reported": ["accept", "reject", "withdraw"],
     "accepted": ["begin_mediation", "fail_mediation", "withdraw"],
     "mediating": ["record_agreement", "fail_mediation", "withdraw"],
-    "agreement": ["confirm_performance", "report_default", "withdraw"],
+    "agreement": [
+        "confirm_performance",
+        "record_payment",
+        "close_partly_performed",
+        "report_default",
+        "withdraw",
+    ],
     "failed": ["refer", "withdraw"],
     "referred": ["record_ruling", "withdraw"],
     "closed": [],
@@ -633,7 +642,9 @@ def test_the_machine_is_shared_and_never_holds_cases(case_in, users):
     assert MACHINE.models == []
     first = case_in("agreement")
     second = case_in("referred")
-    services.fire_trigger(first.id, "report_default", users["mediator"], {"reason": "未付"})
+    services.fire_trigger(
+        first.id, "report_default", users["mediator"], trigger_payload("report_default", users)
+    )
     services.fire_trigger(
         second.id, "record_ruling", users["mediator"], {"result": "partly", "amount": "1"}
     )
@@ -660,13 +671,11 @@ def test_reopening_a_rejected_case_needs_a_mediator(users, make_case, drive):
     """`reopen` lands in `accepted`, which (like `accept`) needs a mediator assigned."""
     case = drive(make_case(), "closed")  # closed by `reject`, never had a mediator
     assert case.mediator_id is None
+    payload = {"reopen_reason": "new_application", "reason": "新证据"}
     with pytest.raises(ValidationFailed) as info:
-        services.fire_trigger(case.id, "reopen", users["officer"], {"reason": "新证据"})
+        services.fire_trigger(case.id, "reopen", users["officer"], payload)
     assert "mediator_id" in info.value.fields
     case = services.fire_trigger(
-        case.id,
-        "reopen",
-        users["officer"],
-        {"reason": "新证据", "mediator_id": users["mediator"].id},
+        case.id, "reopen", users["officer"], payload | {"mediator_id": users["mediator"].id}
     )
     assert case.state == State.accepted and case.mediator_id == users["mediator"].id

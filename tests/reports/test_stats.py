@@ -270,3 +270,29 @@ def test_a_failing_part_fails_the_report(app, users, march, monkeypatch):
     assert failed_in and failed_in[0].startswith("stats")
     assert db.engine.pool.checkedout() == checked_out
     assert db.session.execute(select(func.count()).select_from(Case)).scalar() == 6
+
+
+def test_an_agreement_closed_partly_performed_counts_as_a_failure(users, make_case):
+    """Partial payment is partial performance, not performance (docs/domain.md "The mediation
+    agreement"): the closure counts among the mediated ones, not among the performed ones, and
+    under the other means; what was paid still counts as recovered."""
+    officer = users["officer"]
+    accept = {"mediator_id": users["mediator"].id}
+    agreement = {
+        "terms": "分两期支付",
+        "agreement_amount": "800.00",
+        "agreement_due_on": "2026-03-20",
+    }
+    performed, partly = make_case(now=T0), make_case(now=T0)
+    for case in (performed, partly):
+        _fire(case, "accept", officer, accept, T0 + DAY)
+        _fire(case, "begin_mediation", officer, {}, T0 + DAY)
+        _fire(case, "record_agreement", officer, agreement, T0 + 2 * DAY)
+    _fire(performed, "confirm_performance", officer, {"paid_amount": "800.00"}, T0 + 10 * DAY)
+    _fire(partly, "record_payment", officer, {"paid_amount": "300.00"}, T0 + 10 * DAY)
+    _fire(partly, "close_partly_performed", officer, {"reason": "单位停产"}, T0 + 11 * DAY)
+    data = stats.report(officer, MARCH, now=T0 + 30 * DAY)
+    assert data["closed_by_outcome"] == {"agreement_performed": 1, "partly_performed": 1}
+    assert data["closed_by_method"] == {"mediation": 1, "award": 0, "other": 1}
+    assert data["mediation_success_rate"] == 0.5
+    assert data["amounts"]["recovered"] == "1100.00"

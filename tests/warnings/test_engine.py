@@ -96,6 +96,7 @@ def act(users):
                 "agreement_due_on": (now + 20 * DAY).astimezone(CHINA).date().isoformat(),
             },
             "confirm_performance": {"paid_amount": "4000.00"},
+            "record_payment": {"paid_amount": "2000.00"},
             "withdraw": {"reason": "申请人撤回"},
             "fail_mediation": {"reason": "双方分歧过大"},
         }
@@ -406,6 +407,31 @@ def test_recording_an_agreement_resolves_mediation_overdue_by_the_next_sweep(mak
     assert stored.next_check_at == ensure_utc(
         datetime.combine(due_on + DAY, datetime.min.time(), tzinfo=CHINA)
     )
+
+
+def test_a_payment_settles_the_instalment_in_default_within_its_transaction(make_case, act):
+    """Two instalments of 2,000 yuan, 10 March and 10 April: unpaid on 11 March the first is in
+    default; paying it resolves the alert in the payment's own transaction, and the case is next
+    looked at after the second date (docs/domain.md "The mediation agreement")."""
+    case = quiet(make_case)
+    act(case, "accept", "begin_mediation", now=T0 + HOUR)
+    instalments = [
+        {"due_on": "2026-03-10", "amount": "2000.00"},
+        {"due_on": "2026-04-10", "amount": "2000.00"},
+    ]
+    act(case, "record_agreement", now=T0 + DAY, agreement_due_on="2026-04-10",
+        instalments=instalments)  # fmt: skip
+    assert reload(case.id).next_check_at == local(2026, 3, 11)
+    outcome = sweep(local(2026, 3, 11))
+    assert keys(outcome.raised) == {(case.id, "agreement_default", "town")}
+
+    paid_at = local(2026, 3, 11, 15, 0)
+    act(case, "record_payment", now=paid_at)
+    alert = alerts_of(case.id)[("agreement_default", "town")]
+    assert alert.status == AlertStatus.resolved and alert.resolved_at == paid_at
+    stored = reload(case.id)
+    assert stored.state == "agreement" and stored.paid_amount_fen == 200_000
+    assert stored.next_check_at == local(2026, 4, 11)
 
 
 def test_a_closed_case_has_its_alerts_resolved_and_no_next_check(make_case, act):
@@ -837,3 +863,26 @@ def test_a_paused_acceptance_clock_raises_nothing_and_the_sweep_wakes_it_on_its_
     assert ("acceptance_overdue", "town") not in active_keys(case.id)
     sweep(local(2026, 3, 13, 0, 1))
     assert ("acceptance_overdue", "town") in active_keys(case.id)
+
+
+@pytest.mark.parametrize("reason", ["new_application", "default_after_closure", "enforcement_only"])
+def test_a_long_closed_case_reopened_raises_nothing_old(make_case, act, users, reason):
+    """Reopening must not fire every old clock at once (issue 18 point 8): the clocks start
+    again from the reopening, as its reason says."""
+    case = quiet(make_case, infringement_known_at="2025-12-01")
+    act(case, "accept", now=T0 + HOUR)
+    act(case, "withdraw", now=T0 + 2 * HOUR)
+    reopened_at = T0 + 200 * DAY
+    services.fire_trigger(
+        case.id, "reopen", users["officer"],
+        {"reason": "职工再次申请", "reopen_reason": reason, "mediator_id": users["mediator"].id},
+        now=reopened_at,
+    )  # fmt: skip
+    sweep(reopened_at + HOUR)
+    assert active_keys(case.id) == set()
+    stored = reload(case.id)
+    assert (stored.reopened_at, stored.reopen_reason.value) == (reopened_at, reason)
+    if reason == "new_application":
+        # the new application's 15 days: nothing before they are over
+        assert stored.application_received_at == reopened_at
+        assert stored.next_check_at is not None and stored.next_check_at > reopened_at + 10 * DAY

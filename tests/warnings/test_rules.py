@@ -204,6 +204,55 @@ def test_agreement_default_grace_days_postpone_it():
     assert rules.agreement_default(f, local(2026, 3, 23), cfg).fires
 
 
+# Three instalments of 30,000 yuan: 20 March, 20 April, 20 May 2026 (all weekdays).
+INSTALMENTS = [
+    {"due_on": "2026-03-20", "amount_fen": 3_000_000},
+    {"due_on": "2026-04-20", "amount_fen": 3_000_000},
+    {"due_on": "2026-05-20", "amount_fen": 3_000_000},
+]
+
+
+def in_instalments(paid_yuan: int | None) -> CaseFacts:
+    return facts(
+        state=State.agreement, agreement_due_on=date(2026, 5, 20), agreement_amount_fen=9_000_000,
+        instalments=INSTALMENTS, paid_amount_fen=None if paid_yuan is None else paid_yuan * 100,
+    )  # fmt: skip
+
+
+def test_agreement_default_fires_the_day_after_the_first_unpaid_instalment():
+    """Nothing paid: the first instalment's date decides, not the agreement's last date."""
+    assert_threshold(
+        "agreement_default", in_instalments(None), local(2026, 3, 21), "orange", "town"
+    )
+
+
+def test_agreement_default_waits_for_the_next_instalment_once_one_is_paid():
+    """30,000 paid covers the first instalment: quiet on 21 March, waking after 20 April."""
+    f = in_instalments(30_000)
+    assert_threshold("agreement_default", f, local(2026, 4, 21), "orange", "town")
+
+
+def test_agreement_default_counts_a_partly_paid_instalment_as_unpaid():
+    """50,000 paid is short of the 60,000 due by 20 April: that instalment is in default."""
+    assert run("agreement_default", in_instalments(50_000), local(2026, 4, 21)).fires
+    assert not run("agreement_default", in_instalments(50_000), local(2026, 4, 21) - SECOND).fires
+
+
+def test_agreement_default_is_quiet_once_everything_is_paid():
+    result = run("agreement_default", in_instalments(90_000), local(2027, 1, 1))
+    assert result == rules.NOT_FIRING
+
+
+def test_agreement_default_of_a_single_payment_partly_paid():
+    """Paid once, 1 yuan of 90,000: still a default after the due date; all of it: none."""
+    single = dict(state=State.agreement, agreement_due_on=date(2026, 3, 20),
+                  agreement_amount_fen=9_000_000)  # fmt: skip
+    partly = facts(**single, paid_amount_fen=100)
+    assert_threshold("agreement_default", partly, local(2026, 3, 21), "orange", "town")
+    paid = facts(**single, paid_amount_fen=9_000_000)
+    assert not run("agreement_default", paid, local(2026, 6, 1)).fires
+
+
 # --- fact-driven rules ---------------------------------------------------------------------------
 
 

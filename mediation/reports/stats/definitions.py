@@ -9,10 +9,14 @@ from mediation.core.messages import N_
 NOT_MEDIATED = (Outcome.not_accepted, Outcome.withdrawn)
 
 # How a closure counts in the official tables: by method (mediation, award, other) and, for
-# awards, by result. A dismissed claim and a withdrawn or rejected application close "otherwise".
+# awards, by result. A dismissed claim and a withdrawn or rejected application close "otherwise";
+# so does an agreement closed partly performed, a failure of mediation (partial payment is not
+# performance: docs/domain.md "The mediation agreement"), which the success rate counts among
+# the mediated closures that were not performed.
 CLOSURE_METHODS = ("mediation", "award", "other")
 CLOSURE_METHOD = {
     Outcome.agreement_performed: "mediation",
+    Outcome.partly_performed: "other",
     Outcome.mediated_in_arbitration: "mediation",
     Outcome.worker_won: "award",
     Outcome.employer_won: "award",
