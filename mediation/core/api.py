@@ -12,7 +12,6 @@ call the same services as the web pages.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -32,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from mediation.core import fields as custom_fields
 from mediation.core.errors import DomainError, ValidationFailed
 from mediation.core.fields import shared_schema
+from mediation.core.jsonio import JSONInputError, load_json
 from mediation.core.pagination import MAX_PAGE
 from mediation.extensions import csrf
 
@@ -185,9 +185,11 @@ def json_body() -> dict:
         raise ApiError(415, "send the body as application/json")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = load_json(raw.decode("utf-8")) if raw else None
+    except UnicodeDecodeError as exc:
         raise ApiError(400, f"malformed JSON: {exc}") from None
+    except JSONInputError as exc:
+        raise ApiError(400, str(exc)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
     return data
