@@ -37,6 +37,10 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = False
 
+    # How many reverse proxies stand in front of the app, each adding itself to
+    # X-Forwarded-For/-Proto/-Host; 0 (no proxy) trusts none of those headers (docs/security.md)
+    PROXY_COUNT = 0
+
     # Werkzeug hash method; production keeps scrypt, tests use a cheaper one.
     PASSWORD_HASH_METHOD = "scrypt"
 

@@ -48,6 +48,7 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
         static_folder="static",
     )
     register_config(app, config, overrides)
+    register_proxies(app)
     app.json = JSONProvider(app)  # orjson for `jsonify`; fields in schema order
     register_database(app)
     register_extensions(app)
@@ -101,6 +102,18 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
     ):
         raise ConfigurationError(
             "production refuses to start with the default SECRET_KEY; set SECRET_KEY"
+        )
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host only from the PROXY_COUNT proxies configured in
+    front of the app; with none, a client's own such headers change nothing."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
         )
 
 
