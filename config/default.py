@@ -7,8 +7,6 @@ text to the type of the default.
 
 from __future__ import annotations
 
-DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
-
 
 def normalize_database_url(url: str) -> str:
     """Accept plain `postgresql://` URLs and pick the psycopg 3 driver for them."""
@@ -20,7 +18,9 @@ def normalize_database_url(url: str) -> str:
 
 class DefaultConfig:
     ENV_NAME = "default"
-    SECRET_KEY = DEFAULT_SECRET_KEY
+    # empty: development generates one into instance/secret_key, production refuses to start
+    # (mediation/core/secret_key.py)
+    SECRET_KEY = ""
     # None means "a SQLite file in the instance folder", resolved by the app factory.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}

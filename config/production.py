@@ -2,7 +2,7 @@ from config.default import DefaultConfig
 
 
 class ProductionConfig(DefaultConfig):
-    """Production: secure cookies, HTTPS URLs; refuses the default SECRET_KEY (see app factory)."""
+    """Production: secure cookies, HTTPS URLs; refuses a missing or weak SECRET_KEY (core/secret_key.py)."""
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True

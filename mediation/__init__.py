@@ -15,8 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import get_config
-from config.default import DEFAULT_SECRET_KEY, normalize_database_url
+from config.default import normalize_database_url
 from mediation.core.jsonio import JSONProvider
+from mediation.core.secret_key import SecretKeyError, choose_secret_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,14 +96,12 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    if app.config["ENV_NAME"] == "production" and app.config.get("SECRET_KEY") in (
-        None,
-        "",
-        DEFAULT_SECRET_KEY,
-    ):
-        raise ConfigurationError(
-            "production refuses to start with the default SECRET_KEY; set SECRET_KEY"
+    try:
+        app.config["SECRET_KEY"] = choose_secret_key(
+            app.config.get("SECRET_KEY"), app.config["ENV_NAME"], app.instance_path
         )
+    except SecretKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def register_proxies(app: Flask) -> None:
