@@ -41,6 +41,9 @@ class DefaultConfig:
     # X-Forwarded-For/-Proto/-Host; 0 (no proxy) trusts none of those headers (docs/security.md)
     PROXY_COUNT = 0
 
+    # Strict-Transport-Security's max-age; 0 sends none (production sets a year)
+    HSTS_SECONDS = 0
+
     # Werkzeug hash method; production keeps scrypt, tests use a cheaper one.
     PASSWORD_HASH_METHOD = "scrypt"
 
