@@ -33,6 +33,7 @@ from mediation.core.errors import DomainError, ValidationFailed
 from mediation.core.fields import shared_schema
 from mediation.core.jsonio import JSONInputError, load_json
 from mediation.core.pagination import MAX_PAGE
+from mediation.core.schemas import StrictInteger
 from mediation.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -242,8 +243,8 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class PagingQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    per_page = fields.Integer(
+    page = StrictInteger(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = StrictInteger(
         validate=validate.Range(min=1, max=10_000),
         metadata={"description": "capped at the server's API_MAX_PER_PAGE (100 by default)"},
     )
