@@ -7,8 +7,6 @@ text to the type of the default.
 
 from __future__ import annotations
 
-DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
-
 
 def normalize_database_url(url: str) -> str:
     """Accept plain `postgresql://` URLs and pick the psycopg 3 driver for them."""
@@ -20,7 +18,9 @@ def normalize_database_url(url: str) -> str:
 
 class DefaultConfig:
     ENV_NAME = "default"
-    SECRET_KEY = DEFAULT_SECRET_KEY
+    # empty: development generates one into instance/secret_key, production refuses to start
+    # (mediation/core/secret_key.py)
+    SECRET_KEY = ""
     # None means "a SQLite file in the instance folder", resolved by the app factory.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
@@ -36,6 +36,13 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = False
+
+    # How many reverse proxies stand in front of the app, each adding itself to
+    # X-Forwarded-For/-Proto/-Host; 0 (no proxy) trusts none of those headers (docs/security.md)
+    PROXY_COUNT = 0
+
+    # Strict-Transport-Security's max-age; 0 sends none (production sets a year)
+    HSTS_SECONDS = 0
 
     # Werkzeug hash method; production keeps scrypt, tests use a cheaper one.
     PASSWORD_HASH_METHOD = "scrypt"

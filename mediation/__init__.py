@@ -15,8 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import get_config
-from config.default import DEFAULT_SECRET_KEY, normalize_database_url
+from config.default import normalize_database_url
 from mediation.core.jsonio import JSONProvider
+from mediation.core.secret_key import SecretKeyError, choose_secret_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,7 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
         static_folder="static",
     )
     register_config(app, config, overrides)
+    register_proxies(app)
     app.json = JSONProvider(app)  # orjson for `jsonify`; fields in schema order
     register_database(app)
     register_extensions(app)
@@ -94,13 +96,23 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    if app.config["ENV_NAME"] == "production" and app.config.get("SECRET_KEY") in (
-        None,
-        "",
-        DEFAULT_SECRET_KEY,
-    ):
-        raise ConfigurationError(
-            "production refuses to start with the default SECRET_KEY; set SECRET_KEY"
+    try:
+        app.config["SECRET_KEY"] = choose_secret_key(
+            app.config.get("SECRET_KEY"), app.config["ENV_NAME"], app.instance_path
+        )
+    except SecretKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host only from the PROXY_COUNT proxies configured in
+    front of the app; with none, a client's own such headers change nothing."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
         )
 
 
@@ -257,9 +269,6 @@ def register_input_guard(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    from mediation.core.web import init_security_headers
+
+    init_security_headers(app)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -655,3 +656,24 @@ def _csrf_token_of(response) -> str:
     field_ = dom(response).find("input", name="csrf_token")
     assert field_ is not None
     return field_.attrs["value"]
+
+
+def _sample_path(rule) -> str:
+    """A URL of `rule` with each argument filled by a plausible value (an id, a word)."""
+    path = rule.rule
+    for name, converter in rule._converters.items():
+        value = "1" if type(converter).__name__ in ("IdConverter", "IntegerConverter") else "x"
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, path)
+    return path
+
+
+def test_options_on_every_url_as_anonymous_is_never_a_server_error(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500, as a server answers, not a raise
+    client = app.test_client()
+    failed = []
+    for rule in app.url_map.iter_rules():
+        path = _sample_path(rule)
+        response = client.open(path, method="OPTIONS")
+        if response.status_code >= 500:
+            failed.append(f"OPTIONS {path}: {response.status_code}")
+    assert not failed, "\n".join(failed)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, g, request, session
+from flask_login import login_user, logout_user
 from sqlalchemy import ColumnElement, bindparam, select
 
 from mediation.accounts.models import User
+from mediation.accounts.services import end_sessions
 from mediation.core.i18n import lazy_gettext
 from mediation.extensions import db, login_manager
 
@@ -20,12 +23,21 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please sign in first.")
     login_manager.localize_callback = str  # the flash is stored in the session as text
     login_manager.session_protection = "strong"
+    # Flask-Login's own identifier reads X-Forwarded-For as the client sends it; this one takes
+    # the address Werkzeug trusts (rewritten by ProxyFix only behind PROXY_COUNT proxies)
+    login_manager._session_identifier_generator = _session_identifier
 
     from mediation.accounts.scope import forget_scopes
 
     app.before_request(forget_scopes)
     app.before_request(_forget_session_user_extras)
     app.teardown_request(_forget_session_user_extras)
+
+
+def _session_identifier() -> str:
+    """What a session is bound to under "strong" protection: the client's address and browser."""
+    agent = request.headers.get("User-Agent", "")
+    return hashlib.sha512(f"{request.remote_addr}|{agent}".encode()).hexdigest()
 
 
 # Columns other packages add to the signed-in user's lookup: name -> a factory (given the
@@ -74,9 +86,29 @@ def _load_user(user_id: str) -> User | None:
     ).first()
     if found is None or not found[0].active:
         return None
+    if session.get(SESSION_GENERATION) != found[0].session_generation:
+        return None  # signed out, or the account changed since this session signed in
     remember_scope(found[0].organization_id, found[1])
     g._session_user_extras = (found[0].id, dict(zip(extras, found[2:], strict=True)))
     return found[0]
+
+
+# the session key holding the user's `session_generation` at sign-in (docs/security.md
+# "Sessions"): the cookie alone, replayed after sign-out, no longer says who anyone is
+SESSION_GENERATION = "_session_generation"
+
+
+def sign_in(user: User) -> None:
+    """Start a browser session for `user`, bound to their current session generation."""
+    login_user(user)
+    session[SESSION_GENERATION] = user.session_generation
+
+
+def sign_out(user: User) -> None:
+    """End this session and every other browser session of `user`."""
+    end_sessions(user.id)
+    logout_user()
+    session.pop(SESSION_GENERATION, None)
 
 
 def is_safe_next(target: str | None) -> bool:

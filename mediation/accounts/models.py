@@ -6,8 +6,8 @@ from datetime import datetime
 from flask import current_app
 from flask_babel.speaklater import LazyString
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, event, inspect
+from sqlalchemy.orm import InstanceState, Mapped, Mapper, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mediation.core.clock import utcnow
@@ -51,6 +51,9 @@ class User(UserMixin, Model):
     locale: Mapped[str] = mapped_column(String(16), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Browser sessions carry the number this was when they signed in and end when it moves on
+    # (`accounts.auth`): at sign-out, and whenever a change below (`SIGNS_OUT`) is written.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 
@@ -67,6 +70,19 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+# A change to any of these ends every browser session of the user (docs/security.md
+# "Sessions"): a new password, a role or an organization with other rights, a deactivation.
+SIGNS_OUT = ("password_hash", "role", "organization_id", "active")
+
+
+@event.listens_for(User, "before_update")
+def _end_sessions_on_change(_mapper: Mapper, _connection: object, target: User) -> None:
+    state: InstanceState[User] = inspect(target)
+    if any(state.attrs[name].history.has_changes() for name in SIGNS_OUT):
+        # counted in the UPDATE itself: two concurrent changes both count
+        target.session_generation = User.session_generation + 1
 
 
 class ApiToken(Model):

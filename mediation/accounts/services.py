@@ -62,6 +62,17 @@ PHONE_MAX = 32
 PASSWORD_MAX = 256
 
 
+def end_sessions(user_id: int) -> None:
+    """Every browser session of the user ends (sign-out; `models.SIGNS_OUT` does the same for
+    a new password, role, organization or deactivation)."""
+    with transaction():
+        db.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(session_generation=User.session_generation + 1)
+        )
+
+
 def _password_errors(password: str | None) -> list[str]:
     length = len(password or "")
     if length < MIN_PASSWORD_LENGTH:

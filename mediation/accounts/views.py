@@ -13,9 +13,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from mediation.accounts.auth import is_safe_next
+from mediation.accounts.auth import is_safe_next, sign_in, sign_out
 from mediation.accounts.services import authenticate, set_locale
 from mediation.core.i18n import LANGUAGES, _
 from mediation.extensions import limiter
@@ -41,7 +41,7 @@ def login():
         if user is None:
             error = _("Wrong user name or password, or the account is disabled.")
         else:
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
     status = 401 if error else 200
@@ -53,7 +53,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sign_out(current_user)
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 

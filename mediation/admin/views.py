@@ -82,6 +82,10 @@ OUTBOX_PER_PAGE = 50
 @bp.before_request
 @login_required
 def _admins_only():
+    # `login_required` lets OPTIONS through unsigned (Flask answers it with the allowed
+    # methods, running no view), so the visitor may be anonymous here: no role to ask for
+    if not current_user.is_authenticated:
+        return
     if current_user.role != Role.admin:
         raise PermissionDenied("administrators only")
 

@@ -12,7 +12,6 @@ call the same services as the web pages.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -32,7 +31,9 @@ from werkzeug.exceptions import HTTPException
 from mediation.core import fields as custom_fields
 from mediation.core.errors import DomainError, ValidationFailed
 from mediation.core.fields import shared_schema
+from mediation.core.jsonio import JSONInputError, load_json
 from mediation.core.pagination import MAX_PAGE
+from mediation.core.schemas import StrictInteger
 from mediation.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -185,9 +186,11 @@ def json_body() -> dict:
         raise ApiError(415, "send the body as application/json")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = load_json(raw.decode("utf-8")) if raw else None
+    except UnicodeDecodeError as exc:
         raise ApiError(400, f"malformed JSON: {exc}") from None
+    except JSONInputError as exc:
+        raise ApiError(400, str(exc)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
     return data
@@ -240,8 +243,8 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class PagingQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    per_page = fields.Integer(
+    page = StrictInteger(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = StrictInteger(
         validate=validate.Range(min=1, max=10_000),
         metadata={"description": "capped at the server's API_MAX_PER_PAGE (100 by default)"},
     )

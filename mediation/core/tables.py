@@ -57,12 +57,19 @@ def local_naive(moment: datetime | None) -> datetime | None:
 
 # A spreadsheet treats a cell that starts with one of these as a formula (CSV injection): text
 # from users (titles, names) that starts so is written with a leading apostrophe, which every
-# spreadsheet program shows as plain text.
+# spreadsheet program shows as plain text. Spreadsheets skip leading blanks and line breaks
+# before reading a formula, so the sign is looked for after them (and after the invisible
+# zero-width characters a paste brings).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_SIGNS = ("=", "+", "-", "@")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def safe_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    shown = value.lstrip().lstrip(_INVISIBLE).lstrip()
+    return "'" + value if shown.startswith(FORMULA_SIGNS) else value
 
 
 def _text(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Web plumbing shared by every blueprint: error pages and template helpers."""
+"""Web plumbing shared by every blueprint: error pages, security headers and template helpers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Flask,
+    Response,
     has_app_context,
     render_template,
     request,
@@ -84,6 +85,40 @@ def init_error_handlers(app: Flask) -> None:
         if is_api_request():
             return api_error_response(exc)
         return _error_page(exc.code or 500, None)
+
+
+# The app loads nothing from elsewhere and writes no inline script, style or handler: its
+# scripts and styles are files under /static/ (docs/security.md "Headers").
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+
+
+def init_security_headers(app: Flask) -> None:
+    """The headers of every answer. Everything but the static files carries personal data or
+    may (pages, API answers, exports, attachments, error pages), so none of it is kept in a
+    cache; HSTS is sent when `HSTS_SECONDS` is set (production)."""
+    static_prefix = (app.static_url_path or "/static") + "/"
+    hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if hsts_seconds > 0:
+            headers.setdefault(
+                "Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains"
+            )
+        if not request.path.startswith(static_prefix):
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
+        return response
 
 
 def _label(value: object) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validates
 
+from mediation.core.fields import EnumCode
 from mediation.core.identifiers import is_valid_credit_code
 from mediation.core.messages import N_
 from mediation.core.schemas import Range, StrictSchema, id_field, text
+from mediation.enterprises.models import Ownership
 
 SHORT_TEXT = 200
 
@@ -17,6 +19,7 @@ class EnterpriseInputSchema(StrictSchema):
     organization_id = id_field()
     address = text(300)
     sector = text(100)
+    ownership = EnumCode(Ownership)
     legal_representative = text(100)
     headcount = fields.Integer(validate=Range(min=0, max=10_000_000))
     has_union = fields.Boolean()

@@ -10,7 +10,7 @@ from mediation.core.db import transaction
 from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mediation.core.identifiers import normalize_credit_code
 from mediation.core.messages import Message
-from mediation.enterprises.models import Enterprise
+from mediation.enterprises.models import Enterprise, Ownership
 from mediation.enterprises.schemas import EnterpriseInputSchema
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
@@ -95,6 +95,7 @@ def register_enterprise(data: dict, default_org: Organization, user: User) -> En
         organization_id=org_id,
         address=data.get("address"),
         sector=data.get("sector"),
+        ownership=data.get("ownership", Ownership.private),
         legal_representative=data.get("legal_representative"),
         headcount=data.get("headcount"),
         has_union=bool(data.get("has_union", False)),

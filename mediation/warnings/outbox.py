@@ -21,6 +21,7 @@ from mediation.core.clock import ensure_utc, local_zone, to_local
 from mediation.core.db import bulk_insert
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
 from mediation.core.money import format_yuan
+from mediation.core.text import one_line
 from mediation.extensions import db
 from mediation.warnings import rules
 from mediation.warnings.models import (
@@ -79,19 +80,21 @@ def alert_message(alert: AlertLike) -> tuple[str, str]:
     state = State(case.state).label
     subject = _("[%(level)s] %(number)s %(rule)s", level=level.label, number=case.number, rule=rule)
     base = current_app.config.get("BASE_URL", "").rstrip("/")
+    # people's text on one line each: a line break in a title must not write lines (or mail
+    # headers) of its own into the notice
     lines = [
-        _("%(org)s:", org=alert.target_org.name),
+        _("%(org)s:", org=one_line(alert.target_org.name)),
         "",
         _(
             "Case %(number)s \"%(title)s\" raised a %(level)s (%(rule)s).",
-            number=case.number, title=case.title, level=level.label, rule=rule,
+            number=case.number, title=one_line(case.title), level=level.label, rule=rule,
         ),
-        _("Employer: %(name)s", name=case.enterprise.name),
+        _("Employer: %(name)s", name=one_line(case.enterprise.name)),
         _(
             "Workers involved: %(workers)s; amount claimed: %(amount)s",
             workers=case.workers_involved, amount=format_yuan(case.claim_amount_fen),
         ),
-        _("State: %(state)s; handled by: %(org)s", state=state, org=case.handling_org.name),
+        _("State: %(state)s; handled by: %(org)s", state=state, org=one_line(case.handling_org.name)),
         _("Application received: %(at)s", at=to_local(case.received_at).strftime("%Y-%m-%d %H:%M")),
     ]  # fmt: skip
     if alert.climbed_from_id:

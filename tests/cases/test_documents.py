@@ -38,9 +38,12 @@ def test_agreement_shows_parties_terms_and_amount_in_capitals(client, users, agr
     login(client, users["mediator"])
     response = client.get(AGREEMENT.format(agreed.id))
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "@page" in html and "A4" in html and "@media print" in html
     page = dom(response)
+    # the print styles are a static file (the Content-Security-Policy refuses inline ones)
+    sheet = page.find("link", rel="stylesheet")
+    assert sheet is not None and sheet.attrs["href"].endswith("/document.css")
+    css = client.get(sheet.attrs["href"]).get_data(as_text=True)
+    assert "@page" in css and "A4" in css and "@media print" in css
     assert page.find("header", cls="topbar") is None  # no navigation chrome
     assert page.find("nav") is None
     assert page.find(id="print-button") is not None

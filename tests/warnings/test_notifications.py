@@ -671,3 +671,19 @@ def test_two_deliverers_at_once_send_each_message_exactly_once(app, make_case, m
         f"x{i}@union.example": 1 for i in range(8)
     }
     assert {n.status for n in outbox()} == {NotificationStatus.sent}
+
+
+def test_line_breaks_in_stored_names_do_not_start_lines_of_the_alert_mail(
+    make_case, make_enterprise, officers, mailbox
+):
+    """Names stored before single-line text was enforced (or written around the forms) are
+    written on one line into the notice."""
+    employer = make_enterprise(name="东城五金\r\nBcc: someone@example.com\u2028厂")
+    make_case(now=T0, workers_involved=60, enterprise_id=employer.id)
+    rows = outbox()
+    assert rows
+    for row in rows:
+        lines = row.body.split("\n")
+        assert not any(line.startswith("Bcc:") for line in lines), row.body
+        assert any("东城五金 Bcc: someone@example.com 厂" in line for line in lines)
+        assert "\r" not in row.body and "\u2028" not in row.body

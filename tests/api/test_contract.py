@@ -1,0 +1,125 @@
+"""The API's inputs match its outputs: every field an answer shows and a writer may set is
+accepted by the operation that creates or edits the resource. Fields only the server sets
+(ids, computed values, what the workflow's transitions record) are listed, each with its
+reason, so a new output field that no input accepts fails here until it is decided."""
+
+from __future__ import annotations
+
+from mediation.enterprises.models import Enterprise
+from mediation.extensions import db
+
+# what the workflow's transitions, assignments and the server record on a case: shown on it,
+# set by the operations named in the comments, never by creating or editing the case itself
+CASE_SET_BY_SERVER = {
+    "id", "number", "state", "version", "tier", "warning_level", "created_at", "updated_at",
+    "closed_at", "enterprise_name", "handling_org_name", "allowed_triggers",
+    "advocate_ids", "mediator_id",  # /mediator, /advocates, /takeover
+    "agreement_amount", "agreement_due_on", "agreement_terms", "instalments", "paid_amount",
+    "outcome", "referral_reference", "referral_target", "reopen_reason", "reopened_at",
+    "ruling_amount", "ruling_result",  # /transitions payloads
+    "arbitration_applied_on", "arbitration_decided_on", "arbitration_decision", "award_final",
+    "award_on",  # /arbitration
+    # the statutory clocks' facts: shown since they were added, no writer accepts them yet
+    # (the clock work in mediation/cases owns them; listed so that the gap stays visible)
+    "wages_unpaid_since", "wage_delay_until",
+}  # fmt: skip
+
+# (method, path) -> (input schema, output schema, output fields no writer sets, with reasons)
+WRITES = {
+    ("post", "/api/v1/cases"): ("CaseCreate", "Case", CASE_SET_BY_SERVER),
+    ("patch", "/api/v1/cases/{case_id}"): (
+        "CaseEdit",
+        "Case",
+        (CASE_SET_BY_SERVER - {"version"})  # (sent back: the optimistic lock)
+        | {"kind", "handling_org_id"}  # fixed at intake; a different handler is a takeover
+        | {"application_received_at"},  # recorded by POST …/application
+    ),
+    ("post", "/api/v1/enterprises"): ("EnterpriseInput", "Enterprise", {"id", "risk"}),
+    ("post", "/api/v1/cases/{case_id}/notes"): (
+        "Note",
+        "Event",
+        {
+            "id",
+            "seq",
+            "at",
+            "hash",
+            "actor_id",
+            "actor_name",
+            "data",
+            "from_state",
+            "to_state",
+            "trigger",
+        },  # the timeline writes these: the chain, who and when
+    ),  # fmt: skip
+}
+
+
+def _spec(client) -> dict:
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def _fields(spec: dict, name: str) -> set[str]:
+    return set(spec["components"]["schemas"][name].get("properties", {}))
+
+
+def _ref_name(schema: dict | None) -> str | None:
+    return schema["$ref"].rsplit("/", 1)[-1] if schema and "$ref" in schema else None
+
+
+def test_every_field_an_answer_shows_is_writable_or_listed_as_set_by_the_server(client):
+    spec = _spec(client)
+    problems = []
+    for (method, path), (inp, out, server_side) in WRITES.items():
+        op = spec["paths"][path][method]
+        body = op["requestBody"]["content"]["application/json"]["schema"]
+        answers = [r for code, r in op["responses"].items() if code.startswith("2")]
+        shown = answers[0]["content"]["application/json"]["schema"]
+        assert (_ref_name(body), _ref_name(shown)) == (inp, out), (method, path)
+        missing = _fields(spec, out) - _fields(spec, inp) - server_side
+        stale = server_side & _fields(spec, inp)
+        if missing:
+            problems.append(
+                f"{method.upper()} {path}: {out} shows {sorted(missing)}, {inp} refuses"
+            )
+        if stale:
+            problems.append(f"{method.upper()} {path}: {sorted(stale)} listed but writable")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_contract_covers_every_operation_that_creates_or_edits_a_resource(client):
+    """A POST to a collection or a PATCH of an item with a JSON body is a write of the
+    resource it answers with (actions on a case, like transitions, are POSTs below an item)."""
+    spec = _spec(client)
+    writes = set()
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None or "$ref" not in body["schema"]:
+                continue
+            last = path.rstrip("/").rsplit("/", 1)[-1]
+            is_collection = method == "post" and not last.startswith("{")
+            is_item = method == "patch" and last.startswith("{")
+            if (is_collection or is_item) and path != "/api/v1/auth/tokens":
+                parent = path.rsplit("/", 2)[-2]
+                if method == "post" and parent.startswith("{") and last != "notes":
+                    continue  # an action on an item (mediator, takeover, application, …)
+                writes.add((method, path))
+    assert writes == set(WRITES)
+
+
+def test_an_enterprise_is_registered_with_its_ownership(api, users):
+    from tests.conftest import valid_credit_code
+
+    body = {"name": "国有测试企业", "credit_code": valid_credit_code(), "ownership": "state"}
+    response = api.post("/enterprises", as_=users["mediator"], json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["ownership"] == "state"
+    stored = db.session.get(Enterprise, response.get_json()["id"])
+    assert stored is not None and stored.ownership == "state"
+    response = api.post(
+        "/enterprises",
+        as_=users["mediator"],
+        json={**body, "credit_code": valid_credit_code(), "ownership": "martian"},
+    )
+    assert response.status_code == 422
+    assert "ownership" in response.get_json()["error"]["fields"]
