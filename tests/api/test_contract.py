@@ -19,9 +19,9 @@ CASE_SET_BY_SERVER = {
     "ruling_amount", "ruling_result",  # /transitions payloads
     "arbitration_applied_on", "arbitration_decided_on", "arbitration_decision", "award_final",
     "award_on",  # /arbitration
-    # the statutory clocks' facts: shown since they were added, no writer accepts them yet
-    # (the clock work in mediation/cases owns them; listed so that the gap stays visible)
-    "wages_unpaid_since", "wage_delay_until",
+    "defaulted_at",  # /transitions report_default
+    "wage_delay_until",  # /wage-delay (a delay agreed with the union)
+    "months_owed",  # counted today from wages_unpaid_since
 }  # fmt: skip
 
 # (method, path) -> (input schema, output schema, output fields no writer sets, with reasons)
