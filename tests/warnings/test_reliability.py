@@ -23,8 +23,8 @@ NOW = local(2026, 3, 20, 10, 0)
 
 
 def insert_due_cases(orgs, n: int) -> None:
-    """Bulk-insert n mediating cases, each against an enterprise of its own, received 16 days
-    ago and due now: each needs `mediation_due_soon` (grassroots) and `mediation_overdue` (town).
+    """Bulk-insert n mediating cases, each against an enterprise of its own, applied for 16 days
+    ago (walk-ins: the report and the application at once) and due now: each needs `mediation_due_soon` (grassroots) and `mediation_overdue` (town).
     Half are handled by G1, half by G2."""
     params = {
         "n": n,
@@ -48,10 +48,10 @@ def insert_due_cases(orgs, n: int) -> None:
             """
             INSERT INTO cases (number, kind, category, enterprise_id, workers_involved,
                 is_migrant, is_construction, title, description, channel, received_at,
-                owner_absconded, incident_in_progress, state, state_changed_at, handling_org_id,
+                application_received_at, owner_absconded, incident_in_progress, state, state_changed_at, handling_org_id,
                 tier, version, event_seq, next_check_at, created_at, updated_at)
             SELECT 'R-' || g, 'dispute', 'dismissal', e.id, 1, false, false, 'case ' || g, '',
-                'walk_in', :received, false, false, 'mediating', :received,
+                'walk_in', :received, :received, false, false, 'mediating', :received,
                 e.organization_id, 'grassroots', 1, 0,
                 :due - (g % 97) * interval '1 minute', :received, :received
             FROM generate_series(1, :n) g
