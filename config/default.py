@@ -95,6 +95,8 @@ class DefaultConfig:
     MAIL_PASSWORD = ""
     MAIL_SENDER = "预警通知 <alerts@mediation.local>"
     MAIL_TIMEOUT = 10
+    # the domain of the notifications' Message-IDs; empty: BASE_URL's host
+    MAIL_MESSAGE_ID_DOMAIN = ""
     # Flask-Mailman's backend: empty picks "smtp" with a MAIL_SERVER and "file" without one
     MAIL_BACKEND = ""
     MAIL_FILE_PATH = ""  # the file backend's folder; empty: instance/mail
