@@ -146,6 +146,7 @@ def register_database(app: Flask) -> None:
     from mediation.accounts import models as _accounts  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import calendar_models as _calendar  # noqa: F401
+    from mediation.core import leases as _leases  # noqa: F401
     from mediation.core import migrations as migration_hooks
     from mediation.core.db import (
         engines,
