@@ -23,9 +23,12 @@ class DefaultConfig:
     SECRET_KEY = ""
     # None means "a SQLite file in the instance folder", resolved by the app factory.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # a pooled connection unused this long is tested before a request gets it (not every
-    # checkout, as pool_pre_ping would: that is a round trip more on every request)
+    # pool_pre_ping: every pooled connection is tested as it is taken, so a connection the
+    # database ended (a restart, a failover, an idle timeout) is replaced instead of failing a
+    # request with a 500. It costs a round trip per request; without it (an override that
+    # leaves it out or sets it false) a connection is tested only after sitting idle for
+    # DATABASE_PING_AFTER_IDLE_SECONDS.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     DATABASE_PING_AFTER_IDLE_SECONDS = 10.0
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
@@ -95,6 +98,8 @@ class DefaultConfig:
     MAIL_PASSWORD = ""
     MAIL_SENDER = "预警通知 <alerts@mediation.local>"
     MAIL_TIMEOUT = 10
+    # the domain of the notifications' Message-IDs; empty: BASE_URL's host
+    MAIL_MESSAGE_ID_DOMAIN = ""
     # Flask-Mailman's backend: empty picks "smtp" with a MAIL_SERVER and "file" without one
     MAIL_BACKEND = ""
     MAIL_FILE_PATH = ""  # the file backend's folder; empty: instance/mail

@@ -146,6 +146,7 @@ def register_database(app: Flask) -> None:
     from mediation.accounts import models as _accounts  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import calendar_models as _calendar  # noqa: F401
+    from mediation.core import leases as _leases  # noqa: F401
     from mediation.core import migrations as migration_hooks
     from mediation.core.db import (
         engines,
@@ -162,8 +163,10 @@ def register_database(app: Flask) -> None:
     init_read_only_engine(app)
     init_read_only_requests(app)  # first: before any other hook touches the database
     with app.app_context():
-        for engine in engines():
-            ping_idle_connections(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
+            # pool_pre_ping tests every checkout already
+            for engine in engines():
+                ping_idle_connections(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         dialect = db.engine.dialect.name
     migrate.init_app(
         app,

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from flask_mailman import DNS_NAME, EmailMessage, make_msgid
+from flask_mailman import DNS_NAME, EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
 from sqlalchemy import CursorResult, select, update
 
@@ -63,7 +64,7 @@ class _MailConnection:
             subject=notification.subject,
             body=notification.body,
             to=[notification.recipient],
-            headers={"Message-ID": make_msgid(idstring=f"n{notification.id}", domain=DNS_NAME)},
+            headers={"Message-ID": message_id(notification)},
         )
         try:
             self._backend.send_messages([message])
@@ -89,6 +90,21 @@ class _MailConnection:
         if self._backend is not None:
             backend, self._backend = self._backend, None
             _close_quietly(backend)
+
+
+def message_id(notification: Notification) -> str:
+    """The notification's Message-ID, the same at every attempt: a mail the server accepted
+    just before a crash kept us from recording it is sent again, and the copy is recognisably
+    the same message (mail programs and servers drop a Message-ID they already have). The domain
+    is MAIL_MESSAGE_ID_DOMAIN, else BASE_URL's host, else this machine's name."""
+    config = current_app.config
+    domain = (
+        config.get("MAIL_MESSAGE_ID_DOMAIN")
+        or urlsplit(config.get("BASE_URL", "")).hostname
+        or str(DNS_NAME)
+    )
+    created = int(ensure_utc(notification.created_at).timestamp())
+    return f"<notification-{notification.id}.{created}@{domain}>"
 
 
 def _close_quietly(backend: BaseEmailBackend) -> None:

@@ -1,22 +1,55 @@
 """Scheduler jobs, referenced by import path with plain arguments (so a persistent job store can
-hold them). They run with the app the scheduler was started for."""
+hold them). They run with the app the scheduler was started for, each under a database lease
+(`core.leases`): of any number of scheduler processes only one runs a job at a time, and the
+others skip that run (docs/architecture.md "Scheduler")."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import Flask
 from flask.ctx import AppContext
 
 from mediation.core.clock import utcnow
+from mediation.core.leases import new_holder, release_lease, take_lease
+from mediation.extensions import db
 
 log = logging.getLogger(__name__)
 _app: Flask | None = None
+_holder = new_holder()
+
+# How long a run may hold its job's lease: longer than a run takes, so that no second process
+# starts the job beside a slow one; a process that dies blocks the job this long at most.
+LEASES = {
+    "warnings.sweep": timedelta(minutes=10),
+    "warnings.deliver": timedelta(minutes=10),
+    "warnings.digest": timedelta(minutes=30),
+}
 
 
 def bind_app(app: Flask) -> None:
-    global _app
+    global _app, _holder
     _app = app
+    _holder = new_holder()
+
+
+@contextmanager
+def _leased(name: str) -> Iterator[bool]:
+    """In the app's context: True while this process holds the job's lease, False (do nothing)
+    when another one does."""
+    with _context():
+        if not take_lease(name, _holder, LEASES[name]):
+            log.info("%s: another scheduler holds the lease; skipped", name)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            db.session.rollback()  # whatever a failed run left open
+            release_lease(name, _holder)
 
 
 def _context() -> AppContext:
@@ -28,7 +61,9 @@ def _context() -> AppContext:
 def sweep_job() -> None:
     from mediation.warnings.sweep import sweep
 
-    with _context():
+    with _leased("warnings.sweep") as ours:
+        if not ours:
+            return
         outcome = sweep(utcnow())
         if outcome.raised or outcome.climbed or outcome.resolved:
             log.info(
@@ -40,7 +75,9 @@ def sweep_job() -> None:
 def deliver_job() -> None:
     from mediation.warnings.delivery import deliver_due
 
-    with _context():
+    with _leased("warnings.deliver") as ours:
+        if not ours:
+            return
         counts = deliver_due(utcnow())
         while counts["sent"] + counts["retrying"] + counts["failed"] >= 50:
             counts = deliver_due(utcnow())
@@ -49,5 +86,7 @@ def deliver_job() -> None:
 def digest_job() -> None:
     from mediation.warnings.outbox import queue_daily_digest
 
-    with _context():
+    with _leased("warnings.digest") as ours:
+        if not ours:
+            return
         queue_daily_digest(utcnow())

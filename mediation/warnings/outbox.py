@@ -20,6 +20,7 @@ from mediation.cases.enums import State, WarningLevel
 from mediation.core.clock import ensure_utc, local_zone, to_local
 from mediation.core.db import bulk_insert
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
+from mediation.core.leases import mark_once
 from mediation.core.money import format_yuan
 from mediation.core.text import one_line
 from mediation.extensions import db
@@ -164,13 +165,19 @@ def _quiet_settings(settings: dict | None = None) -> tuple[str, str]:
 
 
 def queue_daily_digest(now: datetime) -> int:
-    """One summary per officer of the alerts still open at their organization."""
+    """One summary per officer of the alerts still open at their organization, once a day:
+    the day's marker is committed with the summaries, so a second run that day (a second
+    scheduler, a restart) finds it and queues nothing."""
+    if not mark_once(f"warnings.digest:{to_local(now).date().isoformat()}", now):
+        db.session.rollback()
+        return 0
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for org_id, level in db.session.execute(
         select(Alert.target_org_id, Alert.level).where(Alert.status.in_(ACTIVE_STATUSES))
     ):
         counts[org_id][str(level)] += 1
     if not counts:
+        db.session.commit()
         return 0
     officers = _officers_by_org(set(counts))
     base = current_app.config.get("BASE_URL", "").rstrip("/")

@@ -4,12 +4,15 @@ through `transaction()`, and the session is normal again after them."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from config.default import DefaultConfig
 from mediation import create_app
 from mediation.core.db import engines, read_only, transaction
 from mediation.extensions import db
@@ -101,7 +104,7 @@ def test_read_only_requests_keep_the_prepared_statements_of_their_connection(
     assert any(generic > 0 and "page_keys" in sql for generic, sql in prepared), prepared
 
 
-# --- pooled connections: tested before use only after sitting idle -------------------------
+# --- pooled connections: tested at every checkout, or (pool_pre_ping off) after sitting idle ----------------------
 
 
 def _kill_pooled_connection(app, url: str) -> None:
@@ -121,7 +124,7 @@ def _kill_pooled_connection(app, url: str) -> None:
 @pytest.mark.parametrize("idle_seconds, survives", [(0.0, True), (3600.0, False)])
 def test_an_idle_connection_that_died_is_replaced_before_use(_postgres_url, idle_seconds, survives):
     app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=_postgres_url,
+        "testing", SQLALCHEMY_DATABASE_URI=_postgres_url, SQLALCHEMY_ENGINE_OPTIONS={},
         DATABASE_PING_AFTER_IDLE_SECONDS=idle_seconds,
     )  # fmt: skip
     _kill_pooled_connection(app, _postgres_url)
@@ -135,6 +138,53 @@ def test_an_idle_connection_that_died_is_replaced_before_use(_postgres_url, idle
         db.session.rollback()
         for engine in engines():
             engine.dispose()
+
+
+def test_pooled_connections_are_tested_at_every_checkout_by_default():
+    assert DefaultConfig.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True
+
+
+@requires_postgres
+@pytest.mark.parametrize("pre_ping", [True, False])
+def test_a_request_after_the_database_cut_the_connections_answers(
+    _postgres_url, app, users, pre_ping
+):
+    """The database ends the app's connections (a restart, a failover, an idle timeout) while
+    they wait in the pool: with pool_pre_ping the next request gets new ones and answers 200;
+    the control, without it (and a connection not idle long enough for the idle ping), fails.
+    Only this app's connections are ended: they carry an application_name of their own."""
+    name = f"cut-{uuid.uuid4().hex[:10]}"
+    url = make_url(_postgres_url).update_query_dict({"application_name": name})
+    settings = {} if pre_ping else {"SQLALCHEMY_ENGINE_OPTIONS": {}}
+    cut = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False), **settings
+    )
+    headers = {"Authorization": f"Bearer {Api(app.test_client()).token(users['mediator'])}"}
+    client = cut.test_client()
+    try:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # pools them
+        admin = create_engine(_postgres_url, poolclass=NullPool)
+        with admin.connect() as conn:
+            ended = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = :name"
+                ),
+                {"name": name},
+            ).scalar_one()
+            conn.commit()
+        admin.dispose()
+        assert ended >= 1
+        time.sleep(0.05)
+        try:
+            status = client.get("/api/v1/me", headers=headers).status_code
+        except OperationalError:  # (where TESTING propagates what would be a 500)
+            status = 500
+        assert status == (200 if pre_ping else 500)
+    finally:
+        with cut.app_context():
+            for engine in engines():
+                engine.dispose()
 
 
 @requires_postgres

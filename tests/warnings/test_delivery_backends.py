@@ -7,9 +7,11 @@ import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from mediation.extensions import db
+from mediation.warnings import delivery
 from mediation.warnings.delivery import deliver_due, init_mail
 from mediation.warnings.models import Notification, NotificationStatus
 from tests.helpers import local
@@ -102,3 +104,56 @@ def test_a_server_that_is_down_is_tried_once_per_run_and_every_row_waits(app, ma
         assert row.status == NotificationStatus.pending
         assert row.attempts == 1 and row.last_error
         assert row.next_attempt_at > DAYTIME + timedelta(seconds=30)
+
+
+def test_a_crash_after_the_server_accepted_resends_with_the_same_message_id(
+    app, make_user, make_case, smtp, monkeypatch
+):
+    """The server accepted the mail, then the process died before it recorded that: the retry
+    sends it again, and the copy carries the first one's Message-ID, so mail programs and
+    servers recognise it as the same message."""
+    make_user("officer", "T1", email="officer@t1.example")
+    make_case(workers_involved=12, now=DAYTIME, received_at=DAYTIME.isoformat())
+    row = db.session.scalars(select(Notification).order_by(Notification.id)).first()
+    db.session.execute(delete(Notification).where(Notification.id != row.id))  # one message
+    db.session.commit()
+
+    accepted = []
+    send = delivery._MailConnection.send
+
+    def send_then_crash(self, notification):
+        send(self, notification)
+        accepted.append(notification.id)
+
+    commit = db.session.commit
+
+    def commit_or_crash():
+        if accepted:
+            accepted.clear()
+            raise RuntimeError("the process died before it recorded the delivery")
+        commit()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(delivery._MailConnection, "send", send_then_crash)
+        patch.setattr(db.session, "commit", commit_or_crash)
+        with pytest.raises(RuntimeError, match="died"):
+            deliver_due(DAYTIME)
+    db.session.rollback()
+    db.session.expire_all()
+    assert row.status == NotificationStatus.pending  # nothing recorded
+
+    # the next run after the lease expired
+    assert deliver_due(DAYTIME + delivery.LEASE + timedelta(minutes=1))["sent"] == 1
+    first, second = smtp.to("officer@t1.example")
+    assert first["Message-ID"] == second["Message-ID"]
+    created = int(row.created_at.timestamp())
+    assert first["Message-ID"] == f"<notification-{row.id}.{created}@127.0.0.1>"  # BASE_URL's host
+
+
+def test_the_message_id_domain_can_be_set(app, make_user, make_case, mailbox):
+    app.config["MAIL_MESSAGE_ID_DOMAIN"] = "mediation.example.cn"
+    _collective_case_with_officers(make_user, make_case)
+    deliver_due(DAYTIME)
+    ids = {m["Message-ID"] for _rcpt, m in mailbox.received}
+    assert ids and all(i.endswith("@mediation.example.cn>") for i in ids)
+    assert len(ids) == len(mailbox.received)  # one per notification

@@ -468,6 +468,10 @@ def test_the_daily_digest_queues_one_summary_per_officer_with_open_alerts(
     assert mailbox.to("t2@union.example") == []
     assert case.number  # the case exists; the digest counts, it does not list
 
+    # a second run that day (another scheduler, a restart) queues nothing; the next day's does
+    assert queue_daily_digest(digest_at + timedelta(hours=3)) == 0
+    assert queue_daily_digest(digest_at + timedelta(days=1)) == 3
+
 
 def test_the_daily_digest_with_nothing_open_queues_nothing(make_case, officers, mailbox):
     make_case(now=T0, kind="dispute", category="dismissal", workers_involved=1, arrears_months=None)
@@ -515,7 +519,7 @@ def test_the_mail_of_a_run_arrives_by_smtp_over_one_connection(make_case, office
     assert city_mail["To"] == "city@union.example"
     assert case.enterprise.name in city_mail.get_content()
     [row] = [n for n in outbox() if n.recipient == "city@union.example"]
-    assert f".n{row.id}@" in city_mail["Message-ID"]
+    assert city_mail["Message-ID"].startswith(f"<notification-{row.id}.")
     assert {n.status for n in outbox()} == {NotificationStatus.sent}
 
 

@@ -17,8 +17,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, inspect, select, text
 
+from mediation import create_app
 from mediation.core import migrations as hooks
 from mediation.core.clock import ensure_utc, to_local, utcnow
+from mediation.core.db import engines
+from mediation.core.leases import JobLease, take_lease
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.warnings import jobs
@@ -236,6 +239,82 @@ def test_the_digest_job_queues_a_summary_for_officers_with_open_alerts(
     assert [n.recipient for n in digests] == ["city@union.example"]
     assert digests[0].subject == f"每日预警摘要 {to_local(utcnow()):%Y-%m-%d}"
     assert "红色预警 1 条" in digests[0].body
+
+
+def _digests() -> list[str]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Notification.recipient)
+            .where(Notification.alert_id.is_(None))
+            .order_by(Notification.recipient)
+        )
+    )
+
+
+def test_two_scheduler_processes_queue_one_digest_a_day(app, make_case, make_user, mailbox):
+    """Two apps on one database stand for two scheduler processes; each runs the digest job
+    (one of them twice, as after a restart). The lease keeps them from running it at the same
+    time, and the day's marker from running it again once the lease is free."""
+    make_user("officer", "C", "cityo", email="city@union.example")
+    make_user("officer", "T1", "t1o", email="t1@union.example")
+    make_case(now=utcnow() - timedelta(hours=1), workers_involved=60)
+    other = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        for process in (app, other, app):
+            jobs.bind_app(process)
+            jobs.digest_job()
+    finally:
+        with other.app_context():
+            for engine in engines():
+                engine.dispose()
+
+    assert _digests() == ["city@union.example", "t1@union.example"]
+    jobs.bind_app(app)
+    jobs.deliver_job()
+    summary = f"每日预警摘要 {to_local(utcnow()):%Y-%m-%d}"
+    assert mailbox.subjects("city@union.example").count(summary) == 1
+    assert mailbox.subjects("t1@union.example").count(summary) == 1
+
+
+def test_a_job_whose_lease_another_scheduler_holds_is_skipped(app, make_case, make_user, mailbox):
+    make_user("officer", "C", "cityo", email="city@union.example")
+    make_case(now=utcnow() - timedelta(hours=1), workers_involved=60)
+    for name in ("warnings.digest", "warnings.deliver"):
+        assert take_lease(name, "another-host:4242:alive", timedelta(minutes=30))
+
+    jobs.bind_app(app)
+    jobs.digest_job()
+    jobs.deliver_job()
+    assert _digests() == []
+    assert mailbox.received == []
+
+
+def test_an_expired_lease_of_a_dead_scheduler_is_taken_over(app, make_case, make_user, mailbox):
+    make_user("officer", "C", "cityo", email="city@union.example")
+    make_case(now=utcnow() - timedelta(hours=1), workers_involved=60)
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    assert take_lease("warnings.digest", "dead-host:1:gone", timedelta(minutes=30), an_hour_ago)
+
+    jobs.bind_app(app)
+    jobs.digest_job()
+    assert _digests() == ["city@union.example"]
+    lease = db.session.get(JobLease, "warnings.digest")
+    assert lease is not None and lease.holder == jobs._holder
+    assert lease.expires_at < utcnow()  # given back when the run ended
+
+
+def test_a_failed_job_gives_its_lease_back(app, monkeypatch):
+    from mediation.warnings import outbox
+
+    def fail(now):
+        raise RuntimeError("the digest failed")
+
+    monkeypatch.setattr(outbox, "queue_daily_digest", fail)
+    jobs.bind_app(app)
+    with pytest.raises(RuntimeError):
+        jobs.digest_job()
+    assert take_lease("warnings.digest", "another-host:1:next", timedelta(minutes=30))
 
 
 # --- the command ----------------------------------------------------------------------------------
