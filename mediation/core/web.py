@@ -13,6 +13,7 @@ from flask import (
     has_app_context,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask_wtf.csrf import CSRFError
@@ -119,6 +120,18 @@ def init_security_headers(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
         return response
+
+
+def init_favicon(app: Flask) -> None:
+    """Browsers ask for `/favicon.ico` on every site whatever the page links; answer it from
+    the static folder instead of a 404 in every log line."""
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return send_from_directory(
+            app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+            max_age=86400,
+        )  # fmt: skip
 
 
 def _label(value: object) -> str:
