@@ -69,3 +69,23 @@ def test_every_page_names_its_icon_and_the_icon_is_served(client):
     assert answer.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
     login_page = client.get("/login").get_data(as_text=True)
     assert 'rel="icon"' in login_page
+
+
+@pytest.mark.parametrize(
+    ("locale", "days", "shown"),
+    [
+        ("en", 1, "1 day left"),
+        ("en", 2, "2 days left"),
+        ("en", -1, "1 day overdue"),
+        ("en", -3, "3 days overdue"),
+        ("zh_Hans_CN", 1, "剩余 1 天"),
+        ("zh_Hans_CN", -3, "已超期 3 天"),
+    ],
+)
+def test_countdowns_say_day_or_days(app, locale, days, shown):
+    """A count is written with ngettext: never "1 days"."""
+    from mediation.core.i18n import force_locale
+
+    with app.test_request_context("/"), force_locale(locale):
+        macros = app.jinja_env.get_template("cases/_macros.html").module
+        assert shown in str(macros.countdown(days))
