@@ -32,6 +32,7 @@ def _rule_variable(level: str, name: str) -> str:
 def _luminance(hex_colour: str) -> float:
     if len(hex_colour) == 4:  # #fff
         hex_colour = "#" + "".join(c * 2 for c in hex_colour[1:])
+
     def channel(c: int) -> float:
         s = c / 255
         return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4

@@ -469,6 +469,8 @@ ROWS = [
         roles(302, 302, 302, 302, 302, anonymous=302),
         body=lambda w, x: {"lang": "zh_Hans_CN", "next": "/cases"}),
     Row("GET", "/login", lambda w, x: "/login", roles(302, 302, 302, 302, 302, anonymous=200)),
+    Row("GET", "/favicon.ico", lambda w, x: "/favicon.ico",
+        roles(200, 200, 200, 200, 200, anonymous=200)),
     Row("POST", "/login", lambda w, x: "/login", roles(302, 302, 302, 302, 302, anonymous=302),
         body=lambda w, x: {"username": w.users["mediator"].username, "password": PASSWORD},
         fresh_client=True),

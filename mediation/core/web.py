@@ -16,6 +16,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -277,6 +278,16 @@ def local_date_str(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def long_date(value: date | datetime | None) -> str:
+    """A date written out as letters write it: 2026年12月3日 / December 3, 2026 (Babel's long
+    format for the page's language)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return format_date(value, format="long")
+
+
 def url_with(**changes: Any) -> str:
     """This page's query string with `changes` (a value of None or "" drops the argument)."""
     args = request.args.to_dict()
@@ -317,6 +328,7 @@ def init_template_helpers(app: Flask) -> None:
         yuan_input=lambda fen: fen_to_yuan(fen) or "",
         local_dt=local_datetime,
         local_date=local_date_str,
+        long_date=long_date,
         mask_id=mask_id_number,
         options=lambda items, value, text: [(getattr(i, value), getattr(i, text)) for i in items],
     )
