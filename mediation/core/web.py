@@ -62,6 +62,47 @@ def _error_page(status: int, message: str | None = None) -> tuple[str, int]:
     )
 
 
+# What a refused form carries to its second chance: everything typed, never the old token or a
+# password (a file cannot be carried: the page says to choose it again).
+_NOT_CARRIED = frozenset({"csrf_token", "password", "new_password", "password_again", "next"})
+CARRY_PREFIX = "carry:"
+RESUBMIT_TO = "resubmit_to"
+
+
+def carried_fields(form: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The (name, value) pairs of a posted form worth sending again, in their order; with a
+    prefix, only the fields that carry it, without it."""
+    pairs = []
+    for name, value in form.items(multi=True):
+        if prefix:
+            if not name.startswith(prefix):
+                continue
+            name = name[len(prefix) :]
+        if name in _NOT_CARRIED or name.startswith(CARRY_PREFIX) or name == RESUBMIT_TO:
+            continue
+        pairs.append((name, value))
+    return pairs
+
+
+def resubmit_page(
+    target: str, fields: list[tuple[str, str]], status: int, error: str | None = None
+) -> tuple[str, int]:
+    """A refused form's second chance (a stale security token, or a session that ended while
+    the user typed): what was typed, kept in the page, sent again with a fresh token by one
+    press, after signing in again when the session is gone. Nothing is stored on the server."""
+    return (
+        render_template(
+            "resubmit.html", target=target, fields=fields, had_files=bool(request.files),
+            carry_prefix=CARRY_PREFIX, resubmit_to=RESUBMIT_TO, error=error,
+        ),
+        status,
+    )  # fmt: skip
+
+
+def _posted_form() -> bool:
+    return request.method == "POST" and bool(request.form)
+
+
 def init_error_handlers(app: Flask) -> None:
     """HTML error pages, except under /api/ where every error has the API's JSON shape (this
     covers what happens before a request reaches the API blueprint, like an unknown URL)."""
@@ -77,6 +118,8 @@ def init_error_handlers(app: Flask) -> None:
     def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
         if is_api_request():
             return api_error_response(exc)
+        if _posted_form():
+            return resubmit_page(request.full_path.rstrip("?"), carried_fields(request.form), 400)
         return _error_page(
             400,
             _("The form has expired or lacks its security token; reload the page and try again."),
