@@ -23,11 +23,8 @@ demo: db
 
 run: demo
 	@echo ""
-	@echo "  mediation is starting at  http://$(HOST):$(PORT)/"
 	@echo "  log in with any demo login above (password demo1234 unless you chose one)"
-	@echo "  the early-warning scheduler runs inside the web process (SCHEDULER_EMBEDDED=true)"
-	@echo ""
-	SCHEDULER_EMBEDDED=$${SCHEDULER_EMBEDDED:-true} $(FLASK) serve --host $(HOST) --port $(PORT)
+	@SCHEDULER_EMBEDDED=$${SCHEDULER_EMBEDDED:-true} $(FLASK) serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q

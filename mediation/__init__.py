@@ -248,9 +248,10 @@ def register_warnings(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from mediation.core.web import init_error_handlers
+    from mediation.core.web import init_error_handlers, init_favicon
 
     init_error_handlers(app)
+    init_favicon(app)
 
 
 def register_template_helpers(app: Flask) -> None:

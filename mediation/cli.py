@@ -337,20 +337,68 @@ def sys_stderr():
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve_command(host, port):
-    """Serve the web app (threaded) and, with SCHEDULER_EMBEDDED on, start the scheduler now."""
+@click.option("--verbose", is_flag=True, help="Log every request and every scheduled run.")
+def serve_command(host, port, verbose):
+    """Serve the web app (threaded) and, with SCHEDULER_EMBEDDED on, start the scheduler now.
+
+    Quiet by default: the URL once, then only warnings and errors (`--verbose` or
+    LOG_LEVEL=INFO shows every request and every scheduled run)."""
+    import logging
+
     from flask import current_app
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from mediation.warnings.scheduler import start_embedded
 
-    _log_to_console()
+    level = logging.INFO if verbose else _log_level()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(level)
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    problem = _port_problem(host, port)
+    if problem:  # before the scheduler starts, and without claiming to serve
+        _fail(f"{problem}; stop the other server or choose another port: make run PORT={port + 1}")
     app = current_app._get_current_object()
-    if app.config.get("SCHEDULER_EMBEDDED"):
+    server = make_server(host, port, app, threaded=True)
+    embedded = bool(app.config.get("SCHEDULER_EMBEDDED"))
+    if embedded:
         start_embedded(app)
-        click.echo("early-warning scheduler running inside the web process")
-    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    with_scheduler = " with its early-warning scheduler" if embedded else ""
+    click.echo(f"mediation is serving on http://{host}:{port}/{with_scheduler} (Ctrl+C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the web server could not listen on host:port, or None (bound as Werkzeug binds)."""
+    import errno
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError as exc:
+        return f"the address {host} cannot be used ({exc.strerror or exc})"
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use"
+            return f"port {port} on {host} cannot be opened ({exc.strerror or exc})"
+    return None
+
+
+def _log_level() -> int:
+    """LOG_LEVEL from the environment (WARNING unless set)."""
+    import logging
+    import os
+
+    level = logging.getLevelName(os.environ.get("LOG_LEVEL", "WARNING").upper())
+    return level if isinstance(level, int) else logging.WARNING
 
 
 def init_cli(app: Flask) -> None:

@@ -43,7 +43,7 @@ from tests.conftest import PASSWORD, future_date, login, trigger_payload
 # the T1 staff (and the T1 advocate) see the "in" objects and not the "out" ones; the city staff
 # see both
 ROLES = ("admin", "city_officer", "officer", "mediator", "advocate", "anonymous")
-LOGIN = "login"  # the expected answer of an anonymous request: 302 to /login?next=…
+LOGIN = "login"  # an anonymous request's answer: 302 to /login?next=…, or a form kept to sign in
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 IMPORT_HEADER = "类型,案由,统一社会信用代码,诉求,涉及人数,请求金额,欠薪月数,收到申请时间\n"
 _serial = itertools.count(1)
@@ -469,6 +469,8 @@ ROWS = [
         roles(302, 302, 302, 302, 302, anonymous=302),
         body=lambda w, x: {"lang": "zh_Hans_CN", "next": "/cases"}),
     Row("GET", "/login", lambda w, x: "/login", roles(302, 302, 302, 302, 302, anonymous=200)),
+    Row("GET", "/favicon.ico", lambda w, x: "/favicon.ico",
+        roles(200, 200, 200, 200, 200, anonymous=200)),
     Row("POST", "/login", lambda w, x: "/login", roles(302, 302, 302, 302, 302, anonymous=302),
         body=lambda w, x: {"username": w.users["mediator"].username, "password": PASSWORD},
         fresh_client=True),
@@ -500,6 +502,10 @@ def _answer_matches(response, want: int | str) -> bool:
         response.status_code == 302
         and urlsplit(location).path == "/login"
         and ("next=" in urlsplit(location).query)
+    ) or (
+        # a posted form is kept on a sign-in page that sends it on (core.web.resubmit_page)
+        response.status_code == 401
+        and 'action="/login" id="resubmit-form"' in response.get_data(as_text=True)
     )
     if want == LOGIN:
         return to_login

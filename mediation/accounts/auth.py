@@ -7,13 +7,16 @@ import hashlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request, session
-from flask_login import login_user, logout_user
+from flask import Flask, flash, g, redirect, request, session
+from flask.typing import ResponseReturnValue
+from flask_login import login_url, login_user, logout_user
 from sqlalchemy import ColumnElement, bindparam, select
 
 from mediation.accounts.models import User
 from mediation.accounts.services import end_sessions
+from mediation.core.api import is_api_request
 from mediation.core.i18n import lazy_gettext
+from mediation.core.web import carried_fields, resubmit_page
 from mediation.extensions import db, login_manager
 
 
@@ -26,12 +29,23 @@ def init_login(app: Flask) -> None:
     # Flask-Login's own identifier reads X-Forwarded-For as the client sends it; this one takes
     # the address Werkzeug trusts (rewritten by ProxyFix only behind PROXY_COUNT proxies)
     login_manager._session_identifier_generator = _session_identifier
+    login_manager.unauthorized_handler(_unauthorized)
 
     from mediation.accounts.scope import forget_scopes
 
     app.before_request(forget_scopes)
     app.before_request(_forget_session_user_extras)
     app.teardown_request(_forget_session_user_extras)
+
+
+def _unauthorized() -> ResponseReturnValue:
+    """A form posted after the session ended keeps what was typed: sign in on the same page and
+    it goes again (core.web.resubmit_page); everything else goes to the login page as usual."""
+    if request.method == "POST" and request.form and not is_api_request():
+        return resubmit_page(request.full_path.rstrip("?"), carried_fields(request.form), 401)
+    # otherwise what Flask-Login does by default
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def _session_identifier() -> str:

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from mediation.accounts.auth import is_safe_next, sign_in, sign_out
 from mediation.accounts.services import authenticate, set_locale
 from mediation.core.i18n import LANGUAGES, _
+from mediation.core.web import CARRY_PREFIX, RESUBMIT_TO, carried_fields, resubmit_page
 from mediation.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -38,10 +39,16 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")
         user = authenticate(username, request.form.get("password", ""))
+        resubmit_to = request.form.get(RESUBMIT_TO)
         if user is None:
             error = _("Wrong user name or password, or the account is disabled.")
+            if resubmit_to and is_safe_next(resubmit_to):  # keep what was typed for a retry
+                fields = carried_fields(request.form, CARRY_PREFIX)
+                return resubmit_page(resubmit_to, fields, 401, error=error)
         else:
             sign_in(user)
+            if resubmit_to and is_safe_next(resubmit_to):  # a form refused while signed out
+                return resubmit_page(resubmit_to, carried_fields(request.form, CARRY_PREFIX), 200)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
     status = 401 if error else 200

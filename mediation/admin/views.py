@@ -15,11 +15,13 @@ from sqlalchemy import select
 from mediation.accounts import services as accounts
 from mediation.accounts.models import Role
 from mediation.cases import importer
+from mediation.cases.enums import WarningLevel
 from mediation.core import calendar_schedules
 from mediation.core.calendar import Source
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _, lazy_gettext, translate_message
+from mediation.core.web import label
 from mediation.extensions import db
 from mediation.orgs import services as orgs
 from mediation.orgs.models import Tier
@@ -55,6 +57,29 @@ SETTING_LABELS = {
     "quiet_start": lazy_gettext("Quiet hours start"),
     "quiet_end": lazy_gettext("Quiet hours end"),
 }
+# what each number counts from, shown under its field
+SETTING_HELP = {
+    "working_days": lazy_gettext("Working days counted from the report (holidays skipped)."),
+    "days": lazy_gettext("Calendar days counted from the report."),
+    "grace_days": lazy_gettext("Calendar days after the agreed due date."),
+    "days_before": lazy_gettext("Calendar days before the legal last day of the period."),
+    "window_days": lazy_gettext("Calendar days counted back from today."),
+    "max_extension_days": lazy_gettext("Calendar days after the 15 days of the mediation period."),
+    "max_agreed_delay_days": lazy_gettext("Calendar days from the day the delay is recorded."),
+    "hours": lazy_gettext("Hours from when the alert reaches the tier; then it climbs."),
+    "red_hours": lazy_gettext("Hours from when a red alert reaches the tier; then it climbs."),
+    "quiet_start": lazy_gettext("China time, 24-hour clock; red alerts are sent at once."),
+    "quiet_end": lazy_gettext("China time, 24-hour clock."),
+    "orange_above_months": lazy_gettext("Months since the first unpaid pay day."),
+    "red_above_months": lazy_gettext("Months since the first unpaid pay day."),
+}
+# the addressee of a rule: a tier, or the case's handling organization itself
+TARGET_CHOICES = (
+    ("handling", lazy_gettext("The handling organization itself")),
+    ("grassroots", lazy_gettext("Grassroots union")),
+    ("town", lazy_gettext("Town or street union")),
+    ("city", lazy_gettext("City federation")),
+)
 # the law's periods, shown read-only beside the settings (cases/clocks.py holds the numbers)
 STATUTORY_PERIODS = (
     (lazy_gettext("Mediation period (LDMAL art. 14)"), lazy_gettext("15 days from the receipt of the application")),
@@ -300,9 +325,22 @@ def rule_settings() -> ResponseReturnValue:
         errors=errors,
         rule_labels=RULE_LABELS,
         setting_labels=SETTING_LABELS,
+        setting_help=SETTING_HELP,
+        level_choices=[(lv.value, label(lv)) for lv in WarningLevel],
+        target_choices=TARGET_CHOICES,
+        shown=_setting_shown,
         statutory=STATUTORY_PERIODS,
         history=warning_services.settings_history(),
     ), (422 if errors else 200)
+
+
+def _setting_shown(name: str, value: object) -> str:
+    """A setting's value as a person reads it: a level or an addressee by its word."""
+    if name == "level" and value in {lv.value for lv in WarningLevel}:
+        return label(WarningLevel(value))
+    if name == "target":
+        return str(dict(TARGET_CHOICES).get(str(value), value))
+    return str(value)
 
 
 @bp.route("/outbox")

@@ -24,7 +24,7 @@ from mediation.cases.enums import (
 )
 from mediation.cases.models import Case, CaseEvent
 from mediation.core.clock import local_date
-from mediation.core.errors import Conflict, PermissionDenied
+from mediation.core.errors import NotFound, PermissionDenied
 from mediation.core.i18n import _
 from mediation.core.money import amount_in_capitals
 from mediation.extensions import db
@@ -111,9 +111,9 @@ def notice_kind(case: Case) -> str | None:
 
 
 def agreement_document(case: Case) -> dict:
-    """What the agreement shows; Conflict when the case has no agreement."""
+    """What the agreement shows; NotFound (nothing to print) when the case has no agreement."""
     if not has_agreement(case):
-        raise Conflict(_("This case has no mediation agreement to print."))
+        raise NotFound(_("This case has no mediation agreement to print."))
     event = _last_event(case, "record_agreement")
     return {
         "case": case,
@@ -130,10 +130,10 @@ def agreement_document(case: Case) -> dict:
 
 
 def notice_document(case: Case) -> dict:
-    """What the notice to the parties shows; Conflict when mediation has not ended so."""
+    """What the notice to the parties shows; NotFound (nothing to print) when mediation has not ended so."""
     event = mediation_ending(case)
     if event is None or event.trigger is None:
-        raise Conflict(_("Mediation of this case has not failed or ended."))
+        raise NotFound(_("Mediation of this case has not failed or ended."))
     kind = ENDINGS[event.trigger]
     remuneration = case.kind == CaseKind.arrears or case.category == Category.remuneration
     return {
@@ -156,17 +156,17 @@ def notice_document(case: Case) -> dict:
 
 
 def referral_document(case: Case, linkage: bool) -> dict:
-    """What the referral letter shows; Conflict when the case has no referral letter."""
+    """What the referral letter shows; NotFound (nothing to print) when the case has no referral letter."""
     if not has_referral(case, linkage):
         if case.referral_target == ReferralTarget.arbitration:
-            raise Conflict(
+            raise NotFound(
                 _(
                     "Arbitration starts with the party's own written application: print the "
                     "notice for the parties instead (a transfer letter needs a "
                     "mediation-arbitration linkage)."
                 )
             )
-        raise Conflict(_("This case has not been referred."))
+        raise NotFound(_("This case has not been referred."))
     referral = _last_event(case, "refer")
     failure = None
     for trigger in ("report_default", "fail_mediation"):

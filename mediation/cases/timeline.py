@@ -185,12 +185,28 @@ def append_events_bulk(
     return rows
 
 
-def timeline(case: Case) -> list[CaseEvent]:
-    return list(
-        db.session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-        )
-    )
+# The case page's timeline filter: which event kinds each view shows. Every kind is in exactly
+# one group (tests/cases/test_case_pages.py checks it), so "all" is their union.
+TIMELINE_FILTERS: dict[str, frozenset[EventKind]] = {
+    # what people wrote or did on the case
+    "people": frozenset({
+        EventKind.note, EventKind.visit, EventKind.attachment, EventKind.edit,
+        EventKind.assignment, EventKind.application, EventKind.clock, EventKind.arbitration,
+        EventKind.payment,
+    }),
+    # what the early-warning system raised, and the acknowledgements
+    "alerts": frozenset({EventKind.alert, EventKind.acknowledgement}),
+    # where the case went: registration, state changes and take-overs
+    "transitions": frozenset({EventKind.created, EventKind.transition, EventKind.takeover}),
+}  # fmt: skip
+
+
+def timeline(case: Case, only: str | None = None) -> list[CaseEvent]:
+    """The case's events in order; `only` names a group of TIMELINE_FILTERS (None: all)."""
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case.id)
+    if only in TIMELINE_FILTERS:
+        stmt = stmt.where(CaseEvent.kind.in_(TIMELINE_FILTERS[only]))
+    return list(db.session.scalars(stmt.order_by(CaseEvent.seq)))
 
 
 def snapshot(case: Case, names: tuple[str, ...]) -> dict[str, Any]:

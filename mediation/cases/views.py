@@ -39,6 +39,7 @@ from mediation.cases.export import case_tables
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, trigger_form_fields
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
+from mediation.cases.timeline import TIMELINE_FILTERS
 from mediation.core.clock import local_date, utcnow
 from mediation.core.db import read_only
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -219,7 +220,10 @@ def _detail_context(case: Case, **extra: Any) -> dict:
     )
     return {
         "case": case,
-        "events": services.timeline(case),
+        "events": services.timeline(case, request.args.get("timeline")),
+        "timeline_filter": request.args.get("timeline")
+        if request.args.get("timeline") in TIMELINE_FILTERS
+        else None,
         "triggers": triggers,
         "trigger_fields": {t.name: trigger_form_fields(t) for t in triggers},
         # the forms that take a payment show what was paid so far

@@ -13,8 +13,10 @@ from flask import (
     has_app_context,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
@@ -60,6 +62,47 @@ def _error_page(status: int, message: str | None = None) -> tuple[str, int]:
     )
 
 
+# What a refused form carries to its second chance: everything typed, never the old token or a
+# password (a file cannot be carried: the page says to choose it again).
+_NOT_CARRIED = frozenset({"csrf_token", "password", "new_password", "password_again", "next"})
+CARRY_PREFIX = "carry:"
+RESUBMIT_TO = "resubmit_to"
+
+
+def carried_fields(form: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The (name, value) pairs of a posted form worth sending again, in their order; with a
+    prefix, only the fields that carry it, without it."""
+    pairs = []
+    for name, value in form.items(multi=True):
+        if prefix:
+            if not name.startswith(prefix):
+                continue
+            name = name[len(prefix) :]
+        if name in _NOT_CARRIED or name.startswith(CARRY_PREFIX) or name == RESUBMIT_TO:
+            continue
+        pairs.append((name, value))
+    return pairs
+
+
+def resubmit_page(
+    target: str, fields: list[tuple[str, str]], status: int, error: str | None = None
+) -> tuple[str, int]:
+    """A refused form's second chance (a stale security token, or a session that ended while
+    the user typed): what was typed, kept in the page, sent again with a fresh token by one
+    press, after signing in again when the session is gone. Nothing is stored on the server."""
+    return (
+        render_template(
+            "resubmit.html", target=target, fields=fields, had_files=bool(request.files),
+            carry_prefix=CARRY_PREFIX, resubmit_to=RESUBMIT_TO, error=error,
+        ),
+        status,
+    )  # fmt: skip
+
+
+def _posted_form() -> bool:
+    return request.method == "POST" and bool(request.form)
+
+
 def init_error_handlers(app: Flask) -> None:
     """HTML error pages, except under /api/ where every error has the API's JSON shape (this
     covers what happens before a request reaches the API blueprint, like an unknown URL)."""
@@ -75,6 +118,8 @@ def init_error_handlers(app: Flask) -> None:
     def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
         if is_api_request():
             return api_error_response(exc)
+        if _posted_form():
+            return resubmit_page(request.full_path.rstrip("?"), carried_fields(request.form), 400)
         return _error_page(
             400,
             _("The form has expired or lacks its security token; reload the page and try again."),
@@ -119,6 +164,18 @@ def init_security_headers(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
         return response
+
+
+def init_favicon(app: Flask) -> None:
+    """Browsers ask for `/favicon.ico` on every site whatever the page links; answer it from
+    the static folder instead of a 404 in every log line."""
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return send_from_directory(
+            app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+            max_age=86400,
+        )  # fmt: skip
 
 
 def _label(value: object) -> str:
@@ -264,6 +321,16 @@ def local_date_str(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def long_date(value: date | datetime | None) -> str:
+    """A date written out as letters write it: 2026年12月3日 / December 3, 2026 (Babel's long
+    format for the page's language)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return format_date(value, format="long")
+
+
 def url_with(**changes: Any) -> str:
     """This page's query string with `changes` (a value of None or "" drops the argument)."""
     args = request.args.to_dict()
@@ -304,6 +371,7 @@ def init_template_helpers(app: Flask) -> None:
         yuan_input=lambda fen: fen_to_yuan(fen) or "",
         local_dt=local_datetime,
         local_date=local_date_str,
+        long_date=long_date,
         mask_id=mask_id_number,
         options=lambda items, value, text: [(getattr(i, value), getattr(i, text)) for i in items],
     )

@@ -90,6 +90,9 @@ def reports_page():
         levels=list(WarningLevel),
         state_labels={s.value: str(label(s)) for s in State},
         level_labels={lv.value: str(label(lv)) for lv in WarningLevel},
+        # legends follow the workflow and the severity, not the alphabet (tojson sorts keys)
+        state_order=[s.value for s in State],
+        level_order=[lv.value for lv in WarningLevel],
         export_args={
             "from": period.start.isoformat(),
             "to": period.end.isoformat(),

@@ -8,28 +8,35 @@
     reported: "#8e9aaf", accepted: "#4c6ef5", mediating: "#15aabf", agreement: "#40c057",
     closed: "#495057", failed: "#fa5252", referred: "#fab005"
   };
-  var levelColours = { blue: "#228be6", yellow: "#fcc419", orange: "#fd7e14", red: "#e03131" };
+  // the level palette of app.css, so a chart's red is the badges' red
+  var css = getComputedStyle(document.documentElement);
+  var levelColours = {};
+  data.level_order.forEach(function (level) {
+    levelColours[level] = css.getPropertyValue("--level-" + level).trim();
+  });
 
-  function stacked(id, labels, series, names, colours) {
+  function stacked(id, labels, series, order, names, colours) {
     var canvas = document.getElementById(id);
     if (!canvas) { return; }
     new Chart(canvas, {
       type: "bar",
       data: {
         labels: labels,
-        datasets: Object.keys(series).map(function (key) {
+        datasets: order.filter(function (key) { return key in series; }).map(function (key) {
           return { label: names[key] || key, data: series[key], backgroundColor: colours[key] };
         })
       },
       options: {
-        animation: false, responsive: true,
+        animation: false, responsive: true, maintainAspectRatio: false,
         scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
   }
 
-  stacked("chart-cases", data.months, data.cases_by_state, data.state_labels, stateColours);
-  stacked("chart-alerts", data.weeks, data.alerts_by_level, data.level_labels, levelColours);
+  stacked("chart-cases", data.months, data.cases_by_state, data.state_order, data.state_labels,
+          stateColours);
+  stacked("chart-alerts", data.weeks, data.alerts_by_level, data.level_order, data.level_labels,
+          levelColours);
   var recovered = document.getElementById("chart-recovered");
   if (recovered) {
     new Chart(recovered, {
@@ -41,7 +48,10 @@
           borderColor: "#2f9e44", backgroundColor: "rgba(47, 158, 68, 0.2)", fill: true
         }]
       },
-      options: { animation: false, responsive: true, scales: { y: { beginAtZero: true } } }
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true } }
+      }
     });
   }
 }());

@@ -89,14 +89,14 @@ def test_agreement_stays_printable_once_performed(client, users, agreed):
     fire(agreed, "confirm_performance", users)
     login(client, users["officer"])
     assert client.get(AGREEMENT.format(agreed.id)).status_code == 200
-    assert client.get(REFERRAL.format(agreed.id)).status_code == 409
+    assert client.get(REFERRAL.format(agreed.id)).status_code == 404
 
 
 def test_defaulted_agreement_and_its_referral(client, users, agreed):
     fire(agreed, "report_default", users)
     login(client, users["admin"])
     assert client.get(AGREEMENT.format(agreed.id)).status_code == 200
-    assert client.get(REFERRAL.format(agreed.id)).status_code == 409  # failed, not yet referred
+    assert client.get(REFERRAL.format(agreed.id)).status_code == 404  # failed, not yet referred
     fire(agreed, "refer", users, **INSPECTION)
     response = client.get(REFERRAL.format(agreed.id))
     assert response.status_code == 200
@@ -122,7 +122,7 @@ def test_referral_letter_of_a_failed_mediation(client, users, make_case, drive):
     assert field(doc, "outcome").attrs["data-defaulted"] == "no"
     assert "双方分歧过大" in field(doc, "outcome").text
     assert "肆万捌仟元整" in field(doc, "claim_amount").text
-    assert client.get(AGREEMENT.format(case.id)).status_code == 409
+    assert client.get(AGREEMENT.format(case.id)).status_code == 404
     # closed by the ruling: the letter is still there
     fire(case, "record_ruling", users)
     assert client.get(REFERRAL.format(case.id)).status_code == 200
@@ -190,7 +190,7 @@ def test_no_notice_for_a_withdrawal_before_mediation(client, users, make_case, d
     case = drive(make_case(), "reported")
     fire(case, "withdraw", users)
     login(client, users["mediator"])
-    assert client.get(NOTICE.format(case.id)).status_code == 409
+    assert client.get(NOTICE.format(case.id)).status_code == 404
     assert dom(client.get(f"/cases/{case.id}")).find(id="document-notice") is None
 
 
@@ -215,7 +215,7 @@ def test_the_notice_stays_after_referral_and_goes_with_a_reopening(client, users
     fire(case, "record_ruling", users)
     assert client.get(NOTICE.format(case.id)).status_code == 200
     fire(case, "reopen", users)
-    assert client.get(NOTICE.format(case.id)).status_code == 409
+    assert client.get(NOTICE.format(case.id)).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["other_mediator", "other_officer"])
@@ -245,7 +245,7 @@ def test_arbitration_referral_has_no_letter_without_the_linkage(app, client, use
     assert app.config["MEDIATION_ARBITRATION_LINKAGE"] is False  # the default
     case = drive(make_case(), "referred")  # to arbitration
     login(client, users["mediator"])
-    assert client.get(REFERRAL.format(case.id)).status_code == 409
+    assert client.get(REFERRAL.format(case.id)).status_code == 404
     page = dom(client.get(f"/cases/{case.id}"))
     assert page.find(id="document-referral") is None
     assert page.find(id="document-notice").attrs["href"] == NOTICE.format(case.id)
@@ -274,23 +274,23 @@ def test_no_document_before_there_is_one(client, users, make_case, drive, state)
     login(client, users["mediator"])
     for url in (AGREEMENT, REFERRAL):
         response = client.get(url.format(case.id))
-        assert response.status_code == 409
+        assert response.status_code == 404
         assert dom(response).find("h1") is not None  # the error page
 
 
 def test_rejected_case_has_no_documents(client, users, make_case, drive):
     case = drive(make_case(), "closed")
     login(client, users["mediator"])
-    assert client.get(AGREEMENT.format(case.id)).status_code == 409
-    assert client.get(NOTICE.format(case.id)).status_code == 409
-    assert client.get(REFERRAL.format(case.id)).status_code == 409
+    assert client.get(AGREEMENT.format(case.id)).status_code == 404
+    assert client.get(NOTICE.format(case.id)).status_code == 404
+    assert client.get(REFERRAL.format(case.id)).status_code == 404
 
 
 def test_reopened_case_no_longer_prints_its_old_agreement(client, users, agreed):
     fire(agreed, "confirm_performance", users)
     fire(agreed, "reopen", users)
     login(client, users["mediator"])
-    assert client.get(AGREEMENT.format(agreed.id)).status_code == 409
+    assert client.get(AGREEMENT.format(agreed.id)).status_code == 404
 
 
 def test_advocates_may_not_print_even_their_own_cases(client, users, agreed):
@@ -343,3 +343,20 @@ def test_advocates_case_page_has_no_document_links(client, users, agreed):
     services.assign_advocate(agreed.id, users["mediator"], users["advocate"].id)
     login(client, users["advocate"])
     assert dom(client.get(f"/cases/{agreed.id}")).find(id="document-agreement") is None
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans_CN", "en"])
+def test_letters_write_dates_out_in_words(client, users, make_case, drive, lang):
+    """Prose dates read as a letter writes them: 2026年12月3日 / December 3, 2026, never ISO."""
+    import re
+
+    case = drive(make_case(), "failed")
+    login(client, users["mediator"])
+    doc = dom(client.get(NOTICE.format(case.id) + f"?lang={lang}")).find(id="notice-document")
+    text = field(doc, "case").text + field(doc, "ending").text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text), text
+    if lang == "en":
+        assert re.search(r"(January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December) \d{1,2}, \d{4}", text), text  # fmt: skip
+    else:
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", text), text

@@ -364,11 +364,15 @@ def test_a_closed_case_has_no_countdown(app, users, make_case, drive):
 
 def form_values(response) -> dict[str, str]:
     form = next(f for f in post_forms(response) if "card" in f.classes)
-    return {
+    values = {
         i.attrs["name"]: i.attrs.get("value", "")
         for i in form.find_all("input")
         if i.attrs.get("name") and i.attrs["name"] != "csrf_token"
     }
+    for select_ in form.find_all("select"):  # levels and addressees are chosen from lists
+        chosen = [o for o in select_.find_all("option") if "selected" in o.attrs]
+        values[select_.attrs["name"]] = chosen[0].attrs["value"] if chosen else ""
+    return values
 
 
 def test_the_rules_page_shows_the_thresholds(app, users):
@@ -406,7 +410,7 @@ def test_a_valid_change_is_saved_and_shown(app, users):
     page = client.get("/admin/rules")
     assert form_values(page)["collective.workers"] == "8"
     assert "默认 10" in page.get_data(as_text=True)
-    assert "collective.workers" in dom(page).find("section", id="history").text
+    assert "涉及人数下限 10 → 8" in dom(page).find("section", id="history").text
 
 
 @pytest.mark.parametrize(
@@ -433,10 +437,12 @@ def test_a_bad_change_is_refused_with_the_field_message_and_nothing_saved(
 
     assert response.status_code == 422
     page = dom(response)
-    box = page.find("input", name=field).parent
+    control = page.find("input", name=field) or page.find("select", name=field)
+    box = control.parent
     assert "has-error" in box.classes
     assert message in [p.text for p in box.find_all("p", cls="field-error")]
-    assert page.find("input", name=field).attrs["value"] == value  # what was typed stays
+    if control.tag == "input":
+        assert control.attrs["value"] == value  # what was typed stays
     assert db.session.scalar(select(func.count()).select_from(RuleSettingsVersion)) == 0
     assert current_settings()["collective"]["workers"] == 10
     assert current_settings()["major_collective"]["workers"] == 50
