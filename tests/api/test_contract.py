@@ -35,6 +35,23 @@ WRITES = {
         | {"application_received_at"},  # recorded by POST …/application
     ),
     ("post", "/api/v1/enterprises"): ("EnterpriseInput", "Enterprise", {"id", "risk"}),
+    # the circuit court and joint meetings (docs/circuit-court-and-meetings.md)
+    ("post", "/api/v1/hearing-points"): ("PointInput", "Point", {"id", "active"}),  # new: active
+    ("post", "/api/v1/hearings"): (
+        "NewHearing",
+        "Hearing",
+        {"id", "case_number", "ends_at",  # the case's; starts_at + duration_minutes
+         "status", "outcome", "outcome_note", "workers_attending",  # POST …/outcome, …/cancel
+         "reminded_at"},  # the day-before reminder job
+    ),  # fmt: skip
+    ("post", "/api/v1/meetings"): ("MeetingInput", "Meeting", {"id"}),
+    ("patch", "/api/v1/meetings/{meeting_id}/action-items/{item_id}"): (
+        "ActionItemStatus",
+        "ActionItem",
+        {"id", "meeting_id", "title", "owner_body", "due_on", "case_ids",
+         "enterprise_ids",  # set by POST …/action-items when the meeting gives the task
+         "done_on", "overdue"},  # the day it was marked done; open past its due date
+    ),  # fmt: skip
     ("post", "/api/v1/cases/{case_id}/notes"): (
         "Note",
         "Event",
