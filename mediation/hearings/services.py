@@ -46,7 +46,10 @@ STAFF = frozenset({Role.officer, Role.mediator, Role.admin})
 
 # the lifecycle trigger each decisive outcome fires, and the payload fields it takes
 OUTCOME_TRIGGERS: dict[HearingOutcome, tuple[str, tuple[str, ...]]] = {
-    HearingOutcome.agreement: ("record_agreement", ("terms", "agreement_amount", "agreement_due_on")),
+    HearingOutcome.agreement: (
+        "record_agreement",
+        ("terms", "agreement_amount", "agreement_due_on"),
+    ),
     HearingOutcome.judgment: ("record_ruling", ("result", "amount")),
     HearingOutcome.withdrawn: ("withdraw", ("reason",)),
 }
@@ -224,7 +227,9 @@ def cancel_hearing(user: User, hearing_id: int, *, now: datetime | None = None) 
         hearing.status = HearingStatus.cancelled
         hearing.updated_at = now
         with stored_text():
-            body = _("Circuit court hearing of %(start)s cancelled.", start=_minute(hearing.starts_at))
+            body = _(
+                "Circuit court hearing of %(start)s cancelled.", start=_minute(hearing.starts_at)
+            )
         append_event(hearing.case, EventKind.note, user, now, body=str(body),
                      data={"hearing_id": hearing.id})  # fmt: skip
     return hearing
@@ -241,7 +246,9 @@ def record_outcome(
         hearing = _lock_hearing(user, hearing_id)
         data = _load(OutcomeInputSchema, payload)
         if hearing.status != HearingStatus.scheduled:
-            raise Conflict(N_("The outcome of this hearing is recorded already, or it was cancelled."))
+            raise Conflict(
+                N_("The outcome of this hearing is recorded already, or it was cancelled.")
+            )
         if hearing.starts_at > now:
             raise ValidationFailed({"outcome": [N_("The hearing has not begun yet.")]})
         outcome = data["outcome"]
@@ -412,7 +419,7 @@ def queue_reminders(now: datetime | None = None) -> int:
                 continue
             hearing = db.session.get(Hearing, hearing_id)
             assert hearing is not None
-            rows = []
+            rows: list[tuple[int | None, str, str, str, str]] = []
             mediator = hearing.case.mediator
             if mediator is not None and mediator.active:
                 subject, body = _reminder_text(hearing, recipient_locale(mediator))

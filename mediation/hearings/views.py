@@ -15,10 +15,10 @@ from mediation.cases.scope import get_visible_case
 from mediation.core.clock import local_date, to_local, utcnow
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _
+from mediation.extensions import db
 from mediation.hearings import services
 from mediation.hearings.enums import HearingKind, HearingOutcome, PartnerKind
 from mediation.hearings.models import HearingPoint
-from mediation.extensions import db
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -28,9 +28,7 @@ bp = Blueprint("hearings", __name__)
 
 def _payload() -> dict:
     """The submitted form: blank inputs left out, as if not given."""
-    return {
-        k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip() != ""
-    }
+    return {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip() != ""}
 
 
 def _day(value: str | None, default: date) -> date:

@@ -10,7 +10,9 @@ from mediation.meetings.enums import Body, ItemStatus, MeetingKind
 
 
 class MeetingInputSchema(StrictSchema):
-    organization_id = id_field(metadata={"description": "the convening union; the caller's own by default"})
+    organization_id = id_field(
+        metadata={"description": "the convening union; the caller's own by default"}
+    )
     kind = EnumCode(MeetingKind, required=True)
     title = text(200, required=True)
     held_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)

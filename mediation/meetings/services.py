@@ -102,9 +102,7 @@ def create_meeting(user: User, payload: dict, *, now: datetime | None = None) ->
         or (user.role != Role.admin and org_id not in scope_org_ids(user))
         or org.tier == Tier.grassroots
     ):
-        raise ValidationFailed(
-            {"organization_id": [N_("Not a city or town union of your area.")]}
-        )
+        raise ValidationFailed({"organization_id": [N_("Not a city or town union of your area.")]})
     with transaction():
         meeting = Meeting(
             organization_id=org_id, created_by_id=user.id,
@@ -133,7 +131,9 @@ def add_action_item(
         errors: dict[str, list[Any]] = {}
         if data["due_on"] < meeting.held_on:
             errors["due_on"] = [
-                Message("Must not be before the meeting (%(day)s).", day=meeting.held_on.isoformat())
+                Message(
+                    "Must not be before the meeting (%(day)s).", day=meeting.held_on.isoformat()
+                )
             ]
         case_ids = sorted(set(data["case_ids"]))
         cases = list(
@@ -206,9 +206,7 @@ def yearly_checklist(years: list[int]) -> list[dict]:
 
 
 def sees_checklist(user: User) -> bool:
-    return user.role == Role.admin or (
-        user.role in READERS and user.organization.tier == Tier.city
-    )
+    return user.role == Role.admin or (user.role in READERS and user.organization.tier == Tier.city)
 
 
 # --- overdue action items -------------------------------------------------------------------------

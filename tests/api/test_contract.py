@@ -40,18 +40,34 @@ WRITES = {
     ("post", "/api/v1/hearings"): (
         "NewHearing",
         "Hearing",
-        {"id", "case_number", "ends_at",  # the case's; starts_at + duration_minutes
-         "status", "outcome", "outcome_note", "workers_attending",  # POST …/outcome, …/cancel
-         "reminded_at"},  # the day-before reminder job
-    ),  # fmt: skip
+        {
+            "id",
+            "case_number",  # the case's
+            "ends_at",  # starts_at + duration_minutes
+            "status",  # POST …/outcome, …/cancel
+            "outcome",  # POST …/outcome
+            "outcome_note",  # POST …/outcome
+            "workers_attending",  # POST …/outcome
+            "reminded_at",  # the day-before reminder job
+        },
+    ),
     ("post", "/api/v1/meetings"): ("MeetingInput", "Meeting", {"id"}),
     ("patch", "/api/v1/meetings/{meeting_id}/action-items/{item_id}"): (
         "ActionItemStatus",
         "ActionItem",
-        {"id", "meeting_id", "title", "owner_body", "due_on", "case_ids",
-         "enterprise_ids",  # set by POST …/action-items when the meeting gives the task
-         "done_on", "overdue"},  # the day it was marked done; open past its due date
-    ),  # fmt: skip
+        {
+            "id",
+            "meeting_id",
+            # set by POST …/action-items when the meeting gives the task
+            "title",
+            "owner_body",
+            "due_on",
+            "case_ids",
+            "enterprise_ids",
+            "done_on",  # the day it was marked done
+            "overdue",  # open past its due date
+        },
+    ),
     ("post", "/api/v1/cases/{case_id}/notes"): (
         "Note",
         "Event",

@@ -54,9 +54,7 @@ def test_a_cancelled_hearing_frees_its_time(users, make_case, make_point):
     services.schedule_hearing(users["mediator"], case.id, hearing_payload(point, nine))
 
 
-def test_a_time_in_the_past_and_a_point_of_another_area_are_refused(
-    users, make_case, make_point
-):
+def test_a_time_in_the_past_and_a_point_of_another_area_are_refused(users, make_case, make_point):
     case = make_case()
     with pytest.raises(ValidationFailed) as past:
         services.schedule_hearing(

@@ -27,7 +27,9 @@ def test_an_action_item_due_before_the_meeting_is_refused_and_nothing_is_written
 ):
     meeting = make_meeting()
     body = {"title": "督促企业补发工资", "owner_body": "hrss", "due_on": days_ago(11)}
-    response = api.post(f"/meetings/{meeting.id}/action-items", as_=users["city_officer"], json=body)
+    response = api.post(
+        f"/meetings/{meeting.id}/action-items", as_=users["city_officer"], json=body
+    )
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["due_on"]
     assert _count(ActionItem) == 0
@@ -51,9 +53,7 @@ def test_an_item_links_only_cases_and_enterprises_the_officer_sees(
     assert [c.id for c in added.cases] == [theirs.id]
 
 
-def test_an_overdue_item_is_told_to_the_city_officers_once(
-    client, users, make_user, make_meeting
-):
+def test_an_overdue_item_is_told_to_the_city_officers_once(client, users, make_user, make_meeting):
     users["city_officer"].email = "city@union.example"
     make_user("officer", "C", email="city2@union.example")
     make_user("officer", "T1", email="town@union.example")  # not the city: not told
@@ -87,9 +87,7 @@ def test_an_overdue_item_is_told_to_the_city_officers_once(
     assert 'data-overdue="1"' in client.get("/meetings").get_data(as_text=True)
 
 
-def test_the_city_sees_whether_it_met_the_city_government_each_year(
-    client, users, make_meeting
-):
+def test_the_city_sees_whether_it_met_the_city_government_each_year(client, users, make_meeting):
     this_year = local_date(utcnow()).year
     [row] = services.yearly_checklist([this_year])
     assert row["met"] is False
