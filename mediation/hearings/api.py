@@ -116,11 +116,12 @@ def list_hearings(query: dict[str, Any], user: User) -> Any:
 @bp.arguments(NewHearingSchema)
 @bp.response(201, HearingSchema)
 @bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
 def schedule_hearing(body: dict[str, Any], user: User) -> Any:
     """Schedule a hearing of a case
 
-    A time that overlaps another hearing at the point is refused (422 on `starts_at`)."""
+    A case out of the caller's scope is 404, as a missing one. A time that overlaps another hearing at the point is refused (422 on `starts_at`)."""
     payload = dict(body)
     case_id = payload.pop("case_id", None)
     if not isinstance(case_id, int) or isinstance(case_id, bool) or not 1 <= case_id <= MAX_ID:
