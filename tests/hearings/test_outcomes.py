@@ -122,3 +122,44 @@ def test_the_outcome_form_shows_the_refusal_beside_the_field(
     assert ok.status_code == 302
     db.session.expire_all()
     assert hearing.case.state == State.closed
+
+
+def test_the_report_counts_hearings_held_cases_resolved_and_workers(
+    client, users, make_case, drive, held
+):
+    agreed, talked = drive(make_case(), "mediating"), drive(make_case(), "mediating")
+    first, after = held(agreed)
+    services.record_outcome(
+        users["mediator"], first.id,
+        {"outcome": "agreement", "workers_attending": 10, "terms": "分两次支付",
+         "agreement_amount": "48000.00", "agreement_due_on": future_date()},
+        now=after,
+    )  # fmt: skip
+    second, after = held(talked)
+    services.record_outcome(
+        users["mediator"], second.id, {"outcome": "none", "workers_attending": 7}, now=after
+    )
+    rows = services.hearing_report(users["officer"], first.starts_at.year)
+    assert sum(r["held"] for r in rows) == 2
+    assert sum(r["resolved"] for r in rows) == 1
+    assert sum(r["workers"] for r in rows) == 17
+    # a town officer elsewhere counts nothing of T1's
+    assert services.hearing_report(users["other_officer"], first.starts_at.year) == []
+
+    login(client, users["officer"])
+    page = client.get(f"/hearings/report?year={first.starts_at.year}").get_data(as_text=True)
+    assert 'id="report-totals"' in page and ">17<" in page
+
+
+def test_the_hearing_notice_prints_for_the_parties_and_the_cases_advocate(
+    client, users, make_case, held
+):
+    from mediation.cases import services as case_services
+
+    case = make_case()
+    case_services.assign_advocate(case.id, users["mediator"], users["advocate"].id)
+    hearing, _after = held(case)
+    login(client, users["advocate"])
+    sheet = client.get(f"/hearings/{hearing.id}/notice").get_data(as_text=True)
+    assert 'id="hearing-notice"' in sheet and case.number in sheet
+    assert hearing.point.address in sheet and case.enterprise.name in sheet
