@@ -59,3 +59,37 @@ def test_the_point_calendar_fits_a_phone_in_both_languages(
         assert page.locator("#hearing").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+def test_the_meetings_pages_fit_a_phone_with_the_checklist_and_overdue_marker(
+    live_server, browser, shot, users
+):
+    from mediation.meetings import services as meetings
+
+    today = local_date(utcnow())
+    held_on = today - timedelta(days=20)
+    meeting = meetings.create_meeting(users["city_officer"], {
+        "kind": "city_government", "title": "劳动关系三方联席会议（市政府）" * 3,
+        "held_on": held_on.isoformat(), "bodies": ["government", "hrss", "court", "employers"],
+        "agenda": "通报欠薪案件情况", "minutes": "会议决定建立联合处置机制。",
+    })  # fmt: skip
+    meetings.add_action_item(users["city_officer"], meeting.id, {
+        "title": "督促重点企业清偿拖欠农民工工资" * 3, "owner_body": "hrss",
+        "due_on": (held_on + timedelta(days=5)).isoformat()})  # fmt: skip
+
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    _login(page, live_server, "city_officer")
+    for code, lang in (("zh_Hans_CN", "zh-CN"), ("en", "en")):
+        if page.get_attribute("html", "lang") != lang:
+            page.click(f"#lang-switch button[data-lang='{code}']")
+            page.wait_for_load_state()
+        page.goto(f"{live_server}/meetings")
+        assert page.get_attribute(f"#checklist li[data-year='{today.year}']", "data-met") == "yes"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, code
+        shot(page, f"meetings-{code}-375")
+        page.goto(f"{live_server}/meetings/{meeting.id}")
+        assert page.locator("li[data-overdue='yes']").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, code
+        shot(page, f"meeting-{code}-375")
+    context.close()
