@@ -156,6 +156,8 @@ def register_database(app: Flask) -> None:
     )
     from mediation.enterprises import models as _enterprises  # noqa: F401
     from mediation.extensions import db, migrate
+    from mediation.hearings import models as _hearings  # noqa: F401
+    from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
@@ -214,6 +216,9 @@ def register_blueprints(app: Flask) -> None:
     from mediation.core.api import init_api
     from mediation.dashboard.views import bp as dashboard_bp
     from mediation.enterprises.views import bp as enterprises_bp
+    from mediation.hearings import wiring as _hearings_on_the_case_page  # noqa: F401
+    from mediation.hearings.views import bp as hearings_bp
+    from mediation.meetings.views import bp as meetings_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
 
@@ -227,17 +232,24 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(hearings_bp)
+    app.register_blueprint(meetings_bp)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
     from mediation.cases import api as cases_api
     from mediation.enterprises import api as enterprises_api
+    from mediation.hearings import api as hearings_api
+    from mediation.meetings import api as meetings_api
     from mediation.orgs import api as orgs_api
     from mediation.reports import api as reports_api
     from mediation.warnings import api as warnings_api
 
     api = init_api(app, user_for_token=user_for_token)
-    for module in (accounts_api, orgs_api, cases_api, warnings_api, enterprises_api, reports_api):
+    for module in (
+        accounts_api, orgs_api, cases_api, warnings_api, enterprises_api, reports_api,
+        hearings_api, meetings_api,
+    ):  # fmt: skip
         api.register_blueprint(module.bp)
 
 

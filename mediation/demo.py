@@ -141,6 +141,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
             ):
                 user.set_password(password)
             db.session.commit()
+        _load_circuit_court_and_meetings(utcnow())
         return False, demo_logins()
     now = now or utcnow()
     rng = random.Random(2026)
@@ -150,6 +151,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     db.session.commit()
     _load_cases(rng, now, orgs, users, enterprises)
     _bring_alerts_up_to_date(now, users)
+    _load_circuit_court_and_meetings(now)
     return True, demo_logins()
 
 
@@ -338,3 +340,89 @@ def _load_cases(rng, now, orgs, users, enterprises) -> None:
         if state == "agreement":
             continue
         step(rng.uniform(5, 25), "confirm_performance", {"paid_amount": f"{claim * 0.9:.2f}"})
+
+
+# --- the circuit court and joint meetings (docs/circuit-court-and-meetings.md) --------------------
+
+DEMO_POINT = "东城职工维权流动法庭"
+
+
+def _load_circuit_court_and_meetings(now: datetime) -> None:
+    """A hearing point at Dongcheng with a held and a scheduled hearing, and a meeting with
+    the city government whose action items are one done and one overdue. Driven through the
+    services; nothing is added when the point exists already."""
+    from datetime import date, time
+
+    from mediation.cases.enums import State
+    from mediation.cases.models import Case, CaseEvent
+    from mediation.core.clock import ensure_utc, local_date, local_zone
+    from mediation.hearings import services as hearings
+    from mediation.hearings.models import HearingPoint
+    from mediation.meetings import services as meetings
+
+    if db.session.scalar(select(HearingPoint.id).where(HearingPoint.name == DEMO_POINT)):
+        return
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    town = db.session.scalar(select(Organization).where(Organization.code == "JC-DC"))
+    if town is None or "city_officer" not in users or "dc_mediator" not in users:
+        return
+    point = hearings.create_point(users["city_officer"], {
+        "name": DEMO_POINT, "organization_id": town.id, "partner_kind": "court",
+        "partner_name": "江川市人民法院东城人民法庭", "address": "江川市东城街道人民路18号职工服务中心",
+    })  # fmt: skip
+    mediator = users["dc_mediator"]
+    open_cases = list(db.session.scalars(
+        select(Case).where(Case.handling_org_id.in_(
+            select(Organization.id).where(Organization.code.like("JC-DC%"))),
+            Case.state.in_([State.accepted, State.mediating])).order_by(Case.id)
+    ))  # fmt: skip
+    zone = local_zone()
+    # the held hearing: after the case's last event, ended two hours later, all in the past
+    for case in open_cases:
+        last = db.session.scalar(select(CaseEvent.at).where(CaseEvent.case_id == case.id)
+                                 .order_by(CaseEvent.seq.desc()).limit(1))  # fmt: skip
+        if last is None:
+            continue
+        day = local_date(ensure_utc(last)) + timedelta(days=1)
+        start = ensure_utc(datetime.combine(day, time(9, 30), tzinfo=zone))
+        if start + timedelta(hours=3) > now:
+            continue
+        held = hearings.schedule_hearing(mediator, case.id, {
+            "point_id": point.id, "kind": "mediation", "starts_at": start.isoformat(),
+            "duration_minutes": 120, "note": "邀请法庭法官现场指导调解"},
+            now=ensure_utc(last) + timedelta(minutes=1))  # fmt: skip
+        hearings.record_outcome(mediator, held.id, {
+            "outcome": "none", "workers_attending": case.workers_involved,
+            "outcome_note": "双方就支付期限仍有分歧，约定下次继续调解"},
+            now=start + timedelta(hours=2, minutes=30))  # fmt: skip
+        open_cases.remove(case)
+        break
+    if open_cases:
+        coming = local_date(now) + timedelta(days=3)
+        hearings.schedule_hearing(mediator, open_cases[0].id, {
+            "point_id": point.id, "kind": "trial",
+            "starts_at": ensure_utc(datetime.combine(coming, time(14, 0), tzinfo=zone)).isoformat(),
+            "duration_minutes": 150}, now=now)  # fmt: skip
+
+    today = local_date(now)
+    held_on = max(date(today.year, 1, 1), today - timedelta(days=40))
+    meeting = meetings.create_meeting(users["city_officer"], {
+        "kind": "city_government", "title": f"{today.year}年度劳动关系三方联席会议（市政府）",
+        "held_on": held_on.isoformat(),
+        "bodies": ["government", "hrss", "justice", "court", "public_security", "employers"],
+        "agenda": "一、通报全市欠薪案件及调处情况\n二、研究在建工程农民工工资支付保障措施",
+        "minutes": "会议由分管副市长主持。会议决定：建立欠薪案件联合处置机制，"
+                   "对重点企业实行挂牌督办。",
+    }, now=now)  # fmt: skip
+    done = meetings.add_action_item(users["city_officer"], meeting.id, {
+        "title": "建立欠薪案件联合处置联络员制度", "owner_body": "hrss",
+        "due_on": (held_on + timedelta(days=10)).isoformat()}, now=now)  # fmt: skip
+    meetings.set_item_status(users["city_officer"], meeting.id, done.id, {"status": "done"},
+                             now=now)  # fmt: skip
+    arrears = db.session.scalar(select(Case).where(Case.kind == CaseKind.arrears)
+                                .order_by(Case.id).limit(1))  # fmt: skip
+    meetings.add_action_item(users["city_officer"], meeting.id, {
+        "title": "督促重点企业清偿拖欠农民工工资", "owner_body": "hrss",
+        "due_on": max(held_on, today - timedelta(days=5)).isoformat(),
+        "case_ids": [arrears.id] if arrears else [],
+        "enterprise_ids": [arrears.enterprise_id] if arrears else []}, now=now)  # fmt: skip

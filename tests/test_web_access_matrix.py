@@ -35,6 +35,8 @@ from mediation.core.calendar_models import CalendarYear
 from mediation.core.calendar_schedules import save_schedule
 from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
+from mediation.hearings.models import Hearing, HearingPoint
+from mediation.meetings.models import ActionItem, Meeting
 from mediation.orgs.models import Organization
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.settings import current_settings
@@ -205,6 +207,62 @@ def _import_csv(w: World, x: str) -> dict:
     return {"file": (io.BytesIO((IMPORT_HEADER + row).encode("utf-8")), "logs.csv")}
 
 
+# --- the circuit court and joint meetings (docs/circuit-court-and-meetings.md) ---------------------
+
+
+def _point(w: World, x: str):
+    """A hearing point of the case's town (T1 "in", T2 "out")."""
+    from mediation.hearings import services as hearings
+
+    town = w.orgs["T1" if x == "in" else "T2"]
+    return w._once(("point", x), lambda: hearings.create_point(w.users["admin"], {
+        "name": f"{town.name}流动法庭", "organization_id": town.id, "partner_kind": "court",
+        "partner_name": "人民法院派出法庭", "address": "工会服务中心"}))  # fmt: skip
+
+
+def _hearing(w: World, x: str, *, started: bool = False):
+    """A hearing of the world's case at its town's point: tomorrow, or begun an hour ago (so
+    that its outcome can be recorded)."""
+    from mediation.hearings import services as hearings
+
+    def make():
+        start = utcnow() + (timedelta(hours=-1) if started else timedelta(days=1))
+        return hearings.schedule_hearing(w.users["admin"], w.case(x).id, {
+            "point_id": _point(w, x).id, "kind": "mediation", "starts_at": start.isoformat(),
+            "duration_minutes": 60}, now=start - timedelta(days=2))  # fmt: skip
+
+    return w._once(("hearing", x, started), make)
+
+
+def _hearing_body(w: World, x: str) -> dict:
+    start = (utcnow() + timedelta(days=2, hours=8)).strftime("%Y-%m-%dT%H:%M")
+    return {"point_id": str(_point(w, x).id), "kind": "trial", "starts_at": start,
+            "duration_minutes": "60"}  # fmt: skip
+
+
+def _meeting(w: World, x: str):
+    """A joint meeting convened by the town (T1 "in", T2 "out"), with one action item."""
+    from mediation.meetings import services as meetings
+
+    town = w.orgs["T1" if x == "in" else "T2"]
+
+    def make():
+        meeting = meetings.create_meeting(w.users["admin"], {
+            "organization_id": town.id, "kind": "joint", "title": f"{town.name}联席会议",
+            "held_on": _today(), "bodies": ["hrss", "court"], "agenda": "欠薪处置"})  # fmt: skip
+        meetings.add_action_item(w.users["admin"], meeting.id, {
+            "title": "督促企业支付", "owner_body": "hrss", "due_on": _today()})  # fmt: skip
+        return meeting
+
+    return w._once(("meeting", x), make)
+
+
+def _meeting_body(w: World, x: str) -> dict:
+    return {"organization_id": str(w.orgs["T1" if x == "in" else "T2"].id), "kind": "tripartite",
+            "title": "三方协商会议", "held_on": _today(), "bodies": ["hrss", "employers"],
+            "agenda": "工资集体协商"}  # fmt: skip
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -257,6 +315,10 @@ ADMIN_ON_OBJECT = lambda code: roles(  # noqa: E731
 )
 EVERYONE = roles(200, 200, 200, 200, 200)
 DOCUMENT = roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))
+# the circuit court's points and the joint meetings (docs/circuit-court-and-meetings.md)
+SERVICE_PAGE = roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))
+OFFICER_WRITE = roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 403))
+OFFICER_CREATE = roles((302, 302), (302, 302), (302, 422), (403, 403), (403, 403))
 
 ROWS = [
     # --- the dashboards, the case list, a new case
@@ -406,6 +468,57 @@ ROWS = [
         roles((200, 200), (200, 200), (200, 400), (200, 400), (403, 403))),
     Row("GET", "/cases/export", lambda w, x: "/cases/export?format=csv", STAFF_PAGE),
     Row("GET", "/workflow", lambda w, x: "/workflow", EVERYONE),
+    # --- the circuit court: points and calendars for the staff of the area; hearings as cases
+    Row("GET", "/hearing-points", lambda w, x: "/hearing-points", STAFF_PAGE),
+    Row("GET", "/hearing-points/new", lambda w, x: "/hearing-points/new",
+        roles(200, 200, 200, 403, 403)),
+    Row("POST", "/hearing-points/new", lambda w, x: "/hearing-points/new", OFFICER_CREATE,
+        body=lambda w, x: {"name": "新设流动法庭", "organization_id":
+                           str(w.orgs["T1" if x == "in" else "T2"].id), "partner_kind":
+                           "arbitration", "partner_name": "劳动人事争议仲裁院", "address": "镇政府"},
+        fresh_world=True,
+        done=lambda w, x: _exists(select(HearingPoint).where(HearingPoint.name == "新设流动法庭"))),
+    Row("GET", "/hearing-points/<id:point_id>/calendar",
+        lambda w, x: f"/hearing-points/{_point(w, x).id}/calendar?view=month", SERVICE_PAGE),
+    Row("GET", "/hearings/report", lambda w, x: "/hearings/report", STAFF_PAGE),
+    Row("POST", "/cases/<id:case_id>/hearings", lambda w, x: f"/cases/{case_id(w, x)}/hearings",
+        CASE_WRITE, body=_hearing_body, fresh_world=True,
+        done=lambda w, x: _exists(select(Hearing).where(Hearing.case_id == w.case(x).id))),
+    Row("GET", "/hearings/<id:hearing_id>", lambda w, x: f"/hearings/{_hearing(w, x).id}",
+        CASE_READ),
+    Row("GET", "/hearings/<id:hearing_id>/notice",
+        lambda w, x: f"/hearings/{_hearing(w, x).id}/notice", CASE_READ),
+    Row("POST", "/hearings/<id:hearing_id>/outcome",
+        lambda w, x: f"/hearings/{_hearing(w, x, started=True).id}/outcome", CASE_WRITE,
+        body=lambda w, x: {"outcome": "none", "workers_attending": "6"}, fresh_world=True,
+        done=lambda w, x: _hearing(w, x, started=True).status == "held"),
+    Row("POST", "/hearings/<id:hearing_id>/cancel",
+        lambda w, x: f"/hearings/{_hearing(w, x).id}/cancel", CASE_WRITE, fresh_world=True,
+        done=lambda w, x: _hearing(w, x).status == "cancelled"),
+    # --- joint meetings: officers write, mediators of the area read, advocates do not see them
+    Row("GET", "/meetings", lambda w, x: "/meetings", STAFF_PAGE),
+    Row("GET", "/meetings/new", lambda w, x: "/meetings/new", roles(200, 200, 200, 403, 403)),
+    Row("POST", "/meetings/new", lambda w, x: "/meetings/new", OFFICER_CREATE,
+        body=_meeting_body, fresh_world=True,
+        done=lambda w, x: _exists(select(Meeting).where(Meeting.title == "三方协商会议"))),
+    Row("GET", "/meetings/<id:meeting_id>", lambda w, x: f"/meetings/{_meeting(w, x).id}",
+        SERVICE_PAGE),
+    Row("GET", "/meetings/<id:meeting_id>/print",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/print", SERVICE_PAGE),
+    Row("POST", "/meetings/<id:meeting_id>/minutes",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/minutes", OFFICER_WRITE,
+        body=lambda w, x: {"minutes": "会议纪要正文"}, fresh_world=True,
+        done=lambda w, x: _meeting(w, x).minutes == "会议纪要正文"),
+    Row("POST", "/meetings/<id:meeting_id>/action-items",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/action-items", OFFICER_WRITE,
+        body=lambda w, x: {"title": "联合约谈企业", "owner_body": "justice", "due_on": _today()},
+        fresh_world=True,
+        done=lambda w, x: _exists(select(ActionItem).where(ActionItem.title == "联合约谈企业"))),
+    Row("POST", "/meetings/<id:meeting_id>/action-items/<id:item_id>/status",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/action-items/{_meeting(w, x).items[0].id}"
+                     "/status", OFFICER_WRITE,
+        body=lambda w, x: {"status": "done"}, fresh_world=True,
+        done=lambda w, x: _meeting(w, x).items[0].status == "done"),
     # --- administration
     Row("GET", "/admin/", lambda w, x: "/admin/", ADMIN_PAGE),
     Row("GET", "/admin/users", lambda w, x: "/admin/users", ADMIN_PAGE),

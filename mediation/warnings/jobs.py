@@ -27,6 +27,10 @@ LEASES = {
     "warnings.sweep": timedelta(minutes=10),
     "warnings.deliver": timedelta(minutes=10),
     "warnings.digest": timedelta(minutes=30),
+    # the circuit court's reminders and the joint meetings' overdue notices
+    # (docs/circuit-court-and-meetings.md), run from their own packages' jobs
+    "hearings.reminders": timedelta(minutes=10),
+    "meetings.overdue": timedelta(minutes=10),
 }
 
 
@@ -50,6 +54,9 @@ def _leased(name: str) -> Iterator[bool]:
         finally:
             db.session.rollback()  # whatever a failed run left open
             release_lease(name, _holder)
+
+
+leased = _leased  # for the jobs of the packages above (hearings, meetings)
 
 
 def _context() -> AppContext:

@@ -31,6 +31,10 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
          {"trigger": "interval", "seconds": config["DELIVERY_INTERVAL_SECONDS"]}),
         ("warnings.digest", "mediation.warnings.jobs:digest_job", "daily alert digest",
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+        ("hearings.reminders", "mediation.hearings.jobs:reminder_job", "hearing reminders",
+         {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+        ("meetings.overdue", "mediation.meetings.jobs:overdue_job", "overdue action items",
+         {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
     ]  # fmt: skip
 
 

@@ -77,6 +77,74 @@ def _pick(world: World, which: str, name: str):
     return getattr(world, f"{name}_{which}")
 
 
+# --- the circuit court and joint meetings (docs/circuit-court-and-meetings.md) ---------------------
+
+
+def _admin():
+    from mediation.accounts.models import User
+
+    return db.session.scalar(select(User).where(User.username == "admin"))
+
+
+def _town(w: World, x: str):
+    return w.orgs["T1" if x == "in" else "T2"]
+
+
+def _made(w: World, key, make):
+    """An object of the world made on first use (kept on the world)."""
+    cache = w.__dict__.setdefault("_made", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _point(w: World, x: str):
+    from mediation.hearings import services as hearings
+
+    return _made(w, ("point", x), lambda: hearings.create_point(_admin(), {
+        "name": f"{_town(w, x).name}流动法庭", "organization_id": _town(w, x).id,
+        "partner_kind": "court", "partner_name": "人民法院派出法庭", "address": "工会服务中心"}))  # fmt: skip
+
+
+def _hearing(w: World, x: str, *, started: bool = False):
+    from mediation.hearings import services as hearings
+
+    def make():
+        start = utcnow() + (timedelta(hours=-1) if started else timedelta(days=1))
+        return hearings.schedule_hearing(_admin(), _pick(w, x, "case").id, {
+            "point_id": _point(w, x).id, "kind": "mediation", "starts_at": start.isoformat(),
+            "duration_minutes": 60}, now=start - timedelta(days=2))  # fmt: skip
+
+    return _made(w, ("hearing", x, started), make)
+
+
+def _meeting(w: World, x: str):
+    from mediation.meetings import services as meetings
+
+    def make():
+        meeting = meetings.create_meeting(_admin(), {
+            "organization_id": _town(w, x).id, "kind": "joint", "title": "联席会议",
+            "held_on": _today_iso(), "bodies": ["hrss"], "agenda": "欠薪处置"})  # fmt: skip
+        meetings.add_action_item(_admin(), meeting.id, {
+            "title": "督促企业支付", "owner_body": "hrss", "due_on": _today_iso()})  # fmt: skip
+        return meeting
+
+    return _made(w, ("meeting", x), make)
+
+
+STAFF_ONLY = {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
+              "advocate": (403, 403), "anonymous": (401, 401)}  # fmt: skip
+SERVICE_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+                "advocate": (403, 403), "anonymous": (401, 401)}  # fmt: skip
+HEARING_WRITE = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+                 "advocate": (403, 404), "anonymous": (401, 401)}  # fmt: skip
+OFFICER_WRITE = lambda code: {"admin": (code, code), "officer": (code, 404),  # noqa: E731
+                              "mediator": (403, 404), "advocate": (403, 403),
+                              "anonymous": (401, 401)}  # fmt: skip
+OFFICER_CREATE = {"admin": (201, 201), "officer": (201, 422), "mediator": (403, 403),
+                  "advocate": (403, 403), "anonymous": (401, 401)}  # fmt: skip
+
+
 # Each row: method, path (from the world and in/out), body (JSON or a multipart marker), and the
 # expected status per role for the object in scope and out of scope: {role: (in, out)}.
 ALL = lambda code: {r: (code, code) for r in ROLES[:-1]} | {"anonymous": (401, 401)}  # noqa: E731
@@ -180,6 +248,38 @@ ENDPOINTS = [
     ("GET", lambda w, x: "/enterprises/watch-list/export?format=csv", None,
      {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
       "advocate": (403, 403), "anonymous": (401, 401)}),
+    # --- the circuit court
+    ("GET", lambda w, x: "/hearing-points", None, STAFF_ONLY),
+    ("POST", lambda w, x: "/hearing-points",
+     lambda w, x: {"name": "新设流动法庭", "organization_id": _town(w, x).id,
+                   "partner_kind": "arbitration", "partner_name": "仲裁院", "address": "镇政府"},
+     OFFICER_CREATE),
+    ("GET", lambda w, x: f"/hearing-points/{_point(w, x).id}", None, SERVICE_READ),
+    ("GET", lambda w, x: "/hearings", None, ALL(200)),
+    ("POST", lambda w, x: "/hearings",
+     lambda w, x: {"case_id": _pick(w, x, "case").id, "point_id": _point(w, x).id,
+                   "kind": "trial", "starts_at": (utcnow() + timedelta(days=3)).isoformat()},
+     {"admin": (201, 201), "officer": (201, 404), "mediator": (201, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/hearings/{_hearing(w, x).id}", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (200, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/hearings/{_hearing(w, x, started=True).id}/outcome",
+     lambda w, x: {"outcome": "none", "workers_attending": 4}, HEARING_WRITE),
+    ("POST", lambda w, x: f"/hearings/{_hearing(w, x).id}/cancel", None, HEARING_WRITE),
+    # --- joint meetings
+    ("GET", lambda w, x: "/meetings", None, STAFF_ONLY),
+    ("POST", lambda w, x: "/meetings",
+     lambda w, x: {"organization_id": _town(w, x).id, "kind": "tripartite", "title": "三方协商",
+                   "held_on": _today_iso(), "bodies": ["hrss", "employers"], "agenda": "协商"},
+     OFFICER_CREATE),
+    ("GET", lambda w, x: f"/meetings/{_meeting(w, x).id}", None, SERVICE_READ),
+    ("GET", lambda w, x: f"/meetings/{_meeting(w, x).id}/action-items", None, SERVICE_READ),
+    ("POST", lambda w, x: f"/meetings/{_meeting(w, x).id}/action-items",
+     lambda w, x: {"title": "联合约谈", "owner_body": "justice", "due_on": _in_days(5)},
+     OFFICER_WRITE(201)),
+    ("PATCH", lambda w, x: f"/meetings/{_meeting(w, x).id}/action-items/{_meeting(w, x).items[0].id}",
+     lambda w, x: {"status": "done"}, OFFICER_WRITE(200)),
     # the second call carries the token the first one revoked
     ("DELETE", lambda w, x: "/auth/tokens/current", None,
      {r: (204, 401) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),

@@ -35,6 +35,39 @@ WRITES = {
         | {"application_received_at"},  # recorded by POST …/application
     ),
     ("post", "/api/v1/enterprises"): ("EnterpriseInput", "Enterprise", {"id", "risk"}),
+    # the circuit court and joint meetings (docs/circuit-court-and-meetings.md)
+    ("post", "/api/v1/hearing-points"): ("PointInput", "Point", {"id", "active"}),  # new: active
+    ("post", "/api/v1/hearings"): (
+        "NewHearing",
+        "Hearing",
+        {
+            "id",
+            "case_number",  # the case's
+            "ends_at",  # starts_at + duration_minutes
+            "status",  # POST …/outcome, …/cancel
+            "outcome",  # POST …/outcome
+            "outcome_note",  # POST …/outcome
+            "workers_attending",  # POST …/outcome
+            "reminded_at",  # the day-before reminder job
+        },
+    ),
+    ("post", "/api/v1/meetings"): ("MeetingInput", "Meeting", {"id"}),
+    ("patch", "/api/v1/meetings/{meeting_id}/action-items/{item_id}"): (
+        "ActionItemStatus",
+        "ActionItem",
+        {
+            "id",
+            "meeting_id",
+            # set by POST …/action-items when the meeting gives the task
+            "title",
+            "owner_body",
+            "due_on",
+            "case_ids",
+            "enterprise_ids",
+            "done_on",  # the day it was marked done
+            "overdue",  # open past its due date
+        },
+    ),
     ("post", "/api/v1/cases/{case_id}/notes"): (
         "Note",
         "Event",

@@ -33,6 +33,8 @@ JOB_FUNCTIONS = {
     "warnings.sweep": "mediation.warnings.jobs:sweep_job",
     "warnings.deliver": "mediation.warnings.jobs:deliver_job",
     "warnings.digest": "mediation.warnings.jobs:digest_job",
+    "hearings.reminders": "mediation.hearings.jobs:reminder_job",
+    "meetings.overdue": "mediation.meetings.jobs:overdue_job",
 }
 
 
@@ -66,7 +68,7 @@ def stored_job_ids() -> list[str]:
 # --- the jobs -------------------------------------------------------------------------------------
 
 
-def test_the_three_jobs_have_explicit_ids_and_are_referenced_by_import_path(app):
+def test_the_jobs_have_explicit_ids_and_are_referenced_by_import_path(app):
     scheduler = build_scheduler(app, blocking=False)  # built, not started
     assert isinstance(scheduler, BackgroundScheduler)
     assert not scheduler.running
