@@ -27,6 +27,8 @@ LEASES = {
     "warnings.sweep": timedelta(minutes=10),
     "warnings.deliver": timedelta(minutes=10),
     "warnings.digest": timedelta(minutes=30),
+    # the hardship files' review reminders (mediation/hardship/jobs.py)
+    "hardship.reviews": timedelta(minutes=10),
 }
 
 
@@ -50,6 +52,10 @@ def _leased(name: str) -> Iterator[bool]:
         finally:
             db.session.rollback()  # whatever a failed run left open
             release_lease(name, _holder)
+
+
+# the worker services' jobs run under the same leases (docs/worker-services.md)
+leased = _leased
 
 
 def _context() -> AppContext:
