@@ -305,6 +305,10 @@ def review_list(user: User) -> list[dict]:
 # --- figures --------------------------------------------------------------------------------
 
 
+def _pairs(rows: Any) -> dict[Any, Any]:
+    return {key: value for key, value in rows}
+
+
 def figures_by_town(user: User, start: date, end: date) -> list[dict]:
     """Per town: active advocates, visits recorded, cases helped (assigned) and training hours
     attended, between `start` and `end`."""
@@ -325,29 +329,29 @@ def figures_by_town(user: User, start: date, end: date) -> list[dict]:
         lo = datetime.combine(start, time(), tzinfo=local_zone())
         hi = datetime.combine(end + timedelta(days=1), time(), tzinfo=local_zone())
         counts: dict[str, dict[Any, Any]] = defaultdict(dict)
-        counts["visits"] = dict(
+        counts["visits"] = _pairs(
             db.session.execute(
                 select(CaseEvent.actor_id, func.count())
                 .where(CaseEvent.kind == EventKind.visit, CaseEvent.actor_id.in_(ids),
                        CaseEvent.at >= lo, CaseEvent.at < hi)
                 .group_by(CaseEvent.actor_id)
-            ).tuples()
+            )
         )  # fmt: skip
-        counts["cases"] = dict(
+        counts["cases"] = _pairs(
             db.session.execute(
                 select(case_advocates.c.user_id, func.count())
                 .where(case_advocates.c.user_id.in_(ids))
                 .group_by(case_advocates.c.user_id)
-            ).tuples()
+            )
         )
-        counts["minutes"] = dict(
+        counts["minutes"] = _pairs(
             db.session.execute(
                 select(training_attendance.c.user_id, func.sum(TrainingSession.minutes))
                 .join(TrainingSession, TrainingSession.id == training_attendance.c.session_id)
                 .where(training_attendance.c.user_id.in_(ids),
                        TrainingSession.held_on >= start, TrainingSession.held_on <= end)
                 .group_by(training_attendance.c.user_id)
-            ).tuples()
+            )
         )  # fmt: skip
         for advocate_id, town in town_of.items():
             for key in ("visits", "cases", "minutes"):
