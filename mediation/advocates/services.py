@@ -32,6 +32,7 @@ from mediation.cases.models import Case, CaseEvent, case_advocates
 from mediation.core.clock import ensure_utc, local_date, local_zone, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
+from mediation.core.messages import N_
 from mediation.core.schemas import StrictSchema
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
@@ -90,10 +91,10 @@ def check_assignment(case: Case, *, advocate: User, **_kw: object) -> None:
     one whose profile says paused or left."""
     profile = db.session.get(AdvocateProfile, advocate.id)
     if profile is not None and profile.status != AdvocateStatus.active:
-        raise ValidationFailed({"user_id": ["This advocate is not active in the team."]})
+        raise ValidationFailed({"user_id": [N_("This advocate is not active in the team.")]})
     if not may_be_assigned(advocate):
         raise ValidationFailed(
-            {"user_id": ["This advocate has not completed the introductory training."]}
+            {"user_id": [N_("This advocate has not completed the introductory training.")]}
         )
 
 
@@ -200,7 +201,7 @@ def _attendees(user: User, ids: list[int], field: str) -> list[User]:
     found = {a.id: a for a in db.session.scalars(visible_advocates(user).where(User.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValidationFailed({field: ["Not an advocate of your scope."]})
+        raise ValidationFailed({field: [N_("Not an advocate of your scope.")]})
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -210,10 +211,10 @@ def create_training(user: User, payload: dict) -> TrainingSession:
         data = _load(TrainingInputSchema, payload)
         hours: Decimal = data["hours"]
         if (hours * 2) % 1:
-            raise ValidationFailed({"hours": ["In steps of half an hour."]})
+            raise ValidationFailed({"hours": [N_("In steps of half an hour.")]})
         org_id = data.get("organization_id") or user.organization_id
         if user.role != Role.admin and org_id not in scope_org_ids(user):
-            raise ValidationFailed({"organization_id": ["Not an organization of your scope."]})
+            raise ValidationFailed({"organization_id": [N_("Not an organization of your scope.")]})
         attendees = _attendees(user, data["attendee_ids"], "attendee_ids")
         session = TrainingSession(
             topic=data["topic"], kind=data["kind"], held_on=data["held_on"],

@@ -17,7 +17,7 @@ from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
 from mediation.core.identifiers import mask_id_number, normalize_id_number
-from mediation.core.messages import Message
+from mediation.core.messages import N_, Message
 from mediation.core.schemas import StrictSchema
 from mediation.extensions import db
 from mediation.hardship.models import AidRecord, HardshipFile, HardshipType
@@ -88,7 +88,9 @@ def prefill_from_case(user: User, case_id: int) -> dict:
     _require_user(user)
     case = get_visible_case(user, case_id)
     if not aid_case_allowed(case.kind, case.category):
-        raise ValidationFailed({"case_id": ["Aid is applied for from an arrears or injury case."]})
+        raise ValidationFailed(
+            {"case_id": [N_("Aid is applied for from an arrears or injury case.")]}
+        )
     return {
         "name": case.worker_name or "",
         "id_number": case.worker_id_number or "",
@@ -124,16 +126,16 @@ def open_file(user: User, payload: dict, *, now: datetime | None = None) -> Hard
                         id=existing.id)
             ]  # fmt: skip
         if not _in_area(user, data["organization_id"]):
-            errors["organization_id"] = ["Not an organization of your area."]
+            errors["organization_id"] = [N_("Not an organization of your area.")]
         case_id = data.get("case_id")
         if case_id is not None:
             try:
                 case = get_visible_case(user, case_id)
             except NotFound:
-                errors["case_id"] = ["No such case in your scope."]
+                errors["case_id"] = [N_("No such case in your scope.")]
             else:
                 if not aid_case_allowed(case.kind, case.category):
-                    errors["case_id"] = ["Aid is applied for from an arrears or injury case."]
+                    errors["case_id"] = [N_("Aid is applied for from an arrears or injury case.")]
         if errors:
             raise ValidationFailed(errors)
         file = HardshipFile(
@@ -234,6 +236,7 @@ def queue_review_reminders(now: datetime) -> int:
     queued = 0
     with transaction():
         for file in db.session.scalars(reviews_due(local_date(now), days).with_for_update()):
+            link = base + "/hardship/" + str(file.id)
             for officer in _recipients(file.organization):
                 locale = officer.locale if officer.locale in LANGUAGES else DEFAULT_LOCALE
                 with force_locale(locale):
@@ -247,7 +250,7 @@ def queue_review_reminders(now: datetime) -> int:
                         "(%(level)s, %(org)s) is due on %(day)s.\n\n%(url)s",
                         officer=officer.display_name, name=file.name, level=file.level.label,
                         org=file.organization.name, day=file.review_due_on.isoformat(),
-                        url=f"{base}/hardship/{file.id}",
+                        url=link,
                     )  # fmt: skip
                 targets = []
                 if officer.email:

@@ -22,6 +22,10 @@ class ReferralInputSchema(StrictSchema):
 
 
 class ReferralUpdateSchema(StrictSchema):
+    referred_on = fields.Date(validate=PLAUSIBLE_DATE)
+    provider = EnumCode(Provider)
+    provider_name = text(200)
+    workers = fields.Integer(validate=Range(min=1, max=100_000))
     eligible = fields.Boolean()
     accepted = fields.Boolean(allow_none=True)
     lawyer = text(100)
