@@ -19,8 +19,8 @@ class TrainingInputSchema(StrictSchema):
     topic = text(200, required=True)
     kind = EnumCode(TrainingKind, required=True)
     held_on = fields.Date(required=True, validate=PLAUSIBLE_DATE)
-    hours = fields.Decimal(
-        required=True, places=1, validate=Range(min=0.5, max=40), as_string=True,
+    hours = fields.Float(
+        required=True, allow_nan=False, validate=Range(min=0.5, max=40),
         metadata={"description": "in steps of 0.5"},
     )  # fmt: skip
     trainer = text(100, required=True)

@@ -209,7 +209,7 @@ def create_training(user: User, payload: dict) -> TrainingSession:
     with transaction():
         _require(user, TEAM_MANAGERS, "record training sessions")
         data = _load(TrainingInputSchema, payload)
-        hours: Decimal = data["hours"]
+        hours = Decimal(str(data["hours"]))
         if (hours * 2) % 1:
             raise ValidationFailed({"hours": [N_("In steps of half an hour.")]})
         org_id = data.get("organization_id") or user.organization_id
