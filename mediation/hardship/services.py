@@ -10,8 +10,10 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import CaseKind, Category
+from mediation.cases.access import lock_case
+from mediation.cases.enums import CaseKind, Category, EventKind
 from mediation.cases.scope import get_visible_case
+from mediation.cases.timeline import append_event
 from mediation.core.clock import ensure_utc, local_date, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
@@ -156,6 +158,12 @@ def open_file(user: User, payload: dict, *, now: datetime | None = None) -> Hard
             created_at=now,
         )
         db.session.add(file)
+        if case_id is not None:  # the case's timeline records the application for aid
+            db.session.flush()
+            append_event(
+                lock_case(user, case_id), EventKind.note, user, now,
+                body="已申请困难帮扶，建立困难职工档案", data={"hardship_file": file.id},
+            )  # fmt: skip
     return file
 
 

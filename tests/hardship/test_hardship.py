@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from mediation.cases.models import CaseEvent
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import NotFound, ValidationFailed
 from mediation.core.identifiers import mask_id_number
@@ -90,6 +91,10 @@ def test_apply_for_aid_from_an_arrears_case_prefills_the_workers_file(
     assert response.status_code == 302
     file = db.session.scalar(select(HardshipFile))
     assert file.case_id == case.id
+    last = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq.desc())
+    ).first()
+    assert last.data == {"hardship_file": file.id}  # the case's timeline says so
     # the case page links the file now
     assert f"/hardship/{file.id}" in client.get(f"/cases/{case.id}").get_data(as_text=True)
 
