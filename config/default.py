@@ -87,6 +87,14 @@ class DefaultConfig:
     DELIVERY_INTERVAL_SECONDS = 30
     DIGEST_TIME = "08:00"  # China time
 
+    # worker services (docs/worker-services.md)
+    HARDSHIP_REVIEW_REMINDER_DAYS = 30  # the officers are told this long before a yearly review
+    HARDSHIP_REMINDER_TIME = "07:30"  # China time, the daily job that queues the reminders
+    # an advocate is assigned to cases only after a training of this kind (when required)
+    ADVOCATE_TRAINING_REQUIRED = True
+    ADVOCATE_TRAINING_KIND = "introductory"
+    ADVOCATE_REVIEW_AFTER_DAYS = 90  # without any recorded visit: up for review
+
     # notifications (e-mail through Flask-Mailman, optional SMS webhook that takes {"to", "text"}
     # as JSON)
     BASE_URL = "http://127.0.0.1:5000"

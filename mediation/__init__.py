@@ -54,6 +54,7 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
     register_database(app)
     register_extensions(app)
     register_warnings(app)
+    register_worker_services(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -144,6 +145,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_database(app: Flask) -> None:
     # import every model so metadata is complete for create_all and Alembic
     from mediation.accounts import models as _accounts  # noqa: F401
+    from mediation.advocates import models as _advocates  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import calendar_models as _calendar  # noqa: F401
     from mediation.core import leases as _leases  # noqa: F401
@@ -156,7 +158,9 @@ def register_database(app: Flask) -> None:
     )
     from mediation.enterprises import models as _enterprises  # noqa: F401
     from mediation.extensions import db, migrate
+    from mediation.hardship import models as _hardship  # noqa: F401
     from mediation.hearings import models as _hearings  # noqa: F401
+    from mediation.legalaid import models as _legalaid  # noqa: F401
     from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
@@ -209,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.accounts.tokens import user_for_token
     from mediation.accounts.views import bp as accounts_bp
     from mediation.admin.views import bp as admin_bp
+    from mediation.advocates.views import bp as advocates_bp
     from mediation.cases.action_views import bp as case_actions_bp
     from mediation.cases.document_views import bp as documents_bp
     from mediation.cases.views import bp as cases_bp
@@ -216,8 +221,10 @@ def register_blueprints(app: Flask) -> None:
     from mediation.core.api import init_api
     from mediation.dashboard.views import bp as dashboard_bp
     from mediation.enterprises.views import bp as enterprises_bp
+    from mediation.hardship.views import bp as hardship_bp
     from mediation.hearings import wiring as _hearings_on_the_case_page  # noqa: F401
     from mediation.hearings.views import bp as hearings_bp
+    from mediation.legalaid.views import bp as legalaid_bp
     from mediation.meetings.views import bp as meetings_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
@@ -234,12 +241,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(hearings_bp)
     app.register_blueprint(meetings_bp)
+    # the worker services (docs/worker-services.md)
+    app.register_blueprint(hardship_bp)
+    app.register_blueprint(legalaid_bp)
+    app.register_blueprint(advocates_bp)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
+    from mediation.advocates import api as advocates_api
     from mediation.cases import api as cases_api
     from mediation.enterprises import api as enterprises_api
+    from mediation.hardship import api as hardship_api
     from mediation.hearings import api as hearings_api
+    from mediation.legalaid import api as legalaid_api
     from mediation.meetings import api as meetings_api
     from mediation.orgs import api as orgs_api
     from mediation.reports import api as reports_api
@@ -251,12 +265,26 @@ def register_blueprints(app: Flask) -> None:
         hearings_api, meetings_api,
     ):  # fmt: skip
         api.register_blueprint(module.bp)
+    for module in (hardship_api, legalaid_api, advocates_api):  # the worker services
+        api.register_blueprint(module.bp)
 
 
 def register_warnings(app: Flask) -> None:
     from mediation.warnings.wiring import init_warnings
 
     init_warnings(app)
+
+
+def register_worker_services(app: Flask) -> None:
+    """The worker services' reactions to cases (docs/worker-services.md): connected once, like
+    the warning engine's receivers."""
+    from mediation.advocates.wiring import init_advocates
+    from mediation.hardship.wiring import init_hardship
+    from mediation.legalaid.wiring import init_legalaid
+
+    init_advocates()
+    init_hardship()
+    init_legalaid()
 
 
 def register_error_handlers(app: Flask) -> None:

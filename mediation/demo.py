@@ -142,6 +142,10 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
                 user.set_password(password)
             db.session.commit()
         _load_circuit_court_and_meetings(utcnow())
+        # a demo loaded before the worker services gets them now, once
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        _load_advocate_team(now or utcnow(), users)
+        _load_hardship_and_legal_aid(now or utcnow(), users)
         return False, demo_logins()
     now = now or utcnow()
     rng = random.Random(2026)
@@ -149,9 +153,11 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     users = _load_users(orgs, password or DEMO_PASSWORD)
     enterprises = _load_enterprises(orgs)
     db.session.commit()
+    _load_advocate_team(now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
     _bring_alerts_up_to_date(now, users)
     _load_circuit_court_and_meetings(now)
+    _load_hardship_and_legal_aid(now, users)
     return True, demo_logins()
 
 
@@ -426,3 +432,113 @@ def _load_circuit_court_and_meetings(now: datetime) -> None:
         "due_on": max(held_on, today - timedelta(days=5)).isoformat(),
         "case_ids": [arrears.id] if arrears else [],
         "enterprise_ids": [arrears.enterprise_id] if arrears else []}, now=now)  # fmt: skip
+
+
+# --- the worker services (docs/worker-services.md) ----------------------------------------------
+
+ADVOCATE_PROFILES = {
+    # username: specialties, recruited days ago
+    "dc_advocate": ("欠薪维权、劳动合同", 400),
+    "xh_advocate": ("建筑业欠薪、工伤认定", 300),
+    "ng_advocate": ("物流快递从业人员权益", 150),
+}
+
+
+def _load_advocate_team(now: datetime, users: dict[str, User]) -> None:
+    """Profiles of the demo advocates and their training: every one has completed the
+    introductory training, so the cases' assignments pass the training rule. Once only."""
+    from mediation.advocates import services as team
+    from mediation.advocates.models import TrainingSession
+
+    if db.session.scalar(select(TrainingSession.id).limit(1)) is not None:
+        return
+    admin = users["admin"]
+    advocates = [users[name] for name in ADVOCATE_PROFILES if name in users]
+    if not advocates:
+        return
+    today = now.date()
+    for advocate in advocates:
+        specialties, days = ADVOCATE_PROFILES[advocate.username]
+        team.update_profile(admin, advocate.id, {
+            "specialties": specialties, "recruited_on": (today - timedelta(days=days)).isoformat(),
+        }, now=now)  # fmt: skip
+    city = users["city_officer"].organization_id
+    team.create_training(admin, {
+        "topic": "维权志愿者入门培训：劳动争议调解基础与走访规范", "kind": "introductory",
+        "held_on": (today - timedelta(days=200)).isoformat(), "hours": "6",
+        "trainer": "市总法律工作部 陈敏", "organization_id": city,
+        "attendee_ids": [a.id for a in advocates],
+    })  # fmt: skip
+    team.create_training(admin, {
+        "topic": "建筑领域欠薪线索发现与证据固定", "kind": "specialised",
+        "held_on": (today - timedelta(days=40)).isoformat(), "hours": "3",
+        "trainer": "江川市劳动人事争议仲裁院 刘仲裁员", "organization_id": city,
+        "attendee_ids": [a.id for a in advocates if a.username != "ng_advocate"],
+    })  # fmt: skip
+
+
+def _load_hardship_and_legal_aid(now: datetime, users: dict[str, User]) -> None:
+    """Hardship files opened from arrears cases' workers (with festival and school aid) and
+    legal-aid referrals of the failed and referred cases. Once only."""
+    from mediation.cases.enums import State
+    from mediation.cases.models import Case
+    from mediation.hardship import services as hardship
+    from mediation.hardship.models import HardshipFile
+    from mediation.legalaid import services as legal_aid
+
+    if db.session.scalar(select(HardshipFile.id).limit(1)) is not None:
+        return
+    mediators = {"JC-DC": "dc_mediator", "JC-XH": "xh_mediator", "JC-NG": "ng_mediator"}
+    if not all(name in users for name in mediators.values()):
+        return
+    today = now.date()
+    arrears = db.session.scalars(
+        select(Case).where(Case.kind == CaseKind.arrears, Case.worker_id_number.is_not(None))
+        .order_by(Case.id).limit(4)
+    ).all()  # fmt: skip
+    stories = [
+        ("illness", "extreme", "620.00", "妻子患尿毒症长期透析，儿子读初中，家庭主要收入来源中断。"),
+        ("school_costs", "hardship", "1150.00", "两个孩子在读高中和大学，被拖欠工资后无力负担学费。"),
+        ("single_parent", "hardship", "980.00", "单亲抚养女儿，租住城中村，欠薪三个月。"),
+        ("disability", "extreme", "540.00", "本人工伤致残后收入锐减，父母年迈多病。"),
+    ]  # fmt: skip
+    for index, case in enumerate(arrears):
+        mediator = users[mediators[_town_code(case.handling_org)]]
+        kind, level, income, household = stories[index % len(stories)]
+        values = hardship.prefill_from_case(mediator, case.id)
+        review = today + timedelta(days=20) if index == 0 else None  # a reminder to show
+        file = hardship.open_file(mediator, {
+            **{k: v for k, v in values.items() if v not in ("", None)},
+            "hardship_type": kind, "level": level, "income_per_head": income,
+            "household_size": 3 + index % 2, "household": household,
+            "certificate_number": f"江困证〔{today.year}〕{index + 1:03d}号",
+            **({"review_due_on": review.isoformat()} if review else {}),
+        }, now=now)  # fmt: skip
+        hardship.record_aid(mediator, file.id, {
+            "given_on": (today - timedelta(days=30 + index)).isoformat(), "kind": "festival",
+            "amount": "1000.00", "source": "市总工会送温暖专项资金",
+            "campaign": f"{today.year}年元旦春节送温暖", "approved_by": "周督办（市总）",
+        }, now=now)  # fmt: skip
+        if kind == "school_costs":
+            hardship.record_aid(mediator, file.id, {
+                "given_on": (today - timedelta(days=90)).isoformat(), "kind": "education",
+                "amount": "3000.00", "source": "金秋助学基金", "campaign": "金秋助学",
+                "approved_by": "陈督办（东城）",
+            }, now=now)  # fmt: skip
+    referable = db.session.scalars(
+        select(Case).where(Case.state.in_([State.failed, State.referred])).order_by(Case.id)
+    ).all()
+    for index, case in enumerate(referable[:3]):
+        mediator = users[mediators[_town_code(case.handling_org)]]
+        referral = legal_aid.refer(mediator, case.id, {
+            "referred_on": (today - timedelta(days=20 - index)).isoformat(),
+            "provider": ["union_centre", "justice_centre", "lawyer"][index],
+            "provider_name": ["江川市总工会职工法律援助中心", "江川市法律援助中心",
+                              "江苏江川律师事务所"][index],
+            "stage": "arbitration", "workers": case.workers_involved,
+        }, now=now)  # fmt: skip
+        if index == 0:
+            legal_aid.update_referral(mediator, referral.id, {
+                "accepted": True, "lawyer": "王律师", "stage": "enforcement", "result": "won",
+                "amount_recovered": f"{(case.claim_amount_fen or 0) * 0.8 / 100:.2f}",
+            }, now=now)  # fmt: skip

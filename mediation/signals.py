@@ -55,3 +55,12 @@ def values_from_signal(results: list[tuple[Any, Any]]) -> dict[str, Any]:
         if value:
             merged.update(value)
     return merged
+
+
+advocate_assigning = _signals.signal(
+    "advocate-assigning",
+    doc="""An advocate is about to be assigned to a case (sender: the `Case`; `advocate`: the
+    `User`; `now`), inside the assignment's transaction. The advocates' team refuses an advocate
+    who has not completed the introductory training (docs/worker-services.md "Advocates") by
+    raising `ValidationFailed` on `user_id`.""",
+)

@@ -592,6 +592,131 @@ ROWS = [
 ]  # fmt: skip
 
 
+# --- the worker services (docs/worker-services.md): hardship files, legal aid, advocates ---------
+
+_id_serial = itertools.count(100)
+
+
+def _hardship_form(w: World, x: str) -> dict:
+    from tests.conftest import valid_id_number
+
+    return {
+        "name": "李秀英", "id_number": valid_id_number("19780512", next(_id_serial)),
+        "hardship_type": "illness", "level": "extreme", "income_per_head": "620.00",
+        "household_size": "3", "organization_id": str(w.org(x).id),
+    }  # fmt: skip
+
+
+def _hardship_file(w: World, x: str):
+    from mediation.hardship.services import open_file
+
+    return w._once(("hardship", x), lambda: open_file(w.users["admin"], _hardship_form(w, x)))
+
+
+_AID = {"given_on": "2026-01-20", "kind": "festival", "amount": "800.00",
+        "source": "市总送温暖专项", "approved_by": "周主席"}  # fmt: skip
+
+
+def _aid(w: World, x: str):
+    from mediation.hardship.services import record_aid
+
+    return w._once(
+        ("aid", x), lambda: record_aid(w.users["admin"], _hardship_file(w, x).id, dict(_AID))
+    )
+
+
+_REFERRAL = {"referred_on": "2026-11-02", "provider": "union_centre", "stage": "arbitration"}
+
+
+def _referral(w: World, x: str):
+    from mediation.legalaid.services import refer
+
+    return w._once(
+        ("referral", x),
+        lambda: refer(w.users["admin"], w.case_in_state(x, "failed").id, dict(_REFERRAL)),
+    )
+
+
+def _advocate(w: World, x: str) -> User:
+    return w.users["advocate" if x == "in" else "other_advocate"]
+
+
+def _training(w: World, x: str):
+    """A training of the in/out town, attended by that town's advocate."""
+    from mediation.advocates.services import create_training
+
+    body = {"topic": "入门培训", "kind": "introductory", "held_on": "2026-10-10", "hours": "2",
+            "trainer": "陈老师", "organization_id": w.orgs["T1" if x == "in" else "T2"].id,
+            "attendee_ids": [_advocate(w, x).id]}  # fmt: skip
+    return w._once(("training", x), lambda: create_training(w.users["admin"], body))
+
+
+def _hardship_exists(w: World, x: str) -> bool:
+    from mediation.hardship.models import HardshipFile
+
+    return _exists(select(HardshipFile).where(HardshipFile.organization_id == w.org(x).id))
+
+
+HARDSHIP_PAGE = roles(200, 200, 200, 200, 404)
+HARDSHIP_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (404, 404))
+HARDSHIP_WRITE = roles((302, 302), (302, 302), (302, 404), (302, 404), (404, 404))
+TEAM_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (200, 404))
+TEAM_WRITE = roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404))
+
+# before the session's rows: signing out ends every session of the user
+_SESSION_ROWS = next(i for i, row in enumerate(ROWS) if row.rule == "/language")
+ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
+    Row("GET", "/hardship", lambda w, x: "/hardship", HARDSHIP_PAGE),
+    Row("GET", "/hardship/new", lambda w, x: "/hardship/new", HARDSHIP_PAGE),
+    Row("POST", "/hardship/new", lambda w, x: "/hardship/new",
+        roles((302, 302), (302, 302), (302, 422), (302, 422), (404, 404)),
+        body=_hardship_form, fresh_world=True, done=_hardship_exists),
+    Row("GET", "/hardship/<id:file_id>",
+        lambda w, x: f"/hardship/{_hardship_file(w, x).id}", HARDSHIP_READ),
+    Row("POST", "/hardship/<id:file_id>/aid",
+        lambda w, x: f"/hardship/{_hardship_file(w, x).id}/aid", HARDSHIP_WRITE,
+        body=lambda w, x: dict(_AID), fresh_world=True,
+        done=lambda w, x: len(_hardship_file(w, x).aid) == 1),
+    Row("POST", "/hardship/<id:file_id>/review",
+        lambda w, x: f"/hardship/{_hardship_file(w, x).id}/review", HARDSHIP_WRITE,
+        body=lambda w, x: {"level": "hardship", "income_per_head": "900"}, fresh_world=True,
+        done=lambda w, x: _hardship_file(w, x).income_per_head_fen == 90000),
+    Row("GET", "/hardship/<id:file_id>/aid/<id:aid_id>/approval",
+        lambda w, x: f"/hardship/{_hardship_file(w, x).id}/aid/{_aid(w, x).id}/approval",
+        HARDSHIP_READ),
+    Row("GET", "/hardship/reports", lambda w, x: "/hardship/reports", HARDSHIP_PAGE),
+    Row("POST", "/cases/<id:case_id>/legal-aid",
+        lambda w, x: f"/cases/{w.case_in_state(x, 'failed').id}/legal-aid", CASE_WRITE,
+        body=lambda w, x: dict(_REFERRAL), fresh_world=True),
+    Row("POST", "/legal-aid/<id:referral_id>",
+        lambda w, x: f"/legal-aid/{_referral(w, x).id}", CASE_WRITE,
+        body=lambda w, x: {"accepted": "yes", "lawyer": "陈律师", "stage": "arbitration"},
+        fresh_world=True, done=lambda w, x: _referral(w, x).lawyer == "陈律师"),
+    Row("GET", "/legal-aid", lambda w, x: "/legal-aid", EVERYONE),
+    # an advocate's "team" is their own profile
+    Row("GET", "/advocates", lambda w, x: "/advocates", roles(200, 200, 200, 200, 302)),
+    Row("GET", "/advocates/review", lambda w, x: "/advocates/review",
+        roles(200, 200, 200, 403, 404)),
+    Row("GET", "/advocates/<id:advocate_id>",
+        lambda w, x: f"/advocates/{_advocate(w, x).id}", TEAM_READ),
+    Row("POST", "/advocates/<id:advocate_id>",
+        lambda w, x: f"/advocates/{_advocate(w, x).id}", TEAM_WRITE,
+        body=lambda w, x: {"specialties": "欠薪", "status": "active"}),
+    Row("GET", "/advocates/trainings", lambda w, x: "/advocates/trainings", EVERYONE),
+    Row("POST", "/advocates/trainings", lambda w, x: "/advocates/trainings",
+        roles((302, 302), (302, 302), (302, 422), (403, 403), (403, 403)),
+        body=lambda w, x: {"topic": "劳动合同法专题", "kind": "specialised",
+                           "held_on": "2026-10-12", "hours": "1.5", "trainer": "陈老师",
+                           "organization_id": str(w.org(x).id)}),
+    Row("GET", "/advocates/trainings/<id:session_id>",
+        lambda w, x: f"/advocates/trainings/{_training(w, x).id}", TEAM_READ),
+    Row("POST", "/advocates/trainings/<id:session_id>/attendance",
+        lambda w, x: f"/advocates/trainings/{_training(w, x).id}/attendance", TEAM_WRITE,
+        body=lambda w, x: {"user_ids": str(_advocate(w, x).id)}),
+    Row("GET", "/advocates/reports", lambda w, x: "/advocates/reports", HARDSHIP_PAGE),
+]  # fmt: skip
+
+
 def _web_rules(app) -> set[tuple[str, str]]:
     """(method, rule) of every page and action outside the API and the static files."""
     return {

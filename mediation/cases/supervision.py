@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from mediation import signals
 from mediation.accounts.models import Role, User
 from mediation.cases import schemas
 from mediation.cases.access import (
@@ -18,7 +19,7 @@ from mediation.cases.access import (
     lock_case,
     require_role,
 )
-from mediation.cases.enums import EventKind
+from mediation.cases.enums import OPEN_STATES, EventKind
 from mediation.cases.models import (
     Case,
     case_advocates,
@@ -52,8 +53,17 @@ def eligible_mediators(case: Case) -> list[User]:
 
 
 def eligible_advocates(case: Case) -> list[User]:
-    """Active advocates of the area (the handling org's town subtree)."""
+    """Active advocates of the area (the handling org's town subtree), suggested in order: those
+    of the case's own organization first, then the least loaded (open cases assigned), so the
+    assignment form offers the nearest free advocate first (docs/worker-services.md)."""
     area = case.handling_org.ancestor_at(Tier.town)
+    load = (
+        select(func.count())
+        .select_from(case_advocates.join(Case, Case.id == case_advocates.c.case_id))
+        .where(case_advocates.c.user_id == User.id, Case.state.in_(OPEN_STATES))
+        .correlate(User)
+        .scalar_subquery()
+    )
     return list(
         db.session.scalars(
             select(User)
@@ -62,7 +72,7 @@ def eligible_advocates(case: Case) -> list[User]:
                 User.active.is_(True),
                 User.organization_id.in_(subtree_ids_select(area.id)),
             )
-            .order_by(User.display_name)
+            .order_by((User.organization_id != case.handling_org_id), load, User.display_name)
         )
     )
 
@@ -81,6 +91,8 @@ def assign_advocate(
             raise ValidationFailed({"user_id": ["Not an active advocate of this area."]})
         if advocate in case.advocates:
             raise Conflict(Message("%(name)s is already assigned", name=advocate.display_name))
+        # the advocates' team may refuse one not yet trained (signals.advocate_assigning)
+        signals.advocate_assigning.send(case, advocate=advocate, now=now)
         db.session.execute(
             case_advocates.insert().values(case_id=case.id, user_id=advocate.id, assigned_at=now)
         )

@@ -385,4 +385,5 @@ def init_template_helpers(app: Flask) -> None:
         level_badge=level_badge,
         url_prefix=url_prefix,
         pager=pager,
+        select_options=select_options,
     )

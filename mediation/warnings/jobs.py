@@ -31,6 +31,8 @@ LEASES = {
     # (docs/circuit-court-and-meetings.md), run from their own packages' jobs
     "hearings.reminders": timedelta(minutes=10),
     "meetings.overdue": timedelta(minutes=10),
+    # the hardship files' review reminders (mediation/hardship/jobs.py)
+    "hardship.reviews": timedelta(minutes=10),
 }
 
 
@@ -56,7 +58,9 @@ def _leased(name: str) -> Iterator[bool]:
             release_lease(name, _holder)
 
 
-leased = _leased  # for the jobs of the packages above (hearings, meetings)
+# the jobs of the packages above the warnings (hearings, meetings, hardship: docs/worker-services.md)
+# run under the same leases
+leased = _leased
 
 
 def _context() -> AppContext:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
     """The jobs, as data: id, import path, name, trigger arguments."""
     hour, minute = (int(x) for x in config["DIGEST_TIME"].split(":"))
+    r_hour, r_minute = (int(x) for x in config["HARDSHIP_REMINDER_TIME"].split(":"))
     return [
         ("warnings.sweep", "mediation.warnings.jobs:sweep_job", "early-warning sweep",
          {"trigger": "interval", "seconds": config["SWEEP_INTERVAL_SECONDS"]}),
@@ -35,6 +36,10 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
         ("meetings.overdue", "mediation.meetings.jobs:overdue_job", "overdue action items",
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+        # named by its import path only: the hardship package sits above the warnings
+        ("hardship.reviews", "mediation.hardship.jobs:review_reminder_job",
+         "hardship review reminders",
+         {"trigger": "cron", "hour": r_hour, "minute": r_minute, "misfire_grace_time": 3600}),
     ]  # fmt: skip
 
 

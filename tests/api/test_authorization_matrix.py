@@ -286,6 +286,127 @@ ENDPOINTS = [
 ]  # fmt: skip
 
 
+# --- the worker services' objects (docs/worker-services.md), made on first use per world ---------
+
+
+def _admin():
+    from mediation.accounts.models import User
+
+    return db.session.scalar(select(User).where(User.username == "admin"))
+
+
+def _advocate_of(x: str):
+    from mediation.accounts.models import User
+
+    name = "advocate" if x == "in" else "other_advocate"
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+_ids = iter(range(100, 999))
+
+
+def _hardship_body(w: World, x: str) -> dict:
+    from tests.conftest import valid_id_number
+
+    return {
+        "name": "李秀英", "id_number": valid_id_number("19780512", next(_ids)),
+        "hardship_type": "illness", "level": "extreme", "income_per_head": "620.00",
+        "organization_id": w.orgs["G1" if x == "in" else "G2"].id,
+    }  # fmt: skip
+
+
+def _hardship_file(w: World, x: str):
+    from mediation.hardship.services import open_file
+
+    key = f"_hardship_{x}"
+    if not hasattr(w, key):
+        setattr(w, key, open_file(_admin(), _hardship_body(w, x)))
+    return getattr(w, key)
+
+
+AID = {"given_on": "2026-01-20", "kind": "festival", "amount": "800.00",
+       "source": "市总送温暖专项", "approved_by": "周主席"}  # fmt: skip
+REFERRAL = {"referred_on": "2026-11-02", "provider": "union_centre", "stage": "arbitration"}
+
+
+def _referral(w: World, x: str):
+    """A legal-aid referral of the world's case, its mediation failed first."""
+    from mediation.legalaid.services import refer
+
+    key = f"_referral_{x}"
+    if not hasattr(w, key):
+        case = _pick(w, x, "case")
+        admin = _admin()
+        services.fire_trigger(case.id, "accept", admin, {"mediator_id": case.created_by_id})
+        services.fire_trigger(case.id, "fail_mediation", admin, {"reason": "双方分歧过大"})
+        setattr(w, key, refer(admin, case.id, REFERRAL))
+    return getattr(w, key)
+
+
+def _training(w: World, x: str):
+    """A training held by the town of the in/out objects, attended by that town's advocate."""
+    from mediation.advocates.services import create_training
+
+    key = f"_training_{x}"
+    if not hasattr(w, key):
+        body = {"topic": "入门培训", "kind": "introductory", "held_on": "2026-10-10",
+                "hours": "2", "trainer": "陈老师",
+                "organization_id": w.orgs["T1" if x == "in" else "T2"].id,
+                "attendee_ids": [_advocate_of(x).id]}  # fmt: skip
+        setattr(w, key, create_training(_admin(), body))
+    return getattr(w, key)
+
+
+def _training_body(w: World, x: str) -> dict:
+    return {"topic": "劳动合同法专题", "kind": "specialised", "held_on": "2026-10-12",
+            "hours": "1.5", "trainer": "陈老师",
+            "organization_id": w.orgs["G1" if x == "in" else "G2"].id}  # fmt: skip
+
+
+IN_SCOPE_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+                 "advocate": (200, 404), "anonymous": (401, 401)}  # fmt: skip
+HARDSHIP_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+                 "advocate": (404, 404), "anonymous": (401, 401)}  # fmt: skip
+WORKER_SERVICES = [
+    ("GET", lambda w, x: "/hardship-files", None,
+     {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: "/hardship-files", _hardship_body,
+     {"admin": (201, 201), "officer": (201, 422), "mediator": (201, 422),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/hardship-files/{_hardship_file(w, x).id}", None, HARDSHIP_READ),
+    ("GET", lambda w, x: f"/hardship-files/{_hardship_file(w, x).id}/aid", None, HARDSHIP_READ),
+    ("POST", lambda w, x: f"/hardship-files/{_hardship_file(w, x).id}/aid", lambda w, x: AID,
+     {"admin": (201, 201), "officer": (201, 404), "mediator": (201, 404),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: "/legal-aid", None, ALL(200)),
+    ("GET", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/legal-aid", None, IN_SCOPE_READ),
+    # the world's cases are only reported: legal aid follows failed mediation
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/legal-aid", lambda w, x: REFERRAL,
+     {"admin": (409, 409), "officer": (409, 404), "mediator": (409, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("PATCH", lambda w, x: f"/legal-aid/{_referral(w, x).id}",
+     lambda w, x: {"accepted": True, "lawyer": "陈律师"},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: "/advocates", None, ALL(200)),
+    ("GET", lambda w, x: f"/advocates/{_advocate_of(x).id}", None, IN_SCOPE_READ),
+    ("PATCH", lambda w, x: f"/advocates/{_advocate_of(x).id}",
+     lambda w, x: {"specialties": "欠薪"},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (403, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: "/trainings", None, ALL(200)),
+    ("POST", lambda w, x: "/trainings", _training_body,
+     {"admin": (201, 201), "officer": (201, 422), "mediator": (403, 403),
+      "advocate": (403, 403), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/trainings/{_training(w, x).id}/attendance",
+     lambda w, x: {"user_ids": [_advocate_of(x).id]},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (403, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+]  # fmt: skip
+ENDPOINTS[-1:-1] = WORKER_SERVICES  # before the token's revocation, which stays last
+
+
 def test_every_endpoint_role_and_scope_answers_as_the_table_says(api, users, build_world):
     spec = api.get("/openapi.json").get_json()
     operations = [m for path in spec["paths"].values() for m in path if m != "parameters"]

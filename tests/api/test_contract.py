@@ -84,6 +84,17 @@ WRITES = {
             "trigger",
         },  # the timeline writes these: the chain, who and when
     ),  # fmt: skip
+    # the worker services (docs/worker-services.md)
+    ("post", "/api/v1/hardship-files"): ("HardshipFileInput", "HardshipFile", {"id"}),
+    ("post", "/api/v1/trainings"): ("TrainingInput", "Training", {"id"}),
+    # the case is the one the referral was made from (POST /cases/{case_id}/legal-aid)
+    ("patch", "/api/v1/legal-aid/{referral_id}"): ("ReferralUpdate", "Referral", {"id", "case_id"}),
+    ("patch", "/api/v1/advocates/{advocate_id}"): (
+        "ProfileInput",
+        "Advocate",
+        {"id", "display_name", "organization_id"}  # the user's account (administration)
+        | {"trained", "open_cases", "last_visit_on", "up_for_review"},  # counted from records
+    ),
 }
 
 

@@ -35,6 +35,7 @@ JOB_FUNCTIONS = {
     "warnings.digest": "mediation.warnings.jobs:digest_job",
     "hearings.reminders": "mediation.hearings.jobs:reminder_job",
     "meetings.overdue": "mediation.meetings.jobs:overdue_job",
+    "hardship.reviews": "mediation.hardship.jobs:review_reminder_job",
 }
 
 
