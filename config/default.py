@@ -69,7 +69,17 @@ class DefaultConfig:
 
     # evidence uploads (types: see mediation/cases/attachments.py)
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-    ATTACHMENT_FOLDER = ""  # empty: instance/attachments
+    # where the files' bytes live (docs/deployment.md "Attachments"): "folder" (one host) or
+    # "s3" (an S3-compatible bucket every web host shares: MinIO, Ceph, a cloud bucket)
+    ATTACHMENT_STORAGE = "folder"
+    ATTACHMENT_FOLDER = ""  # folder: its path; empty: instance/attachments
+    S3_BUCKET = ""
+    S3_PREFIX = "attachments/"  # the objects' keys begin with it
+    S3_ENDPOINT_URL = ""  # empty: AWS itself; MinIO e.g. http://minio:9000
+    S3_REGION = ""
+    # empty: boto3's own credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, a role)
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
 
     # JSON API
     API_TOKEN_TTL_HOURS = 24 * 30

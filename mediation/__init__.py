@@ -183,9 +183,11 @@ def register_extensions(app: Flask) -> None:
     from mediation.accounts.auth import init_login
     from mediation.core.i18n import init_i18n
     from mediation.core.signed_cookies import init_signed_cookies
+    from mediation.core.storage import init_storage
     from mediation.extensions import csrf, limiter
     from mediation.warnings.delivery import init_mail
 
+    init_storage(app)
     csrf.init_app(app)
     init_signed_cookies(app)
     limiter.init_app(app)
