@@ -23,6 +23,9 @@ class DefaultConfig:
     SECRET_KEY = ""
     # None means "a SQLite file in the instance folder", resolved by the app factory.
     SQLALCHEMY_DATABASE_URI: str | None = None
+    # a read replica of that database: GET requests read from it (docs/deployment.md "Read
+    # replica"); empty: everything on the primary
+    DATABASE_REPLICA_URL = ""
     # pool_pre_ping: every pooled connection is tested as it is taken, so a connection the
     # database ended (a restart, a failover, an idle timeout) is replaced instead of failing a
     # request with a 500. It costs a round trip per request; without it (an override that
@@ -96,6 +99,9 @@ class DefaultConfig:
     SWEEP_INTERVAL_SECONDS = 60
     DELIVERY_INTERVAL_SECONDS = 30
     DIGEST_TIME = "08:00"  # China time
+    # every scheduler writes a heartbeat this often; /healthz calls it stale after the max age
+    SCHEDULER_HEARTBEAT_SECONDS = 60
+    HEALTH_HEARTBEAT_MAX_AGE_SECONDS = 180
 
     # notifications (e-mail through Flask-Mailman, optional SMS webhook that takes {"to", "text"}
     # as JSON)

@@ -96,6 +96,10 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config.get("DATABASE_REPLICA_URL"):
+        app.config["DATABASE_REPLICA_URL"] = normalize_database_url(
+            app.config["DATABASE_REPLICA_URL"]
+        )
     try:
         app.config["SECRET_KEY"] = choose_secret_key(
             app.config.get("SECRET_KEY"), app.config["ENV_NAME"], app.instance_path
@@ -152,6 +156,7 @@ def register_database(app: Flask) -> None:
         engines,
         init_read_only_engine,
         init_read_only_requests,
+        init_replica,
         ping_idle_connections,
     )
     from mediation.enterprises import models as _enterprises  # noqa: F401
@@ -161,6 +166,7 @@ def register_database(app: Flask) -> None:
 
     db.init_app(app)
     init_read_only_engine(app)
+    init_replica(app)  # before the read-only hook: it takes its connection from the replica
     init_read_only_requests(app)  # first: before any other hook touches the database
     with app.app_context():
         if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
@@ -214,11 +220,13 @@ def register_blueprints(app: Flask) -> None:
     from mediation.cases.views import bp as cases_bp
     from mediation.cases.workflow_page import bp as workflow_bp
     from mediation.core.api import init_api
+    from mediation.core.health import bp as health_bp
     from mediation.dashboard.views import bp as dashboard_bp
     from mediation.enterprises.views import bp as enterprises_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(cases_bp)

@@ -8,6 +8,7 @@ starts, and run on the local zone (`TIMEZONE`). The job store is the application
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,6 +32,10 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
          {"trigger": "interval", "seconds": config["DELIVERY_INTERVAL_SECONDS"]}),
         ("warnings.digest", "mediation.warnings.jobs:digest_job", "daily alert digest",
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+        # at once on start, then every minute: /healthz reads it (core/health.py)
+        ("scheduler.heartbeat", "mediation.warnings.jobs:heartbeat_job", "heartbeat",
+         {"trigger": "interval", "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"],
+          "next_run_time": datetime.now().astimezone()}),
     ]  # fmt: skip
 
 

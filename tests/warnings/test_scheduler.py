@@ -33,6 +33,7 @@ JOB_FUNCTIONS = {
     "warnings.sweep": "mediation.warnings.jobs:sweep_job",
     "warnings.deliver": "mediation.warnings.jobs:deliver_job",
     "warnings.digest": "mediation.warnings.jobs:digest_job",
+    "scheduler.heartbeat": "mediation.warnings.jobs:heartbeat_job",
 }
 
 
@@ -66,7 +67,7 @@ def stored_job_ids() -> list[str]:
 # --- the jobs -------------------------------------------------------------------------------------
 
 
-def test_the_three_jobs_have_explicit_ids_and_are_referenced_by_import_path(app):
+def test_the_jobs_have_explicit_ids_and_are_referenced_by_import_path(app):
     scheduler = build_scheduler(app, blocking=False)  # built, not started
     assert isinstance(scheduler, BackgroundScheduler)
     assert not scheduler.running
@@ -333,3 +334,10 @@ def test_flask_scheduler_run_is_a_registered_command(app):
     assert result.exit_code == 0, result.output
     assert "scheduler" in result.output.lower()
     assert "scheduler running" not in result.output
+
+
+def test_the_heartbeat_runs_at_once_on_start_and_then_every_minute(app):
+    with paused(app) as scheduler:
+        heartbeat = scheduler.get_job("scheduler.heartbeat")
+        assert heartbeat.trigger.interval == timedelta(seconds=60)
+        assert ensure_utc(heartbeat.next_run_time) <= utcnow() + timedelta(seconds=1)
