@@ -83,7 +83,7 @@ def test_out_of_scope_upload_and_download_are_404(client, users, case, attachmen
     assert count(Attachment) == 1
 
 
-def test_anonymous_upload_and_download_go_to_login(client, case):
+def test_anonymous_upload_and_download_go_to_login(client, case, attachment_store):
     assert upload(client, case.id).status_code in (302, 401)
     response = client.get(f"/cases/{case.id}/attachments/1")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -133,7 +133,7 @@ def test_too_large_for_the_service_is_413_in_chinese(app, client, users, case, a
     assert attachment_store.names() == []
 
 
-def test_too_large_for_flask_is_a_friendly_413_page(app, client, users, case):
+def test_too_large_for_flask_is_a_friendly_413_page(app, client, users, case, attachment_store):
     app.config["MAX_CONTENT_LENGTH"] = 4096
     login(client, users["mediator"])
     response = upload(client, case.id, PNG + b"\x00" * 8192, "big.png")
@@ -142,7 +142,7 @@ def test_too_large_for_flask_is_a_friendly_413_page(app, client, users, case):
     assert count(Attachment) == 0
 
 
-def test_too_large_in_english_for_an_english_user(app, client, users, case):
+def test_too_large_in_english_for_an_english_user(app, client, users, case, attachment_store):
     users["mediator"].locale = "en"
     db.session.commit()
     app.config["ATTACHMENT_MAX_BYTES"] = 1024 * 1024
