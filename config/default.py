@@ -23,6 +23,9 @@ class DefaultConfig:
     SECRET_KEY = ""
     # None means "a SQLite file in the instance folder", resolved by the app factory.
     SQLALCHEMY_DATABASE_URI: str | None = None
+    # a read replica of that database: GET requests read from it (docs/deployment.md "Read
+    # replica"); empty: everything on the primary
+    DATABASE_REPLICA_URL = ""
     # pool_pre_ping: every pooled connection is tested as it is taken, so a connection the
     # database ended (a restart, a failover, an idle timeout) is replaced instead of failing a
     # request with a 500. It costs a round trip per request; without it (an override that
@@ -69,7 +72,17 @@ class DefaultConfig:
 
     # evidence uploads (types: see mediation/cases/attachments.py)
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-    ATTACHMENT_FOLDER = ""  # empty: instance/attachments
+    # where the files' bytes live (docs/deployment.md "Attachments"): "folder" (one host) or
+    # "s3" (an S3-compatible bucket every web host shares: MinIO, Ceph, a cloud bucket)
+    ATTACHMENT_STORAGE = "folder"
+    ATTACHMENT_FOLDER = ""  # folder: its path; empty: instance/attachments
+    S3_BUCKET = ""
+    S3_PREFIX = "attachments/"  # the objects' keys begin with it
+    S3_ENDPOINT_URL = ""  # empty: AWS itself; MinIO e.g. http://minio:9000
+    S3_REGION = ""
+    # empty: boto3's own credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, a role)
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
 
     # JSON API
     API_TOKEN_TTL_HOURS = 24 * 30
@@ -86,6 +99,9 @@ class DefaultConfig:
     SWEEP_INTERVAL_SECONDS = 60
     DELIVERY_INTERVAL_SECONDS = 30
     DIGEST_TIME = "08:00"  # China time
+    # every scheduler writes a heartbeat this often; /healthz calls it stale after the max age
+    SCHEDULER_HEARTBEAT_SECONDS = 60
+    HEALTH_HEARTBEAT_MAX_AGE_SECONDS = 180
 
     # worker services (docs/worker-services.md)
     HARDSHIP_REVIEW_REMINDER_DAYS = 30  # the officers are told this long before a yearly review

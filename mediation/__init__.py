@@ -97,6 +97,10 @@ def register_config(app: Flask, config: str | Mapping[str, Any] | None, override
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config.get("DATABASE_REPLICA_URL"):
+        app.config["DATABASE_REPLICA_URL"] = normalize_database_url(
+            app.config["DATABASE_REPLICA_URL"]
+        )
     try:
         app.config["SECRET_KEY"] = choose_secret_key(
             app.config.get("SECRET_KEY"), app.config["ENV_NAME"], app.instance_path
@@ -154,6 +158,7 @@ def register_database(app: Flask) -> None:
         engines,
         init_read_only_engine,
         init_read_only_requests,
+        init_replica,
         ping_idle_connections,
     )
     from mediation.enterprises import models as _enterprises  # noqa: F401
@@ -167,6 +172,7 @@ def register_database(app: Flask) -> None:
 
     db.init_app(app)
     init_read_only_engine(app)
+    init_replica(app)  # before the read-only hook: it takes its connection from the replica
     init_read_only_requests(app)  # first: before any other hook touches the database
     with app.app_context():
         if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
@@ -189,9 +195,11 @@ def register_extensions(app: Flask) -> None:
     from mediation.accounts.auth import init_login
     from mediation.core.i18n import init_i18n
     from mediation.core.signed_cookies import init_signed_cookies
+    from mediation.core.storage import init_storage
     from mediation.extensions import csrf, limiter
     from mediation.warnings.delivery import init_mail
 
+    init_storage(app)
     csrf.init_app(app)
     init_signed_cookies(app)
     limiter.init_app(app)
@@ -219,6 +227,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.cases.views import bp as cases_bp
     from mediation.cases.workflow_page import bp as workflow_bp
     from mediation.core.api import init_api
+    from mediation.core.health import bp as health_bp
     from mediation.dashboard.views import bp as dashboard_bp
     from mediation.enterprises.views import bp as enterprises_bp
     from mediation.hardship.views import bp as hardship_bp
@@ -229,6 +238,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(cases_bp)

@@ -34,13 +34,36 @@ class Base(DeclarativeBase):
 # app.extensions key of the engine of read-only requests on PostgreSQL (`core.db.read_only`),
 # whose connections are always in autocommit
 READ_ONLY_ENGINE = "mediation_read_only_engine"
+# app.extensions key of the engine of the read replica (DATABASE_REPLICA_URL, `core.db.init_replica`)
+REPLICA_ENGINE = "mediation_replica_engine"
+
+
+def _writes(clause) -> bool:
+    """Whether a statement may write or lock: anything but a plain SELECT (raw SQL too)."""
+    from sqlalchemy.sql import Select
+
+    return not isinstance(clause, Select) or clause._for_update_arg is not None
 
 
 class Session(FlaskSQLAlchemySession):
-    """Flask-SQLAlchemy's session, except that a read-only request's statements go to the
-    read-only engine when there is one (see `core.db.init_read_only_requests`)."""
+    """Flask-SQLAlchemy's session, except that
+
+    - a GET request's reads go to the read replica when there is one, unless they lock rows,
+      belong to a `transaction()` or a flush (see `core.db.init_replica`);
+    - a read-only request's statements go to the read-only engine when there is one (see
+      `core.db.init_read_only_requests`)."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if (
+            bind is None
+            and self.info.get("replica")
+            and not self.info.get("in_transaction")
+            and not self._flushing
+            and (clause is None or not _writes(clause))
+        ):
+            engine = current_app.extensions.get(REPLICA_ENGINE)
+            if engine is not None:
+                return engine
         if bind is None and self.info.get("read_only"):
             engine = current_app.extensions.get(READ_ONLY_ENGINE)
             if engine is not None:

@@ -589,6 +589,8 @@ ROWS = [
         fresh_client=True),
     Row("POST", "/logout", lambda w, x: "/logout", roles(302, 302, 302, 302, 302),
         fresh_client=True),
+    # --- operations: the same answer for everyone, no login (no scheduler beats here: 503)
+    Row("GET", "/healthz", lambda w, x: "/healthz", roles(503, 503, 503, 503, 503, anonymous=503)),
 ]  # fmt: skip
 
 

@@ -154,9 +154,9 @@ def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
 @bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")
 @login_required
 def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
-    attachment, path = attachments.get_attachment(current_user, case_id, attachment_id)
+    attachment, content = attachments.get_attachment(current_user, case_id, attachment_id)
     return send_file(
-        path,
+        content,
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.filename,

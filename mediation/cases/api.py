@@ -197,9 +197,9 @@ def upload_attachment(files: dict[str, Any], user: User, case_id: int) -> Any:
 @bp.doc(responses={200: file_response(attachments.CONTENT_TYPES)})
 def download_attachment(user: User, case_id: int, attachment_id: int) -> Any:
     """Download evidence"""
-    attachment, path = attachments.get_attachment(user, case_id, attachment_id)
+    attachment, content = attachments.get_attachment(user, case_id, attachment_id)
     return send_file(
-        path,
+        content,
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.filename,

@@ -1,5 +1,6 @@
-"""Evidence files: size and type limits, sanitised names, content-addressed storage under the
-instance folder, one `attachment` event per upload, and scope-checked reads."""
+"""Evidence files: size and type limits, sanitised names, content-addressed storage (a folder
+or an S3-compatible bucket, `core.storage`), one `attachment` event per upload, and
+scope-checked reads that check the content's hash."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from mediation.core.messages import Message
+from mediation.core.storage import MissingObject, storage
 from mediation.extensions import db
 
 # extension → (content type, magic prefixes or None when the format has no reliable signature)
@@ -78,15 +80,6 @@ def sanitize_filename(name: str | None) -> str:
     return name or "evidence"
 
 
-def storage_root() -> Path:
-    configured = current_app.config.get("ATTACHMENT_FOLDER")
-    return Path(configured) if configured else Path(current_app.instance_path) / "attachments"
-
-
-def stored_path(sha256: str) -> Path:
-    return storage_root() / sha256[:2] / sha256
-
-
 def _classify(filename: str, head: bytes) -> str:
     ext = filename.rpartition(".")[2].lower() if "." in filename else ""
     if ext not in ALLOWED_TYPES:
@@ -108,10 +101,9 @@ def _classify(filename: str, head: bytes) -> str:
 
 
 def _spool(stream: IO[bytes], limit: int) -> tuple[Path, str, int, bytes]:
-    """Copy the upload to a temporary file in the storage folder, hashing as it goes; refuse
-    (and delete) it as soon as it exceeds the limit."""
-    root = storage_root()
-    root.mkdir(parents=True, exist_ok=True)
+    """Copy the upload to a temporary file (in the storage folder, when the store is one),
+    hashing as it goes; refuse (and delete) it as soon as it exceeds the limit."""
+    root = storage().spool_folder()
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -154,7 +146,8 @@ def add_attachment(
         raise ValidationFailed({"file": ["Choose a file to upload."]})
     name = sanitize_filename(filename)
     tmp, sha, size, head = _spool(stream, current_app.config["ATTACHMENT_MAX_BYTES"])
-    placed: Path | None = None  # the stored file, when this upload is the one that put it there
+    store = storage()
+    placed = False  # whether this upload is the one that stored the object
     try:
         if size == 0:
             raise ValidationFailed({"file": ["The file is empty."]})
@@ -163,11 +156,7 @@ def add_attachment(
             case = get_visible_case(user, case_id, for_update=True)
             if not case.is_open:
                 raise Conflict("evidence cannot be added to a closed case; reopen it first")
-            target = stored_path(sha)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.exists():
-                os.replace(tmp, target)
-                placed = target
+            placed = store.put(sha, tmp)
             attachment = Attachment(
                 case_id=case.id,
                 sha256=sha,
@@ -185,10 +174,10 @@ def add_attachment(
             )  # fmt: skip
     except BaseException:
         # the transaction rolled back: a file this upload stored must not stay without a row
-        if placed is not None and not db.session.scalar(
+        if placed and not db.session.scalar(
             select(Attachment.id).where(Attachment.sha256 == sha).limit(1)
         ):
-            placed.unlink(missing_ok=True)
+            store.delete(sha)
         raise
     finally:
         tmp.unlink(missing_ok=True)
@@ -204,15 +193,18 @@ def case_attachments(user: User, case_id: int) -> list[Attachment]:
     )
 
 
-def get_attachment(user: User, case_id: int, attachment_id: int) -> tuple[Attachment, Path]:
-    """The attachment and where its bytes are, if the user can see its case."""
+def get_attachment(user: User, case_id: int, attachment_id: int) -> tuple[Attachment, IO[bytes]]:
+    """The attachment and its bytes, if the user can see its case. The bytes are checked
+    against the hash recorded at upload first: a changed or damaged file raises
+    `core.storage.CorruptObject` instead of being served."""
     get_visible_case(user, case_id)
     attachment = db.session.scalar(
         select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id)
     )
     if attachment is None:
         raise NotFound("attachment not found")
-    path = stored_path(attachment.sha256)
-    if not path.is_file():
-        raise NotFound("the attachment's file is missing from storage")
-    return attachment, path
+    try:
+        content = storage().open(attachment.sha256)
+    except MissingObject:
+        raise NotFound("the attachment's file is missing from storage") from None
+    return attachment, content

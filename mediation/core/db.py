@@ -118,10 +118,41 @@ def engines() -> list:
     read-only requests."""
     from flask import current_app
 
-    from mediation.extensions import READ_ONLY_ENGINE
+    from mediation.extensions import READ_ONLY_ENGINE, REPLICA_ENGINE
 
-    extra = current_app.extensions.get(READ_ONLY_ENGINE)
-    return [db.engine] if extra is None else [db.engine, extra]
+    extras = [current_app.extensions.get(key) for key in (READ_ONLY_ENGINE, REPLICA_ENGINE)]
+    return [db.engine, *(engine for engine in extras if engine is not None)]
+
+
+def init_replica(app: Flask) -> None:
+    """With DATABASE_REPLICA_URL set, an engine on the read replica, and GET and HEAD requests
+    that read from it (docs/deployment.md "Read replica"): the session sends a statement there
+    unless it writes or locks rows (INSERT, UPDATE, DELETE, SELECT … FOR UPDATE, raw SQL),
+    runs inside `transaction()` or a flush, so that every change and every read a change
+    depends on stays on the primary. POST, PUT, PATCH and DELETE requests use the primary
+    only. Off by default. Call after `db.init_app` and before `init_read_only_requests`."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from mediation.extensions import REPLICA_ENGINE
+
+    if not app.config.get("DATABASE_REPLICA_URL"):
+        return
+    url = make_url(app.config["DATABASE_REPLICA_URL"])
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.get_backend_name() == "postgresql":
+        # as the read-only engine: nothing to roll back on a connection's return
+        options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    app.extensions[REPLICA_ENGINE] = create_engine(url, **options)
+
+    @app.before_request
+    def _read_from_the_replica() -> None:
+        if request.method in ("GET", "HEAD"):
+            db.session.info["replica"] = True
+
+    @app.teardown_request
+    def _stop_reading_from_the_replica(_exc: BaseException | None) -> None:
+        db.session.info.pop("replica", None)
 
 
 def init_read_only_engine(app: Flask) -> None:

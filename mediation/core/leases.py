@@ -11,6 +11,10 @@ A marker (`job_marks`) records that something was done once for good (a day's di
 inserts it in the caller's transaction and says whether it was new, so that the work and its
 marker are committed together and a second run, even long after the lease expired, finds the
 marker and does nothing.
+
+The same table keeps heartbeats: `beat` moves a named marker's time to now (the scheduler's,
+every minute), and `last_beat` reads it, so that `/healthz` can tell whether some scheduler is
+alive (core/health.py).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, or_, update
+from sqlalchemy import CursorResult, String, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,7 +48,8 @@ class JobLease(Model):
 
 
 class JobMark(Model):
-    """Something done once for good, by name (`warnings.digest:2026-12-05`)."""
+    """Something done once for good, by name (`warnings.digest:2026-12-05`), or the last time
+    something was seen alive (`scheduler.heartbeat`)."""
 
     __tablename__ = "job_marks"
 
@@ -131,3 +136,25 @@ def mark_once(name: str, now: datetime | None = None) -> bool:
         .returning(table.c.name)
     ).first()
     return inserted is not None
+
+
+def beat(name: str, now: datetime | None = None) -> None:
+    """Set the marker `name` to now (insert it the first time); commit at once."""
+    now = ensure_utc(now or utcnow())
+    table = JobMark.__table__
+    try:
+        db.session.execute(
+            _insert(table)
+            .values(name=name, marked_at=now)
+            .on_conflict_do_update(index_elements=["name"], set_={"marked_at": now})
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def last_beat(name: str) -> datetime | None:
+    """When the marker `name` was last set, if ever."""
+    value = db.session.scalar(select(JobMark.marked_at).where(JobMark.name == name))
+    return None if value is None else ensure_utc(value)

@@ -126,6 +126,7 @@ SERVICES = (
     N_("evidence cannot be added to a closed case; reopen it first"),
     N_("attachment not found"),
     N_("the attachment's file is missing from storage"),
+    N_("the stored file does not match its recorded hash; it is not served"),
     # plumbing
     N_("the record was changed by someone else; reload and try again"),
     N_("a concurrent change won; reload and try again"),

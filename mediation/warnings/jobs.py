@@ -14,7 +14,8 @@ from flask import Flask
 from flask.ctx import AppContext
 
 from mediation.core.clock import utcnow
-from mediation.core.leases import new_holder, release_lease, take_lease
+from mediation.core.health import HEARTBEAT
+from mediation.core.leases import beat, new_holder, release_lease, take_lease
 from mediation.extensions import db
 
 log = logging.getLogger(__name__)
@@ -101,3 +102,10 @@ def digest_job() -> None:
         if not ours:
             return
         queue_daily_digest(utcnow())
+
+
+def heartbeat_job() -> None:
+    """Tell `/healthz` that a scheduler is alive (core/health.py). No lease: every scheduler
+    beats, and one fresh beat is enough."""
+    with _context():
+        beat(HEARTBEAT)

@@ -8,6 +8,7 @@ starts, and run on the local zone (`TIMEZONE`). The job store is the application
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -40,6 +41,10 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
         ("hardship.reviews", "mediation.hardship.jobs:review_reminder_job",
          "hardship review reminders",
          {"trigger": "cron", "hour": r_hour, "minute": r_minute, "misfire_grace_time": 3600}),
+        # at once on start, then every minute: /healthz reads it (core/health.py)
+        ("scheduler.heartbeat", "mediation.warnings.jobs:heartbeat_job", "heartbeat",
+         {"trigger": "interval", "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"],
+          "next_run_time": datetime.now().astimezone()}),
     ]  # fmt: skip
 
 

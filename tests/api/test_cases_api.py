@@ -3,6 +3,7 @@ nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -474,7 +475,7 @@ def test_events_and_notes(api, users, make_case):
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
-def test_evidence_upload_and_download(app, api, users, make_case):
+def test_evidence_upload_and_download(app, api, users, make_case, attachment_store):
     case = make_case()
     response = api.post(
         f"/cases/{case.id}/attachments", as_=users["mediator"],
@@ -495,6 +496,7 @@ def test_evidence_upload_and_download(app, api, users, make_case):
         assert api.get(f"/cases/{case.id}/attachments", as_=user).status_code == 404
     timeline = api.get(f"/cases/{case.id}/events", as_=users["mediator"]).get_json()["items"]
     assert timeline[-1]["kind"] == "attachment"
+    assert attachment_store.names() == [hashlib.sha256(PNG).hexdigest()]
 
 
 @pytest.mark.parametrize(
@@ -506,9 +508,9 @@ def test_evidence_upload_and_download(app, api, users, make_case):
         (b"x" * 2048, "big.txt", 413),
     ],
 )
-def test_refused_uploads_store_nothing(app, api, users, make_case, content, name, status):
-    from pathlib import Path
-
+def test_refused_uploads_store_nothing(
+    app, api, users, make_case, content, name, status, attachment_store
+):
     app.config["ATTACHMENT_MAX_BYTES"] = 1024
     case = make_case()
     events_before = count(CaseEvent)
@@ -519,8 +521,7 @@ def test_refused_uploads_store_nothing(app, api, users, make_case, content, name
     assert response.status_code == status
     error_of(response)
     assert count(Attachment) == 0 and count(CaseEvent) == events_before
-    storage = Path(app.config["ATTACHMENT_FOLDER"])
-    assert not storage.exists() or not [p for p in storage.rglob("*") if p.is_file()]
+    assert attachment_store.names() == []
 
 
 def test_upload_needs_multipart_with_a_file(api, users, make_case):

@@ -47,7 +47,9 @@ def file_error(response) -> str:
 
 
 @pytest.mark.parametrize("who", ["advocate", "mediator", "officer", "admin"])
-def test_every_role_that_sees_the_case_uploads_and_downloads(client, users, case, who):
+def test_every_role_that_sees_the_case_uploads_and_downloads(
+    client, users, case, who, attachment_store
+):
     login(client, users[who])
     response = upload(client, case.id)
     assert response.status_code == 302
@@ -65,9 +67,10 @@ def test_every_role_that_sees_the_case_uploads_and_downloads(client, users, case
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "attachment")
     ).all()
     assert len(events) == 1 and events[0].actor_id == users[who].id
+    assert attachment_store.names() == [attachment.sha256]
 
 
-def test_out_of_scope_upload_and_download_are_404(client, users, case):
+def test_out_of_scope_upload_and_download_are_404(client, users, case, attachment_store):
     login(client, users["mediator"])
     upload(client, case.id)
     attachment_id = db.session.scalar(select(Attachment.id))
@@ -80,14 +83,16 @@ def test_out_of_scope_upload_and_download_are_404(client, users, case):
     assert count(Attachment) == 1
 
 
-def test_anonymous_upload_and_download_go_to_login(client, case):
+def test_anonymous_upload_and_download_go_to_login(client, case, attachment_store):
     assert upload(client, case.id).status_code in (302, 401)
     response = client.get(f"/cases/{case.id}/attachments/1")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert count(Attachment) == 0
 
 
-def test_download_of_another_case_attachment_is_404(client, users, case, make_case):
+def test_download_of_another_case_attachment_is_404(
+    client, users, case, make_case, attachment_store
+):
     login(client, users["mediator"])
     other = make_case(workers_involved=1)
     upload(client, other.id)
@@ -105,7 +110,7 @@ def test_download_of_another_case_attachment_is_404(client, users, case, make_ca
     ],
 )
 def test_refused_uploads_rerender_with_the_reason_and_store_nothing(
-    client, users, case, content, name, status
+    client, users, case, content, name, status, attachment_store
 ):
     login(client, users["advocate"])
     before = reload(case).event_seq
@@ -114,9 +119,10 @@ def test_refused_uploads_rerender_with_the_reason_and_store_nothing(
     assert file_error(response)
     assert count(Attachment) == 0
     assert reload(case).event_seq == before
+    assert attachment_store.names() == []
 
 
-def test_too_large_for_the_service_is_413_in_chinese(app, client, users, case):
+def test_too_large_for_the_service_is_413_in_chinese(app, client, users, case, attachment_store):
     app.config["ATTACHMENT_MAX_BYTES"] = 1024 * 1024
     login(client, users["mediator"])
     response = upload(client, case.id, PNG + b"\x00" * (1024 * 1024), "big.png")
@@ -124,9 +130,10 @@ def test_too_large_for_the_service_is_413_in_chinese(app, client, users, case):
     message = file_error(response)
     assert "1" in message and "At most" not in message  # the Chinese catalogue's words
     assert count(Attachment) == 0
+    assert attachment_store.names() == []
 
 
-def test_too_large_for_flask_is_a_friendly_413_page(app, client, users, case):
+def test_too_large_for_flask_is_a_friendly_413_page(app, client, users, case, attachment_store):
     app.config["MAX_CONTENT_LENGTH"] = 4096
     login(client, users["mediator"])
     response = upload(client, case.id, PNG + b"\x00" * 8192, "big.png")
@@ -135,7 +142,7 @@ def test_too_large_for_flask_is_a_friendly_413_page(app, client, users, case):
     assert count(Attachment) == 0
 
 
-def test_too_large_in_english_for_an_english_user(app, client, users, case):
+def test_too_large_in_english_for_an_english_user(app, client, users, case, attachment_store):
     users["mediator"].locale = "en"
     db.session.commit()
     app.config["ATTACHMENT_MAX_BYTES"] = 1024 * 1024
@@ -144,7 +151,7 @@ def test_too_large_in_english_for_an_english_user(app, client, users, case):
     assert file_error(response) == "At most 1 MB."
 
 
-def test_closed_case_offers_no_upload_and_refuses_one(client, users, case, drive):
+def test_closed_case_offers_no_upload_and_refuses_one(client, users, case, drive, attachment_store):
     drive(case, "closed")
     login(client, users["mediator"])
     assert dom(client.get(f"/cases/{case.id}")).find("form", id="evidence-form") is None

@@ -44,7 +44,7 @@ def test_pages_api_answers_and_errors_carry_the_headers_and_are_not_cached(clien
         assert "Strict-Transport-Security" not in response.headers  # not in development
 
 
-def test_attachments_are_not_cached(client, users, make_case):
+def test_attachments_are_not_cached(client, users, make_case, attachment_store):
     case = make_case(workers_involved=1)
     login(client, users["mediator"])
     upload = client.post(

@@ -36,6 +36,7 @@ JOB_FUNCTIONS = {
     "hearings.reminders": "mediation.hearings.jobs:reminder_job",
     "meetings.overdue": "mediation.meetings.jobs:overdue_job",
     "hardship.reviews": "mediation.hardship.jobs:review_reminder_job",
+    "scheduler.heartbeat": "mediation.warnings.jobs:heartbeat_job",
 }
 
 
@@ -336,3 +337,10 @@ def test_flask_scheduler_run_is_a_registered_command(app):
     assert result.exit_code == 0, result.output
     assert "scheduler" in result.output.lower()
     assert "scheduler running" not in result.output
+
+
+def test_the_heartbeat_runs_at_once_on_start_and_then_every_minute(app):
+    with paused(app) as scheduler:
+        heartbeat = scheduler.get_job("scheduler.heartbeat")
+        assert heartbeat.trigger.interval == timedelta(seconds=60)
+        assert ensure_utc(heartbeat.next_run_time) <= utcnow() + timedelta(seconds=1)
