@@ -148,6 +148,7 @@ def register_database(app: Flask) -> None:
     from mediation.core import calendar_models as _calendar  # noqa: F401
     from mediation.core import leases as _leases  # noqa: F401
     from mediation.core import migrations as migration_hooks
+    from mediation.core import throttle as _throttle  # noqa: F401
     from mediation.core.db import (
         engines,
         init_read_only_engine,
@@ -183,12 +184,11 @@ def register_extensions(app: Flask) -> None:
     from mediation.accounts.auth import init_login
     from mediation.core.i18n import init_i18n
     from mediation.core.signed_cookies import init_signed_cookies
-    from mediation.extensions import csrf, limiter
+    from mediation.extensions import csrf
     from mediation.warnings.delivery import init_mail
 
     csrf.init_app(app)
     init_signed_cookies(app)
-    limiter.init_app(app)
     init_login(app)
     init_i18n(app)
     init_mail(app)
