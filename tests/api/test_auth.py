@@ -126,6 +126,10 @@ def test_cookie_writes_need_the_csrf_token_bearer_writes_do_not(csrf_app, users,
         refused = client.post("/api/v1/cases", json=payload)
         assert refused.status_code == 400
         assert "CSRF" in error_of(refused)["message"]
+        # the token rotated at sign-in: the one from the login page no longer works
+        stale = client.post("/api/v1/cases", json=payload, headers={"X-CSRFToken": token})
+        assert stale.status_code == 400
+        token = _csrf_from(client.get("/cases").get_data(as_text=True))
         accepted = client.post("/api/v1/cases", json=payload, headers={"X-CSRFToken": token})
         assert accepted.status_code == 201, accepted.get_json()
         # reads need no token
