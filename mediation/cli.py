@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -39,15 +41,33 @@ def _parse_now(_ctx, _param, value: str | None):
     return ensure_utc(moment)
 
 
+# a --now this far ahead of the clock counts as "in the future" for the sweep's dry run
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
 @warnings_cli.command("sweep")
 @click.option("--now", callback=_parse_now, help="pretend it is this time (ISO 8601)")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
-def sweep_command(now, batch_size):
+@click.option(
+    "--dry-run/--no-dry-run",
+    "dry_run",
+    default=None,
+    help="print what the sweep would do, write nothing and queue no notification "
+    "(the default when --now is in the future)",
+)
+@click.option("--send", "dry_run", flag_value=False, help="the same as --no-dry-run")
+def sweep_command(now, batch_size, dry_run):
     """Run one sweep and print what it did."""
+    from mediation.core.clock import utcnow
+    from mediation.extensions import db
     from mediation.warnings.rules import RULE_LABELS
     from mediation.warnings.sweep import sweep
 
-    outcome = sweep(now, batch_size=batch_size)
+    if dry_run is None:
+        # a sweep "as of" a future moment would raise alerts and queue real mail for deadlines
+        # that have not passed (docs/security.md "Input")
+        dry_run = now is not None and now > utcnow() + FUTURE_TOLERANCE
+    outcome = sweep(now, batch_size=batch_size, dry_run=dry_run)
     for label, alerts in (
         ("raised", outcome.raised),
         ("climbed", outcome.climbed),
@@ -62,6 +82,12 @@ def sweep_command(now, batch_size):
         f"checked {outcome.checked} case(s): raised {len(outcome.raised)}, "
         f"climbed {len(outcome.climbed)}, resolved {len(outcome.resolved)}"
     )
+    if dry_run:
+        db.session.rollback()
+        click.echo(
+            "dry run: nothing was written and no notification queued "
+            "(--no-dry-run or --send to do it for real)"
+        )
 
 
 @scheduler_cli.command("run")
