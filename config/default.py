@@ -90,6 +90,7 @@ class DefaultConfig:
     SWEEP_INTERVAL_SECONDS = 60
     DELIVERY_INTERVAL_SECONDS = 30
     DIGEST_TIME = "08:00"  # China time
+    IMPORT_POLL_SECONDS = 5  # how often the scheduler looks for queued case imports
 
     # notifications (e-mail through Flask-Mailman, optional SMS webhook that takes {"to", "text"}
     # as JSON)

@@ -144,6 +144,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_database(app: Flask) -> None:
     # import every model so metadata is complete for create_all and Alembic
     from mediation.accounts import models as _accounts  # noqa: F401
+    from mediation.cases import imports as _imports  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import calendar_models as _calendar  # noqa: F401
     from mediation.core import leases as _leases  # noqa: F401

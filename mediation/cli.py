@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from mediation.core.errors import ValidationFailed
+from mediation.core.errors import PermissionDenied, ValidationFailed
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -290,8 +290,11 @@ def cases_export_command(fmt, output, state, kind, category, tier, level, org_co
 )
 def cases_import_command(file, skip_invalid, username):
     """Import hotline logs from a UTF-8 CSV file (docs/import.md). Every row is validated first;
-    with any bad row nothing is imported unless --skip-invalid. Exit 0 ok, 1 refused, 2 usage."""
-    from mediation.cases import importer
+    with any bad row nothing is imported unless --skip-invalid. Exit 0 ok, 1 refused, 2 usage.
+    The import runs here, at once, through the same staged job as the admin page's."""
+    import os
+
+    from mediation.cases import importer, imports
 
     user = _acting_user(username)
     with open(file, "rb") as handle:
@@ -309,16 +312,21 @@ def cases_import_command(file, skip_invalid, username):
             err=True,
         )
         raise SystemExit(1)
-    with click.progressbar(length=len(checked.rows), label="Importing", file=sys_stderr()) as bar:
-        result = importer.run(user, checked, skip_invalid=skip_invalid, progress=bar.update)
-    if result.failure:
-        click.echo(
-            f"Stopped: {result.failure}; {len(result.numbers)} case(s) were imported before it.",
-            err=True,
-        )
+    try:
+        job = imports.submit(user, data, os.path.basename(file), skip_invalid=skip_invalid)
+    except PermissionDenied as exc:
+        click.echo(f"Refused: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    # staging and publishing each go through every row once
+    with click.progressbar(
+        length=2 * len(checked.rows), label="Importing", file=sys_stderr()
+    ) as bar:
+        job = imports.run_job(job.id, checked=checked, progress=lambda _phase, n: bar.update(n))
+    if job.status != imports.ImportStatus.done:
+        click.echo(f"Stopped: {job.message}.", err=True)
         raise SystemExit(1)
     skipped = f", {len(checked.errors)} row(s) skipped" if checked.errors else ""
-    click.echo(f"Imported {len(result.numbers)} case(s){skipped}.")
+    click.echo(f"Imported {job.imported_rows} case(s){skipped} (import job {job.id}).")
 
 
 @calendar_cli.command("import")

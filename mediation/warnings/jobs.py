@@ -27,6 +27,8 @@ LEASES = {
     "warnings.sweep": timedelta(minutes=10),
     "warnings.deliver": timedelta(minutes=10),
     "warnings.digest": timedelta(minutes=30),
+    # a large import publishes in one transaction; its job record has its own heartbeat
+    "cases.import": timedelta(minutes=30),
 }
 
 
@@ -90,3 +92,15 @@ def digest_job() -> None:
         if not ours:
             return
         queue_daily_digest(utcnow())
+
+
+def import_job() -> None:
+    """Run the queued case imports (docs/import.md "How an import runs")."""
+    from mediation.cases.imports import run_queued
+
+    with _leased("cases.import") as ours:
+        if not ours:
+            return
+        ran = run_queued()
+        if ran:
+            log.info("imports: %d job(s) run", ran)

@@ -31,6 +31,8 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
          {"trigger": "interval", "seconds": config["DELIVERY_INTERVAL_SECONDS"]}),
         ("warnings.digest", "mediation.warnings.jobs:digest_job", "daily alert digest",
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+        ("cases.import", "mediation.warnings.jobs:import_job", "queued case imports",
+         {"trigger": "interval", "seconds": config["IMPORT_POLL_SECONDS"]}),
     ]  # fmt: skip
 
 

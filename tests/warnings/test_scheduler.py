@@ -33,6 +33,7 @@ JOB_FUNCTIONS = {
     "warnings.sweep": "mediation.warnings.jobs:sweep_job",
     "warnings.deliver": "mediation.warnings.jobs:deliver_job",
     "warnings.digest": "mediation.warnings.jobs:digest_job",
+    "cases.import": "mediation.warnings.jobs:import_job",
 }
 
 
