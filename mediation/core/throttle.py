@@ -13,6 +13,7 @@ The store is chosen once per app (`counter_store`). Nothing here knows what is c
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from mediation.core.db import transaction
 from mediation.core.types import UTCDateTime
 from mediation.extensions import Model, db
 
+log = logging.getLogger(__name__)
 KEY_LENGTH = 200
 REDIS_PREFIX = "mediation:throttle:"
 
@@ -106,14 +108,41 @@ class DatabaseStore:
 
 
 class RedisStore:
-    """Counters in Redis: `INCR`, and `EXPIRE … NX` so the first count starts the window."""
+    """Counters in Redis: `INCR`, and `EXPIRE … NX` so the first count starts the window.
+
+    When Redis does not answer, the database's counters stand in (logged), so that an outage
+    neither opens the door to guessing nor stops everyone signing in; what they counted is
+    forgotten once Redis answers again."""
 
     def __init__(self, url: str) -> None:
         import redis  # only this store needs the client
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError,)
+        self.fallback = DatabaseStore()
 
     def add(self, keys: list[str], window: timedelta) -> None:
+        try:
+            self._add(keys, window)
+        except self.errors as exc:
+            log.warning("throttle: Redis unavailable (%s); counting in the database", exc)
+            self.fallback.add(keys, window)
+
+    def read(self, keys: list[str], window: timedelta) -> dict[str, Count]:
+        try:
+            return self._read(keys, window)
+        except self.errors as exc:
+            log.warning("throttle: Redis unavailable (%s); reading the database", exc)
+            return self.fallback.read(keys, window)
+
+    def clear(self, keys: list[str]) -> None:
+        try:
+            self.client.delete(*(REDIS_PREFIX + key for key in keys))
+        except self.errors as exc:
+            log.warning("throttle: Redis unavailable (%s); clearing in the database", exc)
+            self.fallback.clear(keys)
+
+    def _add(self, keys: list[str], window: timedelta) -> None:
         seconds = max(1, int(window.total_seconds()))
         pipe = self.client.pipeline()
         for key in keys:
@@ -121,7 +150,7 @@ class RedisStore:
             pipe.expire(REDIS_PREFIX + key, seconds, nx=True)
         pipe.execute()
 
-    def read(self, keys: list[str], window: timedelta) -> dict[str, Count]:
+    def _read(self, keys: list[str], window: timedelta) -> dict[str, Count]:
         pipe = self.client.pipeline()
         for key in keys:
             pipe.get(REDIS_PREFIX + key)
@@ -132,9 +161,6 @@ class RedisStore:
             value, ttl = answers[2 * i], answers[2 * i + 1]
             found[key] = Count(int(value), max(1, int(ttl))) if value is not None else Count(0, 0)
         return found
-
-    def clear(self, keys: list[str]) -> None:
-        self.client.delete(*(REDIS_PREFIX + key for key in keys))
 
 
 def is_redis(uri: str) -> bool:

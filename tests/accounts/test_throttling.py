@@ -182,3 +182,11 @@ def test_redis_shares_the_count_between_workers(users, worker, monkeypatch):
     finally:
         for key in client.scan_iter(f"{throttle.REDIS_PREFIX}*"):
             client.delete(key)
+
+
+def test_an_unreachable_redis_falls_back_to_the_database(users, worker):
+    app = worker(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    statuses = [web(app, "mediator", "bad", "10.7.0.1") for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    assert web(app, "mediator", PASSWORD, "10.7.0.2") == 302
+    assert db.session.query(throttle.ThrottleCounter).count() > 0
