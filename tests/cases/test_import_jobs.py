@@ -90,8 +90,9 @@ def test_new_cases_of_the_organization_are_not_blocked_while_rows_are_staged(
 ):
     monkeypatch.setattr(imports, "STAGE_BATCH", 10)
     e = make_enterprise("T1")
-    job = imports.submit(users["admin"], csv_of(e.credit_code, 30), "x.csv", skip_invalid=False)
-    mediator_id, payload = users["mediator"].id, case_payload(enterprise_id=e.id)
+    # sent by a mediator of T1: the rows are T1's cases, like the one registered meanwhile
+    job = imports.submit(users["mediator"], csv_of(e.credit_code, 30), "x.csv", skip_invalid=False)
+    mediator_id, payload = users["mediator"].id, case_payload(enterprise_id=e.id, org="T1")
     seen: list = []
 
     def another_writer() -> None:
@@ -118,6 +119,7 @@ def test_new_cases_of_the_organization_are_not_blocked_while_rows_are_staged(
     assert count(Case) == 31
     # the case registered meanwhile keeps its number; the import's follow it
     assert seen[0] not in job.numbers and len(set(job.numbers)) == 30
+    assert {n.rsplit("-", 2)[0] for n in [*job.numbers, seen[0]]} == {"T1"}
 
 
 def test_the_progress_is_visible_while_the_job_runs(
@@ -204,3 +206,39 @@ def test_the_job_page_is_for_administrators_and_the_sender(client, users, make_e
         imports.visible_job(users["other_mediator"], job.id)
     with pytest.raises(imports.PermissionDenied):
         imports.submit(users["advocate"], b"", "x.csv", skip_invalid=False)
+
+
+def test_on_postgresql_new_cases_are_not_blocked_while_the_file_is_published(
+    app, users, make_enterprise, case_payload
+):
+    from tests.conftest import ON_POSTGRES
+
+    if not ON_POSTGRES:
+        pytest.skip("needs PostgreSQL (SQLite has one writer at a time): set TEST_DATABASE_URL")
+    e = make_enterprise("T1")
+    job = imports.submit(users["mediator"], csv_of(e.credit_code, 20), "x.csv", skip_invalid=False)
+    mediator_id, payload = users["mediator"].id, case_payload(enterprise_id=e.id, org="T1")
+    seen: list = []
+
+    def another_writer() -> None:
+        with app.app_context():
+            try:
+                mediator = db.session.get_one(type(users["mediator"]), mediator_id)
+                seen.append(services.create_case(mediator, payload).number)
+            except Exception as exc:  # pragma: no cover - reported below
+                seen.append(exc)
+            finally:
+                db.session.remove()
+
+    def progress(phase: str, n: int) -> None:
+        if phase == "publishing" and not seen:  # inside the publishing transaction
+            writer = threading.Thread(target=another_writer)
+            writer.start()
+            writer.join(timeout=5)
+            assert not writer.is_alive(), "the new case waited for the publishing transaction"
+
+    job = imports.run_job(job.id, progress=progress)
+    assert job.status == ImportStatus.done, job.message
+    assert len(seen) == 1 and isinstance(seen[0], str), seen
+    assert seen[0] not in job.numbers and count(Case) == 21
+    assert {n.rsplit("-", 2)[0] for n in [*job.numbers, seen[0]]} == {"T1"}
