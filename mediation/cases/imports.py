@@ -114,6 +114,10 @@ class ImportStagedRow(Model):
 Progress = Callable[[str, int], None]  # (phase, rows just done)
 
 
+class _TakenOver(Exception):
+    """This run's job was claimed again by another runner (`_claim`)."""
+
+
 def submit(
     user: User, data: bytes, filename: str, *, skip_invalid: bool, now: datetime | None = None
 ) -> ImportJob:
@@ -213,7 +217,7 @@ def _heartbeat(job_id: int, **values: Any) -> None:
 def _run(
     job: ImportJob, user: User, progress: Progress | None, checked: importer.Checked | None
 ) -> None:
-    job_id, skip_invalid = job.id, job.skip_invalid
+    job_id, skip_invalid, claimed_at = job.id, job.skip_invalid, job.started_at
     # 1. check (reads only)
     checked = checked or importer.check(user, job.data)
     db.session.rollback()  # end the reading transaction: nothing is held while staging
@@ -262,6 +266,21 @@ def _run(
     line = None
     try:
         with transaction():
+            # first, lock the job's row for this transaction, if the job is still this run's:
+            # a runner that took over a job it believed dead (`STALE_AFTER`) waits for this
+            # transaction and then finds the job done, and a run that was taken over stops here
+            still_ours = db.session.execute(
+                update(ImportJob)
+                .where(
+                    ImportJob.id == job_id,
+                    ImportJob.status == ImportStatus.running,
+                    ImportJob.started_at == claimed_at,
+                )
+                .values(heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(still_ours, "rowcount", 0) != 1:
+                raise _TakenOver()
             for row_line, payload in staged:
                 line = row_line  # (named in the message if this row fails)
                 org_id = payload.get("handling_org_id") or user.organization_id
@@ -282,6 +301,8 @@ def _run(
                 .execution_options(synchronize_session=False)
             )
             db.session.execute(delete(ImportStagedRow).where(ImportStagedRow.job_id == job_id))
+    except _TakenOver:
+        log.warning("import job %s was taken over by another runner; this run stops", job_id)
     except DomainError as exc:
         fields = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (exc.fields or {}).items())
         message = f"line {line}: {exc.message} {fields}".strip() + "; nothing was imported"

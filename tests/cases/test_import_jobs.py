@@ -242,3 +242,21 @@ def test_on_postgresql_new_cases_are_not_blocked_while_the_file_is_published(
     assert len(seen) == 1 and isinstance(seen[0], str), seen
     assert seen[0] not in job.numbers and count(Case) == 21
     assert {n.rsplit("-", 2)[0] for n in [*job.numbers, seen[0]]} == {"T1"}
+
+
+def test_a_run_that_was_taken_over_publishes_nothing(users, make_enterprise, monkeypatch):
+    """A runner so slow that another one took its job over must not publish a second copy."""
+    e = make_enterprise("T1")
+    job = imports.submit(users["mediator"], csv_of(e.credit_code, 5), "x.csv", skip_invalid=False)
+
+    def taken_over(phase: str, n: int) -> None:
+        if phase == "staging":  # another runner claims the job (as after STALE_AFTER)
+            db.session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job.id)
+                .values(started_at=utcnow() + timedelta(seconds=1))
+            )
+            db.session.commit()
+
+    imports.run_job(job.id, progress=taken_over)
+    assert count(Case) == 0
