@@ -88,11 +88,15 @@ class DefaultConfig:
     API_TOKEN_TTL_HOURS = 24 * 30
     API_MAX_PER_PAGE = 100
     API_DEFAULT_PER_PAGE = 25
-    # Flask-Limiter: login and token issuance; memory:// is per process (use redis:// or
-    # memcached:// to share the count between gunicorn workers)
+    # sign-in throttling, web and API together (docs/security.md "Sign-in throttling"): failed
+    # attempts counted in the database, or in Redis when this is redis://host:port/db; shared
+    # by every worker and host either way
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = "memory://"
-    LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+    RATELIMIT_STORAGE_URI = ""
+    LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
+    LOGIN_FAILURES_PER_PAIR = 5  # one account from one address
+    LOGIN_FAILURES_PER_ADDRESS = 20  # one address, any accounts
+    LOGIN_FAILURES_PER_ACCOUNT = 10  # one account, any addresses (locks only those that failed)
 
     # early warning
     SCHEDULER_EMBEDDED = False
@@ -102,6 +106,7 @@ class DefaultConfig:
     # every scheduler writes a heartbeat this often; /healthz calls it stale after the max age
     SCHEDULER_HEARTBEAT_SECONDS = 60
     HEALTH_HEARTBEAT_MAX_AGE_SECONDS = 180
+    IMPORT_POLL_SECONDS = 5  # how often the scheduler looks for queued case imports
 
     # worker services (docs/worker-services.md)
     HARDSHIP_REVIEW_REMINDER_DAYS = 30  # the officers are told this long before a yearly review

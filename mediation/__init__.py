@@ -150,10 +150,12 @@ def register_database(app: Flask) -> None:
     # import every model so metadata is complete for create_all and Alembic
     from mediation.accounts import models as _accounts  # noqa: F401
     from mediation.advocates import models as _advocates  # noqa: F401
+    from mediation.cases import imports as _imports  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
     from mediation.core import calendar_models as _calendar  # noqa: F401
     from mediation.core import leases as _leases  # noqa: F401
     from mediation.core import migrations as migration_hooks
+    from mediation.core import throttle as _throttle  # noqa: F401
     from mediation.core.db import (
         engines,
         init_read_only_engine,
@@ -196,13 +198,12 @@ def register_extensions(app: Flask) -> None:
     from mediation.core.i18n import init_i18n
     from mediation.core.signed_cookies import init_signed_cookies
     from mediation.core.storage import init_storage
-    from mediation.extensions import csrf, limiter
+    from mediation.extensions import csrf
     from mediation.warnings.delivery import init_mail
 
     init_storage(app)
     csrf.init_app(app)
     init_signed_cookies(app)
-    limiter.init_app(app)
     init_login(app)
     init_i18n(app)
     init_mail(app)

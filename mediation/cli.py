@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from mediation.core.errors import ValidationFailed
+from mediation.core.errors import PermissionDenied, ValidationFailed
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -39,15 +41,33 @@ def _parse_now(_ctx, _param, value: str | None):
     return ensure_utc(moment)
 
 
+# a --now this far ahead of the clock counts as "in the future" for the sweep's dry run
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
 @warnings_cli.command("sweep")
 @click.option("--now", callback=_parse_now, help="pretend it is this time (ISO 8601)")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
-def sweep_command(now, batch_size):
+@click.option(
+    "--dry-run/--no-dry-run",
+    "dry_run",
+    default=None,
+    help="print what the sweep would do, write nothing and queue no notification "
+    "(the default when --now is in the future)",
+)
+@click.option("--send", "dry_run", flag_value=False, help="the same as --no-dry-run")
+def sweep_command(now, batch_size, dry_run):
     """Run one sweep and print what it did."""
+    from mediation.core.clock import utcnow
+    from mediation.extensions import db
     from mediation.warnings.rules import RULE_LABELS
     from mediation.warnings.sweep import sweep
 
-    outcome = sweep(now, batch_size=batch_size)
+    if dry_run is None:
+        # a sweep "as of" a future moment would raise alerts and queue real mail for deadlines
+        # that have not passed (docs/security.md "Input")
+        dry_run = now is not None and now > utcnow() + FUTURE_TOLERANCE
+    outcome = sweep(now, batch_size=batch_size, dry_run=dry_run)
     for label, alerts in (
         ("raised", outcome.raised),
         ("climbed", outcome.climbed),
@@ -62,6 +82,12 @@ def sweep_command(now, batch_size):
         f"checked {outcome.checked} case(s): raised {len(outcome.raised)}, "
         f"climbed {len(outcome.climbed)}, resolved {len(outcome.resolved)}"
     )
+    if dry_run:
+        db.session.rollback()
+        click.echo(
+            "dry run: nothing was written and no notification queued "
+            "(--no-dry-run or --send to do it for real)"
+        )
 
 
 @scheduler_cli.command("run")
@@ -264,8 +290,11 @@ def cases_export_command(fmt, output, state, kind, category, tier, level, org_co
 )
 def cases_import_command(file, skip_invalid, username):
     """Import hotline logs from a UTF-8 CSV file (docs/import.md). Every row is validated first;
-    with any bad row nothing is imported unless --skip-invalid. Exit 0 ok, 1 refused, 2 usage."""
-    from mediation.cases import importer
+    with any bad row nothing is imported unless --skip-invalid. Exit 0 ok, 1 refused, 2 usage.
+    The import runs here, at once, through the same staged job as the admin page's."""
+    import os
+
+    from mediation.cases import importer, imports
 
     user = _acting_user(username)
     with open(file, "rb") as handle:
@@ -283,16 +312,21 @@ def cases_import_command(file, skip_invalid, username):
             err=True,
         )
         raise SystemExit(1)
-    with click.progressbar(length=len(checked.rows), label="Importing", file=sys_stderr()) as bar:
-        result = importer.run(user, checked, skip_invalid=skip_invalid, progress=bar.update)
-    if result.failure:
-        click.echo(
-            f"Stopped: {result.failure}; {len(result.numbers)} case(s) were imported before it.",
-            err=True,
-        )
+    try:
+        job = imports.submit(user, data, os.path.basename(file), skip_invalid=skip_invalid)
+    except PermissionDenied as exc:
+        click.echo(f"Refused: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    # staging and publishing each go through every row once
+    with click.progressbar(
+        length=2 * len(checked.rows), label="Importing", file=sys_stderr()
+    ) as bar:
+        job = imports.run_job(job.id, checked=checked, progress=lambda _phase, n: bar.update(n))
+    if job.status != imports.ImportStatus.done:
+        click.echo(f"Stopped: {job.message}.", err=True)
         raise SystemExit(1)
     skipped = f", {len(checked.errors)} row(s) skipped" if checked.errors else ""
-    click.echo(f"Imported {len(result.numbers)} case(s){skipped}.")
+    click.echo(f"Imported {job.imported_rows} case(s){skipped} (import job {job.id}).")
 
 
 @calendar_cli.command("import")

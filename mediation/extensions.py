@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 from flask import current_app
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -76,8 +74,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# login and token issuance only (no default limits); storage from RATELIMIT_STORAGE_URI
-limiter = Limiter(key_func=get_remote_address)
 # alert e-mail; configured from the MAIL_* settings by `warnings.delivery.init_mail`
 mail = Mail()
 

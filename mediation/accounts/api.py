@@ -6,12 +6,12 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields, validate
 
 from mediation.accounts.models import Role
-from mediation.accounts.tokens import issue_token, revoke_token
+from mediation.accounts.throttle import sign_in_attempt
+from mediation.accounts.tokens import BadCredentials, issue_token_for, revoke_token
 from mediation.core.api import ApiError, Blueprint, authenticated
 from mediation.core.errors import ValidationFailed
 from mediation.core.fields import EnumCode
 from mediation.core.schemas import StrictSchema
-from mediation.extensions import limiter
 
 
 class TokenRequestSchema(StrictSchema):
@@ -35,10 +35,6 @@ class MeSchema(Schema):
     organization_id = fields.Integer(required=True)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 bp = Blueprint("accounts_api", __name__)
 
 
@@ -47,17 +43,21 @@ bp = Blueprint("accounts_api", __name__)
 @bp.response(201, TokenSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(429, response="TOO_MANY_REQUESTS")
-@limiter.limit(_login_limit)
 def create_token(body: dict):
     """Obtain a bearer token
 
     Exchange a username and password for a token (valid `API_TOKEN_TTL_HOURS`). The token
-    is shown only in this answer."""
+    is shown only in this answer. Failed attempts count with the web sign-in's: too many for
+    this account from this address, or from this address at all, answer 429 with
+    `Retry-After` (docs/security.md "Sign-in throttling")."""
     try:
         data = TokenRequestSchema().load(body)
     except ValidationError as exc:
         raise ValidationFailed(exc.messages) from None
-    token, row = issue_token(data["username"], data["password"], name=data.get("name"))
+    user = sign_in_attempt(data["username"], data["password"], request.remote_addr)
+    if user is None:
+        raise BadCredentials("wrong username or password, or the account is deactivated")
+    token, row = issue_token_for(user, name=data.get("name"))
     return {"token": token, "expires_at": row.expires_at}
 
 

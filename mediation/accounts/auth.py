@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, redirect, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import login_url, login_user, logout_user
 from sqlalchemy import ColumnElement, bindparam, select
@@ -112,10 +112,20 @@ def _load_user(user_id: str) -> User | None:
 SESSION_GENERATION = "_session_generation"
 
 
+def _new_csrf_token() -> None:
+    """Drop the session's CSRF secret (Flask-WTF makes a new one for the next form), so that a
+    token seen before sign-in or sign-out, by whoever planted or read it, stops working there
+    (docs/security.md "Sessions")."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
+
+
 def sign_in(user: User) -> None:
     """Start a browser session for `user`, bound to their current session generation."""
     login_user(user)
     session[SESSION_GENERATION] = user.session_generation
+    _new_csrf_token()
 
 
 def sign_out(user: User) -> None:
@@ -123,6 +133,7 @@ def sign_out(user: User) -> None:
     end_sessions(user.id)
     logout_user()
     session.pop(SESSION_GENERATION, None)
+    _new_csrf_token()
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -37,10 +37,17 @@ def issue_token(
     username: str, password: str, *, name: str | None = None, now: datetime | None = None
 ) -> tuple[str, ApiToken]:
     """A new token for valid credentials; the plain token is returned once and never stored."""
-    now = ensure_utc(now or utcnow())
     user = authenticate(username, password)
     if user is None:
         raise BadCredentials("wrong username or password, or the account is deactivated")
+    return issue_token_for(user, name=name, now=now)
+
+
+def issue_token_for(
+    user: User, *, name: str | None = None, now: datetime | None = None
+) -> tuple[str, ApiToken]:
+    """A new token for a user whose credentials were checked (and counted: `accounts.throttle`)."""
+    now = ensure_utc(now or utcnow())
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
     with transaction():

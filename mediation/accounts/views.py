@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -16,45 +15,52 @@ from flask import (
 from flask_login import current_user, login_required
 
 from mediation.accounts.auth import is_safe_next, sign_in, sign_out
-from mediation.accounts.services import authenticate, set_locale
+from mediation.accounts.services import set_locale
+from mediation.accounts.throttle import TooManyAttempts, sign_in_attempt
 from mediation.core.i18n import LANGUAGES, _
 from mediation.core.web import CARRY_PREFIX, RESUBMIT_TO, carried_fields, resubmit_page
-from mediation.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     next_url = request.values.get("next")
     if current_user.is_authenticated:
         return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
     error = None
+    status = 200
+    retry_after = 0
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "")
-        user = authenticate(username, request.form.get("password", ""))
         resubmit_to = request.form.get(RESUBMIT_TO)
-        if user is None:
-            error = _("Wrong user name or password, or the account is disabled.")
-            if resubmit_to and is_safe_next(resubmit_to):  # keep what was typed for a retry
-                fields = carried_fields(request.form, CARRY_PREFIX)
-                return resubmit_page(resubmit_to, fields, 401, error=error)
+        try:
+            user = sign_in_attempt(username, request.form.get("password", ""), request.remote_addr)
+        except TooManyAttempts as exc:
+            retry_after, status = exc.retry_after, 429
+            error = _(
+                "Too many failed sign-ins. Try again in %(minutes)s minutes.",
+                minutes=max(1, -(-retry_after // 60)),
+            )
         else:
-            sign_in(user)
-            if resubmit_to and is_safe_next(resubmit_to):  # a form refused while signed out
-                return resubmit_page(resubmit_to, carried_fields(request.form, CARRY_PREFIX), 200)
-            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
-    status = 401 if error else 200
-    return render_template(
-        "auth/login.html", error=error, username=username, next_url=next_url
-    ), status
+            if user is None:
+                status = 401
+                error = _("Wrong user name or password, or the account is disabled.")
+            else:
+                sign_in(user)
+                if resubmit_to and is_safe_next(resubmit_to):  # a form refused while signed out
+                    fields = carried_fields(request.form, CARRY_PREFIX)
+                    return resubmit_page(resubmit_to, fields, 200)
+                flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+                return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
+        if resubmit_to and is_safe_next(resubmit_to):  # keep what was typed for a retry
+            fields = carried_fields(request.form, CARRY_PREFIX)
+            page, _status = resubmit_page(resubmit_to, fields, status, error=error)
+            return page, status, {"Retry-After": str(retry_after)} if retry_after else {}
+    page = render_template("auth/login.html", error=error, username=username, next_url=next_url)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return page, status, headers
 
 
 @bp.route("/logout", methods=["POST"])

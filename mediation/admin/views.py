@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from mediation.accounts import services as accounts
 from mediation.accounts.models import Role
-from mediation.cases import importer
+from mediation.cases import imports
 from mediation.cases.enums import WarningLevel
 from mediation.core import calendar_schedules
 from mediation.core.calendar import Source
@@ -371,24 +371,43 @@ def outbox():
     )
 
 
+IMPORT_REFRESH_SECONDS = 3
+
+
+def _recent_imports() -> list[imports.ImportJob]:
+    return list(
+        db.session.scalars(
+            select(imports.ImportJob).order_by(imports.ImportJob.id.desc()).limit(10)
+        )
+    )
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_page():
-    """Upload a CSV of hotline logs; every row is checked first, and nothing is imported while
-    any row is bad unless the administrator ticks "skip invalid rows"."""
+    """Upload a CSV of hotline logs: the file becomes an import job that the scheduler runs
+    (docs/import.md "How an import runs"); the job's page shows its progress and result."""
     if request.method == "GET":
-        return render_template("admin/import.html", checked=None, result=None)
+        return render_template("admin/import.html", jobs=_recent_imports())
     upload = request.files.get("file")
     skip_invalid = request.form.get("skip_invalid") == "1"
     if upload is None or not upload.filename:
         return render_template(
-            "admin/import.html", checked=None, result=None, missing_file=True
+            "admin/import.html",
+            jobs=_recent_imports(),
+            missing_file=True,
+            skip_invalid=skip_invalid,
         ), 422
-    checked = importer.check(current_user, upload.read())
-    result = importer.run(current_user, checked, skip_invalid=skip_invalid)
-    refused = checked.fatal or (checked.errors and not skip_invalid) or result.failure
-    return render_template(
-        "admin/import.html", checked=checked, result=result, skip_invalid=skip_invalid
-    ), (422 if refused else 200)
+    job = imports.submit(current_user, upload.read(), upload.filename, skip_invalid=skip_invalid)
+    return redirect(url_for("admin.import_job", job_id=job.id))
+
+
+@bp.route("/import/<id:job_id>")
+def import_job(job_id: int):
+    """An import's progress (the page refreshes itself until the job ends) and its result."""
+    job = imports.visible_job(current_user, job_id)
+    page = render_template("admin/import_job.html", job=job)
+    # a Refresh header, not a script: the page works without JavaScript and under the CSP
+    return page, 200, ({} if job.finished else {"Refresh": str(IMPORT_REFRESH_SECONDS)})
 
 
 # --- the working-day calendar ---------------------------------------------------------------------

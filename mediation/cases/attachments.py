@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -56,6 +57,38 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
 }
 CONTENT_TYPES = tuple(sorted({content_type for content_type, _ in ALLOWED_TYPES.values()}))
 
+# characters that do not occur in a text document (C0 controls other than tab, line breaks,
+# form feed, and the DOS end-of-file mark)
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f\x7f]")
+
+
+def _is_text(path: Path) -> bool:
+    """A text file: UTF-8 (with or without a byte-order mark), UTF-16 with its mark, or GB18030
+    (what Excel and Notepad on a Chinese Windows write), and no control characters."""
+    data = path.read_bytes()  # at most ATTACHMENT_MAX_BYTES
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            decoded = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return not _NOT_TEXT.search(decoded)
+    return False
+
+
+def _is_iso_media(head: bytes) -> bool:
+    """An ISO base media file (MP4, M4A): its first box is `ftyp`, at byte 4."""
+    return head[4:8] == b"ftyp"
+
+
+# formats without a fixed prefix, checked by looking at the content (docs/security.md "Uploads")
+CONTENT_CHECKS: dict[str, Callable[[bytes, Path], bool]] = {
+    "txt": lambda head, path: _is_text(path),
+    "csv": lambda head, path: _is_text(path),
+    "m4a": lambda head, path: _is_iso_media(head),
+    "mp4": lambda head, path: _is_iso_media(head),
+}
+
 
 class PayloadTooLarge(DomainError):
     status_code = 413
@@ -80,7 +113,7 @@ def sanitize_filename(name: str | None) -> str:
     return name or "evidence"
 
 
-def _classify(filename: str, head: bytes) -> str:
+def _classify(filename: str, head: bytes, spooled: Path) -> str:
     ext = filename.rpartition(".")[2].lower() if "." in filename else ""
     if ext not in ALLOWED_TYPES:
         raise UnsupportedType(
@@ -92,7 +125,10 @@ def _classify(filename: str, head: bytes) -> str:
             },
         )
     content_type, magic = ALLOWED_TYPES[ext]
-    if magic is not None and not any(head.startswith(m) for m in magic):
+    check = CONTENT_CHECKS.get(ext)
+    if (magic is not None and not any(head.startswith(m) for m in magic)) or (
+        check is not None and not check(head, spooled)
+    ):
         raise UnsupportedType(
             "the file's content does not match its type",
             fields={"file": [Message("This is not a valid .%(ext)s file.", ext=ext)]},
@@ -151,7 +187,7 @@ def add_attachment(
     try:
         if size == 0:
             raise ValidationFailed({"file": ["The file is empty."]})
-        content_type = _classify(name, head)
+        content_type = _classify(name, head, tmp)
         with transaction():
             case = get_visible_case(user, case_id, for_update=True)
             if not case.is_open:

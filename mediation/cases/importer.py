@@ -1,19 +1,17 @@
 """Bulk import of hotline logs from CSV (docs/import.md).
 
-Two passes. `check()` reads the whole file and validates every row through the new-case form's
-schema (`cases.schemas.CaseCreateSchema`) after resolving the enterprise by its credit code and
-the handling organization by its code; it reports every bad row with its line number and
-reason and writes nothing. `run()` then registers the good rows through `services.create_case`
-(one transaction per case, the warning rules firing in each), only when no row is bad or when
-told to skip the bad ones. Because every row was validated first, a write can fail only for
-reasons outside the file (a concurrent change); the import then stops and says how far it got.
+`check()` reads the whole file and validates every row through the new-case form's schema
+(`cases.schemas.CaseCreateSchema`) after resolving the enterprise by its credit code and the
+handling organization by its code; it reports every bad row with its line number and reason and
+writes nothing. The import job (`cases.imports`) then stages the good rows and publishes them
+through `create_case` in one transaction.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
@@ -21,11 +19,10 @@ from sqlalchemy import select
 
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import can_see_org
-from mediation.cases import schemas, services
+from mediation.cases import schemas
 from mediation.cases.enums import CaseKind, Category, Channel
-from mediation.core.db import transaction
 from mediation.core.enums import LabelledEnum
-from mediation.core.errors import DomainError, normalize_field_errors
+from mediation.core.errors import normalize_field_errors
 from mediation.core.i18n import stored_text
 from mediation.core.identifiers import normalize_credit_code
 from mediation.core.input_guard import MESSAGE as UNSTORABLE
@@ -87,12 +84,6 @@ class Checked:
     @property
     def ok(self) -> bool:
         return self.fatal is None and not self.errors
-
-
-@dataclass
-class Imported:
-    numbers: list[str] = field(default_factory=list)
-    failure: str | None = None
 
 
 def _decode(data: bytes) -> str:
@@ -268,34 +259,3 @@ def _organizations(codes: set[str]) -> dict[str, int]:
         select(Organization.code, Organization.id).where(Organization.code.in_(codes))
     ).all()
     return {code: id_ for code, id_ in rows}
-
-
-def run(
-    user: User,
-    checked: Checked,
-    *,
-    skip_invalid: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> Imported:
-    """Register the checked rows; refuses (writes nothing) when rows are bad and not skipped."""
-    imported = Imported()
-    if checked.fatal or (checked.errors and not skip_invalid):
-        return imported
-    current_line = None
-    try:
-        # one transaction for the whole file: each create_case joins it, so a row that fails
-        # now (a concurrent change, a database refusal) leaves nothing of the file behind
-        with transaction():
-            for line, payload in checked.rows:
-                current_line = line
-                case = services.create_case(user, payload)
-                imported.numbers.append(case.number)
-                if progress is not None:
-                    progress(1)
-    except DomainError as exc:
-        fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
-        imported.failure = (
-            f"line {current_line}: {exc.message} {fields}; nothing was imported".strip()
-        )
-        imported.numbers.clear()
-    return imported

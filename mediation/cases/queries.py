@@ -33,7 +33,7 @@ from mediation.cases.models import Case
 from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
 from mediation.core.db import like_pattern, literal_parameter
 from mediation.core.messages import N_
-from mediation.core.schemas import MAX_ID, Length, OneOf, Range
+from mediation.core.schemas import MAX_ID, Length, OneOf, Range, StrictInteger
 from mediation.core.trigram import MIN_TRIGRAM_TERM
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
@@ -78,11 +78,11 @@ class CaseFilterSchema(Schema):
     category = fields.Enum(Category, by_value=True)
     tier = fields.Enum(Tier, by_value=True, metadata={"description": "the supervising tier"})
     level = fields.Enum(WarningLevel, by_value=True)
-    org = fields.Integer(
+    org = StrictInteger(
         validate=Range(min=1, max=MAX_ID),
         metadata={"description": "cases handled in this organization's subtree"},
     )
-    enterprise = fields.Integer(validate=Range(min=1, max=MAX_ID))
+    enterprise = StrictInteger(validate=Range(min=1, max=MAX_ID))
     q = fields.String(
         validate=Length(min=1, max=100),
         metadata={"description": "in the number, the title or the enterprise's name"},

@@ -108,7 +108,10 @@ def error_response(
 def api_error_response(exc: BaseException) -> Response:
     """The one error shape for anything that goes wrong under /api/."""
     if isinstance(exc, DomainError):
-        return error_response(exc.status_code, exc.message, exc.fields, **exc.extra)
+        response = error_response(exc.status_code, exc.message, exc.fields, **exc.extra)
+        if exc.status_code == 429 and exc.extra.get("retry_after"):
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     if isinstance(exc, CSRFError):
         return error_response(400, f"CSRF check failed: {exc.description}")
     if isinstance(exc, HTTPException):

@@ -8,7 +8,7 @@ from mediation.accounts.models import Role
 from mediation.core.api import Blueprint, authenticated, file_response
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied, ValidationFailed
-from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE
+from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE, StrictInteger
 from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 from mediation.reports import exports
 from mediation.reports.stats import Period, report
@@ -17,7 +17,7 @@ from mediation.reports.stats import Period, report
 class SummaryQuery(Schema):
     from_ = fields.Date(data_key="from", validate=PLAUSIBLE_DATE)
     to = fields.Date(validate=PLAUSIBLE_DATE)
-    org = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    org = StrictInteger(validate=validate.Range(min=1, max=MAX_ID))
 
     @validates_schema
     def _ordered(self, data: dict, **kwargs) -> None:

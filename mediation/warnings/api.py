@@ -12,7 +12,7 @@ from mediation.cases.enums import WarningLevel
 from mediation.core.api import Blueprint, PagingQuery, authenticated, page_of, per_page
 from mediation.core.fields import EnumCode
 from mediation.core.pagination import paginate
-from mediation.core.schemas import MAX_ID
+from mediation.core.schemas import MAX_ID, StrictInteger
 from mediation.orgs.models import Tier
 from mediation.warnings import delays, services
 from mediation.warnings.models import Alert, AlertStatus
@@ -48,7 +48,7 @@ class AlertListQuery(PagingQuery):
     )
     level = fields.Enum(WarningLevel, by_value=True)
     tier = fields.Enum(Tier, by_value=True, metadata={"description": "the alert's target tier"})
-    case = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    case = StrictInteger(validate=validate.Range(min=1, max=MAX_ID))
 
 
 bp = Blueprint("warnings_api", __name__)

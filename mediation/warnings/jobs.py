@@ -34,6 +34,8 @@ LEASES = {
     "meetings.overdue": timedelta(minutes=10),
     # the hardship files' review reminders (mediation/hardship/jobs.py)
     "hardship.reviews": timedelta(minutes=10),
+    # a large import publishes in one transaction; its job record has its own heartbeat
+    "cases.import": timedelta(minutes=30),
 }
 
 
@@ -109,3 +111,15 @@ def heartbeat_job() -> None:
     beats, and one fresh beat is enough."""
     with _context():
         beat(HEARTBEAT)
+
+
+def import_job() -> None:
+    """Run the queued case imports (docs/import.md "How an import runs")."""
+    from mediation.cases.imports import run_queued
+
+    with _leased("cases.import") as ours:
+        if not ours:
+            return
+        ran = run_queued()
+        if ran:
+            log.info("imports: %d job(s) run", ran)

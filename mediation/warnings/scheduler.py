@@ -45,6 +45,8 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
         ("scheduler.heartbeat", "mediation.warnings.jobs:heartbeat_job", "heartbeat",
          {"trigger": "interval", "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"],
           "next_run_time": datetime.now().astimezone()}),
+        ("cases.import", "mediation.warnings.jobs:import_job", "queued case imports",
+         {"trigger": "interval", "seconds": config["IMPORT_POLL_SECONDS"]}),
     ]  # fmt: skip
 
 

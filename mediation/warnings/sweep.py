@@ -69,10 +69,18 @@ def _one_by_one(ids: list[int], now: datetime, settings: dict) -> BatchOutcome:
 
 
 def sweep(
-    now: datetime | None = None, batch_size: int = DEFAULT_BATCH, max_batches: int = 10_000
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    max_batches: int = 10_000,
+    *,
+    dry_run: bool = False,
 ) -> BatchOutcome:
     """Process every due case, batch by batch; returns what was checked, raised, climbed and
-    resolved."""
+    resolved.
+
+    `dry_run` keeps every batch in one open transaction (flushed, never committed) for the
+    caller to read and then roll back: nothing is written and no notification is queued (the
+    CLI's default for a `--now` in the future)."""
     now = ensure_utc(now or utcnow())
     total = BatchOutcome()
     settings = current_settings()
@@ -85,9 +93,14 @@ def sweep(
             break
         try:
             outcome = process_cases(ids, now, settings)
-            db.session.commit()
+            if dry_run:
+                db.session.flush()
+            else:
+                db.session.commit()
         except Exception:
             db.session.rollback()
+            if dry_run:
+                raise
             log.exception("sweep batch failed; checking its cases one by one")
             outcome = _one_by_one(ids, now, settings)
         total.add(outcome)

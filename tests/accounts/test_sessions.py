@@ -130,3 +130,40 @@ def test_x_forwarded_for_counts_only_behind_a_configured_proxy(app, users, proxi
             db.session.remove()
             for engine in engines():
                 engine.dispose()
+
+
+def _raw_csrf(client) -> str | None:
+    with client.session_transaction() as saved:
+        return saved.get("csrf_token")
+
+
+def _form_token(client, path: str) -> str:
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_csrf_token_rotates_at_sign_in_and_sign_out(csrf_app, users):
+    client = csrf_app.test_client()
+    with csrf_app.app_context():
+        before = _form_token(client, "/login")
+        raw_before = _raw_csrf(client)
+        signed = client.post(
+            "/login", data={"username": "mediator", "password": PASSWORD, "csrf_token": before}
+        )
+        assert signed.status_code == 302
+        assert _raw_csrf(client) != raw_before
+        after = _form_token(client, "/cases")
+        assert after != before
+        raw_signed_in = _raw_csrf(client)
+        # a form posted with the token from before the sign-in is refused; the new one works
+        assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+        assert client.post("/logout", data={"csrf_token": after}).status_code == 302
+        assert _raw_csrf(client) != raw_signed_in
+        # signed out: the signed-in token is worth nothing at the login form
+        refused = client.post(
+            "/login", data={"username": "mediator", "password": PASSWORD, "csrf_token": after}
+        )
+        assert refused.status_code == 400
+        db.session.remove()

@@ -63,3 +63,21 @@ def test_the_api_refuses_loose_case_input(client, users, case_payload, field, va
 
 def test_one_line_turns_line_breaks_into_spaces():
     assert one_line("欠薪\r\nBcc: x@example.com\u2028end") == "欠薪 Bcc: x@example.com end"
+
+
+@pytest.mark.parametrize(
+    "path, param",
+    [("/stats/summary", "org"), ("/alerts", "case"), ("/cases", "org"), ("/cases", "enterprise")],
+)
+@pytest.mark.parametrize("value", ["1.9", "1_000", "true", "١"])
+def test_query_ids_refuse_fractions_and_underscores(client, users, path, param, value):
+    response = Api(client).get(path, as_=users["admin"], query_string={param: value})
+    assert response.status_code == 422
+    assert param in error_of(response)["fields"]
+
+
+def test_query_ids_take_whole_numbers(client, users, orgs):
+    response = Api(client).get(
+        "/cases", as_=users["admin"], query_string={"org": str(orgs["C"].id)}
+    )
+    assert response.status_code == 200

@@ -8,6 +8,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from mediation.cases.imports import run_queued
 from mediation.cases.models import Case
 from mediation.extensions import db
 from mediation.warnings.models import Alert
@@ -102,14 +103,23 @@ def test_admin_upload_page(client, users, make_enterprise):
         "/admin/import", data={"file": (io.BytesIO(bad), "logs.csv")},
         content_type="multipart/form-data",
     )  # fmt: skip
-    assert response.status_code == 422 and b'data-line="2"' in response.data
+    assert response.status_code == 302 and "/admin/import/" in response.headers["Location"]
+    assert run_queued() == 1
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and b'data-line="2"' in page.data
+    assert b'id="import-refused"' in page.data and "Refresh" not in page.headers
     assert count(Case) == 0
     good = _rows(f"dispute,dismissal,{e.credit_code},违法解除,1,,,2026-03-02")
     response = client.post(
         "/admin/import", data={"file": (io.BytesIO(good), "logs.csv")},
         content_type="multipart/form-data",
     )  # fmt: skip
-    assert response.status_code == 200 and b'data-imported="1"' in response.data
+    waiting = client.get(response.headers["Location"])
+    assert b'data-status="queued"' in waiting.data and waiting.headers["Refresh"]
+    assert count(Case) == 0
+    run_queued()
+    done = client.get(response.headers["Location"])
+    assert b'data-imported="1"' in done.data
     assert count(Case) == 1
 
 

@@ -54,14 +54,14 @@ def test_an_import_row_with_nul_is_bad_and_nothing_is_written(
 def test_an_import_that_fails_while_writing_keeps_nothing(
     app, tmp_path, users, make_enterprise, monkeypatch
 ):
-    from mediation.cases import importer, services
+    from mediation.cases import importer, imports
 
     e = make_enterprise("G1")
     header = "类型,案由,统一社会信用代码,诉求,涉及人数,请求金额,欠薪月数,收到申请时间\n"
     rows = "".join(f"dispute,dismissal,{e.credit_code},第{i}行,1,,,2026-03-02\n" for i in range(3))
     checked = importer.check(users["mediator"], (header + rows).encode("utf-8"))
     assert not checked.errors and len(checked.rows) == 3
-    real, calls = services.create_case, []
+    real, calls = imports.create_case, []
 
     def flaky(user, payload, **kw):
         calls.append(1)
@@ -69,8 +69,11 @@ def test_an_import_that_fails_while_writing_keeps_nothing(
             raise Conflict("a concurrent change won; reload and try again")
         return real(user, payload, **kw)
 
-    monkeypatch.setattr(services, "create_case", flaky)
-    result = importer.run(users["mediator"], checked)
-    assert result.failure and "nothing was imported" in result.failure
-    assert result.numbers == []
+    monkeypatch.setattr(imports, "create_case", flaky)
+    job = imports.submit(users["mediator"], b"", "x.csv", skip_invalid=False)
+    job = imports.run_job(job.id, checked=checked)
+    assert job.status == imports.ImportStatus.failed
+    assert "line 4" in job.message and "nothing was imported" in job.message
+    assert job.imported_rows == 0 and job.numbers == []
     assert count(Case) == 0
+    assert count(imports.ImportStagedRow) == 0

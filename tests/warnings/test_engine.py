@@ -782,6 +782,40 @@ def test_sweep_command_reads_a_time_without_offset_as_china_time(app, make_case)
     assert set(alerts_of(case.id)) == {("acceptance_overdue", "town")}
 
 
+def _future() -> str:
+    from datetime import timedelta
+
+    from mediation.core.clock import utcnow
+
+    return (utcnow() + timedelta(days=400)).isoformat()
+
+
+def test_a_sweep_in_the_future_is_a_dry_run_by_default(app, make_case):
+    case = quiet(make_case)
+    result = invoke(app, "--now", _future())
+    assert result.exit_code == 0, result.output
+    assert case.number in result.output and "dry run" in result.output
+    assert alerts_of(case.id) == {}
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert reload(case).warning_level is None
+
+
+@pytest.mark.parametrize("flag", ["--send", "--no-dry-run"])
+def test_a_sweep_in_the_future_writes_only_when_asked(app, make_case, flag):
+    case = quiet(make_case)
+    result = invoke(app, "--now", _future(), flag)
+    assert result.exit_code == 0, result.output
+    assert "dry run" not in result.output
+    assert alerts_of(case.id)
+
+
+def test_a_past_sweep_can_be_a_dry_run_on_request(app, make_case):
+    case = quiet(make_case)
+    result = invoke(app, "--now", "2026-03-06T00:00:00+08:00", "--dry-run")
+    assert result.exit_code == 0 and "raised 1" in result.output and "dry run" in result.output
+    assert alerts_of(case.id) == {}
+
+
 @pytest.mark.parametrize("bad", ["yesterday", "2026-13-01", "2026-03-06T25:00", ""])
 def test_sweep_command_refuses_a_malformed_now(app, make_case, bad):
     case = quiet(make_case)
