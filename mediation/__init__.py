@@ -156,6 +156,7 @@ def register_database(app: Flask) -> None:
     )
     from mediation.enterprises import models as _enterprises  # noqa: F401
     from mediation.extensions import db, migrate
+    from mediation.incidents import models as _incidents  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
