@@ -215,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.core.api import init_api
     from mediation.dashboard.views import bp as dashboard_bp
     from mediation.enterprises.views import bp as enterprises_bp
+    from mediation.incidents.views import bp as incidents_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.warnings.views import bp as warnings_bp
 
@@ -228,17 +229,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(incidents_bp)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
     from mediation.cases import api as cases_api
     from mediation.enterprises import api as enterprises_api
+    from mediation.incidents import api as incidents_api
     from mediation.orgs import api as orgs_api
     from mediation.reports import api as reports_api
     from mediation.warnings import api as warnings_api
 
     api = init_api(app, user_for_token=user_for_token)
-    for module in (accounts_api, orgs_api, cases_api, warnings_api, enterprises_api, reports_api):
+    for module in (accounts_api, orgs_api, cases_api, warnings_api, enterprises_api, reports_api,
+                   incidents_api):  # fmt: skip
         api.register_blueprint(module.bp)
 
 

@@ -59,9 +59,7 @@ class Alert(Model):
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "target_tier"),
         UniqueConstraint("incident_id", "rule", "target_tier"),
-        CheckConstraint(
-            "(case_id IS NULL) <> (incident_id IS NULL)", name="case_or_incident"
-        ),
+        CheckConstraint("(case_id IS NULL) <> (incident_id IS NULL)", name="case_or_incident"),
         Index("ix_alerts_target_org_status", "target_org_id", "status"),
     )
 
@@ -99,6 +97,8 @@ class AlertLike(Protocol):
 
     case_id: int
     case: Case
+    incident_id: int | None
+    incident: Incident | None
     rule: str
     level: WarningLevel
     target_tier: Tier
