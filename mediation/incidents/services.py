@@ -17,7 +17,7 @@ from mediation.cases.scope import get_visible_case
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from mediation.core.messages import Message
+from mediation.core.messages import N_, Message
 from mediation.enterprises.services import get_visible_enterprise
 from mediation.extensions import db
 from mediation.incidents import chain
@@ -38,6 +38,7 @@ MAJOR_BEHAVIOURS = frozenset({Behaviour.road_blocking, Behaviour.extreme_acts})
 # a clock a little ahead of the server's is not "the future"
 FUTURE_TOLERANCE = timedelta(minutes=5)
 DEFAULT_MAJOR_PARTICIPANTS = 50
+UNKNOWN_CASE = N_("Unknown case %(id)s.")
 
 
 def incident_settings() -> dict[str, dict]:
@@ -82,7 +83,7 @@ def board_order(stmt: Select) -> Select:
 
 def _not_future(data: dict, now: datetime, *names: str) -> None:
     errors = {
-        name: ["Must not be in the future."]
+        name: [N_("Must not be in the future.")]
         for name in names
         if data.get(name) is not None and data[name] > now + FUTURE_TOLERANCE
     }
@@ -99,16 +100,14 @@ def _set_links(incident: Incident, user: User, data: dict) -> None:
             try:
                 incident.enterprise = get_visible_enterprise(user, enterprise_id)
             except NotFound:
-                raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
+                raise ValidationFailed({"enterprise_id": [N_("Unknown enterprise.")]}) from None
     if "case_ids" in data:
         cases = []
         for case_id in dict.fromkeys(data.pop("case_ids")):
             try:
                 cases.append(get_visible_case(user, case_id))
             except NotFound:
-                raise ValidationFailed(
-                    {"case_ids": [Message("Unknown case %(id)s.", id=case_id)]}
-                ) from None
+                raise ValidationFailed({"case_ids": [Message(UNKNOWN_CASE, id=case_id)]}) from None
         incident.cases = cases
 
 
@@ -121,13 +120,17 @@ def create_incident(user: User, payload: dict, *, now: datetime | None = None) -
     with transaction():
         org_id = data.pop("organization_id", None) or user.organization_id
         if user.role != Role.admin and org_id not in scope_org_ids(user):
-            raise ValidationFailed({"organization_id": ["Not an organization you may act for."]})
+            raise ValidationFailed(
+                {"organization_id": [N_("Not an organization you may act for.")]}
+            )
         if user.role == Role.advocate and org_id != user.organization_id:
-            raise ValidationFailed({"organization_id": ["Not an organization you may act for."]})
+            raise ValidationFailed(
+                {"organization_id": [N_("Not an organization you may act for.")]}
+            )
         try:
             get_organization(org_id)
         except NotFound:
-            raise ValidationFailed({"organization_id": ["Unknown organization."]}) from None
+            raise ValidationFailed({"organization_id": [N_("Unknown organization.")]}) from None
         # not told otherwise, the union learned of it as it started: the earliest, strictest clock
         data.setdefault("learned_at", data["started_at"])
         incident = Incident(
@@ -176,12 +179,12 @@ def update_incident(
             )
         ):
             raise ValidationFailed(
-                {"employer_name": ["Name the employer, or choose a registered enterprise."]}
+                {"employer_name": [N_("Name the employer, or choose a registered enterprise.")]}
             )
         _set_links(incident, user, data)
         if "behaviours" in data:
             if not data["behaviours"]:
-                raise ValidationFailed({"behaviours": ["Choose at least one behaviour."]})
+                raise ValidationFailed({"behaviours": [N_("Choose at least one behaviour.")]})
             data["behaviours"] = [str(b) for b in data["behaviours"]]
         status = data.get("status")
         if status is not None and IncidentStatus(status) == IncidentStatus.ended:
@@ -192,10 +195,10 @@ def update_incident(
             setattr(incident, name, value)
         if incident.enterprise_id is None and not incident.employer_name:
             raise ValidationFailed(
-                {"employer_name": ["Name the employer, or choose a registered enterprise."]}
+                {"employer_name": [N_("Name the employer, or choose a registered enterprise.")]}
             )
         if incident.ended_at is not None and incident.ended_at < incident.started_at:
-            raise ValidationFailed({"ended_at": ["Must not be before the start."]})
+            raise ValidationFailed({"ended_at": [N_("Must not be before the start.")]})
         incident.major = is_major(incident.participants, incident.behaviours)
         incident.version += 1
         incident.updated_at = now
@@ -217,7 +220,7 @@ def add_report(
         _not_future(data, now, "at")
         if ReportKind(data["kind"]) == ReportKind.final and not incident.is_ended:
             raise ValidationFailed(
-                {"kind": ["The final report comes after the incident has ended."]}
+                {"kind": [N_("The final report comes after the incident has ended.")]}
             )
         report = IncidentReport(incident=incident, author_id=user.id, created_at=now, **data)
         db.session.add(report)
