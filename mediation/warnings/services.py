@@ -19,6 +19,7 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.core.messages import Message
 from mediation.core.schemas import Length
 from mediation.extensions import db
+from mediation.incidents.enums import IncidentStatus
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
@@ -199,6 +200,15 @@ def update_rule_settings(
         db.session.execute(
             update(Case.__table__)
             .where(Case.__table__.c.state != State.closed.value)
+            .values(next_check_at=now)
+        )
+        # and the mass incidents' report chains (docs/incidents.md)
+        db.session.execute(
+            update(Incident.__table__)
+            .where(
+                (Incident.__table__.c.status != IncidentStatus.ended.value)
+                | Incident.__table__.c.next_check_at.is_not(None)
+            )
             .values(next_check_at=now)
         )
     return current_settings()

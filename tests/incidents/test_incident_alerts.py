@@ -174,3 +174,29 @@ def test_sweeping_twice_at_once_raises_one_alert(users, incident_payload):
         )
     ).all()
     assert len(rows) == 1
+
+
+def test_the_officer_dashboard_and_inbox_show_an_incident_alert(client, users, incident_payload):
+    from tests.conftest import login
+
+    incident = _create(users["g1_mediator"], incident_payload())
+    login(client, users["city_officer"])
+    home = client.get("/").get_data(as_text=True)
+    assert f'data-incident="{incident.id}"' in home
+    inbox = client.get("/alerts").get_data(as_text=True)
+    assert f'href="/incidents/{incident.id}"' in inbox
+    alert = _alerts(incident.id)[("mass_incident", "city")]
+    r = client.post(f"/alerts/{alert.id}/acknowledge", data={"note": "已知悉", "back": "incident"})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/incidents/{incident.id}")
+    assert _alerts(incident.id)[("mass_incident", "city")].status == AlertStatus.acknowledged
+
+
+def test_a_shorter_window_set_by_the_administrator_applies_at_the_next_sweep(
+    users, incident_payload
+):
+    incident = _create(users["g1_mediator"], incident_payload())
+    warning_services.update_rule_settings(
+        users["admin"], {"incident_reports": {"verbal_minutes": 30}}, now=T10 + 5 * MINUTE
+    )
+    sweep(T10 + 30 * MINUTE)
+    assert ("incident_verbal_overdue", "town") in _alerts(incident.id)
