@@ -10,9 +10,10 @@ they are evaluated with plain ORM objects, one incident at a time, in the caller
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from mediation.cases.enums import WarningLevel
@@ -29,7 +30,9 @@ from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
 
+log = logging.getLogger(__name__)
 MASS_INCIDENT = "mass_incident"
+RETRY_FAILED_AFTER = timedelta(hours=1)
 INCIDENT_RULES = frozenset({MASS_INCIDENT, *chain.RULES})
 
 
@@ -201,8 +204,19 @@ def sweep_incidents(now: datetime, settings: dict, batch_size: int) -> BatchOutc
         if not ids:
             db.session.rollback()
             return total
-        total.add(process_incidents(ids, now, settings))
-        db.session.commit()
+        try:
+            total.add(process_incidents(ids, now, settings))
+            db.session.commit()
+        except Exception:
+            # one bad batch must not stop the sweep for good: look at these again in an hour
+            db.session.rollback()
+            log.exception("sweep: incidents %s fail their alerts; next look in an hour", ids)
+            db.session.execute(
+                update(Incident.__table__)
+                .where(Incident.__table__.c.id.in_(ids))
+                .values(next_check_at=now + RETRY_FAILED_AFTER)
+            )
+            db.session.commit()
         if len(ids) < batch_size:
             return total
 
