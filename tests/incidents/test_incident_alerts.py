@@ -200,3 +200,13 @@ def test_a_shorter_window_set_by_the_administrator_applies_at_the_next_sweep(
     )
     sweep(T10 + 30 * MINUTE)
     assert ("incident_verbal_overdue", "town") in _alerts(incident.id)
+
+
+def test_the_sweep_command_names_the_incident_it_raised_for(app, users, incident_payload):
+    incident = _create(users["g1_mediator"], incident_payload())
+    result = app.test_cli_runner().invoke(
+        args=["warnings", "sweep", "--now", (T10 + HOUR).isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"incident {incident.id}" in result.output
+    assert "raised 1" in result.output
