@@ -95,7 +95,7 @@ def _set_links(incident: Incident, user: User, data: dict) -> None:
     if "enterprise_id" in data:
         enterprise_id = data.pop("enterprise_id")
         if enterprise_id is None:
-            incident.enterprise_id = None
+            incident.enterprise = None
         else:
             try:
                 incident.enterprise = get_visible_enterprise(user, enterprise_id)
@@ -168,19 +168,6 @@ def update_incident(
                 Message("the incident changed meanwhile (version %(v)s)", v=incident.version)
             )
         _not_future(data, now, "started_at", "learned_at", "ended_at")
-        if (
-            "employer_name" in data
-            and data["employer_name"] is None
-            and (
-                "enterprise_id" in data
-                and data["enterprise_id"] is None
-                or "enterprise_id" not in data
-                and incident.enterprise_id is None
-            )
-        ):
-            raise ValidationFailed(
-                {"employer_name": [N_("Name the employer, or choose a registered enterprise.")]}
-            )
         _set_links(incident, user, data)
         if "behaviours" in data:
             if not data["behaviours"]:
@@ -193,7 +180,7 @@ def update_incident(
             data["ended_at"] = None
         for name, value in data.items():
             setattr(incident, name, value)
-        if incident.enterprise_id is None and not incident.employer_name:
+        if incident.enterprise is None and not incident.employer_name:
             raise ValidationFailed(
                 {"employer_name": [N_("Name the employer, or choose a registered enterprise.")]}
             )

@@ -123,3 +123,17 @@ def test_advocates_record_and_report_but_do_not_edit(api, users, incident_payloa
     r = api.post("/incidents", advocate,
                  json=incident_payload(organization_id=users["city_officer"].organization_id))  # fmt: skip
     assert r.status_code == 422 and "organization_id" in error_of(r)["fields"]
+
+
+def test_an_unregistered_employer_can_be_replaced_by_a_registered_one(
+    api, users, incident_payload, make_enterprise
+):
+    user = users["mediator"]
+    enterprise = make_enterprise("G1")
+    incident = api.post("/incidents", user, json=incident_payload()).get_json()
+    path = f"/incidents/{incident['id']}"
+    r = api.patch(path, user, json={"enterprise_id": enterprise.id, "employer_name": None})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["employer"] == enterprise.name
+    r = api.patch(path, user, json={"enterprise_id": None})
+    assert r.status_code == 422 and "employer_name" in error_of(r)["fields"]
