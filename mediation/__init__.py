@@ -167,6 +167,7 @@ def register_database(app: Flask) -> None:
     from mediation.extensions import db, migrate
     from mediation.hardship import models as _hardship  # noqa: F401
     from mediation.hearings import models as _hearings  # noqa: F401
+    from mediation.incidents import models as _incidents  # noqa: F401
     from mediation.legalaid import models as _legalaid  # noqa: F401
     from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
@@ -234,6 +235,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.hardship.views import bp as hardship_bp
     from mediation.hearings import wiring as _hearings_on_the_case_page  # noqa: F401
     from mediation.hearings.views import bp as hearings_bp
+    from mediation.incidents.views import bp as incidents_bp
     from mediation.legalaid.views import bp as legalaid_bp
     from mediation.meetings.views import bp as meetings_bp
     from mediation.reports.views import bp as reports_bp
@@ -250,6 +252,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(incidents_bp)
     app.register_blueprint(hearings_bp)
     app.register_blueprint(meetings_bp)
     # the worker services (docs/worker-services.md)
@@ -264,6 +267,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.enterprises import api as enterprises_api
     from mediation.hardship import api as hardship_api
     from mediation.hearings import api as hearings_api
+    from mediation.incidents import api as incidents_api
     from mediation.legalaid import api as legalaid_api
     from mediation.meetings import api as meetings_api
     from mediation.orgs import api as orgs_api
@@ -273,7 +277,7 @@ def register_blueprints(app: Flask) -> None:
     api = init_api(app, user_for_token=user_for_token)
     for module in (
         accounts_api, orgs_api, cases_api, warnings_api, enterprises_api, reports_api,
-        hearings_api, meetings_api,
+        incidents_api, hearings_api, meetings_api,
     ):  # fmt: skip
         api.register_blueprint(module.bp)
     for module in (hardship_api, legalaid_api, advocates_api):  # the worker services

@@ -45,6 +45,13 @@ def _parse_now(_ctx, _param, value: str | None):
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
+def _alert_subject(alert) -> str:
+    """What the alert is about: the case's number, or the incident."""
+    if alert.incident_id is not None:
+        return f"incident {alert.incident_id}"
+    return alert.case.number
+
+
 @warnings_cli.command("sweep")
 @click.option("--now", callback=_parse_now, help="pretend it is this time (ISO 8601)")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
@@ -75,7 +82,7 @@ def sweep_command(now, batch_size, dry_run):
     ):
         for alert in alerts:
             click.echo(
-                f"{label:8} {alert.case.number:<24} {alert.level.value:<7} "
+                f"{label:8} {_alert_subject(alert):<24} {alert.level.value:<7} "
                 f"{RULE_LABELS.get(alert.rule, alert.rule)} -> {alert.target_org.name}"
             )
     click.echo(

@@ -19,6 +19,7 @@ from mediation.core.clock import utcnow
 from mediation.core.identifiers import credit_code_check_char, id_check_digit
 from mediation.enterprises.models import Enterprise, Ownership
 from mediation.extensions import db
+from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
 
 DEMO_PASSWORD = "demo1234"
@@ -155,10 +156,73 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     db.session.commit()
     _load_advocate_team(now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
+    load_demo_incident(now)
     _bring_alerts_up_to_date(now, users)
     _load_circuit_court_and_meetings(now)
     _load_hardship_and_legal_aid(now, users)
     return True, demo_logins()
+
+
+DEMO_INCIDENT_PLACE = "西湖镇政府南门广场"
+
+
+def load_demo_incident(now: datetime) -> None:
+    """One ended mass incident with its full report chain (verbal, written, follow-up, final),
+    recorded as it would be: the advocate's quick form, the reports as they were made, the
+    mediator completing the record and ending it, all through the real services with
+    back-dated moments. Adds nothing when it is there already (docs/incidents.md)."""
+    from mediation.incidents import services as incidents
+
+    if (
+        db.session.scalar(select(Incident.id).where(Incident.place == DEMO_INCIDENT_PLACE).limit(1))
+        is not None
+    ):
+        return
+    users = {u.username: u for u in db.session.scalars(
+        select(User).where(User.username.in_(["xh_advocate", "xh_mediator"]))
+    )}  # fmt: skip
+    enterprise = db.session.scalar(
+        select(Enterprise).where(Enterprise.name == "西湖恒基劳务分包有限公司")
+    )
+    if len(users) < 2 or enterprise is None:
+        return
+    advocate, mediator = users["xh_advocate"], users["xh_mediator"]
+    started = (now - timedelta(days=3)).replace(second=0, microsecond=0)
+    minutes = lambda n: started + timedelta(minutes=n)  # noqa: E731
+    incident = incidents.create_incident(advocate, {
+        "enterprise_id": enterprise.id, "place": DEMO_INCIDENT_PLACE,
+        "started_at": started.isoformat(), "learned_at": minutes(10).isoformat(),
+        "participants": 46, "behaviours": ["gathering", "petition"], "cause": "wage_arrears",
+        "description": "恒基劳务分包的农民工因春节前工资未结清，到镇政府门口聚集讨薪。",
+    }, now=minutes(15))  # fmt: skip
+    chain = [
+        (advocate, "verbal", 25, "phone",
+         "已电话报告市总工会值班室：约46名农民工在镇政府南门聚集讨薪，现场秩序尚可。"),
+        (mediator, "written", 100, "document",
+         "书面报告已报市总：起因为劳务分包方拖欠工资约3个月，涉及46人，镇工会已到场劝导。"),
+        (mediator, "follow_up", 24 * 60, "phone",
+         "续报：总包单位同意先行垫付一半工资，工人已返回工地，未再聚集。"),
+    ]  # fmt: skip
+    for who, kind, after, channel, content in chain:
+        at = minutes(after)
+        incidents.add_report(incident.id, who, {
+            "kind": kind, "at": at.isoformat(), "channel": channel, "content": content,
+        }, now=at)  # fmt: skip
+    ended = minutes(30 * 60)
+    incidents.update_incident(incident.id, mediator, {
+        "status": "ended", "ended_at": ended.isoformat(),
+        "demands": "结清所欠工资，明确剩余工资支付时间。",
+        "measures": "镇工会现场劝导；约谈总包和分包单位；协调总包单位垫付工资。",
+        "nature": "因欠薪引发的劳动者群体性讨薪，诉求合理，方式基本理性。",
+        "trend": "工资垫付到位后情绪平稳，已全部返岗。",
+        "escalation_risk": "若剩余工资未在约定日期前支付，可能在春节前再次聚集，规模约50人。",
+        "impact": "镇政府门前交通短时受阻，未发生冲突。",
+    }, now=ended)  # fmt: skip
+    at = minutes(36 * 60)
+    incidents.add_report(incident.id, mediator, {
+        "kind": "final", "at": at.isoformat(), "channel": "document",
+        "content": "终报：欠薪已全部结清，事件平息，已建立该项目工资支付周报制度。",
+    }, now=at)  # fmt: skip
 
 
 def _bring_alerts_up_to_date(now: datetime, users: dict[str, User]) -> None:

@@ -47,6 +47,19 @@ clock_settings = _signals.signal(
     edits; `cases.clocks` counts with them.""",
 )
 
+incident_changed = _signals.signal(
+    "incident-changed",
+    doc="""A mass incident was saved or reported on (sender: the `Incident`; `now`), inside the
+    transaction. The warning engine raises the red alert to the city at once and checks the
+    report chain (docs/incidents.md "Alerts").""",
+)
+
+incident_page = _signals.signal(
+    "incident-page",
+    doc="""An incident's page is being shown (sender: the `Incident`; `user`). The warning engine
+    answers its alerts.""",
+)
+
 
 def values_from_signal(results: list[tuple[Any, Any]]) -> dict[str, Any]:
     """The dicts that a signal's receivers answered, merged (a receiver may answer None)."""

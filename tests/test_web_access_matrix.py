@@ -37,6 +37,8 @@ from mediation.core.calendar_schedules import save_schedule
 from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingPoint
+from mediation.incidents import services as incident_services
+from mediation.incidents.models import Incident, IncidentReport
 from mediation.meetings.models import ActionItem, Meeting
 from mediation.orgs.models import Organization
 from mediation.warnings.models import Alert, AlertStatus
@@ -152,6 +154,21 @@ class World:
         """An advocate of the case's town, not yet assigned to it."""
         town = "T1" if x == "in" else "T2"
         return self._once(("advocate", x), lambda: self.make_user("advocate", town))
+
+    def incident(self, x: str):
+        """A mass incident reported by the T1 ("in": at G1) or T2 ("out": at G2) mediator."""
+
+        def make():
+            return incident_services.create_incident(
+                self.mediator(x),
+                {
+                    "organization_id": self.org(x).id, "enterprise_id": self.enterprises[x].id,
+                    "place": "厂门口", "started_at": utcnow().isoformat(), "participants": 20,
+                    "behaviours": ["gathering"], "cause": "wage_arrears",
+                },
+            )  # fmt: skip
+
+        return self._once(("incident", x), make)
 
     def staff(self, x: str, active: bool = True) -> User:
         """A user to administer: a mediator at G1 ("in") or G2 ("out")."""
@@ -458,6 +475,39 @@ ROWS = [
         roles((302, 302), (404, 404), (302, 404), (404, 404), (404, 404)),
         body=lambda w, x: {"note": "已签收，正在核实"}, fresh_world=True,
         done=lambda w, x: w.alert(x).status == AlertStatus.acknowledged),
+    # --- mass incidents: everyone records and reports; the staff complete them
+    Row("GET", "/incidents", lambda w, x: "/incidents", EVERYONE),
+    Row("GET", "/incidents/new", lambda w, x: "/incidents/new", EVERYONE),
+    Row("POST", "/incidents/new", lambda w, x: "/incidents/new", roles(302, 302, 302, 302, 302),
+        body=lambda w, x: {
+            "employer_name": "矩阵测试公司", "place": "镇政府门口", "started_at": _local_now(),
+            "participants": "15", "behaviours": "petition", "cause": "wage_arrears",
+        }, fresh_world=True,
+        done=lambda w, x: _exists(select(Incident).where(Incident.employer_name == "矩阵测试公司"))),
+    Row("GET", "/incidents/<id:incident_id>", lambda w, x: f"/incidents/{w.incident(x).id}",
+        CASE_READ),
+    Row("GET", "/incidents/<id:incident_id>/edit",
+        lambda w, x: f"/incidents/{w.incident(x).id}/edit",
+        roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 404))),
+    Row("POST", "/incidents/<id:incident_id>/edit",
+        lambda w, x: f"/incidents/{w.incident(x).id}/edit",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (403, 404)),
+        body=lambda w, x: {
+            "employer_name": "", "place": "镇政府广场", "started_at": _local_now(),
+            "participants": "25", "behaviours": "gathering", "cause": "wage_arrears",
+            "status": "contained", "version": str(w.incident(x).version),
+        }, fresh_world=True,
+        done=lambda w, x: w.incident(x).place == "镇政府广场"),
+    Row("POST", "/incidents/<id:incident_id>/reports",
+        lambda w, x: f"/incidents/{w.incident(x).id}/reports",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (302, 404)),
+        body=lambda w, x: {"kind": "verbal", "at": _local_now(), "channel": "phone",
+                           "content": "已电话报告市总工会"},
+        fresh_world=True,
+        done=lambda w, x: _exists(select(IncidentReport).where(
+            IncidentReport.incident_id == w.incident(x).id))),
+    Row("GET", "/incidents/<id:incident_id>/written-report",
+        lambda w, x: f"/incidents/{w.incident(x).id}/written-report", CASE_READ),
     # --- employers
     Row("GET", "/enterprises", lambda w, x: "/enterprises", STAFF_PAGE),
     Row("GET", "/enterprises/search", lambda w, x: "/enterprises/search?q=测试", STAFF_PAGE),

@@ -54,6 +54,11 @@ SETTING_LABELS = {
     "max_extension_days": lazy_gettext("Longest extension the parties may agree (days)"),
     "hours": lazy_gettext("Hours to acknowledge"),
     "red_hours": lazy_gettext("Hours to acknowledge a red alert"),
+    "major_participants": lazy_gettext("Participants for a major incident, at least"),
+    "verbal_minutes": lazy_gettext("Minutes to the verbal report"),
+    "written_minutes": lazy_gettext("Minutes to the written report"),
+    "follow_up_hours": lazy_gettext("Hours between follow-up reports"),
+    "final_hours": lazy_gettext("Hours to the final report after it ends"),
     "quiet_start": lazy_gettext("Quiet hours start"),
     "quiet_end": lazy_gettext("Quiet hours end"),
 }

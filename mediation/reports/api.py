@@ -12,6 +12,7 @@ from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE, StrictInteger
 from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 from mediation.reports import exports
 from mediation.reports.stats import Period, report
+from mediation.reports.stats.incidents import incident_figures
 
 
 class SummaryQuery(Schema):
@@ -48,6 +49,30 @@ class TierTimeSchema(Schema):
     cases = fields.Integer(required=True)
     total_days = fields.Float(required=True)
     median_days = fields.Float(allow_none=True)
+
+
+class IncidentGroupSchema(Schema):
+    incidents = fields.Integer(required=True)
+    participants = fields.Integer(required=True)
+
+
+def _groups(**kw) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(), values=fields.Nested(IncidentGroupSchema), required=True, **kw
+    )
+
+
+class IncidentFiguresSchema(Schema):
+    incidents = fields.Integer(required=True)
+    participants = fields.Integer(required=True)
+    major = fields.Integer(required=True)
+    by_month = _groups(metadata={"description": "YYYY-MM of the start (China time)"})
+    by_cause = _groups()
+    by_sector = _groups(metadata={"description": "the employer's sector; unknown when none"})
+    median_minutes_to_first_report = fields.Float(
+        allow_none=True,
+        metadata={"description": "from the moment the union learned of it to its first report"},
+    )
 
 
 class SummarySchema(Schema):
@@ -88,6 +113,11 @@ class SummarySchema(Schema):
     median_hours_to_acknowledgement_by_level = fields.Dict(
         keys=fields.String(), values=fields.Float(allow_none=True), required=True
     )
+    incidents = fields.Nested(
+        IncidentFiguresSchema,
+        required=True,
+        metadata={"description": "mass incidents started in the period (docs/incidents.md)"},
+    )
 
 
 bp = Blueprint("reports_api", __name__)
@@ -105,7 +135,9 @@ def stats_summary(query: dict, user):
     `to` inclusive (China dates; default: this year so far), optionally within an organization's
     subtree. Mediation success rate = agreements performed ÷ closed cases that were mediated."""
     _require_staff(user)
-    return report(user, _period(query), query.get("org"))
+    period = _period(query)
+    org_id = query.get("org")
+    return {**report(user, period, org_id), "incidents": incident_figures(user, period, org_id)}
 
 
 def _require_staff(user) -> None:

@@ -22,6 +22,7 @@ from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import organizations_in_subtree
 from mediation.reports import api as reports_api
 from mediation.reports import exports, stats
+from mediation.reports.stats.incidents import incident_figures
 
 bp = Blueprint("reports", __name__)
 
@@ -79,6 +80,7 @@ def reports_page():
         data=stats.report(current_user, period, org_id, rollups=rollups),
         towns=stats.by_town(current_user, period, org_id, rollups=rollups),
         charts=stats.series(current_user, period, org_id, rollups=rollups),
+        incidents=incident_figures(current_user, period, org_id),
         buckets=stats.BUCKETS,
         bucket_labels=stats.BUCKET_LABELS,
         methods=stats.CLOSURE_METHODS,

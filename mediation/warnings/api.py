@@ -20,9 +20,14 @@ from mediation.warnings.models import Alert, AlertStatus
 
 class AlertSchema(Schema):
     id = fields.Integer(required=True)
-    case_id = fields.Integer(required=True)
+    case_id = fields.Integer(allow_none=True, metadata={"description": "null for an incident's"})
     case_number = fields.Function(
-        lambda a: a.case.number, required=True, metadata={"type": "string"}
+        lambda a: a.case.number if a.case_id is not None else None,
+        allow_none=True,
+        metadata={"type": "string"},
+    )
+    incident_id = fields.Integer(
+        allow_none=True, metadata={"description": "the mass incident's (docs/incidents.md)"}
     )
     rule = fields.String(required=True)
     rule_label = fields.Function(

@@ -15,6 +15,7 @@ from mediation.cases.models import Case
 from mediation.core.db import bulk_insert
 from mediation.core.i18n import stored_text
 from mediation.extensions import db
+from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
 from mediation.warnings.models import Alert, AlertLike, AlertStatus
@@ -72,6 +73,8 @@ class PendingAlert:
     resolved_at: datetime | None = None
     climbed_from_id: int | None = None
     id: int | None = None
+    incident_id: int | None = None  # (the case engine's alerts belong to cases: always None)
+    incident: Incident | None = None
 
     @property
     def is_active(self) -> bool:

@@ -5,7 +5,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flask_babel.speaklater import LazyString
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.accounts.models import User
@@ -15,6 +24,7 @@ from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import Model
+from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
 
 
@@ -37,20 +47,26 @@ ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
 
 
 class Alert(Model):
-    """A levelled warning on a case, addressed to the organization at one tier.
+    """A levelled warning on a case or on a mass incident (exactly one of the two), addressed
+    to the organization at one tier.
 
-    Unique per (case, rule, target tier): an alert can never be raised twice. When its condition
-    clears it is resolved; should the condition return, the same row opens again.
+    Unique per (case, rule, target tier) and per (incident, rule, target tier): an alert can
+    never be raised twice. When its condition clears it is resolved; should the condition
+    return, the same row opens again. Incident alerts: docs/incidents.md "Alerts".
     """
 
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "target_tier"),
+        UniqueConstraint("incident_id", "rule", "target_tier"),
+        CheckConstraint("(case_id IS NULL) <> (incident_id IS NULL)", name="case_or_incident"),
         Index("ix_alerts_target_org_status", "target_org_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # (None for an incident's alert: the case engine reads only alerts of cases)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     rule: Mapped[str] = mapped_column(String(40))
     level: Mapped[WarningLevel] = mapped_column(enum_column(WarningLevel, "alert_level"))
     target_tier: Mapped[Tier] = mapped_column(enum_column(Tier, "alert_tier"))
@@ -66,6 +82,7 @@ class Alert(Model):
     climbed_from_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
 
     case: Mapped[Case] = relationship()
+    incident: Mapped[Incident | None] = relationship()
     target_org: Mapped[Organization] = relationship(lazy="joined")
     acknowledged_by: Mapped[User | None] = relationship()
 
@@ -80,6 +97,8 @@ class AlertLike(Protocol):
 
     case_id: int
     case: Case
+    incident_id: int | None
+    incident: Incident | None
     rule: str
     level: WarningLevel
     target_tier: Tier

@@ -75,6 +75,8 @@ def alert_message(alert: AlertLike) -> tuple[str, str]:
     """Subject and body of an alert notice: what a warning report states (cause, nature, people
     involved, amount, where it stands) and where to act. In the current locale: the callers
     render it under `force_locale` of the recipient (Chinese by default)."""
+    if alert.incident_id is not None:
+        return incident_alert_message(alert)
     case = alert.case
     level = WarningLevel(alert.level)
     rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
@@ -105,6 +107,42 @@ def alert_message(alert: AlertLike) -> tuple[str, str]:
     lines += [
         "",
         _("Please sign in to acknowledge and supervise: %(url)s", url=base + "/alerts")
+        if base
+        else _("Please sign in to acknowledge and supervise."),
+    ]
+    return subject, "\n".join(lines)
+
+
+def incident_alert_message(alert: AlertLike) -> tuple[str, str]:
+    """Subject and body of a mass incident's alert: what happened, where, how many, and where
+    to act (the incident's page)."""
+    incident = alert.incident
+    assert incident is not None
+    level = WarningLevel(alert.level)
+    rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
+    subject = _("[%(level)s] %(rule)s: %(employer)s", level=level.label, rule=rule,
+                employer=one_line(incident.employer))  # fmt: skip
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    lines = [
+        _("%(org)s:", org=one_line(alert.target_org.name)),
+        "",
+        _("%(rule)s (%(level)s).", rule=rule, level=level.label),
+        _("Employer: %(name)s", name=one_line(incident.employer)),
+        _("Place: %(place)s", place=one_line(incident.place)),
+        _(
+            "Started: %(at)s; participants: %(n)s",
+            at=to_local(incident.started_at).strftime("%Y-%m-%d %H:%M"), n=incident.participants,
+        ),
+        _("Reported by: %(org)s", org=one_line(incident.organization.name)),
+    ]  # fmt: skip
+    if alert.climbed_from_id:
+        lines.append(
+            _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
+        )
+    url = f"{base}/incidents/{incident.id}"
+    lines += [
+        "",
+        _("Please sign in to acknowledge and supervise: %(url)s", url=url)
         if base
         else _("Please sign in to acknowledge and supervise."),
     ]

@@ -378,6 +378,12 @@ RULE_LABELS = {
     "appeal_due_soon": lazy_gettext(
         "The time to sue against the award ends soon: advise the worker"
     ),
+    "mass_incident": lazy_gettext("Mass incident"),
+    "incident_reports": lazy_gettext("Mass incident report chain"),
+    "incident_verbal_overdue": lazy_gettext("Mass incident: initial verbal report overdue"),
+    "incident_written_overdue": lazy_gettext("Mass incident: written report overdue"),
+    "incident_follow_up_overdue": lazy_gettext("Mass incident: daily follow-up report overdue"),
+    "incident_final_overdue": lazy_gettext("Mass incident: final report overdue"),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
     "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }

@@ -19,6 +19,8 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.core.messages import Message
 from mediation.core.schemas import Length
 from mediation.extensions import db
+from mediation.incidents.enums import IncidentStatus
+from mediation.incidents.models import Incident
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.engine import raise_manual_alert
@@ -49,7 +51,9 @@ def inbox_query(user: User, *, status: str | None = "active") -> Select:
         raise PermissionDenied("only escalation officers have an alert inbox")
     # the rows show their case (with enterprise and org) and who acknowledged: load them with
     # the page, not one query per row
-    stmt = select(Alert).options(selectinload(Alert.case), selectinload(Alert.acknowledged_by))
+    stmt = select(Alert).options(
+        selectinload(Alert.case), selectinload(Alert.incident), selectinload(Alert.acknowledged_by)
+    )
     if user.role != Role.admin:
         stmt = stmt.where(Alert.target_org_id == user.organization_id)
     if status == "active":
@@ -75,10 +79,17 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
     """An officer of the target organization takes the alert on; the climb stops."""
     now = ensure_utc(now or utcnow())
     with transaction():
-        case_id = db.session.scalar(select(Alert.case_id).where(Alert.id == alert_id))
+        case_id, incident_id = db.session.execute(
+            select(Alert.case_id, Alert.incident_id).where(Alert.id == alert_id)
+        ).one_or_none() or (None, None)
         if case_id is not None:  # lock the case, then the alert: the sweep's order
             take_write_lock()
             db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+        elif incident_id is not None:  # an incident's alert: lock the incident the same way
+            take_write_lock()
+            db.session.execute(
+                select(Incident.id).where(Incident.id == incident_id).with_for_update()
+            )
         alert = db.session.scalar(
             select(Alert)
             .where(Alert.id == alert_id)
@@ -99,6 +110,8 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
         alert.acknowledged_at = now
         alert.acknowledged_by_id = user.id
         alert.note = data["note"]
+        if alert.incident_id is not None:
+            return alert  # (an incident keeps no event chain: the note stays on the alert)
         append_event(
             alert.case,
             EventKind.acknowledgement,
@@ -187,6 +200,15 @@ def update_rule_settings(
         db.session.execute(
             update(Case.__table__)
             .where(Case.__table__.c.state != State.closed.value)
+            .values(next_check_at=now)
+        )
+        # and the mass incidents' report chains (docs/incidents.md)
+        db.session.execute(
+            update(Incident.__table__)
+            .where(
+                (Incident.__table__.c.status != IncidentStatus.ended.value)
+                | Incident.__table__.c.next_check_at.is_not(None)
+            )
             .values(next_check_at=now)
         )
     return current_settings()

@@ -32,7 +32,8 @@ MAXIMUM = {
     "cases": 1000, "window_days": 3650, "days_before": 3650, "max_extension_days": 365,
     "hours": 720, "red_hours": 720, "max_agreed_delay_days": 366,
     "single_worker_yuan": 10_000_000_000, "single_worker_months": 240, "group_workers": 1_000_000,
-    "group_yuan": 10_000_000_000,
+    "group_yuan": 10_000_000_000, "major_participants": 1_000_000, "verbal_minutes": 10080,
+    "written_minutes": 10080, "follow_up_hours": 720, "final_hours": 720,
 }  # fmt: skip
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -135,6 +136,11 @@ def validate(settings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     )
     if full["limitation_near"]["days_before"] >= 365:
         err("limitation_near.days_before", N_("Must be less than the one-year limitation."))
+    rel(
+        "incident_reports.verbal_minutes",
+        "incident_reports.written_minutes",
+        N_("Must be later than the verbal report."),
+    )
     rel("unacknowledged.red_hours", "unacknowledged.hours", N_("Must exceed the red window."))
     if errors:
         raise SettingsError(errors)

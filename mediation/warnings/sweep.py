@@ -20,6 +20,7 @@ from mediation.core.db import take_write_lock
 from mediation.extensions import db
 from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.engine import process_cases
+from mediation.warnings.incident_alerts import sweep_incidents
 from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)
@@ -106,4 +107,6 @@ def sweep(
         total.add(outcome)
         if len(ids) < batch_size:
             break
+    # the mass incidents' report chains and their alerts' climb (docs/incidents.md)
+    total.add(sweep_incidents(now, settings, batch_size))
     return total

@@ -70,12 +70,16 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
     flash(
         _(
             "Alert acknowledged: %(number)s %(rule)s.",
-            number=alert.case.number,
+            number=alert.case.number
+            if alert.incident_id is None
+            else _("Mass incident %(id)s", id=alert.incident_id),
             rule=RULE_LABELS.get(alert.rule, alert.rule),
         ),
         "success",
     )
     back = request.form.get("back")
+    if back == "incident" and alert.incident_id is not None:
+        return redirect(url_for("incidents.detail", incident_id=alert.incident_id))
     if back == "case":
         return redirect(url_for("cases.detail", case_id=alert.case_id))
     return redirect(url_for("warnings.inbox"))

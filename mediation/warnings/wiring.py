@@ -18,8 +18,10 @@ from mediation.cases.models import Case
 from mediation.core.clock import local_date, utcnow
 from mediation.core.db import literal_parameter
 from mediation.extensions import db
+from mediation.incidents.models import Incident
 from mediation.warnings.delays import delay_applies, latest_delay_day
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
+from mediation.warnings.incident_alerts import incident_alerts, process_incidents
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.scheduler import init_embedded
@@ -67,6 +69,16 @@ def _case_page_values(case: Case, *, user: User, **_: object) -> dict:
     }
 
 
+def _evaluate_incident(incident: Incident, *, now: datetime, **_: object) -> None:
+    """An incident saved or reported on: the red alert to the city at once, the chain's
+    alerts raised or resolved, in its transaction (docs/incidents.md "Alerts")."""
+    process_incidents([incident.id], now)
+
+
+def _incident_page_values(incident: Incident, *, user: User, **_: object) -> dict:
+    return {"alerts": incident_alerts(incident.id), "rule_labels": RULE_LABELS}
+
+
 def _clock_settings(_sender: object, **_: object) -> dict:
     return current_settings()
 
@@ -75,6 +87,8 @@ signals.case_creating.connect(_evaluate_new_case)
 signals.clock_settings.connect(_clock_settings)
 signals.case_changed.connect(_evaluate_change)
 signals.case_page.connect(_case_page_values)
+signals.incident_changed.connect(_evaluate_incident)
+signals.incident_page.connect(_incident_page_values)
 
 
 def can_acknowledge(alert: Alert) -> bool:

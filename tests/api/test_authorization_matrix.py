@@ -15,6 +15,7 @@ from sqlalchemy import select
 from mediation.cases import services
 from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
+from mediation.incidents.services import create_incident
 from mediation.warnings.models import Alert
 from tests.conftest import valid_credit_code
 
@@ -33,6 +34,10 @@ class World:
     alert_in: Alert
     alert_out: Alert
     orgs: dict
+    incident_in: object = None
+    incident_out: object = None
+    incident_alert_in: Alert | None = None
+    incident_alert_out: Alert | None = None
 
 
 @pytest.fixture
@@ -47,7 +52,14 @@ def build_world(users, make_case, make_enterprise, orgs) -> Callable[[], World]:
         alert = lambda case: db.session.scalar(  # noqa: E731
             select(Alert).where(Alert.case_id == case.id, Alert.rule == "collective")
         )
-        return World(case_in, case_out, ent_in, ent_out, alert(case_in), alert(case_out), orgs)
+        world = World(case_in, case_out, ent_in, ent_out, alert(case_in), alert(case_out), orgs)
+        for which, who, org in (("in", "mediator", "G1"), ("out", "other_mediator", "G2")):
+            incident = create_incident(users[who], _incident_body(organization_id=orgs[org].id))
+            setattr(world, f"incident_{which}", incident)
+            setattr(world, f"incident_alert_{which}", db.session.scalar(
+                select(Alert).where(Alert.incident_id == incident.id)
+            ))  # fmt: skip
+        return world
 
     return build
 
@@ -58,6 +70,13 @@ def _case_body(world: World, which: str) -> dict:
     return {
         "kind": "dispute", "category": "dismissal", "title": "违法解除劳动合同",
         "workers_involved": 1, "enterprise_id": enterprise.id, "handling_org_id": org.id,
+    }  # fmt: skip
+
+
+def _incident_body(**extra) -> dict:
+    return {
+        "employer_name": "某建筑劳务公司", "place": "项目部门口", "started_at": _now_iso(),
+        "participants": 20, "behaviours": ["gathering"], "cause": "wage_arrears", **extra,
     }  # fmt: skip
 
 
@@ -222,6 +241,27 @@ ENDPOINTS = [
      lambda w, x: {"note": "已签收"},
      {"admin": (200, 200), "officer": (200, 404), "mediator": (404, 404),
       "advocate": (404, 404), "anonymous": (401, 401)}),
+    # mass incidents: everyone records them (an advocate for their own union) and reports on
+    # them; the staff complete them
+    ("GET", lambda w, x: "/incidents", None, ALL(200)),
+    ("POST", lambda w, x: "/incidents",
+     lambda w, x: _incident_body() if x == "in" else _incident_body(organization_id=w.orgs["G2"].id),
+     {"admin": (201, 201), "officer": (201, 422), "mediator": (201, 422),
+      "advocate": (201, 422), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/incidents/{_pick(w, x, 'incident').id}", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (200, 404), "anonymous": (401, 401)}),
+    ("PATCH", lambda w, x: f"/incidents/{_pick(w, x, 'incident').id}",
+     lambda w, x: {"measures": "劝导返岗，协调垫付", "version": _pick(w, x, "incident").version},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/incidents/{_pick(w, x, 'incident').id}/reports", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (200, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/incidents/{_pick(w, x, 'incident').id}/reports",
+     lambda w, x: {"kind": "verbal", "at": _now_iso(), "channel": "phone", "content": "口头报告"},
+     {"admin": (201, 201), "officer": (201, 404), "mediator": (201, 404),
+      "advocate": (201, 404), "anonymous": (401, 401)}),
     ("GET", lambda w, x: "/enterprises", None,
      {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
       "advocate": (403, 403), "anonymous": (401, 401)}),

@@ -24,6 +24,10 @@ CASE_SET_BY_SERVER = {
     "months_owed",  # counted today from wages_unpaid_since
 }  # fmt: skip
 
+INCIDENT_SET_BY_SERVER = {
+    "id", "employer", "major", "chain", "created_at", "version", "status", "ended_at",
+}  # fmt: skip
+
 # (method, path) -> (input schema, output schema, output fields no writer sets, with reasons)
 WRITES = {
     ("post", "/api/v1/cases"): ("CaseCreate", "Case", CASE_SET_BY_SERVER),
@@ -67,6 +71,15 @@ WRITES = {
             "done_on",  # the day it was marked done
             "overdue",  # open past its due date
         },
+    ),
+    # a mass incident (docs/incidents.md): the server computes `major` and the shown employer,
+    # counts the report chain; it starts ongoing (status and its end are edits)
+    ("post", "/api/v1/incidents"): ("IncidentCreate", "IncidentDetail", INCIDENT_SET_BY_SERVER),
+    ("patch", "/api/v1/incidents/{incident_id}"): (
+        "IncidentEdit",
+        "IncidentDetail",
+        (INCIDENT_SET_BY_SERVER - {"status", "ended_at", "version"})
+        | {"organization_id"},  # the reporting union is fixed when it is recorded
     ),
     ("post", "/api/v1/cases/{case_id}/notes"): (
         "Note",

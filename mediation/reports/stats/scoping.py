@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal, select
+from sqlalchemy import ColumnElement, Select, select
 
 from mediation.accounts.models import User
 from mediation.cases.models import Case
@@ -31,8 +31,8 @@ def unrestricted(user: User, org_id: int | None) -> bool:
 
 
 def alert_scope(user: User, org_id: int | None) -> ColumnElement[bool]:
-    """The condition restricting alerts to the cases in scope (none for the whole registry:
-    every alert belongs to a case)."""
+    """The condition restricting alerts to the cases in scope: the alerts' figures are the
+    cases' (a mass incident's alerts are counted with the incidents, docs/incidents.md)."""
     if unrestricted(user, org_id):
-        return literal(True)
+        return Alert.case_id.is_not(None)
     return Alert.case_id.in_(scoped(user, org_id, Case.id))
