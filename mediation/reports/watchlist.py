@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from mediation.accounts.models import User
 from mediation.cases.models import Case
+from mediation.reports.stats.scoping import NOT_MERGED
 from mediation.core.clock import utcnow
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
@@ -45,7 +46,7 @@ def watch_list(
     risk = risk_subquery()
     recent = (
         select(Case.enterprise_id.label("enterprise_id"), func.count().label("n"))
-        .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS))
+        .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS), NOT_MERGED)
         .group_by(Case.enterprise_id)
         .subquery("recent_cases")
     )

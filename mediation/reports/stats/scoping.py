@@ -6,18 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal, select
+from sqlalchemy import ColumnElement, Select, literal, or_, select
 
 from mediation.accounts.models import User
+from mediation.cases.enums import Outcome
 from mediation.cases.models import Case
 from mediation.cases.scope import scope_filter
 from mediation.orgs.services import subtree_ids_select
 from mediation.warnings.models import Alert
 
 
+NOT_MERGED = or_(Case.outcome.is_(None), Case.outcome != Outcome.merged)
+
+
 def scoped(user: User, org_id: int | None, *columns: Any) -> Select:
-    """`columns` of the cases in scope (and in the subtree of `org_id` when given)."""
-    stmt = scope_filter(select(*columns).select_from(Case), user)
+    """`columns` of the cases in scope (and in the subtree of `org_id` when given), without
+    the reports merged into another case: the survivor counts the dispute and its workers once
+    (docs/collective.md "Merge")."""
+    stmt = scope_filter(select(*columns).select_from(Case), user).where(NOT_MERGED)
     if org_id is not None:
         stmt = stmt.where(
             Case.handling_org_id.in_(subtree_ids_select(org_id, name="filter_org_tree"))

@@ -1,0 +1,161 @@
+"""Collective disputes as they arrive (docs/collective.md): twelve one-worker reports found as
+duplicates, merged into one collective case with one collective alert and no repeat noise,
+counted once in the statistics, and split back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from mediation.cases import duplicates, merging, roster
+from mediation.cases.audit import verify_chains
+from mediation.cases.enums import Outcome, State
+from mediation.cases.models import Case, CaseEvent, CaseWorker
+from mediation.extensions import db
+from mediation.warnings.models import Alert, AlertStatus
+from tests.conftest import valid_id_number
+from tests.helpers import count, reload
+
+
+def _open_alerts(case_ids: list[int]) -> list[tuple[int, str]]:
+    return sorted(
+        db.session.execute(
+            select(Alert.case_id, Alert.rule).where(
+                Alert.case_id.in_(case_ids), Alert.status != AlertStatus.resolved
+            )
+        ).all()
+    )
+
+
+def twelve_reports(make_case, make_enterprise) -> list[Case]:
+    employer = make_enterprise()
+    return [
+        make_case(
+            enterprise_id=employer.id,
+            title=f"工人{n}反映被拖欠工资",
+            workers_involved=1,
+            claim_amount=f"{3000 + n}.00",
+            arrears_months=1,
+            worker_name=f"工人{n:02d}",
+            worker_id_number=valid_id_number(serial=100 + n),
+            worker_phone=f"1380000{n:04d}",
+            channel="hotline",
+        )
+        for n in range(12)
+    ]
+
+
+def test_twelve_reports_merge_into_one_collective_case_and_split_back(
+    make_case, make_enterprise, users
+):
+    reports = twelve_reports(make_case, make_enterprise)
+    ids = [c.id for c in reports]
+    # before: twelve arrears alerts and the repeat-employer noise on all but the first two
+    rules = [rule for _, rule in _open_alerts(ids)]
+    assert rules.count("arrears_duration") == 12
+    assert rules.count("repeat_enterprise") == 10
+    assert "collective" not in rules
+
+    survivor = reports[-1]
+    found = duplicates.find_duplicates(users["mediator"], duplicates.probe_of(survivor))
+    assert {d.id for d in found} == set(ids[:-1])
+    assert all({"same_employer", "overlapping_category"} <= set(d.reasons) for d in found)
+
+    merged = merging.merge_cases(
+        survivor.id, users["mediator"], {"case_ids": ids[:-1], "version": survivor.version}
+    )
+    assert merged.workers_involved == 12
+    assert merged.claim_amount_fen == sum(3000_00 + n * 100 for n in range(12))
+    assert len(merged.workers) == 12
+    for other in ids[:-1]:
+        case = reload(other)
+        assert case.state == State.closed and case.outcome == Outcome.merged
+        assert case.merged_into_id == survivor.id
+    # one collective alert, the survivor's own arrears alert, no repeat noise anywhere
+    assert _open_alerts(ids) == sorted(
+        [(survivor.id, "arrears_duration"), (survivor.id, "collective")]
+    )
+    # both chains record the link, and stay whole
+    survivor_event = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == survivor.id, CaseEvent.trigger == "merge")
+    ).one()
+    assert {m["id"] for m in survivor_event.data["merged"]} == set(ids[:-1])
+    merge_events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == ids[0], CaseEvent.trigger == "merge")
+    ).all()
+    assert merge_events[0].data["merged_into_id"] == [None, survivor.id]
+
+    # split one back: it reopens with its worker, who leaves the survivor's roster
+    after = merging.split_case(
+        survivor.id, users["officer"], {"case_id": ids[0], "version": reload(survivor).version}
+    )
+    assert after.workers_involved == 11
+    back = reload(ids[0])
+    assert back.state == State.reported and back.outcome is None and back.merged_into_id is None
+    assert back.worker_name == "工人00"
+    assert "工人00" not in {w.name for w in reload(survivor).workers}
+    assert verify_chains()[2] == []
+
+
+def test_merged_reports_count_once_in_the_statistics(make_case, make_enterprise, users, api):
+    reports = twelve_reports(make_case, make_enterprise)
+    survivor = reports[0]
+    merging.merge_cases(
+        survivor.id,
+        users["officer"],
+        {"case_ids": [c.id for c in reports[1:]], "version": survivor.version},
+    )
+    stats = api.get("/stats/summary", as_=users["officer"]).get_json()
+    assert stats["received"] == 1
+    assert stats["workers_involved"] == 12
+    assert stats["collective_cases"] == 1
+    assert stats["closed"] == 0
+
+
+def test_a_roster_counts_the_workers_and_the_claim(make_case, users):
+    case = make_case(workers_involved=40, claim_amount="100000.00")
+    workers = [
+        {"name": f"工人{n}", "amount_owed": "5000.00", "representative": n < 3}
+        for n in range(12)
+    ]
+    case = roster.replace_roster(
+        case.id, users["mediator"], {"workers": workers, "version": case.version}
+    )
+    assert case.workers_involved == 12
+    assert case.claim_amount_fen == 12 * 5000_00
+    assert [w.name for w in roster.representatives(case)] == ["工人0", "工人1", "工人2"]
+
+
+def test_a_case_without_roster_keeps_its_typed_head_count(make_case):
+    case = make_case(workers_involved=40, claim_amount="100000.00")
+    assert case.workers == [] and case.workers_involved == 40
+
+
+def test_a_roster_with_one_bad_row_writes_nothing_and_names_the_row(make_case, users, api):
+    case = make_case()
+    good = {"name": "甲", "id_number": valid_id_number(serial=1)}
+    bad = {"name": "乙", "id_number": "110101199003071234"}
+    response = api.request(
+        "PUT",
+        f"/cases/{case.id}/workers",
+        as_=users["mediator"],
+        json={"workers": [good, good | {"id_number": valid_id_number(serial=2)}, bad],
+              "version": case.version},
+    )
+    assert response.status_code == 422
+    assert "workers.2.id_number" in str(response.get_json()["error"]["fields"]) or (
+        "2" in response.get_json()["error"]["fields"]["workers"]
+    )
+    assert count(CaseWorker) == 0
+    assert reload(case).version == case.version
+
+
+def test_two_collective_representatives_are_refused(make_case, users):
+    case = make_case()
+    workers = [{"name": f"工人{n}", "representative": n < 2} for n in range(10)]
+    try:
+        roster.replace_roster(case.id, users["mediator"], {"workers": workers, "version": case.version})
+    except Exception as exc:  # noqa: BLE001
+        assert "representatives" in exc.fields  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("two representatives of a collective dispute were accepted")
+    assert count(CaseWorker) == 0
