@@ -33,9 +33,9 @@ from mediation.cases.api_schemas import (
     CaseSummarySchema,
     ClockListSchema,
     DuplicateListSchema,
-    RosterResponseSchema,
     EventListSchema,
     EventSchema,
+    RosterResponseSchema,
     case_summary,
     clock_item,
 )

@@ -442,9 +442,7 @@ class DuplicateSchema(Schema):
     reasons = fields.List(
         fields.String(),
         required=True,
-        metadata={
-            "description": "same_id_number, same_employer, overlapping_category, same_phone"
-        },
+        metadata={"description": "same_id_number, same_employer, overlapping_category, same_phone"},
     )
     title = fields.Function(lambda d: d.case.title, metadata={"type": "string"})
     state = fields.Function(lambda d: code_of(d.case.state), metadata={"type": "string"})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import User
@@ -137,7 +137,7 @@ def find_duplicates(user: User, probe: Probe, *, days: int | None = None) -> lis
     """The open cases in `user`'s scope that may be the same dispute, most likely first."""
     window = timedelta(days=days if days is not None else window_days())
     at = ensure_utc(probe.received_at)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if probe.enterprise_id is not None:
         conditions.append(
             (Case.enterprise_id == probe.enterprise_id)
@@ -154,7 +154,9 @@ def find_duplicates(user: User, probe: Probe, *, days: int | None = None) -> lis
     if probe.phones:
         conditions.append(Case.worker_phone.in_(sorted(probe.phones)))
         conditions.append(
-            Case.id.in_(select(CaseWorker.case_id).where(CaseWorker.phone.in_(sorted(probe.phones))))
+            Case.id.in_(
+                select(CaseWorker.case_id).where(CaseWorker.phone.in_(sorted(probe.phones)))
+            )
         )
     if not conditions:
         return []

@@ -232,9 +232,7 @@ def _locked_open_case(case_id: int, user: User, expected_version: int | None) ->
     return case
 
 
-def replace_roster(
-    case_id: int, user: User, payload: dict, *, now: datetime | None = None
-) -> Case:
+def replace_roster(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> Case:
     """Replace the whole roster (the API's PUT, an uploaded file): all rows or none."""
     now = ensure_utc(now or utcnow())
     data = load_payload(RosterSchema, payload)

@@ -13,13 +13,13 @@ from sqlalchemy import func, or_, select
 
 from mediation.accounts.models import User
 from mediation.cases.models import Case
-from mediation.reports.stats.scoping import NOT_MERGED
 from mediation.core.clock import utcnow
 from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.reports.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
+from mediation.reports.stats.scoping import NOT_MERGED
 
 WINDOW_DAYS = 90
 REPEAT_CASES = 3  # the `repeat_enterprise` rule's default: 3 cases within 90 days

@@ -114,8 +114,7 @@ def test_merged_reports_count_once_in_the_statistics(make_case, make_enterprise,
 def test_a_roster_counts_the_workers_and_the_claim(make_case, users):
     case = make_case(workers_involved=40, claim_amount="100000.00")
     workers = [
-        {"name": f"工人{n}", "amount_owed": "5000.00", "representative": n < 3}
-        for n in range(12)
+        {"name": f"工人{n}", "amount_owed": "5000.00", "representative": n < 3} for n in range(12)
     ]
     case = roster.replace_roster(
         case.id, users["mediator"], {"workers": workers, "version": case.version}
@@ -138,8 +137,10 @@ def test_a_roster_with_one_bad_row_writes_nothing_and_names_the_row(make_case, u
         "PUT",
         f"/cases/{case.id}/workers",
         as_=users["mediator"],
-        json={"workers": [good, good | {"id_number": valid_id_number(serial=2)}, bad],
-              "version": case.version},
+        json={
+            "workers": [good, good | {"id_number": valid_id_number(serial=2)}, bad],
+            "version": case.version,
+        },
     )
     assert response.status_code == 422
     assert "workers.2.id_number" in str(response.get_json()["error"]["fields"]) or (
@@ -153,7 +154,9 @@ def test_two_collective_representatives_are_refused(make_case, users):
     case = make_case()
     workers = [{"name": f"工人{n}", "representative": n < 2} for n in range(10)]
     try:
-        roster.replace_roster(case.id, users["mediator"], {"workers": workers, "version": case.version})
+        roster.replace_roster(
+            case.id, users["mediator"], {"workers": workers, "version": case.version}
+        )
     except Exception as exc:  # noqa: BLE001
         assert "representatives" in exc.fields  # type: ignore[attr-defined]
     else:

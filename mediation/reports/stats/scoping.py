@@ -15,7 +15,6 @@ from mediation.cases.scope import scope_filter
 from mediation.orgs.services import subtree_ids_select
 from mediation.warnings.models import Alert
 
-
 NOT_MERGED = or_(Case.outcome.is_(None), Case.outcome != Outcome.merged)
 
 
