@@ -34,7 +34,7 @@ from mediation.cases.roster import (
     workers_of,
     write_roster,
 )
-from mediation.cases.scope import get_visible_case
+from mediation.cases.scope import get_visible_case, scope_filter
 from mediation.cases.timeline import append_event, diff, snapshot
 from mediation.cases.workflow import TransitionContext
 from mediation.core.clock import ensure_utc, utcnow
@@ -169,12 +169,11 @@ def split_case(survivor_id: int, user: User, payload: dict, *, now: datetime | N
     return survivor
 
 
-def merged_cases(case: Case) -> list[Case]:
-    """The cases merged into `case` (their evidence and notes stay on their own pages, linked
-    from the survivor's)."""
-    return list(
-        db.session.scalars(select(Case).where(Case.merged_into_id == case.id).order_by(Case.id))
-    )
+def merged_cases(user: User, case: Case) -> list[Case]:
+    """The cases merged into `case` that `user` may see (their evidence and notes stay on their
+    own pages, linked from the survivor's)."""
+    stmt = select(Case).where(Case.merged_into_id == case.id).order_by(Case.id)
+    return list(db.session.scalars(scope_filter(stmt, user)))
 
 
 def visible_merged_into(user: User, case: Case) -> Case | None:
