@@ -243,3 +243,17 @@ def test_merge_through_the_api_answers_the_survivor(make_case, make_enterprise, 
         json={"case_ids": [other.id], "version": response.get_json()["version"]},
     )  # fmt: skip
     assert refused.status_code == 422
+
+
+def test_with_a_roster_the_head_count_is_not_edited_by_hand(make_case, users, api):
+    case = make_case()
+    body = {"workers": [{"name": "甲", "amount_owed": "100"}], "version": case.version}
+    version = api.request("PUT", f"/cases/{case.id}/workers", as_=users["mediator"], json=body)
+    version = version.get_json()["version"]
+    refused = api.patch(
+        f"/cases/{case.id}",
+        as_=users["mediator"],
+        json={"version": version, "workers_involved": 40},
+    )
+    assert refused.status_code == 422
+    assert "workers_involved" in refused.get_json()["error"]["fields"]
