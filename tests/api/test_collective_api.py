@@ -257,3 +257,57 @@ def test_with_a_roster_the_head_count_is_not_edited_by_hand(make_case, users, ap
     )
     assert refused.status_code == 422
     assert "workers_involved" in refused.get_json()["error"]["fields"]
+
+
+def test_done_means_twelve_reports_through_the_api_and_the_page(
+    client, api, users, make_enterprise, orgs
+):
+    """The issue's end-to-end: twelve one-worker reports registered through the API, listed by
+    the endpoint and the page's panel, merged through the API into one collective case with one
+    collective alert and no repeat noise, counted once with 12 workers, and split back."""
+    from tests.conftest import login
+
+    employer = make_enterprise()
+    ids = []
+    for n in range(12):
+        response = api.post(
+            "/cases", as_=users["mediator"],
+            json={"kind": "arrears", "category": "remuneration", "enterprise_id": employer.id,
+                  "handling_org_id": orgs["G1"].id, "title": f"工人{n}反映欠薪",
+                  "workers_involved": 1, "claim_amount": "4000.00", "arrears_months": 1,
+                  "worker_name": f"工人{n}", "worker_id_number": valid_id_number(serial=500 + n),
+                  "channel": "hotline"},
+        )  # fmt: skip
+        assert response.status_code == 201, response.get_json()
+        ids.append(response.get_json()["id"])
+    survivor = ids[0]
+    listed = api.get(f"/cases/{survivor}/duplicates", as_=users["officer"]).get_json()["items"]
+    assert sorted(i["id"] for i in listed) == sorted(ids[1:])
+    login(client, users["officer"])
+    page = client.get(f"/cases/{survivor}").get_data(as_text=True)
+    assert page.count('data-score="') == 11
+
+    version = api.get(f"/cases/{survivor}", as_=users["officer"]).get_json()["version"]
+    merged = api.post(
+        f"/cases/{survivor}/merge", as_=users["officer"],
+        json={"case_ids": ids[1:], "version": version},
+    ).get_json()  # fmt: skip
+    assert merged["workers_involved"] == 12 and merged["claim_amount"] == "48000.00"
+    assert _open_alerts(ids) == sorted([(survivor, "arrears_duration"), (survivor, "collective")])
+    roster_now = api.get(f"/cases/{survivor}/workers", as_=users["officer"]).get_json()
+    assert len(roster_now["items"]) == 12 and roster_now["representatives_missing"] is True
+    stats = api.get("/stats/summary", as_=users["officer"]).get_json()
+    assert (stats["received"], stats["workers_involved"], stats["collective_cases"]) == (1, 12, 1)
+
+    for other in ids[1:]:
+        version = api.get(f"/cases/{survivor}", as_=users["officer"]).get_json()["version"]
+        response = api.post(
+            f"/cases/{survivor}/split", as_=users["officer"],
+            json={"case_id": other, "version": version},
+        )  # fmt: skip
+        assert response.status_code == 200
+    after = api.get(f"/cases/{survivor}", as_=users["officer"]).get_json()
+    assert after["workers_involved"] == 1
+    states = {api.get(f"/cases/{i}", as_=users["officer"]).get_json()["state"] for i in ids}
+    assert states == {"reported"}
+    assert api.get("/stats/summary", as_=users["officer"]).get_json()["received"] == 12
