@@ -146,6 +146,8 @@ class Case(Model):
                 "closed_at",
                 "first_town_alert_at",
                 "first_city_alert_at",
+                # merged reports are left out of the statistics (docs/collective.md)
+                "outcome",
             ],
         ),  # fmt: skip
         Index(
@@ -157,7 +159,12 @@ class Case(Model):
         Index(
             "ix_cases_stats_agreed",
             "agreed_at",
-            postgresql_include=["received_at", "handling_org_id", "agreement_amount_fen"],
+            postgresql_include=[
+                "received_at",
+                "handling_org_id",
+                "agreement_amount_fen",
+                "outcome",
+            ],
             postgresql_where=text("agreed_at IS NOT NULL"),
         ),
     )

@@ -29,6 +29,51 @@ OUTCOMES = [
     "partly_performed",
 ]
 
+# the statistics' covering indexes (PostgreSQL INCLUDE) gain `outcome`, which their filter
+# leaving merged reports out reads: without it a period's cases are no longer read from the
+# index alone
+RECEIVED_INCLUDE = [
+    "id",
+    "handling_org_id",
+    "state",
+    "kind",
+    "category",
+    "tier",
+    "workers_involved",
+    "claim_amount_fen",
+    "accepted_at",
+    "closed_at",
+    "first_town_alert_at",
+    "first_city_alert_at",
+]
+AGREED_INCLUDE = ["received_at", "handling_org_id", "agreement_amount_fen"]
+
+
+def _stats_indexes(with_outcome: bool) -> None:
+    extra = ["outcome"] if with_outcome else []
+    before = [] if with_outcome else ["outcome"]
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_stats_received", postgresql_include=RECEIVED_INCLUDE + before)
+        batch_op.create_index(
+            "ix_cases_stats_received",
+            ["received_at"],
+            unique=False,
+            postgresql_include=RECEIVED_INCLUDE + extra,
+        )
+        batch_op.drop_index(
+            "ix_cases_stats_agreed",
+            postgresql_include=AGREED_INCLUDE + before,
+            postgresql_where=sa.text("agreed_at IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_cases_stats_agreed",
+            ["agreed_at"],
+            unique=False,
+            postgresql_include=AGREED_INCLUDE + extra,
+            postgresql_where=sa.text("agreed_at IS NOT NULL"),
+        )
+
+
 # revision identifiers, used by Alembic.
 revision = "3b2ab74a2ad3"
 down_revision = "c4f1a7e2d9b8"
@@ -124,12 +169,14 @@ def _upgrade():
             batch_op.f("fk_cases_merged_into_id_cases"), "cases", ["merged_into_id"], ["id"]
         )
         _outcome_check(batch_op, OUTCOMES + ["merged"])
+    _stats_indexes(with_outcome=True)
 
 
 def _downgrade():
     # a merged report goes back to the nearest old outcome (withdrawn: it was not pursued on
     # its own); its timeline keeps the merge
     op.execute("UPDATE cases SET outcome = 'withdrawn' WHERE outcome = 'merged'")
+    _stats_indexes(with_outcome=False)
     sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table(
         "cases", schema=None, recreate="always" if sqlite else "auto"
