@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,7 +27,6 @@ from mediation.cases.timeline import append_events_bulk
 from mediation.core.clock import ensure_utc, local_zone, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
-from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import get_visible_enterprise, register_enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization
@@ -76,18 +75,6 @@ def _set_moments(data: dict, now: datetime, *, channel_given: bool) -> None:
         data["employment_status"] = EmploymentStatus.ended
 
 
-def lock_enterprise(enterprise_id: int) -> None:
-    """Cases against one employer are registered one at a time: the repeat-employer rule
-    counts the employer's recent cases in this transaction, and two cases created at the same
-    moment in different organizations (whose number counters do not serialise them) must each
-    see the other (docs/collective.md "Repeat complaints"). PostgreSQL: the employer's row
-    locked until commit; SQLite serialises writers anyway."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update()
-        )
-
-
 def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Case:
     """Register a new case (state `reported`) with its number and its `created` event."""
     now = ensure_utc(now or utcnow())
@@ -103,13 +90,17 @@ def create_case(user: User, payload: dict, *, now: datetime | None = None) -> Ca
         enterprise_input = data.pop("enterprise", None)
         if data.get("enterprise_id"):
             try:
-                enterprise = get_visible_enterprise(user, data["enterprise_id"])
+                # Cases against one employer are registered one at a time: the repeat-employer
+                # rule counts the employer's recent cases in this transaction, and two cases
+                # created at the same moment in different organizations (whose number counters
+                # do not serialise them) must each see the other. The employer's row is locked
+                # in the statement that reads it (docs/collective.md "Repeat complaints").
+                enterprise = get_visible_enterprise(user, data["enterprise_id"], for_update=True)
             except NotFound:
                 raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
         else:
             enterprise = register_enterprise(enterprise_input, handling_org, user)
         data["enterprise_id"] = enterprise.id
-        lock_enterprise(enterprise.id)
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
         _set_moments(data, now, channel_given=bool((payload or {}).get("channel")))

@@ -293,6 +293,8 @@ def test_done_means_twelve_reports_through_the_api_and_the_page(
         json={"case_ids": ids[1:], "version": version},
     ).get_json()  # fmt: skip
     assert merged["workers_involved"] == 12 and merged["claim_amount"] == "48000.00"
+    workers = api.get(f"/cases/{survivor}/workers", as_=users["officer"]).get_json()["items"]
+    assert sorted(w["merged_from_case_id"] for w in workers[1:]) == sorted(ids[1:])
     assert _open_alerts(ids) == sorted([(survivor, "arrears_duration"), (survivor, "collective")])
     roster_now = api.get(f"/cases/{survivor}/workers", as_=users["officer"]).get_json()
     assert len(roster_now["items"]) == 12 and roster_now["representatives_missing"] is True
