@@ -70,6 +70,10 @@ class DefaultConfig:
     # one the party applies to the commission alone (LDMAL art. 28) and no letter is printed.
     MEDIATION_ARBITRATION_LINKAGE = False
 
+    # possible duplicates: open cases against the same employer with an overlapping category
+    # received within this many days of each other (docs/collective.md)
+    DUPLICATE_WINDOW_DAYS = 30
+
     # evidence uploads (types: see mediation/cases/attachments.py)
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     # where the files' bytes live (docs/deployment.md "Attachments"): "folder" (one host) or

@@ -157,6 +157,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_advocate_team(now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
     load_demo_incident(now)
+    _load_merged_collective_case(now, users, enterprises)
     _bring_alerts_up_to_date(now, users)
     _load_circuit_court_and_meetings(now)
     _load_hardship_and_legal_aid(now, users)
@@ -223,6 +224,72 @@ def load_demo_incident(now: datetime) -> None:
         "kind": "final", "at": at.isoformat(), "channel": "document",
         "content": "终报：欠薪已全部结清，事件平息，已建立该项目工资支付周报制度。",
     }, now=at)  # fmt: skip
+
+
+# the twelve workers of the merged collective case
+SITE_WORKERS = [
+    "周德胜", "吴海军", "郑国强", "冯志刚", "陈永福", "褚建平",
+    "卫长青", "蒋友成", "沈金宝", "韩春林", "杨立新", "朱满仓",
+]  # fmt: skip
+
+
+def _load_merged_collective_case(
+    now: datetime, users: dict[str, User], enterprises: list[Enterprise]
+) -> None:
+    """Twelve workers of one building site who called the hotline one by one, merged into one
+    collective case with three elected representatives (docs/collective.md). Its own random
+    numbers, so the other demo cases stay as they were."""
+    from mediation.cases import merging, roster
+
+    rng = random.Random(1919)
+    site = next(e for e in enterprises if e.sector in ("房屋建筑", "建筑劳务分包", "道路桥梁"))
+    org = db.session.get(Organization, site.organization_id)
+    assert org is not None  # (an enterprise's organization)
+    mediator = users[{"JC-DC": "dc_mediator", "JC-XH": "xh_mediator", "JC-NG": "ng_mediator"}[
+        _town_code(org)
+    ]]  # fmt: skip
+    reports = []
+    for n in range(12):
+        received = now - timedelta(days=4, hours=12 - n)
+        owed = rng.randint(6, 12) * 1000
+        report = services.create_case(
+            mediator,
+            {
+                "kind": CaseKind.arrears.value, "category": Category.remuneration.value,
+                "enterprise_id": site.id, "handling_org_id": org.id,
+                "worker_name": SITE_WORKERS[n], "worker_phone": f"137{rng.randint(10**7, 10**8 - 1)}",
+                "worker_id_number": _id_number(rng), "workers_involved": 1, "is_migrant": True,
+                "is_construction": True, "title": f"{site.name}项目工人反映被拖欠两个月工资",
+                "claim_amount": str(owed), "arrears_months": 2, "channel": Channel.hotline.value,
+                "reported_at": received.isoformat(),
+            },
+            now=received,
+        )  # fmt: skip
+        reports.append(report)
+    survivor = reports[0]
+    merged = merging.merge_cases(
+        survivor.id, mediator, {"case_ids": [r.id for r in reports[1:]], "version": survivor.version},
+        now=now - timedelta(days=3),
+    )  # fmt: skip
+    workers = [roster.worker_as_dict(w) for w in merged.workers]
+    for worker in workers[:3]:  # elected at the first meeting
+        worker["representative"] = True
+    roster.replace_roster(
+        merged.id, mediator,
+        {"workers": [_roster_input(w) for w in workers], "version": merged.version},
+        now=now - timedelta(days=2),
+    )  # fmt: skip
+
+
+def _roster_input(worker: dict) -> dict:
+    out = {k: v for k, v in worker.items() if v is not None and not k.endswith("_fen")}
+    if worker.get("amount_owed_fen") is not None:
+        out["amount_owed"] = f"{worker['amount_owed_fen'] / 100:.2f}"
+    if worker.get("amount_paid_fen") is not None:
+        out["amount_paid"] = f"{worker['amount_paid_fen'] / 100:.2f}"
+    if worker.get("first_unpaid_on") is not None:
+        out["first_unpaid_on"] = worker["first_unpaid_on"].isoformat()
+    return out
 
 
 def _bring_alerts_up_to_date(now: datetime, users: dict[str, User]) -> None:

@@ -114,6 +114,13 @@ def test_demo_load_builds_a_realistic_network_and_is_idempotent(app):
     assert len({c.category for c in cases}) >= 5
     assert len({c.handling_org_id for c in cases}) >= 3
     assert started <= max(ensure_utc(c.created_at) for c in cases) <= finished
+    # twelve hotline reports merged into one collective case with three representatives
+    # (docs/collective.md)
+    merged = [c for c in cases if c.outcome == "merged"]
+    assert len(merged) == 11 and len({c.merged_into_id for c in merged}) == 1
+    survivor = next(c for c in cases if c.id == merged[0].merged_into_id)
+    assert survivor.workers_involved == 12
+    assert sum(w.representative for w in survivor.workers) == 3
 
     # a second run adds nothing and still succeeds
     before = counts()

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import select
 
 from mediation.accounts.models import User
-from mediation.cases import attachments, imports, services
+from mediation.cases import attachments, imports, merging, roster, services
 from mediation.cases.imports import ImportJob
 from mediation.cases.models import Attachment, Case, CaseEvent
 from mediation.core.calendar_models import CalendarYear
@@ -149,6 +149,37 @@ class World:
             )
 
         return self._once(("attachment", x), make)
+
+    def rostered_case(self, x: str) -> Case:
+        """The case with a roster of one worker (docs/collective.md)."""
+
+        def make() -> Case:
+            case = self.cases[x]
+            body = {"workers": [{"name": "张三"}], "version": case.version}
+            return roster.replace_roster(case.id, self.users["admin"], body)
+
+        return self._once(("roster", x), make)
+
+    def sibling(self, x: str) -> Case:
+        """Another report against the case's employer, to merge into it."""
+        return self._once(
+            ("sibling", x),
+            lambda: self.make_case(
+                by=self.mediator(x), org=self.org(x).code, enterprise_id=self.enterprises[x].id,
+                workers_involved=1, worker_name="李四",
+            ),
+        )  # fmt: skip
+
+    def merged(self, x: str) -> Case:
+        """The sibling, merged into the case by the administrator."""
+
+        def make() -> Case:
+            sibling = self.sibling(x)
+            body = {"case_ids": [sibling.id], "version": self.cases[x].version}
+            merging.merge_cases(self.cases[x].id, self.users["admin"], body)
+            return sibling
+
+        return self._once(("merged", x), make)
 
     def advocate_to_assign(self, x: str) -> User:
         """An advocate of the case's town, not yet assigned to it."""
@@ -447,6 +478,30 @@ ROWS = [
                            "version": _version(w.case(x))},
         fresh_world=True,
         done=lambda w, x: w.case(x).wage_delay_until is not None),
+    # the roster, merge and split (docs/collective.md): the case writers
+    Row("POST", "/cases/<id:case_id>/workers", lambda w, x: f"/cases/{case_id(w, x)}/workers",
+        CASE_WRITE, body=lambda w, x: {"name": "王五", "version": _version(w.case(x))},
+        fresh_world=True, done=lambda w, x: [v.name for v in w.case(x).workers] == ["王五"]),
+    Row("POST", "/cases/<id:case_id>/workers/<int:index>",
+        lambda w, x: f"/cases/{w.rostered_case(x).id}/workers/0", CASE_WRITE,
+        body=lambda w, x: {"name": "赵六", "version": _version(w.rostered_case(x))},
+        fresh_world=True, done=lambda w, x: w.rostered_case(x).workers[0].name == "赵六"),
+    Row("POST", "/cases/<id:case_id>/workers/<int:index>/remove",
+        lambda w, x: f"/cases/{w.rostered_case(x).id}/workers/0/remove", CASE_WRITE,
+        body=lambda w, x: {"version": _version(w.rostered_case(x))},
+        fresh_world=True, done=lambda w, x: w.rostered_case(x).workers == []),
+    Row("POST", "/cases/<id:case_id>/workers/upload",
+        lambda w, x: f"/cases/{case_id(w, x)}/workers/upload", CASE_WRITE,
+        body=lambda w, x: {"text": "姓名\n孙七\n", "version": _version(w.case(x))},
+        fresh_world=True, done=lambda w, x: [v.name for v in w.case(x).workers] == ["孙七"]),
+    Row("POST", "/cases/<id:case_id>/merge", lambda w, x: f"/cases/{case_id(w, x)}/merge",
+        CASE_WRITE,
+        body=lambda w, x: {"case_ids": str(w.sibling(x).id), "version": _version(w.case(x))},
+        fresh_world=True, done=lambda w, x: w.sibling(x).outcome == "merged"),
+    Row("POST", "/cases/<id:case_id>/split", lambda w, x: f"/cases/{case_id(w, x)}/split",
+        CASE_WRITE,
+        body=lambda w, x: {"case_id": str(w.merged(x).id), "version": _version(w.case(x))},
+        fresh_world=True, done=lambda w, x: w.merged(x).is_open),
     Row("POST", "/cases/<id:case_id>/attachments",
         lambda w, x: f"/cases/{case_id(w, x)}/attachments",
         roles((302, 302), (302, 302), (302, 404), (302, 404), (302, 404)),

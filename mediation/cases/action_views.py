@@ -19,12 +19,21 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mediation.cases import attachments, clock_events, services, workflow
+from mediation.cases import (
+    attachments,
+    clock_events,
+    merging,
+    roster,
+    roster_files,
+    services,
+    workflow,
+)
 from mediation.cases.enums import State
 from mediation.cases.forms import fold_line_errors, form_payload, trigger_form_payload
 from mediation.core.errors import Conflict, DomainError, ValidationFailed
 from mediation.core.i18n import _
 from mediation.core.messages import N_, Message
+from mediation.core.money import fen_to_yuan
 from mediation.core.web import (
     _error_page,
 )
@@ -258,3 +267,127 @@ def record_arbitration(case_id: int) -> ResponseReturnValue:
         "arbitration",
         lambda p: clock_events.record_arbitration(case_id, current_user, p),
     )
+
+
+# --- the roster, merge and split (docs/collective.md) ------------------------------------------
+
+
+def _worker_form(form: MultiDict) -> dict:
+    """A roster row's form as a payload (the checkbox absent: not a representative)."""
+    payload = form_payload(form)
+    payload["representative"] = form.get("representative") in ("1", "on", "true")
+    return payload
+
+
+def _roster_call(
+    case_id: int, open_form: str, call: Callable[[], object], done: str
+) -> ResponseReturnValue:
+    try:
+        call()
+    except ValidationFailed as exc:
+        return rerender_case_page(
+            case_id, 422, form_errors=exc.fields, form_values=request.form.to_dict(),
+            open_form=open_form,
+        )  # fmt: skip
+    except Conflict as exc:
+        return rerender_case_page(case_id, 409, message=exc.message)
+    flash(done, "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#roster")
+
+
+@bp.route("/cases/<id:case_id>/workers", methods=["POST"])
+@login_required
+def add_worker(case_id: int) -> ResponseReturnValue:
+    return _roster_call(
+        case_id, "worker-new",
+        lambda: roster.change_worker(case_id, current_user, _worker_form(request.form)),
+        _("Worker added to the roster."),
+    )  # fmt: skip
+
+
+@bp.route("/cases/<id:case_id>/workers/<int:index>", methods=["POST"])
+@login_required
+def edit_worker(case_id: int, index: int) -> ResponseReturnValue:
+    return _roster_call(
+        case_id, f"worker-{index}",
+        lambda: roster.change_worker(
+            case_id, current_user, _worker_form(request.form), index=index
+        ),
+        _("Roster updated."),
+    )  # fmt: skip
+
+
+@bp.route("/cases/<id:case_id>/workers/<int:index>/remove", methods=["POST"])
+@login_required
+def remove_worker(case_id: int, index: int) -> ResponseReturnValue:
+    return _roster_call(
+        case_id, f"worker-{index}",
+        lambda: roster.change_worker(
+            case_id, current_user, {"version": request.form.get("version")}, index=index,
+            remove=True,
+        ),
+        _("Worker removed from the roster."),
+    )  # fmt: skip
+
+
+@bp.route("/cases/<id:case_id>/workers/upload", methods=["POST"])
+@login_required
+def upload_roster(case_id: int) -> ResponseReturnValue:
+    """A whole roster from a CSV or XLSX file or pasted text: every row checked, then all
+    written or none, the bad rows named by their line."""
+
+    def call() -> object:
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            workers = roster_files.read_roster_file(upload.filename, upload.read())
+        elif (request.form.get("text") or "").strip():
+            workers = roster_files.rows_to_workers(roster_files.table_of_text(request.form["text"]))
+        else:
+            raise ValidationFailed({"file": [N_("Choose a file or paste the roster.")]})
+        return roster.replace_roster(
+            case_id, current_user,
+            {"workers": [_as_input(w) for w in workers], "version": _version()},
+        )  # fmt: skip
+
+    return _roster_call(case_id, "roster-upload", call, _("Roster replaced."))
+
+
+def _version() -> int | None:
+    return request.form.get("version", type=int)
+
+
+def _as_input(worker: dict) -> dict:
+    """A checked worker back in the input's shape (amounts in yuan, dates as text)."""
+    out = {k: v for k, v in worker.items() if v is not None and not k.endswith("_fen")}
+    for name in ("amount_owed", "amount_paid"):
+        if worker.get(f"{name}_fen") is not None:
+            out[name] = fen_to_yuan(worker[f"{name}_fen"])
+    if worker.get("first_unpaid_on") is not None:
+        out["first_unpaid_on"] = worker["first_unpaid_on"].isoformat()
+    return out
+
+
+@bp.route("/cases/<id:case_id>/merge", methods=["POST"])
+@login_required
+def merge(case_id: int) -> ResponseReturnValue:
+    case_ids = [int(v) for v in request.form.getlist("case_ids") if v.isdigit()]
+    return _roster_call(
+        case_id, "merge",
+        lambda: merging.merge_cases(
+            case_id, current_user, {"case_ids": case_ids, "version": _version()}
+        ),
+        _("Cases merged into this one."),
+    )  # fmt: skip
+
+
+@bp.route("/cases/<id:case_id>/split", methods=["POST"])
+@login_required
+def split(case_id: int) -> ResponseReturnValue:
+    other = request.form.get("case_id", type=int)
+    return _roster_call(
+        case_id, "merge",
+        lambda: merging.split_case(
+            case_id, current_user, {"case_id": other, "version": _version()}
+        ),
+        _("Case split off; it is open again."),
+    )  # fmt: skip

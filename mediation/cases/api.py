@@ -13,7 +13,17 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from mediation.accounts.models import Role, User
-from mediation.cases import attachments, clock_events, queries, schemas, services, workflow
+from mediation.cases import (
+    attachments,
+    clock_events,
+    duplicates,
+    merging,
+    queries,
+    roster,
+    schemas,
+    services,
+    workflow,
+)
 from mediation.cases.api_schemas import (
     TRANSITION_SCHEMAS,
     AttachmentListSchema,
@@ -22,8 +32,10 @@ from mediation.cases.api_schemas import (
     CaseSchema,
     CaseSummarySchema,
     ClockListSchema,
+    DuplicateListSchema,
     EventListSchema,
     EventSchema,
+    RosterResponseSchema,
     case_summary,
     clock_item,
 )
@@ -235,6 +247,92 @@ def take_over(body: dict[str, Any], user: User, case_id: int) -> Any:
     case's handling organization moves the open case to it; a mediator who cannot see it any
     more is unassigned and the alerts follow the case."""
     return services.take_over(case_id, user, body)
+
+
+# --- roster, duplicates, merge and split (docs/collective.md; design.md §8a) -------------------
+
+
+def _roster_answer(case: Any) -> dict:
+    return {
+        "items": list(case.workers),
+        "version": case.version,
+        "workers_involved": case.workers_involved,
+        "claim_amount": case.claim_amount_fen,
+        "representatives_missing": roster.representatives_missing(case),
+    }
+
+
+@bp.route("/cases/<id:case_id>/workers", methods=["GET"])
+@authenticated
+@bp.response(200, RosterResponseSchema)
+def get_workers(user: User, case_id: int) -> Any:
+    """The case's roster
+
+    Each worker with what they are owed and paid and whether they are an elected
+    representative; ID numbers are masked for advocates. Empty: a case without a roster (its
+    single worker's fields and typed head-count)."""
+    return _roster_answer(get_visible_case(user, case_id))
+
+
+@bp.route("/cases/<id:case_id>/workers", methods=["PUT"])
+@authenticated
+@bp.arguments(roster.RosterSchema)
+@bp.response(200, RosterResponseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def put_workers(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Replace the case's roster
+
+    `{workers: [...], version}`: all rows or none (422 names each bad row, `workers.3.id_number`).
+    With a roster, `workers_involved` is its size and the claim the sum owed; a collective
+    dispute's representatives are three to five (LDMAL art. 7). Stale version → 409."""
+    get_visible_case(user, case_id)
+    return _roster_answer(roster.replace_roster(case_id, user, body))
+
+
+@bp.route("/cases/<id:case_id>/duplicates", methods=["GET"])
+@authenticated
+@bp.response(200, DuplicateListSchema)
+@read_only
+def get_duplicates(user: User, case_id: int) -> Any:
+    """Possible duplicates of the case
+
+    Open cases in the caller's scope with the same employer and an overlapping category within
+    DUPLICATE_WINDOW_DAYS (30 by default), or the same worker ID number or phone; most likely
+    first, each with its score and reasons."""
+    case = get_visible_case(user, case_id)
+    return {"items": duplicates.find_duplicates(user, duplicates.probe_of(case))}
+
+
+@bp.route("/cases/<id:case_id>/merge", methods=["POST"])
+@authenticated
+@bp.arguments(merging.MergeSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def merge(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Merge other cases into this one
+
+    `{case_ids, version}`: the cases close with the outcome `merged`, their workers join this
+    case's roster (once per ID number) and both timelines record the link; the warning rules
+    run in the same transaction. Answers the surviving case."""
+    get_visible_case(user, case_id)
+    return merging.merge_cases(case_id, user, body)
+
+
+@bp.route("/cases/<id:case_id>/split", methods=["POST"])
+@authenticated
+@bp.arguments(merging.SplitSchema)
+@bp.response(200, CaseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def split(body: dict[str, Any], user: User, case_id: int) -> Any:
+    """Split a merged case off again
+
+    `{case_id, version}`: the merged case reopens as a report and its workers leave this
+    case's roster; both timelines record it. Answers this (the surviving) case."""
+    get_visible_case(user, case_id)
+    return merging.split_case(case_id, user, body)
 
 
 # --- clocks (cases/clocks.py; design.md §8a) --------------------------------------------------

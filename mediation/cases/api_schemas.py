@@ -58,7 +58,7 @@ def _masks_ids() -> bool:
 @functools.cache
 def _triggers_for(state: str, role: str) -> tuple[str, ...]:
     """What the machine allows a role from a state (cached: the machine is fixed)."""
-    return tuple(t.name for t in workflow.triggers_from(state) if role in t.roles)
+    return tuple(t.name for t in workflow.triggers_from(state) if t.direct and role in t.roles)
 
 
 class CaseSummarySchema(Schema):
@@ -193,6 +193,9 @@ class CaseSchema(CaseSummarySchema):
     closed_at = fields.AwareDateTime(allow_none=True)
     reopened_at = fields.AwareDateTime(allow_none=True)
     reopen_reason = EnumCode(ReopenReason, allow_none=True)
+    merged_into_id = fields.Integer(
+        allow_none=True, metadata={"description": "the case this one was merged into"}
+    )
     created_at = fields.AwareDateTime(required=True)
 
 
@@ -297,7 +300,7 @@ def _transition_schema(trigger: workflow.Trigger) -> type[Schema]:
     )
 
 
-TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS]
+TRANSITION_SCHEMAS = [_transition_schema(t) for t in workflow.TRIGGERS if t.direct]
 
 
 # --- clocks (cases/clocks.py) ------------------------------------------------------------------
@@ -395,3 +398,61 @@ def clock_item(clock: Clock, events: list[CaseEvent]) -> dict[str, Any]:
             if e.kind == EventKind.clock and (e.data or {}).get("clock") == clock.name.value
         ],
     }
+
+
+# --- roster, duplicates, merge (docs/collective.md) --------------------------------------------
+
+
+class WorkerSchema(Schema):
+    """One worker of a case's roster; the ID number masked for advocates."""
+
+    name = fields.String(required=True)
+    id_number = fields.Function(
+        lambda w: mask_id_number(w.id_number) if _masks_ids() else w.id_number,
+        allow_none=True,
+        metadata={"type": "string", "nullable": True, "description": "masked for advocates"},
+    )
+    phone = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    first_unpaid_on = fields.Date(allow_none=True)
+    months_owed = fields.Integer(allow_none=True)
+    amount_owed = Money(attribute="amount_owed_fen", allow_none=True)
+    amount_paid = Money(attribute="amount_paid_fen", allow_none=True)
+    representative = fields.Boolean(required=True)
+    merged_from_case_id = fields.Integer(
+        allow_none=True, metadata={"description": "the case a merge brought the worker from"}
+    )
+
+
+class RosterResponseSchema(Schema):
+    items = fields.List(fields.Nested(WorkerSchema), required=True)
+    version = fields.Integer(required=True)
+    workers_involved = fields.Integer(required=True)
+    claim_amount = Money(allow_none=True)
+    representatives_missing = fields.Boolean(
+        required=True,
+        metadata={"description": "a collective roster without its 3-5 elected representatives"},
+    )
+
+
+class DuplicateSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    score = fields.Integer(required=True, metadata={"description": "0-100, higher more likely"})
+    reasons = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "same_id_number, same_employer, overlapping_category, same_phone"},
+    )
+    title = fields.Function(lambda d: d.case.title, metadata={"type": "string"})
+    state = fields.Function(lambda d: code_of(d.case.state), metadata={"type": "string"})
+    workers_involved = fields.Function(
+        lambda d: d.case.workers_involved, metadata={"type": "integer"}
+    )
+    received_at = fields.Function(
+        lambda d: d.case.received_at.isoformat(), metadata={"type": "string"}
+    )
+
+
+class DuplicateListSchema(Schema):
+    items = fields.List(fields.Nested(DuplicateSchema), required=True)

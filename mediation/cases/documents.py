@@ -54,6 +54,67 @@ class Amount:
         return None if self.fen is None else amount_in_capitals(self.fen)
 
 
+@dataclass(frozen=True)
+class WorkerAmount:
+    """One worker of a collective agreement: what they were owed, their share of the agreed
+    amount, what they were paid, and what is still due to them (a payment order is filed per
+    creditor: docs/collective.md "Documents")."""
+
+    name: str
+    id_number: str | None
+    position: str | None
+    representative: bool
+    owed: Amount
+    agreed: Amount
+    paid: Amount
+    outstanding: Amount
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """`total` fen shared in proportion to `weights` (equal shares when all are zero), the
+    remainder going a fen at a time to the largest fractions, so that the shares add up."""
+    if not weights:
+        return []
+    if sum(weights) <= 0:
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    shares = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def worker_amounts(case: Case) -> list[WorkerAmount]:
+    """The roster's per-worker amounts under the agreement (empty without a roster). The
+    agreed amount is shared in proportion to what each was owed and not yet paid."""
+    workers = list(case.workers)
+    if not workers:
+        return []
+    owed = [max((w.amount_owed_fen or 0) - (w.amount_paid_fen or 0), 0) for w in workers]
+    agreed = (
+        allocate(case.agreement_amount_fen, owed)
+        if case.agreement_amount_fen is not None
+        else [None] * len(workers)
+    )
+    paid_total = case.paid_amount_fen or 0
+    paid = allocate(paid_total, [a or 0 for a in agreed]) if paid_total else [0] * len(workers)
+    return [
+        WorkerAmount(
+            name=w.name,
+            id_number=w.id_number,
+            position=w.position,
+            representative=w.representative,
+            owed=Amount(w.amount_owed_fen),
+            agreed=Amount(share),
+            paid=Amount(p),
+            outstanding=Amount(None if share is None else max(share - p, 0)),
+        )
+        for w, share, p in zip(workers, agreed, paid, strict=True)
+    ]
+
+
 def check_role(user: User) -> None:
     if user.role not in DOCUMENT_ROLES:
         raise PermissionDenied(_("Your role may not print case documents."))
@@ -126,6 +187,9 @@ def agreement_document(case: Case) -> dict:
         "signed_on": _event_date(event),
         "mediator": case.mediator,
         "payment_order": case.category in PAYMENT_ORDER_CATEGORIES,
+        # a collective dispute: its elected representatives sign, each worker's share is listed
+        "workers": worker_amounts(case),
+        "representatives": [w for w in case.workers if w.representative],
     }
 
 
@@ -185,4 +249,8 @@ def referral_document(case: Case, linkage: bool) -> dict:
         "mediator": case.mediator,
         # a transfer to the arbitration commission under a mediation-arbitration linkage
         "linkage_transfer": case.referral_target == ReferralTarget.arbitration,
+        # a payment order is applied for per creditor: each worker's outstanding amount
+        "workers": worker_amounts(case),
+        "representatives": [w for w in case.workers if w.representative],
+        "per_creditor": case.referral_target == ReferralTarget.payment_order,
     }

@@ -90,6 +90,9 @@ class Outcome(LabelledEnum):
     dismissed = "dismissed"
     # paid less than agreed and closed so (counted as a failure, not a performance)
     partly_performed = "partly_performed"
+    # joined into another case of the same dispute (docs/collective.md "Merge"): not a closure
+    # of its own, so the statistics and the repeat-employer count leave it out
+    merged = "merged"
 
 
 class EmploymentStatus(LabelledEnum):
@@ -218,6 +221,7 @@ LABELS: dict[LabelledEnum, LazyString] = {
     Outcome.mediated_in_arbitration: lazy_gettext("Settled by mediation in arbitration"),
     Outcome.dismissed: lazy_gettext("Dismissed"),
     Outcome.partly_performed: lazy_gettext("Agreement partly performed"),
+    Outcome.merged: lazy_gettext("Merged into another case"),
     EmploymentStatus.ongoing: lazy_gettext("Employment ongoing"),
     EmploymentStatus.ended: lazy_gettext("Employment ended"),
     EmploymentStatus.unknown: lazy_gettext("Unknown whether employment lasts"),

@@ -62,6 +62,7 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
             # named where the edit cleared it (the months, when both were cleared)
             field = "arrears_months" if "arrears_months" in data else "wages_unpaid_since"
             raise ValidationFailed({field: [schemas.ARREARS_PERIOD_REQUIRED]})
+        _check_roster_counts(case, data)
         if "enterprise_id" in data:
             try:
                 get_visible_enterprise(user, data["enterprise_id"])
@@ -90,6 +91,24 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
         append_event(case, EventKind.edit, user, now, data=changes)
         announce_change(case, EventKind.edit, now)
     return case
+
+
+def _check_roster_counts(case: Case, data: dict) -> None:
+    """With a roster, the head-count and the claim are the roster's (docs/collective.md
+    "Roster"): an edit may leave them as they are, not change them."""
+    if not case.workers:
+        return
+    errors = {}
+    if "workers_involved" in data and data["workers_involved"] != case.workers_involved:
+        errors["workers_involved"] = [N_("Counted from the roster: change the roster instead.")]
+    if (
+        "claim_amount_fen" in data
+        and data["claim_amount_fen"] != case.claim_amount_fen
+        and any(w.amount_owed_fen is not None for w in case.workers)
+    ):
+        errors["claim_amount"] = [N_("Counted from the roster: change the roster instead.")]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def add_note(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> CaseEvent:

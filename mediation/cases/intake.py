@@ -116,7 +116,12 @@ def create_case(
         enterprise_input = data.pop("enterprise", None)
         if data.get("enterprise_id"):
             try:
-                enterprise = get_visible_enterprise(user, data["enterprise_id"])
+                # Cases against one employer are registered one at a time: the repeat-employer
+                # rule counts the employer's recent cases in this transaction, and two cases
+                # created at the same moment in different organizations (whose number counters
+                # do not serialise them) must each see the other. The employer's row is locked
+                # in the statement that reads it (docs/collective.md "Repeat complaints").
+                enterprise = get_visible_enterprise(user, data["enterprise_id"], for_update=True)
             except NotFound:
                 raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
         else:

@@ -146,6 +146,8 @@ class Case(Model):
                 "closed_at",
                 "first_town_alert_at",
                 "first_city_alert_at",
+                # merged reports are left out of the statistics (docs/collective.md)
+                "outcome",
             ],
         ),  # fmt: skip
         Index(
@@ -157,7 +159,12 @@ class Case(Model):
         Index(
             "ix_cases_stats_agreed",
             "agreed_at",
-            postgresql_include=["received_at", "handling_org_id", "agreement_amount_fen"],
+            postgresql_include=[
+                "received_at",
+                "handling_org_id",
+                "agreement_amount_fen",
+                "outcome",
+            ],
             postgresql_where=text("agreed_at IS NOT NULL"),
         ),
     )
@@ -266,6 +273,9 @@ class Case(Model):
     first_town_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_city_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # the case this one was merged into (outcome `merged`; docs/collective.md "Merge")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+
     # bookkeeping
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -285,6 +295,14 @@ class Case(Model):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", viewonly=True
     )
+    # the roster of a collective dispute (docs/collective.md "Roster"); empty: the single
+    # worker's fields and a typed head-count
+    workers: Mapped[list[CaseWorker]] = relationship(
+        order_by="CaseWorker.seq",
+        foreign_keys="CaseWorker.case_id",
+        cascade="all, delete-orphan",
+        passive_deletes=False,
+    )
 
     reported_at = synonym("received_at")
 
@@ -297,6 +315,42 @@ class Case(Model):
 
 
 needs_pg_trgm(Case.__table__)
+
+
+class CaseWorker(Model):
+    """One worker of a case's roster (docs/collective.md "Roster"). When a case has a roster,
+    its `workers_involved` is the roster's size and its claim the sum of the amounts owed."""
+
+    __tablename__ = "case_workers"
+    __table_args__ = (
+        CheckConstraint("amount_owed_fen IS NULL OR amount_owed_fen >= 0", name="amount_owed"),
+        CheckConstraint("amount_paid_fen IS NULL OR amount_paid_fen >= 0", name="amount_paid"),
+        CheckConstraint("months_owed IS NULL OR months_owed >= 0", name="months_owed"),
+        # the duplicates panel looks workers up by ID number and phone
+        Index("ix_case_workers_id_number", "id_number"),
+        Index("ix_case_workers_phone", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[str | None] = mapped_column(String(100))
+    first_unpaid_on: Mapped[date | None] = mapped_column(Date)
+    months_owed: Mapped[int | None] = mapped_column(Integer)
+    amount_owed_fen: Mapped[int | None] = mapped_column(BigInteger)
+    amount_paid_fen: Mapped[int | None] = mapped_column(BigInteger)
+    representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the case the worker came from through a merge: a split gives them back
+    merged_from_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    @property
+    def amount_unpaid_fen(self) -> int | None:
+        if self.amount_owed_fen is None:
+            return None
+        return max(self.amount_owed_fen - (self.amount_paid_fen or 0), 0)
 
 
 class CaseEvent(Model):

@@ -281,6 +281,18 @@ class EmptyPayload(TriggerPayload):
     pass
 
 
+class MergePayload(TriggerPayload):
+    """The case a merged report joins (set by `cases.merging`, not typed by anyone)."""
+
+    into_case_id = id_field(required=True)
+
+
+class SplitPayload(TriggerPayload):
+    """The case a report is split off from (set by `cases.merging`)."""
+
+    from_case_id = id_field(required=True)
+
+
 class InstalmentSchema(StrictSchema):
     """One payment of an agreement's schedule: its amount by its date."""
 

@@ -31,7 +31,7 @@ TRACKED_FIELDS = EDITABLE_FIELDS + (
     "mediator_id", "agreement_terms", "agreement_amount_fen", "agreement_due_on", "instalments",
     "paid_amount_fen", "defaulted_at", "referral_target", "referral_reference", "ruling_result",
     "ruling_amount_fen", "outcome", "closed_at", "handling_org_id", "reopened_at",
-    "reopen_reason", "application_received_at",
+    "reopen_reason", "application_received_at", "merged_into_id",
 )  # fmt: skip
 
 
@@ -58,6 +58,10 @@ def fire_trigger(
             raise ValidationFailed(
                 {"trigger": [Message("Unknown trigger %(name)s.", name=repr(trigger_name))]}
             ) from None
+        if not trigger.direct:  # merge and split move two cases: their own operations
+            raise ValidationFailed(
+                {"trigger": [Message("%(name)s has its own operation.", name=trigger.name)]}
+            )
         require_role(user, trigger.roles, f"perform {trigger.name}")
         check_version(case, expected_version)
         if not workflow.is_allowed_from(trigger, case.state):

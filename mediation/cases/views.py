@@ -24,7 +24,17 @@ from sqlalchemy import select
 from mediation import signals
 from mediation.accounts.models import Role
 from mediation.accounts.scope import scope_organizations
-from mediation.cases import arrears, attachments, clock_events, queries, services, workflow
+from mediation.cases import (
+    arrears,
+    attachments,
+    clock_events,
+    duplicates,
+    merging,
+    queries,
+    roster,
+    services,
+    workflow,
+)
 from mediation.cases.clocks import IN_MEDIATION, NOT_AGREED, ClockName, ClockState, clock_named
 from mediation.cases.enums import (
     ArbitrationDecision,
@@ -45,6 +55,7 @@ from mediation.core.db import read_only
 from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
 from mediation.core.fields import shared_schema
 from mediation.core.i18n import _
+from mediation.core.identifiers import normalize_credit_code
 from mediation.core.money import fen_to_yuan
 from mediation.core.tables import download, export_format
 from mediation.core.web import (
@@ -183,6 +194,11 @@ def new_case() -> ResponseReturnValue:
     if current_user.role not in services.CASE_WRITERS:
         raise PermissionDenied("your role may not register cases")
     values, errors = {}, {}
+    if request.method == "POST" and request.form.get("action") == "check_duplicates":
+        values = request.form.to_dict()
+        return render_template(
+            "cases/new.html", **_new_case_context(values, {}), **_intake_duplicates(values)
+        )
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -197,7 +213,30 @@ def new_case() -> ResponseReturnValue:
     else:
         values = {"handling_org_id": str(current_user.organization_id), "workers_involved": "1"}
     status = 422 if errors else 200
-    return render_template("cases/new.html", **_new_case_context(values, errors)), status
+    extra = _intake_duplicates(values) if errors else {}
+    return render_template("cases/new.html", **_new_case_context(values, errors), **extra), status
+
+
+def _intake_duplicates(values: dict) -> dict:
+    """The possible-duplicates panel while registering (docs/collective.md): from the employer
+    chosen (or the new one's credit code, when it is already registered), the category and
+    the worker typed so far."""
+    enterprise_id = None
+    if str(values.get("enterprise_id") or "").isdigit():
+        enterprise_id = int(values["enterprise_id"])
+    elif values.get("enterprise.credit_code"):
+        code = normalize_credit_code(values["enterprise.credit_code"])
+        enterprise_id = db.session.scalar(
+            visible_enterprises(current_user)
+            .with_only_columns(Enterprise.id)
+            .where(Enterprise.credit_code == code)
+        )
+    probe = duplicates.probe_of_form(values, enterprise_id)
+    return {
+        "duplicates": duplicates.find_duplicates(current_user, probe),
+        "duplicate_window": duplicates.window_days(),
+        "checked_duplicates": True,
+    }
 
 
 def _supervision_context(case: Case) -> dict:
@@ -248,6 +287,7 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         **signals.values_from_signal(signals.case_page.send(case, user=current_user)),
         "now": now,
         **_clock_context(case),
+        **_collective_context(case),
         # counted today: the months grow with each pay day (docs/domain.md "Wage arrears")
         "months_owed": (
             None
@@ -255,6 +295,25 @@ def _detail_context(case: Case, **extra: Any) -> dict:
             else arrears.months_owed(case.wages_unpaid_since, local_date(now))
         ),
         **extra,
+    }
+
+
+def _collective_context(case: Case) -> dict:
+    """The roster, the possible duplicates and the merged cases (docs/collective.md)."""
+    writer = current_user.role in services.CASE_WRITERS and case.is_open
+    return {
+        "roster": case.workers,
+        "can_edit_roster": writer,
+        "representatives_missing": roster.representatives_missing(case),
+        "duplicates": (
+            duplicates.find_duplicates(current_user, duplicates.probe_of(case))
+            if case.is_open
+            else []
+        ),
+        "duplicate_window": duplicates.window_days(),
+        "can_merge": writer,
+        "merged_cases": merging.merged_cases(current_user, case),
+        "merged_into": merging.visible_merged_into(current_user, case),
     }
 
 

@@ -84,6 +84,9 @@ class Trigger:
     effect: Effect | None = None
     # the kind of the timeline event it appends (a payment is no change of state)
     event_kind: EventKind = EventKind.transition
+    # False: fired only by its own operation, which moves two cases at once (merge, split;
+    # docs/collective.md), never from the case's action forms or `POST .../transitions`
+    direct: bool = True
 
 
 # --- guards: return {field: message} for each problem, empty when the trigger may proceed --------
@@ -332,6 +335,25 @@ def _effect_reopen(ctx: TransitionContext) -> None:
         case.defaulted_at = ctx.now
 
 
+def _effect_merge(ctx: TransitionContext) -> None:
+    ctx.case.merged_into_id = ctx.data["into_case_id"]
+    _close(ctx, Outcome.merged)
+
+
+def _effect_split(ctx: TransitionContext) -> None:
+    """Undo a merge: the report comes back as it came in, to be accepted afresh (its mediator,
+    if it had one, stays)."""
+    ctx.case.merged_into_id = None
+    ctx.case.outcome = None
+    ctx.case.closed_at = None
+
+
+def _guard_split(ctx: TransitionContext) -> dict[str, str]:
+    if ctx.case.outcome != Outcome.merged:
+        return {"case_id": N_("Only a merged case can be split off.")}
+    return {}
+
+
 S = State
 TRIGGERS: tuple[Trigger, ...] = (
     Trigger("accept", (S.reported,), S.accepted, HANDLERS, schemas.AcceptPayload, lazy_gettext("Accept"),
@@ -364,6 +386,11 @@ TRIGGERS: tuple[Trigger, ...] = (
             effect=lambda ctx: _close(ctx, Outcome.withdrawn)),
     Trigger("reopen", (S.closed,), S.accepted, SUPERVISORS, schemas.ReopenPayload, lazy_gettext("Reopen"),
             _guard_accept, _effect_reopen),
+    Trigger("merge", OPEN_STATES, S.closed, HANDLERS, schemas.MergePayload,
+            lazy_gettext("Merge"), effect=_effect_merge, direct=False),
+    Trigger("split", (S.closed,), S.reported, HANDLERS, schemas.SplitPayload,
+            lazy_gettext("Split"), _guard_split, _effect_split,
+            direct=False),
 )  # fmt: skip
 TRIGGERS_BY_NAME: dict[str, Trigger] = {t.name: t for t in TRIGGERS}
 
@@ -427,8 +454,9 @@ def is_allowed_from(trigger: Trigger, state: State | str) -> bool:
 
 
 def allowed_triggers(case: Case, user: User) -> list[Trigger]:
-    """The triggers `user` may fire on `case` now. The caller has already checked scope."""
-    return [t for t in triggers_from(case.state) if user.role in t.roles]
+    """The triggers `user` may fire on `case` now from its forms (merge and split have their
+    own). The caller has already checked scope."""
+    return [t for t in triggers_from(case.state) if t.direct and user.role in t.roles]
 
 
 def fire(trigger: Trigger, ctx: TransitionContext) -> bool:
@@ -449,6 +477,7 @@ def as_data() -> dict[str, Any]:
                 "to": t.dest.value,
                 "roles": sorted(r.value for r in t.roles),
                 "payload": sorted(t.payload().fields),
+                "direct": t.direct,
             }
             for t in TRIGGERS
         ],

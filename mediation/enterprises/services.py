@@ -42,8 +42,15 @@ def matching(stmt: Select, text: str) -> Select:
     )
 
 
-def get_visible_enterprise(user: User, enterprise_id: int) -> Enterprise:
-    enterprise = db.session.scalar(visible_enterprises(user).where(Enterprise.id == enterprise_id))
+def get_visible_enterprise(
+    user: User, enterprise_id: int, *, for_update: bool = False
+) -> Enterprise:
+    """The enterprise, if `user` may see it; `for_update`: its row locked until the end of the
+    transaction (PostgreSQL; SQLite serialises writers anyway)."""
+    stmt = visible_enterprises(user).where(Enterprise.id == enterprise_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Enterprise)
+    enterprise = db.session.scalar(stmt)
     if enterprise is None:
         raise NotFound("enterprise not found")
     return enterprise

@@ -19,6 +19,7 @@ from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.reports.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
+from mediation.reports.stats.scoping import NOT_MERGED
 
 WINDOW_DAYS = 90
 REPEAT_CASES = 3  # the `repeat_enterprise` rule's default: 3 cases within 90 days
@@ -45,7 +46,7 @@ def watch_list(
     risk = risk_subquery()
     recent = (
         select(Case.enterprise_id.label("enterprise_id"), func.count().label("n"))
-        .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS))
+        .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS), NOT_MERGED)
         .group_by(Case.enterprise_id)
         .subquery("recent_cases")
     )

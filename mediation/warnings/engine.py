@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
-from mediation.cases.enums import WarningLevel
+from mediation.cases.enums import Outcome, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.timeline import append_events_bulk
 from mediation.extensions import db
@@ -32,10 +32,13 @@ from mediation.warnings.models import Alert, AlertLike, AlertStatus
 from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
 
+# (a report merged into another case is that case's complaint, not one more: docs/collective.md
+# "Merge")
 _RECEIVED_AGAINST_ENTERPRISES = select(Case.enterprise_id, Case.received_at).where(
     Case.enterprise_id.in_(bindparam("enterprise_ids", expanding=True)),
     Case.received_at > bindparam("after", type_=Case.received_at.type),
     Case.received_at <= bindparam("until", type_=Case.received_at.type),
+    or_(Case.outcome.is_(None), Case.outcome != Outcome.merged),
 )
 
 

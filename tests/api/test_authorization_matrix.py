@@ -38,6 +38,9 @@ class World:
     incident_out: object = None
     incident_alert_in: Alert | None = None
     incident_alert_out: Alert | None = None
+    # a report against the same employer, to merge (docs/collective.md)
+    sibling_in: object = None
+    sibling_out: object = None
 
 
 @pytest.fixture
@@ -52,7 +55,14 @@ def build_world(users, make_case, make_enterprise, orgs) -> Callable[[], World]:
         alert = lambda case: db.session.scalar(  # noqa: E731
             select(Alert).where(Alert.case_id == case.id, Alert.rule == "collective")
         )
-        world = World(case_in, case_out, ent_in, ent_out, alert(case_in), alert(case_out), orgs)
+        sibling_in = make_case(enterprise_id=ent_in.id, workers_involved=1)
+        sibling_out = make_case(
+            by=users["other_mediator"], org="G2", enterprise_id=ent_out.id, workers_involved=1
+        )
+        world = World(
+            case_in, case_out, ent_in, ent_out, alert(case_in), alert(case_out), orgs,
+            sibling_in=sibling_in, sibling_out=sibling_out,
+        )  # fmt: skip
         for which, who, org in (("in", "mediator", "G1"), ("out", "other_mediator", "G2")):
             incident = create_incident(users[who], _incident_body(organization_id=orgs[org].id))
             setattr(world, f"incident_{which}", incident)
@@ -233,6 +243,28 @@ ENDPOINTS = [
      lambda w, x: {"until": _in_days(5), "reason": "工会同意延期支付",
                    "version": _pick(w, x, "case").version},
      {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    # the roster, duplicates, merge and split (docs/collective.md)
+    ("GET", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/workers", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (200, 404), "anonymous": (401, 401)}),
+    ("PUT", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/workers",
+     lambda w, x: {"workers": [{"name": "张三", "amount_owed": "3000"}],
+                   "version": _pick(w, x, "case").version},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/duplicates", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (200, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/merge",
+     lambda w, x: {"case_ids": [_pick(w, x, "sibling").id],
+                   "version": _pick(w, x, "case").version},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 404), "anonymous": (401, 401)}),
+    # the sibling was never merged into the case: the writers in scope are told so
+    ("POST", lambda w, x: f"/cases/{_pick(w, x, 'case').id}/split",
+     lambda w, x: {"case_id": _pick(w, x, "sibling").id, "version": _pick(w, x, "case").version},
+     {"admin": (422, 422), "officer": (422, 404), "mediator": (422, 404),
       "advocate": (403, 404), "anonymous": (401, 401)}),
     ("GET", lambda w, x: "/alerts", None,
      {"admin": (200, 200), "officer": (200, 200), "mediator": (403, 403),

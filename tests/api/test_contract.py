@@ -22,6 +22,7 @@ CASE_SET_BY_SERVER = {
     "defaulted_at",  # /transitions report_default
     "wage_delay_until",  # /wage-delay (a delay agreed with the union)
     "months_owed",  # counted today from wages_unpaid_since
+    "merged_into_id",  # POST …/merge and …/split (docs/collective.md)
 }  # fmt: skip
 
 INCIDENT_SET_BY_SERVER = {

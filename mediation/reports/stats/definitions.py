@@ -24,6 +24,8 @@ CLOSURE_METHOD = {
     Outcome.dismissed: "other",
     Outcome.withdrawn: "other",
     Outcome.not_accepted: "other",
+    # (never counted: `scoping.scoped` leaves merged reports out; docs/collective.md "Merge")
+    Outcome.merged: "other",
 }
 CLOSURE_RESULTS = ("worker_won", "employer_won", "partly")
 METHOD_LABELS = {

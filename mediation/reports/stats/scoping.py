@@ -6,18 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from mediation.accounts.models import User
+from mediation.cases.enums import Outcome
 from mediation.cases.models import Case
 from mediation.cases.scope import scope_filter
 from mediation.orgs.services import subtree_ids_select
 from mediation.warnings.models import Alert
 
+NOT_MERGED = or_(Case.outcome.is_(None), Case.outcome != Outcome.merged)
 
-def scoped(user: User, org_id: int | None, *columns: Any) -> Select:
-    """`columns` of the cases in scope (and in the subtree of `org_id` when given)."""
+
+def scoped(user: User, org_id: int | None, *columns: Any, merged: bool = False) -> Select:
+    """`columns` of the cases in scope (and in the subtree of `org_id` when given), without
+    the reports merged into another case (unless `merged`): the survivor counts the dispute and
+    its workers once (docs/collective.md "Merge"). The statistics' covering indexes carry
+    `outcome` for this filter."""
     stmt = scope_filter(select(*columns).select_from(Case), user)
+    if not merged:
+        stmt = stmt.where(NOT_MERGED)
     if org_id is not None:
         stmt = stmt.where(
             Case.handling_org_id.in_(subtree_ids_select(org_id, name="filter_org_tree"))
@@ -35,4 +43,5 @@ def alert_scope(user: User, org_id: int | None) -> ColumnElement[bool]:
     cases' (a mass incident's alerts are counted with the incidents, docs/incidents.md)."""
     if unrestricted(user, org_id):
         return Alert.case_id.is_not(None)
-    return Alert.case_id.in_(scoped(user, org_id, Case.id))
+    # (an alert raised on a report before it was merged was raised: it counts)
+    return Alert.case_id.in_(scoped(user, org_id, Case.id, merged=True))
