@@ -58,27 +58,27 @@ def add_attachment(
     get_visible_case(user, case_id)  # 404 before reading the upload
     if stream is None:
         raise ValidationFailed({"file": ["Choose a file to upload."]})
-    with receive_upload(stream, filename, current_app.config["ATTACHMENT_MAX_BYTES"]) as upload:
-        with transaction():
-            case = get_visible_case(user, case_id, for_update=True)
-            if not case.is_open:
-                raise Conflict("evidence cannot be added to a closed case; reopen it first")
-            upload.store()
-            attachment = Attachment(
-                case_id=case.id,
-                sha256=upload.sha256,
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=upload.size,
-                uploaded_by_id=user.id,
-                uploaded_at=now,
-            )
-            db.session.add(attachment)
-            db.session.flush()
-            append_event(
-                case, EventKind.attachment, user, now, body=upload.filename,
-                data={"attachment_id": attachment.id, "sha256": upload.sha256, "size": upload.size},
-            )  # fmt: skip
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    with receive_upload(stream, filename, limit) as upload, transaction():
+        case = get_visible_case(user, case_id, for_update=True)
+        if not case.is_open:
+            raise Conflict("evidence cannot be added to a closed case; reopen it first")
+        upload.store()
+        attachment = Attachment(
+            case_id=case.id,
+            sha256=upload.sha256,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=upload.size,
+            uploaded_by_id=user.id,
+            uploaded_at=now,
+        )
+        db.session.add(attachment)
+        db.session.flush()
+        append_event(
+            case, EventKind.attachment, user, now, body=upload.filename,
+            data={"attachment_id": attachment.id, "sha256": upload.sha256, "size": upload.size},
+        )  # fmt: skip
     return attachment
 
 

@@ -19,8 +19,8 @@ from mediation.core.api import (
     per_page,
 )
 from mediation.core.clock import local_date, utcnow
-from mediation.core.fields import EnumCode
 from mediation.core.errors import ValidationFailed
+from mediation.core.fields import EnumCode
 from mediation.core.pagination import paginate
 from mediation.core.uploads import CONTENT_TYPES
 from mediation.meetings import attachments, services

@@ -50,20 +50,20 @@ def add_attachment(
     if stream is None:
         raise ValidationFailed({"file": ["Choose a file to upload."]})
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    with receive_upload(stream, filename, limit, default_name="attachment") as upload:
-        with transaction():
-            meeting = writable_meeting(user, meeting_id)
-            upload.store()
-            attachment = MeetingAttachment(
-                meeting_id=meeting.id,
-                sha256=upload.sha256,
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=upload.size,
-                uploaded_by_id=user.id,
-                uploaded_at=now,
-            )
-            db.session.add(attachment)
+    upload_of = receive_upload(stream, filename, limit, default_name="attachment")
+    with upload_of as upload, transaction():
+        meeting = writable_meeting(user, meeting_id)
+        upload.store()
+        attachment = MeetingAttachment(
+            meeting_id=meeting.id,
+            sha256=upload.sha256,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            size=upload.size,
+            uploaded_by_id=user.id,
+            uploaded_at=now,
+        )
+        db.session.add(attachment)
     return attachment
 
 

@@ -32,8 +32,6 @@ def town_meeting(make_meeting, orgs):
     return make_meeting(organization_id=orgs["T1"].id)
 
 
-
-
 def test_an_officer_uploads_a_file_through_the_page_and_everyone_in_scope_downloads_it(
     app, client, users, town_meeting, attachment_store
 ):
@@ -206,8 +204,6 @@ def test_a_removed_file_stays_in_the_store_while_case_evidence_names_it(
 def test_the_upload_limits_are_the_evidence_limits(app, users, town_meeting):
     app.config["ATTACHMENT_MAX_BYTES"] = 10
     with pytest.raises(PayloadTooLarge):
-        attachments.add_attachment(
-            users["officer"], town_meeting.id, io.BytesIO(PDF), "a.pdf"
-        )
+        attachments.add_attachment(users["officer"], town_meeting.id, io.BytesIO(PDF), "a.pdf")
     with pytest.raises(UnsupportedType):
         attachments.add_attachment(users["officer"], town_meeting.id, io.BytesIO(b"x"), "a.js")
