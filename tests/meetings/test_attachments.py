@@ -207,3 +207,19 @@ def test_the_upload_limits_are_the_evidence_limits(app, users, town_meeting):
         attachments.add_attachment(users["officer"], town_meeting.id, io.BytesIO(PDF), "a.pdf")
     with pytest.raises(UnsupportedType):
         attachments.add_attachment(users["officer"], town_meeting.id, io.BytesIO(b"x"), "a.js")
+
+
+def test_a_body_over_the_request_limit_reshows_the_meeting_with_the_limit(
+    app, client, users, town_meeting
+):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    login(client, users["officer"])
+    response = client.post(
+        f"/meetings/{town_meeting.id}/attachments",
+        data={"file": (io.BytesIO(b"%PDF-" + b"x" * 4096), "纪要.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert 'id="attachment-form"' in html and html.count('class="field-error"') == 1
+    assert count(MeetingAttachment) == 0
