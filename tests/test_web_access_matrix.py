@@ -312,6 +312,20 @@ def _meeting(w: World, x: str):
     return w._once(("meeting", x), make)
 
 
+def _meeting_file(w: World, x: str):
+    """A file of the meeting, uploaded by the administrator."""
+    from mediation.meetings import attachments as meeting_files
+
+    return w._once(("meeting_file", x), lambda: meeting_files.add_attachment(
+        w.users["admin"], _meeting(w, x).id, io.BytesIO(PNG), "签到表.png"))  # fmt: skip
+
+
+def _meeting_file_gone(w: World, x: str) -> bool:
+    from mediation.meetings.models import MeetingAttachment
+
+    return db.session.get(MeetingAttachment, _meeting_file(w, x).id) is None
+
+
 def _meeting_body(w: World, x: str) -> dict:
     return {"organization_id": str(w.orgs["T1" if x == "in" else "T2"].id), "kind": "tripartite",
             "title": "三方协商会议", "held_on": _today(), "bodies": ["hrss", "employers"],
@@ -631,6 +645,23 @@ ROWS = [
                      "/status", OFFICER_WRITE,
         body=lambda w, x: {"status": "done"}, fresh_world=True,
         done=lambda w, x: _meeting(w, x).items[0].status == "done"),
+    # a meeting's files: the officers who may change it upload, whoever sees it downloads, the
+    # uploader or an officer of the convening union (T1 for "in"; not the city's) removes
+    Row("POST", "/meetings/<id:meeting_id>/attachments",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments", OFFICER_WRITE,
+        body=lambda w, x: {"file": (io.BytesIO(PNG), "签到表.png")}, fresh_world=True,
+        done=lambda w, x: len(_meeting(w, x).attachments) == 1),
+    Row("GET", "/meetings/<id:meeting_id>/attachments/<id:attachment_id>",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments/{_meeting_file(w, x).id}",
+        SERVICE_PAGE),
+    # a file of another meeting is not found through this one, whoever asks
+    Row("GET", "/meetings/<id:meeting_id>/attachments/<id:attachment_id>",
+        lambda w, x: f"/meetings/{_meeting(w, 'in').id}/attachments/{_meeting_file(w, 'out').id}",
+        roles(404, 404, 404, 404, 403)),
+    Row("POST", "/meetings/<id:meeting_id>/attachments/<id:attachment_id>/delete",
+        lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments/{_meeting_file(w, x).id}/delete",
+        roles((302, 302), (403, 403), (302, 404), (403, 404), (403, 403)), fresh_world=True,
+        done=_meeting_file_gone),
     # --- administration
     Row("GET", "/admin/", lambda w, x: "/admin/", ADMIN_PAGE),
     Row("GET", "/admin/users", lambda w, x: "/admin/users", ADMIN_PAGE),

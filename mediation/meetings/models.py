@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mediation.accounts.models import User
@@ -54,6 +65,9 @@ class Meeting(Model):
     items: Mapped[list[ActionItem]] = relationship(
         back_populates="meeting", order_by="ActionItem.due_on, ActionItem.id"
     )
+    attachments: Mapped[list[MeetingAttachment]] = relationship(
+        back_populates="meeting", order_by="MeetingAttachment.id"
+    )
 
     @property
     def body_members(self) -> list[Body]:
@@ -85,3 +99,24 @@ class ActionItem(Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status == ItemStatus.open and self.due_on < today
+
+
+class MeetingAttachment(Model):
+    """A file of a meeting (the signed minutes, a handout, a photo). The bytes live in the
+    attachment store under their SHA-256, shared with case evidence (`core.uploads`); the row
+    keeps the sanitised name (docs/circuit-court-and-meetings.md "Attachments")."""
+
+    __tablename__ = "meeting_attachments"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship()

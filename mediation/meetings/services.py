@@ -81,7 +81,7 @@ def get_visible_meeting(user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _writable_meeting(user: User, meeting_id: int) -> Meeting:
+def writable_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = get_visible_meeting(user, meeting_id)  # 404 first
     if not can_write(user):
         raise PermissionDenied("your role may not change joint meetings")
@@ -115,7 +115,7 @@ def create_meeting(user: User, payload: dict, *, now: datetime | None = None) ->
 
 def update_minutes(user: User, meeting_id: int, payload: dict) -> Meeting:
     with transaction():
-        meeting = _writable_meeting(user, meeting_id)
+        meeting = writable_meeting(user, meeting_id)
         meeting.minutes = _load(MinutesInputSchema, payload)["minutes"]
     return meeting
 
@@ -126,7 +126,7 @@ def add_action_item(
     """An action item; its due date is not before the meeting, and its linked cases and
     enterprises are ones the user sees (else 422 on that field, nothing written)."""
     with transaction():
-        meeting = _writable_meeting(user, meeting_id)
+        meeting = writable_meeting(user, meeting_id)
         data = _load(ActionItemInputSchema, payload)
         errors: dict[str, list[Any]] = {}
         if data["due_on"] < meeting.held_on:
@@ -171,7 +171,7 @@ def set_item_status(
 ) -> ActionItem:
     now = ensure_utc(now or utcnow())
     with transaction():
-        _writable_meeting(user, meeting_id)
+        writable_meeting(user, meeting_id)
         item = get_item(user, meeting_id, item_id)
         status = _load(ActionItemStatusSchema, payload)["status"]
         if status == item.status:

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mediation.accounts.scope import scope_organizations
 from mediation.core.clock import local_date, utcnow
-from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _
+from mediation.core.messages import Message
+from mediation.core.uploads import ALLOWED_TYPES, UPLOAD_REFUSALS
+from mediation.core.web import _error_page
 from mediation.extensions import db
-from mediation.meetings import services
+from mediation.meetings import attachments, services
 from mediation.meetings.enums import Body, MeetingKind
 from mediation.meetings.models import Meeting
 
@@ -94,6 +107,9 @@ def _detail(meeting_id: int, status: int = 200, **extra) -> ResponseReturnValue:
             can_write=services.can_write(current_user), bodies=list(Body),
             values=extra.get("values", {}), errors=extra.get("errors", {}),
             open_form=extra.get("open_form"), message=extra.get("message"),
+            attachments=meeting.attachments, may_delete=attachments.can_delete,
+            allowed_types=sorted(ALLOWED_TYPES),
+            max_upload_mb=current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
         ),
         status,
     )  # fmt: skip
@@ -152,6 +168,63 @@ def item_status(meeting_id: int, item_id: int) -> ResponseReturnValue:
         return _detail(meeting_id, 409, message=exc.message)
     flash(_("Action item updated."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id) + "#items")
+
+
+@bp.route("/meetings/<id:meeting_id>/attachments", methods=["POST"])
+@login_required
+def upload_attachment(meeting_id: int) -> ResponseReturnValue:
+    """A file for the meeting (officers who may change it). A refused file re-renders the
+    page with the reason beside the upload field; nothing is stored."""
+    upload = request.files.get("file")
+    has_file = upload is not None and bool(upload.filename)
+    try:
+        attachment = attachments.add_attachment(
+            current_user,
+            meeting_id,
+            upload.stream if upload is not None and has_file else None,
+            upload.filename if upload is not None and has_file else None,
+        )
+    except UPLOAD_REFUSALS as exc:
+        fields = exc.fields or {"file": [exc.message]}
+        return _detail(meeting_id, exc.status_code, errors=fields, open_form="attachment")
+    flash(_("File %(name)s uploaded.", name=attachment.filename), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id) + "#attachments")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A body over MAX_CONTENT_LENGTH is refused before the view runs: on the upload form,
+    answer with the meeting page and the limit."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    field = {"file": [Message("At most %(n)s MB.", n=limit)]}
+    meeting_id = (request.view_args or {}).get("meeting_id")
+    if request.endpoint == "meetings.upload_attachment" and current_user.is_authenticated:
+        try:
+            return _detail(int(meeting_id or 0), 413, errors=field, open_form="attachment")
+        except DomainError as err:
+            return _error_page(err.status_code, err.message)
+    return _error_page(413, field["file"][0])
+
+
+@bp.route("/meetings/<id:meeting_id>/attachments/<id:attachment_id>")
+@login_required
+def download_attachment(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
+    attachment, content = attachments.get_attachment(current_user, meeting_id, attachment_id)
+    return send_file(
+        content,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+
+
+@bp.route("/meetings/<id:meeting_id>/attachments/<id:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
+    attachments.delete_attachment(current_user, meeting_id, attachment_id)
+    flash(_("File removed."), "info")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id) + "#attachments")
 
 
 @bp.route("/meetings/<id:meeting_id>/print")

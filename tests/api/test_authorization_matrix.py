@@ -161,6 +161,14 @@ def _meeting(w: World, x: str):
     return _made(w, ("meeting", x), make)
 
 
+def _meeting_file(w: World, x: str):
+    """A file of the meeting, uploaded by the administrator."""
+    from mediation.meetings import attachments
+
+    return _made(w, ("meeting_file", x), lambda: attachments.add_attachment(
+        _admin(), _meeting(w, x).id, io.BytesIO(PNG), "签到表.png"))  # fmt: skip
+
+
 STAFF_ONLY = {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
               "advocate": (403, 403), "anonymous": (401, 401)}  # fmt: skip
 SERVICE_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
@@ -352,6 +360,15 @@ ENDPOINTS = [
      OFFICER_WRITE(201)),
     ("PATCH", lambda w, x: f"/meetings/{_meeting(w, x).id}/action-items/{_meeting(w, x).items[0].id}",
      lambda w, x: {"status": "done"}, OFFICER_WRITE(200)),
+    # a meeting's files: officers who may change it upload; whoever sees it downloads; the
+    # uploader or an officer of the convening union (T1 for "in") removes
+    ("GET", lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments", None, SERVICE_READ),
+    ("POST", lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments", "multipart",
+     OFFICER_WRITE(201)),
+    ("GET", lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments/{_meeting_file(w, x).id}",
+     None, SERVICE_READ),
+    ("DELETE", lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments/{_meeting_file(w, x).id}",
+     None, OFFICER_WRITE(204)),
     # the second call carries the token the first one revoked
     ("DELETE", lambda w, x: "/auth/tokens/current", None,
      {r: (204, 401) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),

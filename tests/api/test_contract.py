@@ -56,7 +56,11 @@ WRITES = {
             "reminded_at",  # the day-before reminder job
         },
     ),
-    ("post", "/api/v1/meetings"): ("MeetingInput", "Meeting", {"id"}),
+    ("post", "/api/v1/meetings"): (
+        "MeetingInput",
+        "Meeting",
+        {"id", "attachments"},  # POST …/attachments (multipart), DELETE …/attachments/{id}
+    ),
     ("patch", "/api/v1/meetings/{meeting_id}/action-items/{item_id}"): (
         "ActionItemStatus",
         "ActionItem",
