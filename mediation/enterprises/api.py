@@ -46,6 +46,9 @@ class EnterpriseSchema(Schema):
     legal_representative = fields.String(allow_none=True)
     headcount = fields.Integer(allow_none=True)
     has_union = fields.Boolean(required=True)
+    contact_person = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True, metadata={"description": "digits"})
+    contact_email = fields.String(allow_none=True)
     risk = fields.Nested(RiskSchema, attribute="_api_risk", required=True)
 
 

@@ -99,6 +99,9 @@ def register_enterprise(data: dict, default_org: Organization, user: User) -> En
         legal_representative=data.get("legal_representative"),
         headcount=data.get("headcount"),
         has_union=bool(data.get("has_union", False)),
+        contact_person=data.get("contact_person") or None,
+        contact_phone=data.get("contact_phone") or None,
+        contact_email=data.get("contact_email") or None,
     )
     db.session.add(enterprise)
     db.session.flush()
