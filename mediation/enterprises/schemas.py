@@ -72,3 +72,12 @@ class EnterpriseInputSchema(StrictSchema):
             raise ValidationError(
                 N_("Not a valid unified social credit code (GB 32100 check character).")
             )
+
+
+class EnterpriseContactsSchema(StrictSchema):
+    """The employer's contact, edited after registration (absent = unchanged, null = cleared):
+    the day-before hearing reminder goes there (docs/circuit-court-and-meetings.md)."""
+
+    contact_person = text(100, allow_none=True)
+    contact_phone = Phone(allow_none=True)
+    contact_email = EmailAddress(allow_none=True)

@@ -11,7 +11,7 @@ from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mediation.core.identifiers import normalize_credit_code
 from mediation.core.messages import Message
 from mediation.enterprises.models import Enterprise, Ownership
-from mediation.enterprises.schemas import EnterpriseInputSchema
+from mediation.enterprises.schemas import EnterpriseContactsSchema, EnterpriseInputSchema
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
@@ -126,4 +126,24 @@ def create_enterprise(user: User, payload: dict) -> Enterprise:
             raise ValidationFailed(
                 {k.removeprefix("enterprise."): v for k, v in exc.fields.items()}
             ) from None
+    return enterprise
+
+
+CONTACT_FIELDS = ("contact_person", "contact_phone", "contact_email")
+
+
+def update_contacts(user: User, enterprise_id: int, payload: dict) -> Enterprise:
+    """Set the employer's contact (only the fields given; null or blank clears one). Writers
+    of the enterprise's area only; out of the area it does not exist (404)."""
+    if user.role not in ENTERPRISE_WRITERS:
+        raise PermissionDenied("your role may not edit enterprises")
+    with transaction():
+        enterprise = get_visible_enterprise(user, enterprise_id)
+        try:
+            data = EnterpriseContactsSchema().load(payload)
+        except ValidationError as exc:
+            raise ValidationFailed(exc.messages) from None
+        for name in CONTACT_FIELDS:
+            if name in data:
+                setattr(enterprise, name, data[name] or None)
     return enterprise
