@@ -358,6 +358,16 @@ def _load_enterprises(orgs: dict[str, Organization]) -> list[Enterprise]:
                 legal_representative=rep,
                 headcount=headcount,
                 has_union=index % 3 != 0,
+                # every other employer has a contact: the hearing reminder reaches it
+                **(
+                    {
+                        "contact_person": "人事部",
+                        "contact_phone": f"1390000{index:04d}",
+                        "contact_email": f"hr{index}@employer.demo.example",
+                    }
+                    if index % 2
+                    else {}
+                ),
             )
         )
     db.session.add_all(result)

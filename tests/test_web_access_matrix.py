@@ -35,6 +35,7 @@ from mediation.cases.models import Attachment, Case, CaseEvent
 from mediation.core.calendar_models import CalendarYear
 from mediation.core.calendar_schedules import save_schedule
 from mediation.core.clock import local_date, utcnow
+from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingPoint
 from mediation.incidents import services as incident_services
@@ -586,6 +587,18 @@ ROWS = [
     Row("GET", "/enterprises/watch-list", lambda w, x: "/enterprises/watch-list", STAFF_PAGE),
     Row("GET", "/enterprises/watch-list/export",
         lambda w, x: "/enterprises/watch-list/export?format=csv", STAFF_PAGE),
+    # the employer's contact (the hearing reminder's address): writers of the area
+    Row("GET", "/enterprises/<id:enterprise_id>/contacts",
+        lambda w, x: f"/enterprises/{w.enterprises[x].id}/contacts",
+        roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))),
+    Row("POST", "/enterprises/<id:enterprise_id>/contacts",
+        lambda w, x: f"/enterprises/{w.enterprises[x].id}/contacts",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (403, 403)),
+        body=lambda w, x: {"contact_person": "王经理", "contact_phone": "138-0000-0009",
+                           "contact_email": "hr@employer.example"},
+        fresh_world=True,
+        done=lambda w, x: _exists(select(Enterprise).where(
+            Enterprise.id == w.enterprises[x].id, Enterprise.contact_phone == "13800000009"))),
     # --- reports: the organization of the report is the object; the period form refuses one
     # outside the user's subtree
     Row("GET", "/reports", lambda w, x: f"/reports?org={w.org(x).id}",

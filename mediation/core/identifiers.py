@@ -63,3 +63,25 @@ def mask_id_number(value: str | None) -> str | None:
     if not value:
         return value
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+# Mainland phone numbers: a mobile (11 digits, 1[3-9]…) or a landline with its area code
+# (0 + 2–3 digits, then 7–8 digits). Separators are dropped so that SMS gateways get digits.
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE_RE = re.compile(r"^0[1-9][0-9]{1,2}[2-9][0-9]{6,7}$")
+PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+
+
+def normalize_phone(value: str) -> str:
+    """Digits only: spaces, hyphens and brackets dropped, a leading +86 / 0086 removed."""
+    digits = PHONE_SEPARATORS.sub("", value.strip())
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
+def is_valid_phone(value: str) -> bool:
+    """A mainland mobile number or a landline with its area code (after `normalize_phone`)."""
+    number = normalize_phone(value)
+    return bool(MOBILE_RE.match(number) or LANDLINE_RE.match(number))

@@ -22,7 +22,7 @@ from mediation.core.pagination import paginate
 from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
-from mediation.enterprises.schemas import EnterpriseInputSchema
+from mediation.enterprises.schemas import EnterpriseContactsSchema, EnterpriseInputSchema
 from mediation.reports import exports
 from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
 
@@ -46,6 +46,9 @@ class EnterpriseSchema(Schema):
     legal_representative = fields.String(allow_none=True)
     headcount = fields.Integer(allow_none=True)
     has_union = fields.Boolean(required=True)
+    contact_person = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True, metadata={"description": "digits"})
+    contact_email = fields.String(allow_none=True)
     risk = fields.Nested(RiskSchema, attribute="_api_risk", required=True)
 
 
@@ -123,6 +126,19 @@ def get_enterprise(user, enterprise_id: int):
     """One enterprise"""
     _require_registry(user)
     return _with_risk([services.get_visible_enterprise(user, enterprise_id)])[0]
+
+
+@bp.route("/enterprises/<id:enterprise_id>", methods=["PATCH"])
+@authenticated
+@bp.arguments(EnterpriseContactsSchema)
+@bp.response(200, EnterpriseSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+def update_enterprise(body: dict, user, enterprise_id: int):
+    """Set the employer's contact
+
+    Only the fields given change; null clears one. The phone is stored as digits (a mainland
+    mobile or a landline with its area code). The day-before hearing reminder goes there."""
+    return _with_risk([services.update_contacts(user, enterprise_id, body)])[0]
 
 
 class WatchListExportQuery(Schema):

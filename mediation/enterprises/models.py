@@ -10,7 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from mediation.core.clock import utcnow
 from mediation.core.i18n import lazy_gettext
-from mediation.core.identifiers import is_valid_credit_code, normalize_credit_code
+from mediation.core.identifiers import (
+    is_valid_credit_code,
+    is_valid_phone,
+    normalize_credit_code,
+    normalize_phone,
+)
 from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import Model
@@ -63,6 +68,10 @@ class Enterprise(Model):
     legal_representative: Mapped[str | None] = mapped_column(String(100))
     headcount: Mapped[int | None] = mapped_column(Integer)
     has_union: Mapped[bool] = mapped_column(Boolean, default=False)
+    # who the union writes to (the day-before hearing reminder, docs/circuit-court-and-meetings.md)
+    contact_person: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))  # digits (normalize_phone)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
@@ -73,6 +82,14 @@ class Enterprise(Model):
         if not is_valid_credit_code(value):
             raise ValueError(f"invalid unified social credit code {value!r}")
         return value
+
+    @validates("contact_phone")
+    def _check_contact_phone(self, _key: str, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not is_valid_phone(value):
+            raise ValueError(f"invalid phone number {value!r}")
+        return normalize_phone(value)
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.credit_code} {self.name}>"

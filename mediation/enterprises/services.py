@@ -11,7 +11,7 @@ from mediation.core.errors import NotFound, PermissionDenied, ValidationFailed
 from mediation.core.identifiers import normalize_credit_code
 from mediation.core.messages import Message
 from mediation.enterprises.models import Enterprise, Ownership
-from mediation.enterprises.schemas import EnterpriseInputSchema
+from mediation.enterprises.schemas import EnterpriseContactsSchema, EnterpriseInputSchema
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import subtree_ids_select
@@ -106,6 +106,9 @@ def register_enterprise(data: dict, default_org: Organization, user: User) -> En
         legal_representative=data.get("legal_representative"),
         headcount=data.get("headcount"),
         has_union=bool(data.get("has_union", False)),
+        contact_person=data.get("contact_person") or None,
+        contact_phone=data.get("contact_phone") or None,
+        contact_email=data.get("contact_email") or None,
     )
     db.session.add(enterprise)
     db.session.flush()
@@ -130,4 +133,24 @@ def create_enterprise(user: User, payload: dict) -> Enterprise:
             raise ValidationFailed(
                 {k.removeprefix("enterprise."): v for k, v in exc.fields.items()}
             ) from None
+    return enterprise
+
+
+CONTACT_FIELDS = ("contact_person", "contact_phone", "contact_email")
+
+
+def update_contacts(user: User, enterprise_id: int, payload: dict) -> Enterprise:
+    """Set the employer's contact (only the fields given; null or blank clears one). Writers
+    of the enterprise's area only; out of the area it does not exist (404)."""
+    if user.role not in ENTERPRISE_WRITERS:
+        raise PermissionDenied("your role may not edit enterprises")
+    with transaction():
+        enterprise = get_visible_enterprise(user, enterprise_id)
+        try:
+            data = EnterpriseContactsSchema().load(payload)
+        except ValidationError as exc:
+            raise ValidationFailed(exc.messages) from None
+        for name in CONTACT_FIELDS:
+            if name in data:
+                setattr(enterprise, name, data[name] or None)
     return enterprise

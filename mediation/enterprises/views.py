@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from typing import TYPE_CHECKING
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from mediation.accounts.models import Role
 from mediation.cases.models import Case
 from mediation.cases.scope import visible_cases
-from mediation.core.errors import PermissionDenied
+from mediation.core.errors import PermissionDenied, ValidationFailed
+from mediation.core.i18n import _
 from mediation.core.pagination import paginate
 from mediation.core.tables import download, export_format
 from mediation.enterprises.models import Enterprise
-from mediation.enterprises.services import get_visible_enterprise, matching, visible_enterprises
+from mediation.enterprises.services import (
+    CONTACT_FIELDS,
+    ENTERPRISE_WRITERS,
+    get_visible_enterprise,
+    matching,
+    update_contacts,
+    visible_enterprises,
+)
 from mediation.extensions import db
 from mediation.reports import exports
 from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
 from mediation.reports.watchlist import REPEAT_CASES, WINDOW_DAYS, watch_list
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
 
 bp = Blueprint("enterprises", __name__)
 
@@ -107,7 +129,31 @@ def detail(enterprise_id: int):
         enterprise=enterprise,
         risk=risk_for([enterprise.id])[enterprise.id],
         cases=cases,
+        can_edit=current_user.role in ENTERPRISE_WRITERS,
     )
+
+
+@bp.route("/enterprises/<id:enterprise_id>/contacts", methods=["GET", "POST"])
+@login_required
+def contacts(enterprise_id: int) -> ResponseReturnValue:
+    """The employer's contact (the day-before hearing reminder's address): a blank field
+    clears it; a bad phone or e-mail comes back beside its field with what was typed."""
+    if current_user.role not in ENTERPRISE_WRITERS:
+        raise PermissionDenied("your role may not edit enterprises")
+    enterprise = get_visible_enterprise(current_user, enterprise_id)
+    if request.method == "GET":
+        values = {name: getattr(enterprise, name) or "" for name in CONTACT_FIELDS}
+        return render_template("enterprises/contacts.html", enterprise=enterprise, values=values,
+                               errors={})  # fmt: skip
+    values = {name: (request.form.get(name) or "").strip() for name in CONTACT_FIELDS}
+    try:
+        update_contacts(current_user, enterprise.id, {k: v or None for k, v in values.items()})
+    except ValidationFailed as exc:
+        return render_template(
+            "enterprises/contacts.html", enterprise=enterprise, values=values, errors=exc.fields
+        ), 422
+    flash(_("The employer's contact is saved."), "success")
+    return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
 
 
 @bp.route("/enterprises/watch-list")

@@ -384,11 +384,31 @@ def _reminder_text(hearing: Hearing, locale: str) -> tuple[str, str]:
     return str(subject), str(body)
 
 
+def _employer_reminder_text(hearing: Hearing, locale: str) -> tuple[str, str]:
+    """The formal notice-style reminder to the employer: the case, time, place and the union
+    that writes (the employer is a party, not the union's client: no "your evidence" advice)."""
+    with force_locale(locale):
+        case, point = hearing.case, hearing.point
+        subject = _("Hearing notice: case %(number)s", number=case.number)
+        body = _(
+            "To %(enterprise)s: the %(kind)s of labour dispute case %(number)s (\"%(title)s\"), "
+            "to which your organization is a party, will be held at %(start)s at %(point)s "
+            "(%(address)s), with %(partner)s. Please send a representative on time with the "
+            "relevant documents. %(union)s",
+            enterprise=case.enterprise.name, kind=hearing.kind.label, number=case.number,
+            title=one_line(case.title), start=_minute(hearing.starts_at), point=point.name,
+            address=one_line(point.address), partner=point.partner_name,
+            union=case.handling_org.name,
+        )  # fmt: skip
+    return str(subject), str(body)
+
+
 def queue_reminders(now: datetime | None = None) -> int:
     """The day-before reminders: for every scheduled hearing starting before the end of
     tomorrow (China time) and not reminded yet, mark it reminded and write its outbox rows in
     one transaction: e-mail to the handling mediator, SMS to the worker's phone (and the
-    mediator's) when the SMS webhook is configured. Marking is a conditional UPDATE, so of two
+    mediator's) when the SMS webhook is configured, and to the employer's contact (e-mail, and
+    SMS with the webhook) when the registry has one. Marking is a conditional UPDATE, so of two
     runs at once only one writes the rows: each hearing is reminded exactly once."""
     now = ensure_utc(now or utcnow())
     tomorrow_end = ensure_utc(
@@ -430,6 +450,13 @@ def queue_reminders(now: datetime | None = None) -> int:
             if sms and hearing.case.worker_phone:
                 subject, body = _reminder_text(hearing, "zh_Hans_CN")
                 rows.append((None, "sms", hearing.case.worker_phone, subject, body))
+            employer = hearing.case.enterprise
+            if employer.contact_email or (sms and employer.contact_phone):
+                subject, body = _employer_reminder_text(hearing, "zh_Hans_CN")
+                if employer.contact_email:
+                    rows.append((None, "email", employer.contact_email, subject, body))
+                if sms and employer.contact_phone:
+                    rows.append((None, "sms", employer.contact_phone, subject, body))
             for user_id, channel, recipient, subject, body in rows:
                 db.session.add(
                     Notification(

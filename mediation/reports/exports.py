@@ -97,6 +97,7 @@ WATCH_HEADERS = [
     N_("Rank"), N_("Employer"), N_("Unified social credit code"), N_("Area"),
     N_("Highest alert"), N_("Open alerts"), N_("Open cases"), N_("Workers in open cases"),
     N_("Amount owed (yuan)"), N_("Cases in the last 90 days"), N_("Repeat complaints"),
+    N_("Contact person"), N_("Contact phone"), N_("Contact e-mail"),
 ]  # fmt: skip
 
 
@@ -111,6 +112,7 @@ def watch_tables(user: User) -> list[Table]:
                 str(risk.highest_level.label) if risk.highest_level else None,
                 risk.open_alerts, risk.open_cases, risk.workers_involved,
                 yuan(risk.amount_owed_fen), entry.recent_cases, yes_no(entry.is_repeat),
+                entry.contact_person, entry.contact_phone, entry.contact_email,
             )  # fmt: skip
 
     return [Table(N_("Enterprise watch list"), WATCH_HEADERS, LazyRows(rows))]

@@ -33,6 +33,10 @@ class WatchEntry:
     area: str
     risk: EnterpriseRisk
     recent_cases: int
+    # whom the union calls (the registry's contact, docs/enterprises in domain.md)
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
 
     @property
     def is_repeat(self) -> bool:
@@ -64,6 +68,9 @@ def watch_list(
             risk.c.open_alerts,
             risk.c.level_rank,
             recent_n,
+            Enterprise.contact_person,
+            Enterprise.contact_phone,
+            Enterprise.contact_email,
         )  # fmt: skip
         .join(Organization, Organization.id == Enterprise.organization_id)
         .outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
@@ -93,4 +100,7 @@ def watch_list(
                 highest_level=RANK_LEVELS.get(int(row[8] or 0)),
             ),
             recent_cases=int(row[9] or 0),
+            contact_person=row[10],
+            contact_phone=row[11],
+            contact_email=row[12],
         )

@@ -40,6 +40,14 @@ WRITES = {
         | {"application_received_at"},  # recorded by POST …/application
     ),
     ("post", "/api/v1/enterprises"): ("EnterpriseInput", "Enterprise", {"id", "risk"}),
+    # after registration only the employer's contact is edited (the hearing reminder's address)
+    ("patch", "/api/v1/enterprises/{enterprise_id}"): (
+        "EnterpriseContacts",
+        "Enterprise",
+        {"id", "risk"}
+        | {"name", "credit_code", "organization_id", "address", "sector", "ownership"}
+        | {"legal_representative", "headcount", "has_union"},  # set at registration
+    ),
     # the circuit court and joint meetings (docs/circuit-court-and-meetings.md)
     ("post", "/api/v1/hearing-points"): ("PointInput", "Point", {"id", "active"}),  # new: active
     ("post", "/api/v1/hearings"): (

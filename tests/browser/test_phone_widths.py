@@ -38,7 +38,8 @@ PAGES = {
               "/admin/outbox", "/admin/calendar", "/admin/import", "/admin/organizations",
               "/admin/organizations/new", "/reports", "/workflow", "/enterprises",
               "/enterprises/watch-list"],
-    "officer": ["/", "/alerts", "/cases", "/cases/{case}", "/reports", "/enterprises/{enterprise}"],
+    "officer": ["/", "/alerts", "/cases", "/cases/{case}", "/reports", "/enterprises/{enterprise}",
+                "/enterprises/{enterprise}/contacts"],
     "mediator": ["/", "/cases", "/cases/new", "/cases/{case}", "/cases/{case}/edit", "/workflow"],
     "advocate": ["/", "/cases", "/cases/{case}", "/workflow"],
 }  # fmt: skip
