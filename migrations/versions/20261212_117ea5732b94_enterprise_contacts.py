@@ -4,7 +4,7 @@
 day-before hearing reminder goes there (docs/circuit-court-and-meetings.md).
 
 Revision ID: 117ea5732b94
-Revises: 66bc175b24ff
+Revises: 9c544417d8b5
 Create Date: 2026-12-03 16:58:00.685585+00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '117ea5732b94'
-down_revision = '66bc175b24ff'
+down_revision = '9c544417d8b5'
 branch_labels = None
 depends_on = None
 
