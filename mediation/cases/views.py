@@ -585,9 +585,12 @@ def assign_mediator_bulk() -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except ValidationFailed as exc:
-        numbers = dict(
-            db.session.execute(select(Case.id, Case.number).where(Case.id.in_(versions)))
-        )
+        numbers: dict[int, str] = {
+            row.id: row.number
+            for row in db.session.execute(
+                select(Case.id, Case.number).where(Case.id.in_(list(versions)))
+            )
+        }
         flash(_("No case was assigned:"), "error")
         for key, messages in exc.fields.items():
             case_id = key.rpartition(".")[2]
