@@ -23,6 +23,7 @@ from mediation.cases import (
     supervision,
     workflow,
 )
+from mediation.cases.access import load_payload
 from mediation.cases.api_schemas import (
     TRANSITION_SCHEMAS,
     AttachmentListSchema,
@@ -36,7 +37,6 @@ from mediation.cases.api_schemas import (
     case_summary,
     clock_item,
 )
-from mediation.cases.access import load_payload
 from mediation.cases.export import case_tables
 from mediation.cases.queries import CaseFilterSchema
 from mediation.cases.scope import get_visible_case

@@ -19,16 +19,17 @@ from mediation.cases.queries import CaseFilterSchema
 from mediation.core.clock import utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
+from mediation.core.messages import Message
 from mediation.core.schemas import Length, StrictSchema
 from mediation.core.types import UTCDateTime
-from mediation.extensions import db
+from mediation.extensions import Model, db
 
 # how many filters a user may keep (the navigation lists them all)
 MAX_SAVED_FILTERS = 20
 MAX_QUERY_LENGTH = 1000
 
 
-class SavedFilter(db.Model):
+class SavedFilter(Model):
     __tablename__ = "saved_filters"
     __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),)
 
@@ -91,7 +92,14 @@ def save_filter(user: User, payload: dict) -> SavedFilter:
         count = len(saved_filters(user))
         if count >= MAX_SAVED_FILTERS:
             raise ValidationFailed(
-                {"name": [f"At most {MAX_SAVED_FILTERS} saved filters; delete one first."]}
+                {
+                    "name": [
+                        Message(
+                            "At most %(num)d saved filters; delete one first.",
+                            num=MAX_SAVED_FILTERS,
+                        )
+                    ]
+                }
             )
         saved = SavedFilter(user_id=user.id, name=name, query=query)
         db.session.add(saved)

@@ -235,7 +235,9 @@ def assign_mediator_bulk(
     if not versions:
         raise ValidationFailed({"case_ids": ["Choose at least one case."]})
     if len(versions) > MAX_BULK_CASES:
-        raise ValidationFailed({"case_ids": [f"At most {MAX_BULK_CASES} cases at once."]})
+        raise ValidationFailed(
+            {"case_ids": [Message("At most %(num)d cases at once.", num=MAX_BULK_CASES)]}
+        )
     errors: dict[str, list] = {}
     done: list[Case] = []
     with transaction():

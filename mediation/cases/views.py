@@ -175,7 +175,8 @@ def _sort_headers(sort: str, can_assign: bool) -> Markup:
         else:
             aria, arrow = "none", ""
             target = sort_key if sort_key == "number" else f"-{sort_key}"
-        href = escape(url_for("cases.case_list", **args, sort=target))
+        query: dict[str, Any] = {**args, "sort": target}
+        href = escape(url_for("cases.case_list", **query))
         cells.append(
             f'<th scope="col" aria-sort="{aria}"><a href="{href}" data-sort="{target}">'
             f"{text}{arrow}</a></th>"
