@@ -54,7 +54,7 @@ def checked_query(query: str) -> str:
         pairs = parse_qsl(query.lstrip("?"), keep_blank_values=False, strict_parsing=bool(query))
     except ValueError:
         raise ValidationFailed({"query": ["Not a query string of the case list."]}) from None
-    pairs = [(k, v) for k, v in pairs if k != "page"]
+    pairs = [(k, v) for k, v in pairs if k != "page"]  # (blank values were dropped)
     keys = [k for k, _v in pairs]
     if len(set(keys)) != len(keys):
         raise ValidationFailed({"query": ["A filter is given twice."]})

@@ -82,7 +82,7 @@ bp = Blueprint("cases", __name__)
 @read_only
 def case_list() -> ResponseReturnValue:
     try:
-        filters = shared_schema(queries.CaseFilterSchema, EXCLUDE).load(request.args.to_dict())
+        filters = shared_schema(queries.CaseFilterSchema, EXCLUDE).load(_given_args())
     except ValidationError:
         abort(400)  # only a hand-edited URL can carry a value the form does not offer
     page = request.args.get("page", 1, type=int) or 1
@@ -133,9 +133,15 @@ def case_list() -> ResponseReturnValue:
     )
 
 
+def _given_args() -> dict[str, str]:
+    """The query's filters that have a value: the filter form sends its "All" choices as
+    empty values (`state=&org=`), which mean no filter."""
+    return {k: v for k, v in request.args.items() if v != ""}
+
+
 def _current_query() -> str:
-    """The list's query string without the page (what a saved filter keeps)."""
-    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "page"])
+    """The list's filters without the page (what a saved filter keeps)."""
+    return urlencode([(k, v) for k, v in _given_args().items() if k != "page"])
 
 
 # the sortable columns (docs/case-list.md, "Sorting"): the header's key, label and sort key;
@@ -159,7 +165,7 @@ _COLUMNS = (
 def _sort_headers(sort: str, can_assign: bool) -> Markup:
     """The table's header cells: a sortable column's header is a link that sorts by it
     (descending first for amounts, counts and dates; again to reverse), with `aria-sort`."""
-    args = {k: v for k, v in request.args.items() if k not in ("page", "sort")}
+    args = {k: v for k, v in _given_args().items() if k not in ("page", "sort")}
     key, descending = sort.lstrip("-"), sort.startswith("-")
     hidden = escape(_("Select"))
     cells = [f'<th scope="col"><span class="visually-hidden">{hidden}</span></th>'] * can_assign
