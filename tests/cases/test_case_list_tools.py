@@ -272,3 +272,20 @@ def test_bulk_assignment_api(api, users, make_case, make_enterprise):
         "/cases/assign-mediator", as_=users["advocate"],
         json={"case_ids": [a.id], "mediator_id": mediator.id},
     ).status_code == 403  # fmt: skip
+
+
+def test_the_api_list_takes_the_same_filters(api, users, make_case):
+    mine = make_case()
+    assign(mine, users["mediator"], users["officer"])
+    old = make_case(now=utcnow() - timedelta(days=40))
+    mediator = users["mediator"]
+
+    def ids(query: str) -> list[int]:
+        response = api.get(f"/cases?{query}", as_=mediator)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert ids("mine=true") == [mine.id]
+    assert ids(f"mediator={mediator.id}") == [mine.id]
+    assert ids("overdue=true") == [old.id]
+    assert api.get("/cases?mediator=x", as_=mediator).status_code == 422
