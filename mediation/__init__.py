@@ -152,6 +152,7 @@ def register_database(app: Flask) -> None:
     from mediation.advocates import models as _advocates  # noqa: F401
     from mediation.cases import imports as _imports  # noqa: F401
     from mediation.cases import models as _cases  # noqa: F401
+    from mediation.cases import saved_filters as _saved_filters  # noqa: F401
     from mediation.core import calendar_models as _calendar  # noqa: F401
     from mediation.core import leases as _leases  # noqa: F401
     from mediation.core import migrations as migration_hooks

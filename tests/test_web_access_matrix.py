@@ -32,6 +32,7 @@ from mediation.accounts.models import User
 from mediation.cases import attachments, imports, merging, roster, services
 from mediation.cases.imports import ImportJob
 from mediation.cases.models import Attachment, Case, CaseEvent
+from mediation.cases.saved_filters import SavedFilter
 from mediation.core.calendar_models import CalendarYear
 from mediation.core.calendar_schedules import save_schedule
 from mediation.core.clock import local_date, utcnow
@@ -390,6 +391,20 @@ SERVICE_PAGE = roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))
 OFFICER_WRITE = roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 403))
 OFFICER_CREATE = roles((302, 302), (302, 302), (302, 422), (403, 403), (403, 403))
 
+OWNER_ONLY_READ = roles((404, 404), (404, 404), (404, 404), (302, 404), (404, 404))
+OWNER_ONLY_ACTION = OWNER_ONLY_READ
+
+
+def _saved_filter(w: World, x: str):
+    """A saved filter of the T1 mediator ("in") or of the T2 mediator ("out")."""
+    from mediation.cases.saved_filters import save_filter
+
+    owner = w.users["mediator" if x == "in" else "other_mediator"]
+    return w._once(
+        ("saved_filter", x), lambda: save_filter(owner, {"name": f"f-{x}", "query": "mine=true"})
+    )
+
+
 ROWS = [
     # --- the dashboards, the case list, a new case
     Row("GET", "/", lambda w, x: "/", EVERYONE),
@@ -734,6 +749,25 @@ ROWS = [
         lambda w, x: f"/admin/calendar/{_entered_year(2030)}/delete", ADMIN_ACTION,
         fresh_world=True,
         done=lambda w, x: not _exists(select(CalendarYear).where(CalendarYear.year == 2030))),
+    # --- the case list's tools (docs/case-list.md): saved filters are their owner's alone (the
+    # "in" filter is the T1 mediator's, the "out" one the T2 mediator's); the bulk assignment
+    # answers like one case's assignment
+    Row("GET", "/cases/saved-filters/<int:filter_id>",
+        lambda w, x: f"/cases/saved-filters/{_saved_filter(w, x).id}", OWNER_ONLY_READ),
+    Row("POST", "/cases/saved-filters", lambda w, x: "/cases/saved-filters",
+        roles(302, 302, 302, 302, 302),
+        body=lambda w, x: {"name": "逾期案件", "query": "overdue=true"}, fresh_world=True,
+        done=lambda w, x: _exists(select(SavedFilter).where(SavedFilter.name == "逾期案件"))),
+    Row("POST", "/cases/saved-filters/<int:filter_id>/delete",
+        lambda w, x: f"/cases/saved-filters/{_saved_filter(w, x).id}/delete", OWNER_ONLY_ACTION,
+        fresh_world=True,
+        done=lambda w, x: not _exists(select(SavedFilter).where(SavedFilter.name == f"f-{x}"))),
+    Row("POST", "/cases/assign-mediator", lambda w, x: "/cases/assign-mediator",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (403, 403)),
+        body=lambda w, x: {"case": f"{case_id(w, x)}:{_version(w.case(x))}",
+                           "mediator_id": str(w.mediator(x).id)},
+        fresh_world=True,
+        done=lambda w, x: w.case(x).mediator_id == w.mediator(x).id),
     # --- the session
     Row("POST", "/language", lambda w, x: "/language",
         roles(302, 302, 302, 302, 302, anonymous=302),

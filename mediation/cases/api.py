@@ -20,10 +20,13 @@ from mediation.cases import (
     merging,
     queries,
     roster,
+    saved_filters,
     schemas,
     services,
+    supervision,
     workflow,
 )
+from mediation.cases.access import load_payload
 from mediation.cases.api_schemas import (
     TRANSITION_SCHEMAS,
     AttachmentListSchema,
@@ -52,6 +55,7 @@ from mediation.core.api import (
 )
 from mediation.core.db import read_only
 from mediation.core.errors import PermissionDenied, ValidationFailed
+from mediation.core.schemas import MAX_ID, Length, Range, StrictSchema, id_field
 from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -470,3 +474,92 @@ def export_cases(query: dict[str, Any], user: User) -> Any:
         raise PermissionDenied("advocates do not use the statistics and exports")
     fmt = query.pop("format")
     return download(fmt, case_tables(user, query), "cases")
+
+
+# --- the case list's tools: bulk assignment, saved filters (docs/case-list.md) ---------------
+
+
+class BulkAssignSchema(StrictSchema):
+    """`{case_ids, mediator_id}`, optionally `versions` (the version of each case, in the same
+    order: a stale one refuses the whole request)."""
+
+    case_ids = fields.List(
+        id_field(),
+        required=True,
+        validate=Length(min=1, max=supervision.MAX_BULK_CASES),
+    )
+    mediator_id = id_field(required=True)
+    versions = fields.List(fields.Integer(validate=Range(min=0, max=MAX_ID)))
+
+
+class BulkAssignResultSchema(Schema):
+    items = fields.List(fields.Nested(CaseSummarySchema), required=True)
+
+
+@bp.route("/cases/assign-mediator", methods=["POST"])
+@authenticated
+@bp.arguments(BulkAssignSchema)
+@bp.response(200, BulkAssignResultSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+def assign_mediator_bulk(body: dict[str, Any], user: User) -> Any:
+    """Assign one mediator to several cases, all or nothing
+
+    Mediators, officers and administrators. Any case out of the caller's scope (or missing) is
+    404 and nothing changes; any other refusal (a closed case, a stale version, a mediator who
+    cannot see a case) is 422 with the reasons per case under `fields["cases.<id>"]`, and
+    nothing changes either."""
+    data = load_payload(BulkAssignSchema, body)  # (the body is checked by the service layer)
+    ids, versions = data["case_ids"], data.get("versions")
+    if versions is not None and len(versions) != len(ids):
+        raise ValidationFailed({"versions": ["Give one version per case, in the same order."]})
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed({"case_ids": ["A case is given twice."]})
+    cases = services.assign_mediator_bulk(
+        user, data["mediator_id"], dict(zip(ids, versions or [None] * len(ids), strict=True))
+    )
+    return {"items": cases}
+
+
+class SavedFilterOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    query = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class SavedFilterListSchema(Schema):
+    items = fields.List(fields.Nested(SavedFilterOut), required=True)
+
+
+@bp.route("/saved-filters", methods=["GET"])
+@authenticated
+@bp.response(200, SavedFilterListSchema)
+def list_saved_filters(user: User) -> Any:
+    """The caller's saved filters of the case list
+
+    Each `query` is the case list's query string (`GET /cases?{query}`), checked when saved;
+    it is checked again whenever the web page opens it."""
+    return {"items": saved_filters.saved_filters(user)}
+
+
+@bp.route("/saved-filters", methods=["POST"])
+@authenticated
+@bp.arguments(saved_filters.SavedFilterSchema)
+@bp.response(201, SavedFilterOut)
+def create_saved_filter(body: dict[str, Any], user: User) -> Any:
+    """Save a filter of the case list under a name
+
+    `{name, query}`; a name already used replaces that filter's query. Unknown filters or
+    values, or a filter given twice, are 422."""
+    return saved_filters.save_filter(user, body)
+
+
+@bp.route("/saved-filters/<id:filter_id>", methods=["DELETE"])
+@authenticated
+@bp.response(204)
+@bp.alt_response(404, response="NOT_FOUND")
+def delete_saved_filter(user: User, filter_id: int) -> Any:
+    """Delete one of the caller's saved filters (another user's is 404)"""
+    saved_filters.delete_filter(user, filter_id)
+    return current_app.response_class(status=204)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +30,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from mediation.accounts.models import User
-from mediation.cases.enums import CaseKind, Category, State, WarningLevel
+from mediation.cases.clock_events import clock_settings
+from mediation.cases.deadlines import Deadline, case_deadlines
+from mediation.cases.enums import OPEN_STATES, CaseKind, Category, State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
+from mediation.core.clock import utcnow
 from mediation.core.db import like_pattern, literal_parameter
 from mediation.core.messages import N_
 from mediation.core.schemas import MAX_ID, Length, OneOf, Range, StrictInteger
@@ -87,7 +92,19 @@ class CaseFilterSchema(Schema):
         validate=Length(min=1, max=100),
         metadata={"description": "in the number, the title or the enterprise's name"},
     )
+    mine = fields.Boolean(metadata={"description": "only the cases the caller mediates"})
+    overdue = fields.Boolean(
+        metadata={"description": "open cases with a running clock past its legal last day"}
+    )
+    mediator = StrictInteger(
+        validate=Range(min=1, max=MAX_ID), metadata={"description": "the case's mediator"}
+    )
     sort = fields.String(load_default=DEFAULT_SORT, validate=OneOf(SORT_CHOICES))
+
+
+# the filters built with their values (never from the shaped, cached statements): they depend
+# on the user (`mine`) or on the clocks computed in Python (`overdue`)
+VALUED_FILTERS = ("q", "mine", "overdue", "mediator")
 
 
 # the filters that compare a column with the value asked
@@ -135,6 +152,12 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
         stmt = stmt.where(
             Case.handling_org_id.in_(subtree_ids_select(value("org"), name="filter_org_tree"))
         )
+    if user is not None and filters.get("mine"):
+        stmt = stmt.where(Case.mediator_id == user.id)
+    if user is not None and filters.get("mediator") is not None:
+        stmt = stmt.where(Case.mediator_id == filters["mediator"])
+    if user is not None and filters.get("overdue"):
+        stmt = stmt.where(Case.id.in_(overdue_case_ids(user)))
     if filters.get("q"):
         if user is None:
             raise ValueError(
@@ -150,6 +173,63 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
             )
         )
     return stmt.order_by(*case_ordering(filters))
+
+
+# the most open cases in scope whose clocks `overdue_case_ids` computes (beyond, the filter
+# reads the first ones received: docs/performance.md, "The overdue filter")
+MAX_OVERDUE_SCAN = 5_000
+
+
+def overdue_case_ids(user: User, now: datetime | None = None) -> list[int]:
+    """The open cases in the user's scope with a running clock past its legal last day.
+
+    The clocks are computed in Python (`cases.deadlines`, as the mediator's dashboard does):
+    no stored column holds a case's nearest last day, so the scope's open cases (an index range
+    of `state`) are read once, at most `MAX_OVERDUE_SCAN` of them, and their ids passed to the
+    list as `id IN (...)` (docs/performance.md, "The overdue filter")."""
+    now = now or utcnow()
+    settings = clock_settings()
+    stmt = select(Case).where(Case.state.in_(OPEN_STATES))
+    in_scope = scope_condition(scope_shape(user), user)
+    if in_scope is not None:
+        stmt = stmt.where(in_scope)
+    stmt = stmt.order_by(Case.received_at.desc(), Case.id.desc()).limit(MAX_OVERDUE_SCAN)
+    overdue = []
+    for case in db.session.scalars(stmt):
+        deadlines = case_deadlines(case, settings, now)
+        if deadlines and deadlines[0].due <= now:
+            overdue.append(case.id)
+    return overdue
+
+
+@dataclass
+class RowExtras:
+    """What a list row shows beyond `LIST_COLUMNS`: the mediator and the nearest deadline."""
+
+    mediator_name: str | None
+    deadline: Deadline | None
+    days_left: int | None
+
+
+def page_row_extras(ids: list[int], now: datetime | None = None) -> dict[int, RowExtras]:
+    """The mediator and next deadline of a page's cases (its fifty ids only), as the mediator's
+    dashboard computes them (`cases.deadlines.case_deadlines` over loaded cases): two
+    statements whatever the page's size (the cases, their mediators), no N+1."""
+    if not ids:
+        return {}
+    now = now or utcnow()
+    settings = clock_settings()
+    stmt = select(Case).where(Case.id.in_(ids)).options(selectinload(Case.mediator))
+    extras = {}
+    for case in db.session.scalars(stmt).unique():
+        deadlines = case_deadlines(case, settings, now)
+        nearest = deadlines[0] if deadlines else None
+        extras[case.id] = RowExtras(
+            case.mediator.display_name if case.mediator is not None else None,
+            nearest,
+            nearest.days_left(now) if nearest is not None else None,
+        )
+    return extras
 
 
 def _list_parameters(user: User, filters: dict, given: tuple[str, ...]) -> dict:
@@ -265,7 +345,7 @@ def paginate_case_list(
 
     scope, sort = scope_shape(user), filters.get("sort") or DEFAULT_SORT
     capped = count_limit is not None
-    if filters.get("q"):
+    if any(filters.get(name) for name in VALUED_FILTERS):
         statements = _list_statements(_filtered(scope, filters, user), sort, capped, columns)
         parameters = {}
     else:
@@ -391,3 +471,23 @@ def _list_statements(
     if keys is None:
         keys = base.with_only_columns(Case.id, maintain_column_froms=True)
     return page_statements(keys, count_stmt=base, capped=capped, rows_for_keys=rows_of)
+
+
+def area_mediators(user: User) -> list[tuple[int, str]]:
+    """`(id, name)` of the active mediators of the user's scope (everyone's for an
+    administrator, none for an advocate): the "by mediator" filter's and the bulk assignment's
+    choices. A mediator of an organization above the scope may also be assigned a case
+    (`supervision.eligible_mediators`); the service checks each case."""
+    from mediation.accounts.models import Role
+    from mediation.accounts.scope import scope_org_ids
+
+    if user.role == Role.advocate:
+        return []
+    stmt = select(User.id, User.display_name).where(
+        User.role == Role.mediator, User.active.is_(True)
+    )
+    if user.role != Role.admin:
+        stmt = stmt.where(User.organization_id.in_(scope_org_ids(user)))
+    return [
+        (row.id, row.display_name) for row in db.session.execute(stmt.order_by(User.display_name))
+    ]

@@ -211,3 +211,51 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
         )  # fmt: skip
         announce_change(case, EventKind.takeover, now)
     return case
+
+
+# the most cases one bulk assignment takes (a page of the list is 50)
+MAX_BULK_CASES = 200
+
+
+def assign_mediator_bulk(
+    user: User,
+    mediator_id: int,
+    versions: dict[int, int | None],
+    *,
+    now: datetime | None = None,
+) -> list[Case]:
+    """Assign one mediator to several cases, all or nothing (docs/case-list.md, "Bulk
+    assignment"). `versions` maps each case's id to the version the caller saw (None: the
+    current one, for an API caller that sends ids alone). Each case goes through
+    `assign_mediator` inside one outer transaction: a case out of scope is `NotFound` (404,
+    nothing written); any other refusal is collected, and if there is one the whole transaction
+    is rolled back and `ValidationFailed` lists the refusals per case id."""
+    now = ensure_utc(now or utcnow())
+    require_role(user, CASE_WRITERS, "assign mediators")
+    if not versions:
+        raise ValidationFailed({"case_ids": ["Choose at least one case."]})
+    if len(versions) > MAX_BULK_CASES:
+        raise ValidationFailed(
+            {"case_ids": [Message("At most %(num)d cases at once.", num=MAX_BULK_CASES)]}
+        )
+    errors: dict[str, list] = {}
+    done: list[Case] = []
+    with transaction():
+        for case_id, version in versions.items():
+            try:
+                if version is None:
+                    version = lock_case(user, case_id).version
+                done.append(
+                    assign_mediator(
+                        case_id, user, {"mediator_id": mediator_id, "version": version}, now=now
+                    )
+                )
+            except NotFound:
+                raise
+            except (ValidationFailed, Conflict, PermissionDenied) as exc:
+                errors[str(case_id)] = [m for msgs in exc.fields.values() for m in msgs] or [
+                    exc.message
+                ]
+        if errors:
+            raise ValidationFailed({"cases": errors}, "no case was assigned")
+    return done

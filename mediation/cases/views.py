@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -32,6 +33,7 @@ from mediation.cases import (
     merging,
     queries,
     roster,
+    saved_filters,
     services,
     workflow,
 )
@@ -52,10 +54,11 @@ from mediation.cases.scope import get_visible_case
 from mediation.cases.timeline import TIMELINE_FILTERS
 from mediation.core.clock import local_date, utcnow
 from mediation.core.db import read_only
-from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.core.fields import shared_schema
-from mediation.core.i18n import _
+from mediation.core.i18n import _, ngettext, translate_message
 from mediation.core.identifiers import normalize_credit_code
+from mediation.core.messages import N_
 from mediation.core.money import fen_to_yuan
 from mediation.core.tables import download, export_format
 from mediation.core.web import (
@@ -83,7 +86,7 @@ bp = Blueprint("cases", __name__)
 @read_only
 def case_list() -> ResponseReturnValue:
     try:
-        filters = shared_schema(queries.CaseFilterSchema, EXCLUDE).load(request.args.to_dict())
+        filters = shared_schema(queries.CaseFilterSchema, EXCLUDE).load(_given_args())
     except ValidationError:
         abort(400)  # only a hand-edited URL can carry a value the form does not offer
     page = request.args.get("page", 1, type=int) or 1
@@ -101,11 +104,18 @@ def case_list() -> ResponseReturnValue:
         organizations = organization_choices(None)
     else:  # the scope's organizations, known since authentication
         organizations = scope_organizations(current_user)
+    mediators = queries.area_mediators(current_user)
+    can_assign = current_user.role in services.CASE_WRITERS
+    # the page's rows only: their mediators and next deadlines, two statements
+    extras = queries.page_row_extras([row[0] for row in result.items])
+    sort = filters.get("sort") or queries.DEFAULT_SORT
     return render_template(
         "cases/list.html",
         page=result,
-        rows=case_rows(result.items),
+        rows=case_rows(result.items, extras, can_assign=can_assign),
+        headers=_sort_headers(sort, can_assign),
         filters=filters,
+        saved_query=_current_query(),
         options={
             "state": select_options(State, filters.get("state")),
             "kind": select_options(CaseKind, filters.get("kind")),
@@ -113,52 +123,153 @@ def case_list() -> ResponseReturnValue:
             "tier": select_options(Tier, filters.get("tier")),
             "level": select_options(WarningLevel, filters.get("level")),
             "org": select_options(organizations, filters.get("org")),
+            "mediator": select_options(mediators, filters.get("mediator")),
+            "assign_to": select_options(mediators, None),
             "sort": select_options(
                 [(key, _(text)) for key, text in queries.SORT_LABELS.items()],
-                filters.get("sort") or queries.DEFAULT_SORT,
+                sort,
                 blank=False,
             ),
         },
         organizations=organizations,
+        mediators=mediators,
+        can_assign=can_assign and bool(mediators),
     )
+
+
+def _given_args() -> dict[str, str]:
+    """The query's filters that have a value: the filter form sends its "All" choices as
+    empty values (`state=&org=`), which mean no filter."""
+    return {k: v for k, v in request.args.items() if v != ""}
+
+
+def _current_query() -> str:
+    """The list's filters without the page (what a saved filter keeps)."""
+    return urlencode([(k, v) for k, v in _given_args().items() if k != "page"])
+
+
+# the sortable columns (docs/case-list.md, "Sorting"): the header's key, label and sort key;
+# every sort has its index (mediation/cases/models.py, "Indexes for every sort")
+_COLUMNS = (
+    ("number", N_("Case number"), "number"),
+    ("title", N_("Claim"), None),
+    ("enterprise", N_("Employer"), None),
+    ("kind", N_("Type"), None),
+    ("workers", N_("No. of workers"), "workers_involved"),
+    ("claim", N_("Claim amount"), "claim_amount"),
+    ("state", N_("State"), None),
+    ("mediator", N_("Mediator"), None),
+    ("deadline", N_("Next deadline"), None),
+    ("org", N_("Handling organization"), None),
+    ("received", N_("Received"), "received_at"),
+    ("updated", N_("Updated"), "updated_at"),
+)
+
+
+def _sort_headers(sort: str, can_assign: bool) -> Markup:
+    """The table's header cells: a sortable column's header is a link that sorts by it
+    (descending first for amounts, counts and dates; again to reverse), with `aria-sort`."""
+    args = {k: v for k, v in _given_args().items() if k not in ("page", "sort")}
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    hidden = escape(_("Select"))
+    cells = [f'<th scope="col"><span class="visually-hidden">{hidden}</span></th>'] * can_assign
+    for _name, label, sort_key in _COLUMNS:
+        text = escape(_(label))
+        if sort_key is None:
+            cells.append(f'<th scope="col">{text}</th>')
+            continue
+        if sort_key == key:
+            aria = "descending" if descending else "ascending"
+            target = sort_key if descending else f"-{sort_key}"
+            arrow = " ▼" if descending else " ▲"
+        else:
+            aria, arrow = "none", ""
+            target = sort_key if sort_key == "number" else f"-{sort_key}"
+        query: dict[str, Any] = {**args, "sort": target}
+        href = escape(url_for("cases.case_list", **query))
+        cells.append(
+            f'<th scope="col" aria-sort="{aria}"><a href="{href}" data-sort="{target}">'
+            f"{text}{arrow}</a></th>"
+        )
+    return Markup("".join(cells))
 
 
 # what a row of the page shows, in the order `case_rows` writes it: only these are read
 _ROW_COLUMNS = queries.list_columns(
     "id", "number", "warning_level", "title", "enterprise_name", "kind", "workers_involved",
-    "state", "handling_org_name", "received_at",
+    "claim_amount_fen", "state", "handling_org_name", "received_at", "updated_at", "version",
 )  # fmt: skip
 _ROW_CELLS = queries.list_row_cells(*(c.key for c in _ROW_COLUMNS), columns=_ROW_COLUMNS)
 
 
-def case_rows(rows: Iterable[Row[Any]]) -> Markup:
+def case_rows(
+    rows: Iterable[Row[Any]],
+    extras: dict[int, queries.RowExtras] | None = None,
+    *,
+    can_assign: bool = False,
+) -> Markup:
     """The case list's table rows (rows of `_ROW_COLUMNS`). Written in Python, not in
     Jinja: fifty rows of eight cells cost Jinja an attribute lookup, a filter call and an
     escape per cell, about half of the page's rendering (docs/performance.md, "The list page's
-    rendering")."""
+    rendering"). Each cell carries its column's name (`data-label`), which a phone's card
+    shows before it (docs/case-list.md, "On a phone")."""
     word, badge = labeller(), badge_writer()
     link = escape(url_prefix("cases.detail", "case_id"))
     # the cells are text: the standard library's escape (& < > " ', as markupsafe does, with
     # other entity names) costs half of markupsafe's, which makes a Markup of each of 250
     text = html_escape
+    labels = {name: text(str(_(label))) for name, label, _key in _COLUMNS}
+    select_label = text(str(_("Select")))
+    none = text(str(_("none")))
+    now = utcnow()
+    extras = extras or {}
     html = []
     for row in rows:
         (
             case_id, number, warning_level, title, enterprise_name, kind, workers_involved,
-            state, handling_org_name, received_at,
+            claim_amount_fen, state, handling_org_name, received_at, updated_at, version,
         ) = _ROW_CELLS(row)  # fmt: skip
+        extra = extras.get(case_id)
+        mediator = text(extra.mediator_name) if extra and extra.mediator_name else none
+        deadline = _deadline_cell(extra, now)
+        check = (
+            f'<td class="select"><input type="checkbox" name="case" form="bulk-assign"'
+            f' value="{case_id}:{version}" aria-label="{select_label} {text(number)}"></td>'
+            if can_assign
+            else ""
+        )
+        claim = fen_to_yuan(claim_amount_fen) if claim_amount_fen is not None else ""
         html.append(
-            f'<tr><td><a href="{link}{case_id}">{text(number)}</a>'
+            f"<tr>{check}"
+            f'<td data-label="{labels["number"]}"><a href="{link}{case_id}">{text(number)}</a>'
             f" {badge('level', warning_level)}</td>"
-            f"<td>{text(title)}</td>"
-            f"<td>{text(enterprise_name)}</td>"
-            f"<td>{text(word(kind))}</td>"
-            f'<td class="num">{workers_involved}</td>'
-            f"<td>{badge('state', state)}</td>"
-            f"<td>{text(handling_org_name)}</td>"
-            f"<td>{local_datetime(received_at)}</td></tr>\n"
+            f'<td data-label="{labels["title"]}">{text(title)}</td>'
+            f'<td data-label="{labels["enterprise"]}">{text(enterprise_name)}</td>'
+            f'<td data-label="{labels["kind"]}">{text(word(kind))}</td>'
+            f'<td class="num" data-label="{labels["workers"]}">{workers_involved}</td>'
+            f'<td class="num" data-label="{labels["claim"]}">{claim}</td>'
+            f'<td class="state" data-label="{labels["state"]}">{badge("state", state)}</td>'
+            f'<td data-label="{labels["mediator"]}">{mediator}</td>'
+            f'<td data-label="{labels["deadline"]}">{deadline}</td>'
+            f'<td data-label="{labels["org"]}">{text(handling_org_name)}</td>'
+            f'<td data-label="{labels["received"]}">{local_datetime(received_at)}</td>'
+            f'<td data-label="{labels["updated"]}">{local_datetime(updated_at)}</td></tr>\n'
         )
     return Markup("".join(html))
+
+
+def _deadline_cell(extra: queries.RowExtras | None, now: Any) -> str:
+    """The nearest running clock's legal last day and the days left (or overdue)."""
+    if extra is None or extra.deadline is None or extra.days_left is None:
+        return "—"
+    deadline = extra.deadline
+    day = deadline.last_day.isoformat() if deadline.last_day else ""
+    label = html_escape(str(deadline.label))
+    if extra.days_left < 0:
+        left = html_escape(str(_("overdue by %(num)d d", num=-extra.days_left)))
+        return f'<span class="deadline overdue">{label}: {day} ({left})</span>'
+    left = html_escape(str(_("%(num)d d left", num=extra.days_left)))
+    return f'<span class="deadline">{label}: {day} ({left})</span>'
 
 
 def _new_case_context(values: dict, errors: dict) -> dict:
@@ -436,3 +547,116 @@ def cases_export() -> ResponseReturnValue:
     except ValidationError:
         abort(400)
     return download(fmt, case_tables(current_user, filters), "cases")
+
+
+# --- the list's tools: saved filters and bulk assignment (docs/case-list.md) -------------------
+
+
+@bp.app_context_processor
+def _saved_filters_menu() -> dict[str, Any]:
+    """`my_saved_filters()` for the navigation's include: read only when the menu is written
+    (one indexed statement, for a signed-in user)."""
+
+    def my_saved_filters() -> list[saved_filters.SavedFilter]:
+        if not current_user.is_authenticated:
+            return []
+        return saved_filters.saved_filters(current_user)
+
+    return {"my_saved_filters": my_saved_filters}
+
+
+@bp.route("/cases/saved-filters", methods=["POST"])
+@login_required
+def save_filter() -> ResponseReturnValue:
+    try:
+        saved = saved_filters.save_filter(
+            current_user,
+            {"name": request.form.get("name", ""), "query": request.form.get("query", "")},
+        )
+    except ValidationFailed as exc:
+        for messages in exc.fields.values():
+            for message in messages:
+                flash(translate_message(message), "error")
+        return redirect(url_for("cases.case_list") + _query_suffix(request.form.get("query")))
+    flash(_("Filter “%(name)s” saved.", name=saved.name), "success")
+    return redirect(url_for("cases.use_saved_filter", filter_id=saved.id))
+
+
+def _query_suffix(query: str | None) -> str:
+    """`?query` back to the list when the query is valid, else nothing (never echo a
+    refused one into a link)."""
+    try:
+        return "?" + saved_filters.checked_query(query or "") if query else ""
+    except ValidationFailed:
+        return ""
+
+
+@bp.route("/cases/saved-filters/<int:filter_id>")
+@login_required
+def use_saved_filter(filter_id: int) -> ResponseReturnValue:
+    """Open a saved filter: its query string is checked again before the list is shown."""
+    try:
+        saved = saved_filters.own_filter(current_user, filter_id)
+    except NotFound:
+        abort(404)
+    try:
+        query = saved_filters.checked_query(saved.query)
+    except ValidationFailed:
+        flash(_("This saved filter is no longer valid; delete it and save it again."), "error")
+        return redirect(url_for("cases.case_list")), 303
+    return redirect(url_for("cases.case_list") + (f"?{query}" if query else ""))
+
+
+@bp.route("/cases/saved-filters/<int:filter_id>/delete", methods=["POST"])
+@login_required
+def delete_saved_filter(filter_id: int) -> ResponseReturnValue:
+    try:
+        saved_filters.delete_filter(current_user, filter_id)
+    except NotFound:
+        abort(404)
+    flash(_("Saved filter deleted."), "success")
+    return redirect(url_for("cases.case_list"))
+
+
+@bp.route("/cases/assign-mediator", methods=["POST"])
+@login_required
+def assign_mediator_bulk() -> ResponseReturnValue:
+    """Assign one mediator to the checked cases, all or nothing; each case's version is the one
+    its row showed. A refusal lists each case's reason and nothing is changed."""
+    if current_user.role not in services.CASE_WRITERS:
+        raise PermissionDenied("your role may not assign mediators")
+    back = url_for("cases.case_list") + _query_suffix(request.form.get("query"))
+    versions: dict[int, int | None] = {}
+    for value in request.form.getlist("case"):
+        case_id, _sep, version = value.partition(":")
+        if not (case_id.isdigit() and version.isdigit()):
+            abort(400)  # only a hand-made request carries another value
+        versions[int(case_id)] = int(version)
+    mediator = request.form.get("mediator_id", "")
+    if not mediator.isdigit():
+        flash(_("Choose a mediator."), "error")
+        return redirect(back)
+    if not versions:
+        flash(_("Choose at least one case."), "error")
+        return redirect(back)
+    try:
+        cases = services.assign_mediator_bulk(current_user, int(mediator), versions)
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        numbers: dict[int, str] = {
+            row.id: row.number
+            for row in db.session.execute(
+                select(Case.id, Case.number).where(Case.id.in_(list(versions)))
+            )
+        }
+        flash(_("No case was assigned:"), "error")
+        for key, messages in exc.fields.items():
+            case_id = key.rpartition(".")[2]
+            number = numbers.get(int(case_id), case_id) if case_id.isdigit() else ""
+            for message in messages:
+                text = translate_message(message)
+                flash(f"{number}: {text}" if number else text, "error")
+        return redirect(back)
+    flash(ngettext("%(num)d case assigned.", "%(num)d cases assigned.", len(cases)), "success")
+    return redirect(back)

@@ -119,6 +119,17 @@ def _town(w: World, x: str):
     return w.orgs["T1" if x == "in" else "T2"]
 
 
+def _saved_filter(w: World, x: str):
+    """A saved filter of the T1 mediator ("in") or of the T2 mediator ("out")."""
+    from mediation.accounts.models import User
+    from mediation.cases.saved_filters import save_filter
+
+    owner = db.session.scalar(
+        select(User).where(User.username == ("mediator" if x == "in" else "other_mediator"))
+    )
+    return _made(w, ("saved_filter", x), lambda: save_filter(owner, {"name": x, "query": ""}))
+
+
 def _made(w: World, key, make):
     """An object of the world made on first use (kept on the world)."""
     cache = w.__dict__.setdefault("_made", {})
@@ -373,6 +384,19 @@ ENDPOINTS = [
      None, SERVICE_READ),
     ("DELETE", lambda w, x: f"/meetings/{_meeting(w, x).id}/attachments/{_meeting_file(w, x).id}",
      None, OFFICER_WRITE(204)),
+    # the case list's tools (docs/case-list.md): a bulk assignment answers like one case's
+    # assignment; a saved filter is its owner's alone ("in": the T1 mediator's)
+    ("POST", lambda w, x: "/cases/assign-mediator",
+     lambda w, x: {"case_ids": [_pick(w, x, "case").id],
+                   "mediator_id": _pick(w, x, "case").created_by_id},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (403, 403), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: "/saved-filters", None, ALL(200)),
+    ("POST", lambda w, x: "/saved-filters", lambda w, x: {"name": "逾期", "query": "overdue=true"},
+     ALL(201)),
+    ("DELETE", lambda w, x: f"/saved-filters/{_saved_filter(w, x).id}", None,
+     {"admin": (404, 404), "officer": (404, 404), "mediator": (204, 404),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
     # the second call carries the token the first one revoked
     ("DELETE", lambda w, x: "/auth/tokens/current", None,
      {r: (204, 401) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),

@@ -110,6 +110,10 @@ WRITES = {
             "trigger",
         },  # the timeline writes these: the chain, who and when
     ),  # fmt: skip
+    # the case list's tools (docs/case-list.md): a saved filter; a bulk assignment answers
+    # with the cases it assigned
+    ("post", "/api/v1/saved-filters"): ("SavedFilter", "SavedFilterOut", {"id", "created_at"}),
+    ("post", "/api/v1/cases/assign-mediator"): ("BulkAssign", "BulkAssignResult", {"items"}),
     # the worker services (docs/worker-services.md)
     ("post", "/api/v1/hardship-files"): ("HardshipFileInput", "HardshipFile", {"id"}),
     ("post", "/api/v1/trainings"): ("TrainingInput", "Training", {"id"}),
