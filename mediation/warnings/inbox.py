@@ -228,8 +228,9 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
     elif sort == "climb":  # the soonest (or longest overdue) to climb first; never last
         soonest = func.min(climb_order(settings))
         order = [case((soonest.is_(None), 1), else_=0), soonest, severest.desc(), *tie]
-    else:
-        order = [open_last, severest.desc(), newest.desc(), *tie]
+    else:  # the groups with something to acknowledge, by their severest open alert
+        open_severest = func.max(case((Alert.status == AlertStatus.open, LEVEL_RANK), else_=-1))
+        order = [open_last, open_severest.desc(), severest.desc(), newest.desc(), *tie]
     return select(Alert.case_id, Alert.incident_id), order
 
 
