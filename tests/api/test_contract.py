@@ -97,6 +97,12 @@ WRITES = {
             "trigger",
         },  # the timeline writes these: the chain, who and when
     ),  # fmt: skip
+    # one note for several alerts (docs/alert-inbox.md): the answer is the alerts it acknowledged
+    ("post", "/api/v1/alerts/acknowledge"): (
+        "BulkAcknowledge",
+        "AcknowledgedAlerts",
+        {"alerts"},  # the acknowledged alerts themselves, each with the note sent
+    ),
     # the worker services (docs/worker-services.md)
     ("post", "/api/v1/hardship-files"): ("HardshipFileInput", "HardshipFile", {"id"}),
     ("post", "/api/v1/trainings"): ("TrainingInput", "Training", {"id"}),
