@@ -391,7 +391,7 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
         if done:
             raise Conflict(
                 Message(
-                    "%(alerts)s: no longer awaiting acknowledgement; nothing was acknowledged.",
+                    N_("%(alerts)s: no longer awaiting acknowledgement; nothing was acknowledged."),
                     alerts=", ".join(_name(a) for a in done),
                 )
             )

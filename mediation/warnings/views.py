@@ -84,7 +84,7 @@ def inbox_view() -> ResponseReturnValue:
 
 
 def _back_to_inbox(filters: dict[str, str | None]) -> ResponseReturnValue:
-    args = {
+    args: dict[str, Any] = {
         k: v
         for k, v in filters.items()
         if v and (k, v) not in (("status", "active"), ("sort", "level"))
