@@ -22,7 +22,7 @@ from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import like_pattern, take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.core.messages import N_, Message
-from mediation.core.schemas import MAX_ID, Length, StrictSchema
+from mediation.core.schemas import MAX_ID, Length, StrictInteger, StrictSchema
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.incidents.models import Incident
@@ -58,7 +58,7 @@ def note_field() -> fields.String:
 
 class BulkAcknowledgeSchema(StrictSchema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=MAX_ID)),
+        StrictInteger(validate=validate.Range(min=1, max=MAX_ID)),
         required=True,
         validate=Length(min=1, max=MAX_BULK, error=CHOOSE_ALERTS),
         error_messages={"required": CHOOSE_ALERTS},
