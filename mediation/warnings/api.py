@@ -116,6 +116,7 @@ def acknowledge_alert(body: dict[str, Any], user: User, alert_id: int) -> Any:
 @authenticated
 @bp.arguments(inbox.BulkAcknowledgeSchema)
 @bp.response(200, AcknowledgedAlertsSchema)
+@bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
 def acknowledge_alerts(body: dict[str, Any], user: User) -> Any:
     """Acknowledge several alerts with one note
