@@ -560,6 +560,11 @@ ROWS = [
         roles((302, 302), (404, 404), (302, 404), (404, 404), (404, 404)),
         body=lambda w, x: {"note": "已签收，正在核实"}, fresh_world=True,
         done=lambda w, x: w.alert(x).status == AlertStatus.acknowledged),
+    # one note for the alerts ticked in the inbox (docs/alert-inbox.md): the target's officers
+    Row("POST", "/alerts/acknowledge", lambda w, x: "/alerts/acknowledge",
+        roles((302, 302), (404, 404), (302, 404), (404, 404), (404, 404)),
+        body=lambda w, x: {"ids": [str(w.alert(x).id)], "note": "已统一签收"}, fresh_world=True,
+        done=lambda w, x: w.alert(x).status == AlertStatus.acknowledged),
     # --- mass incidents: everyone records and reports; the staff complete them
     Row("GET", "/incidents", lambda w, x: "/incidents", EVERYONE),
     Row("GET", "/incidents/new", lambda w, x: "/incidents/new", EVERYONE),

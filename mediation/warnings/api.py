@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -14,7 +15,7 @@ from mediation.core.fields import EnumCode
 from mediation.core.pagination import paginate
 from mediation.core.schemas import MAX_ID, StrictInteger
 from mediation.orgs.models import Tier
-from mediation.warnings import delays, services
+from mediation.warnings import delays, inbox, services
 from mediation.warnings.models import Alert, AlertStatus
 
 
@@ -43,6 +44,24 @@ class AlertSchema(Schema):
     note = fields.String(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     climbed_from_id = fields.Integer(allow_none=True)
+    climbs_at = fields.Function(
+        lambda a: _iso(inbox.alert_climbs_at(a)),
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "description": "when the alert climbs to the next tier unless acknowledged (in the "
+            "past: overdue); null once acknowledged or resolved, and at the top tier",
+        },
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+class AcknowledgedAlertsSchema(Schema):
+    alerts = fields.List(fields.Nested(AlertSchema), required=True)
 
 
 class AlertListQuery(PagingQuery):
@@ -91,6 +110,22 @@ def acknowledge_alert(body: dict[str, Any], user: User, alert_id: int) -> Any:
     With a note (recorded on the case's timeline); the alert stops climbing. Alerts not
     addressed to the caller's organization answer 404; an alert already acknowledged 409."""
     return services.acknowledge(alert_id, user, body)
+
+
+@bp.route("/alerts/acknowledge", methods=["POST"])
+@authenticated
+@bp.arguments(inbox.BulkAcknowledgeSchema)
+@bp.response(200, AcknowledgedAlertsSchema)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def acknowledge_alerts(body: dict[str, Any], user: User) -> Any:
+    """Acknowledge several alerts with one note
+
+    `{ids, note}`: all or nothing, in one transaction; each alert's acknowledgement is recorded
+    on its case's timeline. Any id that is not an alert addressed to the caller's organization
+    answers 404 and nothing is acknowledged; an alert no longer awaiting acknowledgement 409;
+    an empty note 422 ("Write an acknowledgement note.")."""
+    return {"alerts": inbox.acknowledge_many(user, body)}
 
 
 @bp.route("/cases/<id:case_id>/escalations", methods=["POST"])

@@ -28,7 +28,7 @@ from mediation.warnings.batch import (
     insert_new_alerts,
     write_alert_events_and_notices,
 )
-from mediation.warnings.models import Alert, AlertLike, AlertStatus
+from mediation.warnings.models import Alert, AlertLike
 from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
 
@@ -229,12 +229,10 @@ def _evaluate(
     # climb what nobody acknowledged in time
     wakes = [evaluation.next_check_at] if evaluation.next_check_at else []
     for alert in list(existing.values()):
-        if alert.status != AlertStatus.open:
-            continue
-        deadline = rules.acknowledgement_deadline(
-            WarningLevel(alert.level), Tier(alert.target_tier), alert.raised_at, settings
+        deadline = rules.climbs_at(
+            alert.status, alert.level, alert.target_tier, alert.raised_at, settings
         )
-        if deadline is None:
+        if deadline is None:  # acknowledged, resolved, or at the top tier
             continue
         up = rules.next_tier(Tier(alert.target_tier))
         assert up is not None  # there is a deadline, so a tier above

@@ -151,10 +151,8 @@ def process_incidents(
         # climb what nobody acknowledged in time
         wakes = [next_due] if next_due is not None else []
         for alert in list(existing.values()):
-            if alert.status != AlertStatus.open:
-                continue
             level, tier = WarningLevel(alert.level), Tier(alert.target_tier)
-            deadline = rules.acknowledgement_deadline(level, tier, alert.raised_at, settings)
+            deadline = rules.climbs_at(alert.status, level, tier, alert.raised_at, settings)
             up = rules.next_tier(tier)
             if deadline is None or up is None:
                 continue

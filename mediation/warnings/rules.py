@@ -431,15 +431,35 @@ def next_level(level: WarningLevel) -> WarningLevel:
     return LEVELS[min(LEVELS.index(level) + 1, len(LEVELS) - 1)]
 
 
+def acknowledgement_window(level: WarningLevel, settings: dict[str, dict]) -> timedelta:
+    """How long an alert of this level waits for its acknowledgement before it climbs
+    (`unacknowledged.red_hours` for a red one, `unacknowledged.hours` otherwise)."""
+    cfg = settings["unacknowledged"]
+    return timedelta(hours=cfg["red_hours"] if level == WarningLevel.red else cfg["hours"])
+
+
 def acknowledgement_deadline(
     level: WarningLevel, target_tier: Tier, raised_at: datetime, settings: dict[str, dict]
 ) -> datetime | None:
     """When an unacknowledged alert climbs, or None at the top tier."""
     if next_tier(target_tier) is None:
         return None
-    cfg = settings["unacknowledged"]
-    hours = cfg["red_hours"] if level == WarningLevel.red else cfg["hours"]
-    return raised_at + timedelta(hours=hours)
+    return raised_at + acknowledgement_window(level, settings)
+
+
+def climbs_at(
+    status: str,
+    level: WarningLevel,
+    target_tier: Tier,
+    raised_at: datetime,
+    settings: dict[str, dict],
+) -> datetime | None:
+    """When this alert climbs to the next tier if nobody acknowledges it: the engine's climb
+    and the inbox's "climbs in N h" / "overdue by N h" both read it (docs/alert-inbox.md).
+    None for an alert already acknowledged or resolved, and at the top tier."""
+    if status != "open":
+        return None
+    return acknowledgement_deadline(WarningLevel(level), Tier(target_tier), raised_at, settings)
 
 
 def max_level(levels: Iterable[str | None]) -> WarningLevel | None:

@@ -9,10 +9,9 @@ from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
 from mediation.accounts.models import Role, User
-from mediation.cases.enums import EventKind, State, WarningLevel
+from mediation.cases.enums import State, WarningLevel
 from mediation.cases.models import Case
 from mediation.cases.scope import get_visible_case
-from mediation.cases.timeline import append_event
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -24,16 +23,16 @@ from mediation.incidents.models import Incident
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.engine import raise_manual_alert
+from mediation.warnings.inbox import INBOX_ROLES, note_field, record_acknowledgement
 from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus, RuleSettingsVersion
 from mediation.warnings.settings import SettingsError, current_settings, load_defaults
 from mediation.warnings.settings import validate as validate_settings
 
-INBOX_ROLES = frozenset({Role.officer, Role.admin})
 LEVEL_ORDER = case({lv.value: i for i, lv in enumerate(WarningLevel)}, value=Alert.level)
 
 
 class AcknowledgeSchema(Schema):
-    note = fields.String(required=True, validate=Length(min=1, max=2000))
+    note = note_field()
 
 
 class EscalationSchema(Schema):
@@ -106,20 +105,7 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
             raise ValidationFailed(exc.messages) from None
         if alert.status != AlertStatus.open:
             raise Conflict(Message("this alert is already %(status)s", status=str(alert.status)))
-        alert.status = AlertStatus.acknowledged
-        alert.acknowledged_at = now
-        alert.acknowledged_by_id = user.id
-        alert.note = data["note"]
-        if alert.incident_id is not None:
-            return alert  # (an incident keeps no event chain: the note stays on the alert)
-        append_event(
-            alert.case,
-            EventKind.acknowledgement,
-            user,
-            now,
-            body=data["note"],
-            data={"alert_id": alert.id, "rule": alert.rule, "level": str(alert.level)},
-        )
+        record_acknowledgement(alert, user, data["note"], now)
     return alert
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -10,49 +12,105 @@ from mediation.cases.enums import WarningLevel
 from mediation.cases.forms import form_payload
 from mediation.cases.views import rerender_case_page
 from mediation.core.errors import Conflict, ValidationFailed
-from mediation.core.i18n import _, translate_message
+from mediation.core.i18n import _, lazy_gettext, ngettext, translate_message
 from mediation.extensions import db
-from mediation.warnings import delays, services
+from mediation.warnings import delays, inbox, services
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.rules import RULE_LABELS
 
 bp = Blueprint("warnings", __name__)
-INBOX_PER_PAGE = 25
 
 
-def _render_inbox(status: str = "active", level: str | None = None, page_number: int = 1,
-                  errors: dict | None = None, open_alert: int | None = None) -> str:  # fmt: skip
-    stmt = services.inbox_query(current_user, status=status)
-    if level:
-        stmt = stmt.where(Alert.level == level)
+FILTER_ARGS = ("q", "status", "level", "sort")
+
+
+def _inbox_filters(source: Any) -> dict[str, str | None]:
+    """The inbox's filters from a query string (or the bulk form's hidden copies of it)."""
+    status = source.get("status", "active") or "active"
+    if status not in ("active", *[s.value for s in AlertStatus]):
+        status = "active"
+    level = source.get("level") or None
+    if level not in {lv.value for lv in WarningLevel}:
+        level = None
+    sort = source.get("sort") or "level"
+    if sort not in inbox.SORTS:
+        sort = "level"
+    q = (source.get("q") or "").strip()[:100] or None
+    return {"status": status, "level": level, "sort": sort, "q": q}
+
+
+def _render_inbox(filters: dict[str, str | None] | None = None, page_number: int = 1,
+                  errors: dict | None = None, open_alert: int | None = None,
+                  bulk: dict | None = None) -> str:  # fmt: skip
+    filters = filters or _inbox_filters({})
+    page = inbox.inbox_page(
+        current_user, status=filters["status"], level=filters["level"], q=filters["q"],
+        sort=filters["sort"] or "level", page=page_number, per_page=inbox.GROUPS_PER_PAGE,
+    )  # fmt: skip
     focus = None
     if open_alert is not None:
         # the alert whose form was refused comes first, wherever it would be in the list
         focus = db.session.get(Alert, open_alert)
-        stmt = stmt.where(Alert.id != open_alert)
+        for group in page.groups:
+            group.alerts = [a for a in group.alerts if a.id != open_alert]
     return render_template(
         "warnings/inbox.html",
         focus=focus,
-        page=db.paginate(stmt, page=page_number, per_page=INBOX_PER_PAGE, error_out=False),
-        status=status,
-        level=level,
+        page=page,
+        climbs=page.climbs,
+        filters=filters,
+        status=filters["status"],
+        level=filters["level"],
         levels=list(WarningLevel),
+        sorts=SORT_LABELS,
         rule_labels=RULE_LABELS,
         errors=errors or {},
         open_alert=open_alert,
+        bulk=bulk or {"ids": set(), "note": "", "errors": {}},
     )
 
 
-@bp.route("/alerts")
+SORT_LABELS = {
+    "level": lazy_gettext("Level, most severe first"),
+    "age": lazy_gettext("Age, longest waiting first"),
+    "climb": lazy_gettext("Time to climb, soonest first"),
+}
+
+
+@bp.route("/alerts", endpoint="inbox")
 @login_required
-def inbox() -> ResponseReturnValue:
-    status = request.args.get("status", "active")
-    if status not in ("active", *[s.value for s in AlertStatus]):
-        status = "active"
-    level = request.args.get("level") or None
-    if level not in {lv.value for lv in WarningLevel}:
-        level = None
-    return _render_inbox(status, level, request.args.get("page", 1, type=int) or 1)
+def inbox_view() -> ResponseReturnValue:
+    return _render_inbox(_inbox_filters(request.args), request.args.get("page", 1, type=int) or 1)
+
+
+def _back_to_inbox(filters: dict[str, str | None]) -> ResponseReturnValue:
+    args: dict[str, Any] = {
+        k: v
+        for k, v in filters.items()
+        if v and (k, v) not in (("status", "active"), ("sort", "level"))
+    }
+    return redirect(url_for("warnings.inbox", **args))
+
+
+@bp.route("/alerts/acknowledge", methods=["POST"])
+@login_required
+def acknowledge_selected() -> ResponseReturnValue:
+    """One note for every alert ticked in the inbox, all or nothing (docs/alert-inbox.md)."""
+    filters = _inbox_filters(request.form)
+    raw_ids = request.form.getlist("ids")
+    note = request.form.get("note", "").strip()
+    ids = [int(i) for i in raw_ids if i.isdigit() and len(i) <= 10]
+    try:
+        alerts = inbox.acknowledge_many(current_user, {"ids": ids, "note": note})
+    except ValidationFailed as exc:
+        bulk = {"ids": set(ids), "note": note, "errors": exc.fields}
+        return _render_inbox(filters, bulk=bulk), 422
+    except Conflict as exc:
+        flash(translate_message(exc.message), "error")
+        return _back_to_inbox(filters)
+    flash(ngettext("%(num)d alert acknowledged.", "%(num)d alerts acknowledged.", len(alerts)),
+          "success")  # fmt: skip
+    return _back_to_inbox(filters)
 
 
 @bp.route("/alerts/<id:alert_id>/acknowledge", methods=["POST"])
@@ -63,7 +121,9 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
             alert_id, current_user, {"note": request.form.get("note", "").strip()}
         )
     except ValidationFailed as exc:
-        return _render_inbox(errors=exc.fields, open_alert=alert_id), 422
+        return _render_inbox(
+            _inbox_filters(request.form), errors=exc.fields, open_alert=alert_id
+        ), 422
     except Conflict as exc:
         flash(translate_message(exc.message), "error")
         return redirect(url_for("warnings.inbox"))

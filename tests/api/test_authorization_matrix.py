@@ -292,6 +292,11 @@ ENDPOINTS = [
      lambda w, x: {"note": "已签收"},
      {"admin": (200, 200), "officer": (200, 404), "mediator": (404, 404),
       "advocate": (404, 404), "anonymous": (401, 401)}),
+    # one note for several alerts (docs/alert-inbox.md): any id out of scope is 404
+    ("POST", lambda w, x: "/alerts/acknowledge",
+     lambda w, x: {"ids": [_pick(w, x, "alert").id], "note": "已统一签收"},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (404, 404),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
     # mass incidents: everyone records them (an advocate for their own union) and reports on
     # them; the staff complete them
     ("GET", lambda w, x: "/incidents", None, ALL(200)),

@@ -114,6 +114,12 @@ WRITES = {
     # with the cases it assigned
     ("post", "/api/v1/saved-filters"): ("SavedFilter", "SavedFilterOut", {"id", "created_at"}),
     ("post", "/api/v1/cases/assign-mediator"): ("BulkAssign", "BulkAssignResult", {"items"}),
+    # one note for several alerts (docs/alert-inbox.md): the answer is the alerts it acknowledged
+    ("post", "/api/v1/alerts/acknowledge"): (
+        "BulkAcknowledge",
+        "AcknowledgedAlerts",
+        {"alerts"},  # the acknowledged alerts themselves, each with the note sent
+    ),
     # the worker services (docs/worker-services.md)
     ("post", "/api/v1/hardship-files"): ("HardshipFileInput", "HardshipFile", {"id"}),
     ("post", "/api/v1/trainings"): ("TrainingInput", "Training", {"id"}),

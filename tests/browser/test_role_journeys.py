@@ -240,7 +240,8 @@ def test_town_officer_acknowledges_the_collective_alert(
 
     # the case: the acknowledgement and its note on the timeline
     with page.expect_navigation():
-        card.locator(f"a:has-text('{case.number}')").click()
+        # (in the inbox the case's link heads its group of alerts)
+        page.locator(f"#group-case-{case.id} h2 a:has-text('{case.number}')").click()
     assert page.get_attribute("#case-head", "data-case") == case.number
     assert page.locator(f"#alerts #alert-{alert.id}").get_attribute("data-status") == "acknowledged"
     entry = page.locator("#timeline li[data-kind=acknowledgement]")

@@ -41,13 +41,19 @@ def alert_cards(response) -> list[dict]:
             c.startswith("level-") for c in n.classes
         ))  # fmt: skip
         level = next(c[len("level-") :] for c in badge.classes if c.startswith("level-"))
-        number = NUMBER.search(card.text)
+        # in the inbox a card sits in its case's group, whose head names the case
+        group, text = card.parent, card.text
+        while group is not None and "alert-group" not in group.classes:
+            group = group.parent
+        if group is not None:
+            text = group.find("h2").text + " " + text
+        number = NUMBER.search(text)
         cards.append(
             {
                 "level": level,
                 "level_text": badge.text,
                 "rule": card.find("strong").text,
-                "text": card.text,
+                "text": text,
                 "number": number.group(0) if number else None,
                 "forms": [f.attrs.get("action") for f in card.find_all("form")],
             }
@@ -239,10 +245,11 @@ def test_an_empty_note_is_refused_with_the_field_message(app, users, big_case, n
 
 
 def test_an_empty_note_shows_its_message_even_when_the_alert_is_not_on_the_first_page(
-    app, users, make_case
+    app, users, make_case, monkeypatch
 ):
     """The 422 answer must show the field message for the alert that was posted: 26 open alerts
-    at T1 (13 orange, 13 yellow), the oldest yellow one is the 26th of the inbox."""
+    at T1 (13 orange, 13 yellow) of 13 cases, 12 cases a page: the oldest case is on page 2."""
+    monkeypatch.setattr("mediation.warnings.inbox.GROUPS_PER_PAGE", 12)
     cases = [make_case(now=T0 + i * HOUR, workers_involved=12) for i in range(13)]
     target = alert_of(cases[0].id, "collective")
     client = logged_in(app, users["officer"])
