@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import selectinload
 
+from mediation import signals
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import EventKind, State, WarningLevel
 from mediation.cases.models import Case
@@ -110,6 +111,7 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
         alert.acknowledged_at = now
         alert.acknowledged_by_id = user.id
         alert.note = data["note"]
+        signals.alert_acknowledged.send(alert, user=user, now=now)
         if alert.incident_id is not None:
             return alert  # (an incident keeps no event chain: the note stays on the alert)
         append_event(

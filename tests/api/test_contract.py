@@ -39,6 +39,8 @@ WRITES = {
         | {"application_received_at"},  # recorded by POST …/application
     ),
     ("post", "/api/v1/enterprises"): ("EnterpriseInput", "Enterprise", {"id", "risk"}),
+    # marking my notices read (docs/notifications.md): an action, answered with a count
+    ("post", "/api/v1/notices/read"): ("MarkRead", "Marked", {"marked"}),
     # the circuit court and joint meetings (docs/circuit-court-and-meetings.md)
     ("post", "/api/v1/hearing-points"): ("PointInput", "Point", {"id", "active"}),  # new: active
     ("post", "/api/v1/hearings"): (
