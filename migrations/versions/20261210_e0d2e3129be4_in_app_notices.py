@@ -28,10 +28,10 @@ def upgrade():
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_in_app_notices_alert_id_alerts')),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_in_app_notices_case_id_cases')),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_in_app_notices_incident_id_incidents')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_in_app_notices_user_id_users')),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_in_app_notices_alert_id_alerts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_in_app_notices_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_in_app_notices_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_in_app_notices_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_in_app_notices'))
     )
     with op.batch_alter_table('in_app_notices', schema=None) as batch_op:
