@@ -81,7 +81,9 @@ def mark_read(user: User, ids: list[int] | None = None, *, now: datetime | None 
         if not ids:
             return 0
         stmt = stmt.where(InAppNotice.id.in_(ids))
-    with transaction():
+    # (the caller's objects stay loaded: the notices page shows the ones it just marked without
+    # reading each again)
+    with transaction(expire_on_commit=False):
         result = db.session.execute(
             stmt.values(read_at=now).execution_options(synchronize_session=False)
         )

@@ -180,3 +180,39 @@ def test_the_bell_costs_no_query_of_its_own(client, users, app):
         event.remove(db.engine, "before_cursor_execute", record)
     assert sum("in_app_notices" in s for s in statements) == 1  # inside the user's lookup
     assert any("in_app_notices" in s and "FROM users" in s for s in statements)
+
+
+def _statements_of(client, path: str) -> list[str]:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_the_list_page_reads_the_same_whatever_the_number_of_notices(client, users, orgs):
+    from mediation.core.clock import utcnow
+    from mediation.inbox.services import notify
+
+    def add(n: int) -> None:
+        for i in range(n):
+            kind = kinds.KINDS[i % len(kinds.KINDS)]
+            notify([users["officer"].id], kind, utcnow(),
+                   params={"number": f"T1-2026-{i:05}", "by": "某人", "level": "red",
+                           "rule": "collective", "org": "市总工会"})  # fmt: skip
+        db.session.commit()
+
+    login(client, users["officer"])
+    add(2)
+    few = len(_statements_of(client, "/notices"))
+    add(23)
+    many = _statements_of(client, "/notices")
+    assert len(many) == few  # no statement per notice
