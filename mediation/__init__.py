@@ -55,6 +55,7 @@ def create_app(config: str | Mapping[str, Any] | None = None, **overrides: Any) 
     register_extensions(app)
     register_warnings(app)
     register_worker_services(app)
+    register_inbox(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -168,6 +169,7 @@ def register_database(app: Flask) -> None:
     from mediation.extensions import db, migrate
     from mediation.hardship import models as _hardship  # noqa: F401
     from mediation.hearings import models as _hearings  # noqa: F401
+    from mediation.inbox import models as _inbox  # noqa: F401
     from mediation.incidents import models as _incidents  # noqa: F401
     from mediation.legalaid import models as _legalaid  # noqa: F401
     from mediation.meetings import models as _meetings  # noqa: F401
@@ -236,6 +238,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.hardship.views import bp as hardship_bp
     from mediation.hearings import wiring as _hearings_on_the_case_page  # noqa: F401
     from mediation.hearings.views import bp as hearings_bp
+    from mediation.inbox.views import bp as inbox_bp
     from mediation.incidents.views import bp as incidents_bp
     from mediation.legalaid.views import bp as legalaid_bp
     from mediation.meetings.views import bp as meetings_bp
@@ -260,6 +263,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hardship_bp)
     app.register_blueprint(legalaid_bp)
     app.register_blueprint(advocates_bp)
+    app.register_blueprint(inbox_bp)  # the in-app notices (docs/notifications.md)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
@@ -268,6 +272,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.enterprises import api as enterprises_api
     from mediation.hardship import api as hardship_api
     from mediation.hearings import api as hearings_api
+    from mediation.inbox import api as inbox_api
     from mediation.incidents import api as incidents_api
     from mediation.legalaid import api as legalaid_api
     from mediation.meetings import api as meetings_api
@@ -283,6 +288,7 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(module.bp)
     for module in (hardship_api, legalaid_api, advocates_api):  # the worker services
         api.register_blueprint(module.bp)
+    api.register_blueprint(inbox_api.bp)
 
 
 def register_warnings(app: Flask) -> None:
@@ -301,6 +307,13 @@ def register_worker_services(app: Flask) -> None:
     init_advocates()
     init_hardship()
     init_legalaid()
+
+
+def register_inbox(app: Flask) -> None:
+    """The in-app notices' receivers and the bell (docs/notifications.md)."""
+    from mediation.inbox.wiring import init_inbox
+
+    init_inbox(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -77,3 +77,40 @@ advocate_assigning = _signals.signal(
     who has not completed the introductory training (docs/worker-services.md "Advocates") by
     raising `ValidationFailed` on `user_id`.""",
 )
+
+
+# --- what a person should hear of (docs/notifications.md): the in-app notices connect here ---
+
+alerts_notified = _signals.signal(
+    "alerts-notified",
+    doc="""Alerts were raised or climbed and their officers told through the outbox (sender:
+    None; `alerts`: the alerts, ids known; `now`), inside the transaction that raised them.
+    The in-app notices tell the officers of each alert's target organization.""",
+)
+
+alert_acknowledged = _signals.signal(
+    "alert-acknowledged",
+    doc="""An officer acknowledged an alert (sender: the `Alert`; `user`: who; `now`), inside
+    the acknowledgement's transaction. The in-app notices tell those the alert was about.""",
+)
+
+case_assigned = _signals.signal(
+    "case-assigned",
+    doc="""Someone was assigned to a case (sender: the `Case`; `assignee`: the `User`; `role`:
+    "mediator" or "advocate"; `user`: who assigned; `now`), inside the assignment's
+    transaction.""",
+)
+
+case_taken_over = _signals.signal(
+    "case-taken-over",
+    doc="""A case was taken over by a higher union (sender: the `Case`; `from_org`: the
+    organization that handled it before; `previous_mediator_id`: its mediator before, or None;
+    `user`: who took it over; `now`), inside the take-over's transaction. The outbox and the
+    in-app notices tell the previous mediator and the officers of `from_org`.""",
+)
+
+visit_recorded = _signals.signal(
+    "visit-recorded",
+    doc="""A visit record was added to a case (sender: the `Case`; `user`: who recorded it;
+    `now`), inside its transaction. The in-app notices tell the case's mediator.""",
+)

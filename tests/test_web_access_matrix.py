@@ -912,7 +912,28 @@ ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
         lambda w, x: f"/advocates/trainings/{_training(w, x).id}/attendance", TEAM_WRITE,
         body=lambda w, x: {"user_ids": str(_advocate(w, x).id)}),
     Row("GET", "/advocates/reports", lambda w, x: "/advocates/reports", HARDSHIP_PAGE),
+    # the in-app notices (docs/notifications.md): each user has their own; "in" is one of the
+    # T1 mediator's, "out" one of the T2 mediator's, so only the T1 mediator opens one
+    Row("GET", "/notices", lambda w, x: "/notices", EVERYONE),
+    Row("GET", "/notices/<id:notice_id>", lambda w, x: f"/notices/{_notice(w, x)}",
+        roles((404, 404), (404, 404), (404, 404), (302, 404), (404, 404))),
+    Row("POST", "/notices/read", lambda w, x: "/notices/read", roles(302, 302, 302, 302, 302)),
 ]  # fmt: skip
+
+
+def _notice(w: World, x: str) -> int:
+    """A notice of the in/out mediator about the in/out case."""
+    from mediation.inbox.models import VISIT, InAppNotice
+
+    def make() -> int:
+        notice = InAppNotice(user_id=w.mediator(x).id, kind=VISIT, case_id=w.case(x).id,
+                             params={"number": w.case(x).number, "by": "走访员"},
+                             created_at=utcnow())  # fmt: skip
+        db.session.add(notice)
+        db.session.commit()
+        return notice.id
+
+    return w._once(("notice", x), make)
 
 
 def _web_rules(app) -> set[tuple[str, str]]:

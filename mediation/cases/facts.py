@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mediation import signals
 from mediation.accounts.models import User
 from mediation.cases import schemas
 from mediation.cases.access import (
@@ -119,4 +120,6 @@ def add_note(case_id: int, user: User, payload: dict, *, now: datetime | None = 
         case = lock_case(user, case_id)
         ev = append_event(case, EventKind(data["kind"]), user, now, body=data["body"])
         announce_change(case, ev.kind, now)
+        if ev.kind == EventKind.visit:
+            signals.visit_recorded.send(case, user=user, now=now)
     return ev

@@ -100,6 +100,7 @@ def assign_advocate(
             case, EventKind.assignment, user, now,
             body=advocate.display_name, data={"advocate_added": advocate.id},
         )  # fmt: skip
+        signals.case_assigned.send(case, assignee=advocate, role="advocate", user=user, now=now)
     db.session.expire(case, ["advocates"])
     return case
 
@@ -160,6 +161,7 @@ def assign_mediator(
             body=mediator.display_name, data={"mediator_id": [before, mediator.id]},
         )  # fmt: skip
         announce_change(case, EventKind.assignment, now)
+        signals.case_assigned.send(case, assignee=mediator, role="mediator", user=user, now=now)
     return case
 
 
@@ -210,6 +212,9 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
             data={**changes, "from_org": old_org.name, "to_org": new_org.name},
         )  # fmt: skip
         announce_change(case, EventKind.takeover, now)
+        signals.case_taken_over.send(
+            case, from_org=old_org, previous_mediator_id=before["mediator_id"], user=user, now=now
+        )
     return case
 
 

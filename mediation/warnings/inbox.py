@@ -14,6 +14,7 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from mediation import signals
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import EventKind, WarningLevel
 from mediation.cases.models import Case
@@ -318,6 +319,9 @@ def record_acknowledgement(alert: Alert, user: User, note: str, now: datetime) -
     alert.acknowledged_at = now
     alert.acknowledged_by_id = user.id
     alert.note = note
+    signals.alert_acknowledged.send(
+        alert, user=user, now=now
+    )  # in-app notices (docs/notifications.md)
     if alert.incident_id is not None:
         return  # (an incident keeps no event chain: the note stays on the alert)
     append_event(

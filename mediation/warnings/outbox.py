@@ -15,8 +15,10 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, select
 
+from mediation import signals
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import State, WarningLevel
+from mediation.cases.models import Case
 from mediation.core.clock import ensure_utc, local_zone, to_local
 from mediation.core.db import bulk_insert
 from mediation.core.i18n import DEFAULT_LOCALE, LANGUAGES, _, force_locale
@@ -24,6 +26,7 @@ from mediation.core.leases import mark_once
 from mediation.core.money import format_yuan
 from mediation.core.text import one_line
 from mediation.extensions import db
+from mediation.orgs.models import Organization
 from mediation.warnings import rules
 from mediation.warnings.models import (
     ACTIVE_STATUSES,
@@ -189,6 +192,8 @@ def queue_alert_notifications(
             ]  # fmt: skip
     if rows:
         bulk_insert(Notification.__table__, rows)
+    # and on screen: the in-app notices (docs/notifications.md)
+    signals.alerts_notified.send(None, alerts=list(alerts), now=now)
     return len(rows)
 
 
@@ -249,4 +254,57 @@ def queue_daily_digest(now: datetime) -> int:
             )
     db.session.add_all(rows)
     db.session.commit()
+    return len(rows)
+
+
+def queue_takeover_notifications(
+    case: Case, *, from_org: Organization, previous_mediator_id: int | None, user: User,
+    now: datetime, **_kw: object,
+) -> int:  # fmt: skip
+    """Outbox rows when a higher union takes a case over (`signals.case_taken_over`): the
+    officers of the union that handled it and its previous mediator hear of it by e-mail (and
+    SMS where configured), each in their language, in the take-over's transaction. The one who
+    took it over is not told of their own act (docs/notifications.md)."""
+    config = current_app.config
+    recipients = {u.id: u for u in _officers_by_org({from_org.id}).get(from_org.id, [])}
+    if previous_mediator_id is not None and previous_mediator_id not in recipients:
+        mediator = db.session.get(User, previous_mediator_id)
+        if mediator is not None and mediator.active:
+            recipients[mediator.id] = mediator
+    recipients.pop(user.id, None)
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    rows = []
+    for recipient in recipients.values():
+        with force_locale(recipient_locale(recipient)):
+            subject = _("%(number)s taken over by %(org)s", number=case.number,
+                        org=one_line(case.handling_org.name))  # fmt: skip
+            body = "\n".join(
+                [
+                    _("%(name)s:", name=one_line(recipient.display_name)),
+                    "",
+                    _(
+                        'Case %(number)s "%(title)s" was taken over from %(from_org)s by '
+                        "%(org)s, which handles it from now on.",
+                        number=case.number,
+                        title=one_line(case.title),
+                        from_org=one_line(from_org.name),
+                        org=one_line(case.handling_org.name),
+                    ),  # fmt: skip
+                    "",
+                    f"{base}/cases/{case.id}" if base else _("Please sign in to follow it."),
+                ]
+            )
+        targets = [("email", recipient.email)] if recipient.email else []
+        if config.get("SMS_WEBHOOK_URL") and recipient.phone:
+            targets.append(("sms", recipient.phone))
+        rows += [
+            {
+                "alert_id": None, "user_id": recipient.id, "channel": channel,
+                "recipient": address, "subject": subject, "body": body,
+                "status": NotificationStatus.pending, "attempts": 0,
+                "next_attempt_at": now, "created_at": now,
+            }
+            for channel, address in targets
+        ]  # fmt: skip
+    bulk_insert(Notification.__table__, rows)
     return len(rows)

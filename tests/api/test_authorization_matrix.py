@@ -527,6 +527,12 @@ WORKER_SERVICES = [
       "advocate": (403, 404), "anonymous": (401, 401)}),
 ]  # fmt: skip
 ENDPOINTS[-1:-1] = WORKER_SERVICES  # before the token's revocation, which stays last
+# the in-app notices (docs/notifications.md): every role has its own, and marking another's is
+# a no-op (the answer counts only the caller's)
+ENDPOINTS[-1:-1] = [
+    ("GET", lambda w, x: "/notices", None, ALL(200)),
+    ("POST", lambda w, x: "/notices/read", lambda w, x: {"ids": [1, 2]}, ALL(200)),
+]  # fmt: skip
 
 
 def test_every_endpoint_role_and_scope_answers_as_the_table_says(api, users, build_world):

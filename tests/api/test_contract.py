@@ -48,6 +48,8 @@ WRITES = {
         | {"name", "credit_code", "organization_id", "address", "sector", "ownership"}
         | {"legal_representative", "headcount", "has_union"},  # set at registration
     ),
+    # marking my notices read (docs/notifications.md): an action, answered with a count
+    ("post", "/api/v1/notices/read"): ("MarkRead", "Marked", {"marked"}),
     # the circuit court and joint meetings (docs/circuit-court-and-meetings.md)
     ("post", "/api/v1/hearing-points"): ("PointInput", "Point", {"id", "active"}),  # new: active
     ("post", "/api/v1/hearings"): (
