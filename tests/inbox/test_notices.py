@@ -104,7 +104,7 @@ def test_the_page_shows_my_notices_in_my_language_and_marks_them_read(
     login(client, users["mediator"])
     page = client.get("/cases", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="bell-count">1<' in page
-    page = client.get("/notices?lang=en").get_data(as_text=True)
+    page = client.get("/notices", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"recorded a visit on case {case.number}" in page
     assert "notice-new" in page
     assert 'id="bell-count"' not in page  # read now: the bell is down on this very page

@@ -162,6 +162,7 @@ def test_one_note_acknowledges_every_selected_alert_today(app, users, make_case)
     response = client.post(
         "/alerts/acknowledge",
         data={"ids": [str(i) for i in ids], "note": "已统一安排走访", "sort": "age"},
+        headers=EN,  # the message is written when flashed, in the poster's language
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/alerts?sort=age")  # the filters kept
@@ -182,7 +183,9 @@ def test_one_alert_no_longer_open_acknowledges_none_of_the_selection(app, users,
     done, other = alert_of(case.id, "collective"), alert_of(case.id, "arrears_duration")
     acknowledge(done.id, users["officer"], {"note": "已安排"})
     client = signed_in(app, users["officer"])
-    response = client.post("/alerts/acknowledge", data={"ids": [done.id, other.id], "note": "再次"})
+    response = client.post(
+        "/alerts/acknowledge", data={"ids": [done.id, other.id], "note": "再次"}, headers=EN
+    )
     assert response.status_code == 302
     assert alert_of(case.id, "arrears_duration").status == AlertStatus.open
     assert alert_of(case.id, "collective").note == "已安排"
