@@ -260,6 +260,16 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
 FEW_ROWS = 8
 
 
+def claim_unset(table: Table, row_id: int, column: str, value: Any) -> bool:
+    """Set `column` of one row to `value` only if it is still NULL, and say whether this call
+    did it: the "once" of a job that acts once per row (a reminder, an overdue notice), safe
+    when two schedulers run the same job at the same moment."""
+    result = db.session.execute(
+        update(table).where(table.c.id == row_id, table.c[column].is_(None)).values({column: value})
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 def bulk_insert(table: Table, rows: list[dict]) -> None:
     """Insert many rows in the session's transaction, as fast as the backend allows.
 

@@ -7,11 +7,11 @@ and leaves nothing written when it refuses."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 from marshmallow import Schema, ValidationError
-from sqlalchemy import CursorResult, Select, and_, func, select, update
+from sqlalchemy import Select, and_, func, select
 
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import scope_org_ids
@@ -22,7 +22,7 @@ from mediation.cases.models import Case
 from mediation.cases.scope import scope_filter, visible_cases
 from mediation.cases.services import append_event, fire_trigger
 from mediation.core.clock import ensure_utc, local_date, local_zone, to_local, utcnow
-from mediation.core.db import take_write_lock, transaction
+from mediation.core.db import claim_unset, take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _, force_locale, stored_text
 from mediation.core.messages import N_, Message
@@ -428,14 +428,8 @@ def queue_reminders(now: datetime | None = None) -> int:
                 )
             )
         )
-        table = Hearing.__table__
         for hearing_id in due:
-            marked = db.session.execute(
-                update(table)
-                .where(table.c.id == hearing_id, table.c.reminded_at.is_(None))
-                .values(reminded_at=now)
-            )
-            if cast("CursorResult[Any]", marked).rowcount != 1:
+            if not claim_unset(Hearing.__table__, hearing_id, "reminded_at", now):
                 continue
             hearing = db.session.get(Hearing, hearing_id)
             assert hearing is not None

@@ -7,18 +7,18 @@ area; advocates do not see meetings at all."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 from marshmallow import Schema, ValidationError
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import Select, select
 
 from mediation.accounts.models import Role, User
 from mediation.accounts.scope import scope_org_ids
 from mediation.cases.models import Case
 from mediation.cases.scope import visible_cases
 from mediation.core.clock import ensure_utc, local_date, utcnow
-from mediation.core.db import take_write_lock, transaction
+from mediation.core.db import claim_unset, take_write_lock, transaction
 from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.core.i18n import _, force_locale
 from mediation.core.messages import N_, Message
@@ -244,14 +244,8 @@ def queue_overdue_notices(now: datetime | None = None) -> int:
         if not due:
             return 0
         officers = _city_officers()
-        table = ActionItem.__table__
         for item_id in due:
-            marked = db.session.execute(
-                update(table)
-                .where(table.c.id == item_id, table.c.overdue_notified_at.is_(None))
-                .values(overdue_notified_at=now)
-            )
-            if cast("CursorResult[Any]", marked).rowcount != 1:
+            if not claim_unset(ActionItem.__table__, item_id, "overdue_notified_at", now):
                 continue
             item = db.session.get(ActionItem, item_id)
             assert item is not None
