@@ -51,7 +51,11 @@ from tests.conftest import PASSWORD, future_date, login, trigger_payload
 # see both
 ROLES = ("admin", "city_officer", "officer", "mediator", "advocate", "anonymous")
 LOGIN = "login"  # an anonymous request's answer: 302 to /login?next=…, or a form kept to sign in
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# a real (1×1) picture: the thumbnail rows decode it
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082"
+)
 IMPORT_HEADER = "类型,案由,统一社会信用代码,诉求,涉及人数,请求金额,欠薪月数,收到申请时间\n"
 _serial = itertools.count(1)
 
@@ -542,6 +546,12 @@ ROWS = [
     # an attachment of another case is not found through this one, whoever asks
     Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>",
         lambda w, x: f"/cases/{case_id(w, 'in')}/attachments/{w.attachment('out').id}",
+        roles(404, 404, 404, 404, 404)),
+    Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>/thumbnail",
+        lambda w, x: f"/cases/{case_id(w, x)}/attachments/{w.attachment(x).id}/thumbnail",
+        CASE_READ),
+    Row("GET", "/cases/<id:case_id>/attachments/<id:attachment_id>/thumbnail",
+        lambda w, x: f"/cases/{case_id(w, 'in')}/attachments/{w.attachment('out').id}/thumbnail",
         roles(404, 404, 404, 404, 404)),
     Row("GET", "/cases/<id:case_id>/documents/agreement",
         lambda w, x: f"/cases/{w.case_in_state(x, 'agreement').id}/documents/agreement",

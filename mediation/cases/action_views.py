@@ -23,15 +23,16 @@ from mediation.cases import (
     attachments,
     clock_events,
     merging,
+    photos,
     roster,
     roster_files,
     services,
     workflow,
 )
-from mediation.cases.enums import State
+from mediation.cases.enums import EventKind, State
 from mediation.cases.forms import fold_line_errors, form_payload, trigger_form_payload
 from mediation.core.errors import Conflict, DomainError, ValidationFailed
-from mediation.core.i18n import _
+from mediation.core.i18n import _, ngettext
 from mediation.core.messages import N_, Message
 from mediation.core.money import fen_to_yuan
 from mediation.core.web import (
@@ -83,13 +84,24 @@ def transition(case_id: int, trigger: str) -> ResponseReturnValue:
 @login_required
 def add_note(case_id: int) -> ResponseReturnValue:
     payload = form_payload(request.form)
+    photos = [(f.stream, f.filename) for f in request.files.getlist("photos") if f.filename]
     try:
-        services.add_note(case_id, current_user, payload)
+        event = services.add_note(case_id, current_user, payload, photos=photos)
     except ValidationFailed as exc:
         return rerender_case_page(
             case_id, 422, form_errors=exc.fields, form_values=payload, open_form="note"
         )
-    flash(_("Progress note saved."), "success")
+    except Conflict as exc:
+        return rerender_case_page(
+            case_id, 409, message=exc.message, form_values=payload, open_form="note"
+        )
+    if photos:
+        flash(ngettext("Visit record saved with %(num)d photo.",
+                       "Visit record saved with %(num)d photos.", len(photos)), "success")  # fmt: skip
+    elif event.kind == EventKind.visit:
+        flash(_("Visit record saved."), "success")
+    else:
+        flash(_("Progress note saved."), "success")
     return redirect(url_for("cases.detail", case_id=case_id) + "#timeline")
 
 
@@ -149,6 +161,14 @@ def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
     field = {"file": [Message("At most %(n)s MB.", n=limit)]}
     case_id = (request.view_args or {}).get("case_id")
+    if request.endpoint == "case_actions.add_note" and current_user.is_authenticated:
+        # (a visit's photos together over the limit; the typed text cannot be read back)
+        total = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        photos = {"photos": [Message("At most %(n)s MB for all photos together.", n=total)]}
+        try:
+            return rerender_case_page(cast(int, case_id), 413, form_errors=photos, open_form="note")
+        except DomainError as err:
+            return _error_page(err.status_code, err.message)
     if request.endpoint == "case_actions.upload_attachment" and current_user.is_authenticated:
         try:
             # (the upload's URL has it)
@@ -158,6 +178,18 @@ def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
         except DomainError as err:
             return _error_page(err.status_code, err.message)
     return _error_page(413, field["file"][0])
+
+
+@bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>/thumbnail")
+@login_required
+def attachment_thumbnail(case_id: int, attachment_id: int) -> ResponseReturnValue:
+    """A photo's thumbnail for the timeline; 404 for an attachment that is not an image."""
+    attachment, content = attachments.get_attachment(current_user, case_id, attachment_id)
+    with content:
+        image = photos.thumbnail(attachment, content)
+    # (like every signed-in page, answered with no-store: a photo of a worker's home is not
+    # left in a shared computer's cache)
+    return current_app.response_class(image, mimetype="image/jpeg")
 
 
 @bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")

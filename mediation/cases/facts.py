@@ -3,7 +3,12 @@ progress notes and visits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime
+from typing import IO
+
+from flask import current_app
 
 from mediation import signals
 from mediation.accounts.models import User
@@ -21,6 +26,8 @@ from mediation.cases.models import (
     Case,
     CaseEvent,
 )
+from mediation.cases.photos import PHOTOS_ONLY_ON_VISITS, receive_photos, store_photos
+from mediation.cases.scope import get_visible_case
 from mediation.cases.timeline import append_event, diff, snapshot
 from mediation.core.clock import ensure_utc, utcnow
 from mediation.core.db import transaction
@@ -112,14 +119,38 @@ def _check_roster_counts(case: Case, data: dict) -> None:
         raise ValidationFailed(errors)
 
 
-def add_note(case_id: int, user: User, payload: dict, *, now: datetime | None = None) -> CaseEvent:
-    """A progress note or a visit record; every role that can see the case may add one."""
+def add_note(
+    case_id: int,
+    user: User,
+    payload: dict,
+    *,
+    photos: Sequence[tuple[IO[bytes], str | None]] = (),
+    now: datetime | None = None,
+) -> CaseEvent:
+    """A progress note or a visit record; every role that can see the case may add one. A
+    visit record may carry photos (`cases.photos`): all are checked before any is stored, and
+    the record and its photos are saved together or not at all."""
     now = ensure_utc(now or utcnow())
     data = load_payload(schemas.NoteSchema, payload)
-    with transaction():
-        case = lock_case(user, case_id)
-        ev = append_event(case, EventKind(data["kind"]), user, now, body=data["body"])
-        announce_change(case, ev.kind, now)
-        if ev.kind == EventKind.visit:
-            signals.visit_recorded.send(case, user=user, now=now)
+    if photos and data["kind"] != EventKind.visit.value:
+        raise ValidationFailed({"photos": [PHOTOS_ONLY_ON_VISITS]})
+    get_visible_case(user, case_id)  # 404 before a byte of a photo is read
+    with ExitStack() as uploads:
+        received = receive_photos(uploads, photos, current_app.config["ATTACHMENT_MAX_BYTES"])
+        with transaction():
+            case = lock_case(user, case_id)
+            if received and not case.is_open:
+                raise Conflict("photos cannot be added to a closed case; reopen it first")
+            stored = store_photos(case, user, received, now)
+            ev = append_event(
+                case,
+                EventKind(data["kind"]),
+                user,
+                now,
+                body=data["body"],
+                data={"photos": [a.id for a in stored]} if stored else None,
+            )
+            announce_change(case, ev.kind, now)
+            if ev.kind == EventKind.visit:
+                signals.visit_recorded.send(case, user=user, now=now)
     return ev

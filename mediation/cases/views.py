@@ -31,6 +31,7 @@ from mediation.cases import (
     clock_events,
     duplicates,
     merging,
+    photos,
     queries,
     roster,
     saved_filters,
@@ -375,6 +376,7 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         if request.args.get("timeline") in TIMELINE_FILTERS
         else None,
         "triggers": triggers,
+        "moves_cases": workflow.role_moves_cases(current_user.role),
         "trigger_fields": {t.name: trigger_form_fields(t) for t in triggers},
         # the forms that take a payment show what was paid so far
         "payment_triggers": {t.name for t in triggers if "paid_amount" in t.payload().fields},
@@ -382,6 +384,8 @@ def _detail_context(case: Case, **extra: Any) -> dict:
         "can_assign_mediator": can_assign_mediator,
         "attachments": attachments.case_attachments(current_user, case.id),
         "can_upload": case.is_open,
+        "max_photos": photos.MAX_PHOTOS,
+        "max_request_mb": current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
         "max_upload_mb": current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
         "allowed_types": sorted(attachments.ALLOWED_TYPES),
         **_supervision_context(case),

@@ -459,6 +459,12 @@ def allowed_triggers(case: Case, user: User) -> list[Trigger]:
     return [t for t in triggers_from(case.state) if t.direct and user.role in t.roles]
 
 
+def role_moves_cases(role: Role) -> bool:
+    """Whether the role fires any trigger from the case page at all (an advocate does not:
+    the page shows such a role no actions section rather than an empty one)."""
+    return any(t.direct and role in t.roles for t in TRIGGERS)
+
+
 def fire(trigger: Trigger, ctx: TransitionContext) -> bool:
     """Run the machine's event on the case; False when a guard refused (see `ctx.errors`)."""
     return MACHINE.events[trigger.name].trigger(ctx.case, ctx=ctx)

@@ -74,6 +74,24 @@
         el.setAttribute("aria-invalid", "true");
         first = first || el;
       });
+      // files together over what the server accepts in one request: say so here, while
+      // the typed text is still in the form (the server's refusal cannot give it back)
+      Array.prototype.forEach.call(form.querySelectorAll("input[type=file][data-max-bytes]"), function (el) {
+        var total = 0;
+        Array.prototype.forEach.call(el.files || [], function (f) { total += f.size; });
+        if (total <= Number(el.getAttribute("data-max-bytes"))) { return; }
+        var field = el.closest(".field");
+        if (field) {
+          field.classList.add("has-error");
+          var p = document.createElement("p");
+          p.className = "field-error js-check";
+          p.setAttribute("role", "alert");
+          p.textContent = el.getAttribute("data-size-message");
+          el.insertAdjacentElement("afterend", p);
+        }
+        el.setAttribute("aria-invalid", "true");
+        first = first || el;
+      });
       if (first) {
         event.preventDefault();
         first.focus();
