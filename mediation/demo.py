@@ -149,8 +149,9 @@ ORIGIN_WEIGHTS = {
     "construction": (1, 4, 3, 2, 1, 4),
     "garment": (4, 3, 2, 2, 2, 2),
     "other": (6, 2, 1, 1, 1, 2),
+    "driver": (3, 2, 2, 1, 1, 3),
 }
-AGES = {"construction": (30, 58), "garment": (19, 50), "other": (21, 55)}
+AGES = {"construction": (30, 58), "garment": (19, 50), "other": (21, 55), "driver": (25, 55)}
 MALE_NAMES = [
     "王建国",
     "张伟",
@@ -180,6 +181,18 @@ MALE_NAMES = [
     "汪海洋",
     "程小龙",
     "任国庆",
+    "张继红",
+    "王德发",
+    "刘长江",
+    "李玉龙",
+    "陈金山",
+    "赵立军",
+    "侯建设",
+    "熊伟",
+    "罗家旺",
+    "石明亮",
+    "潘振华",
+    "金小虎",
 ]
 FEMALE_NAMES = [
     "李秀英",
@@ -206,6 +219,24 @@ FEMALE_NAMES = [
     "秦晓丽",
     "袁玉兰",
     "邱红梅",
+    "张翠兰",
+    "王小琴",
+    "李凤霞",
+    "陈巧云",
+    "刘彩霞",
+    "杨春燕",
+    "周金凤",
+    "吴晓梅",
+    "赵玉芬",
+    "孙丽华",
+    "许爱萍",
+    "马兰英",
+    "韦秀梅",
+    "冉小芳",
+    "罗玉琼",
+    "钱惠英",
+    "殷雪芳",
+    "季秀兰",
 ]
 PHONE_PREFIXES = (
     "135",
@@ -432,7 +463,7 @@ def _worker(rng: random.Random, trade: str, on: date, names_used: set[str]) -> d
     """A worker of `trade` as of `on`: name, ID number (their origin's region, an age the trade
     employs), phone, and whether they are a migrant worker."""
     origin = rng.choices(list(ORIGINS), weights=ORIGIN_WEIGHTS[trade])[0]
-    male = rng.random() < {"construction": 0.95, "garment": 0.2}.get(trade, 0.55)
+    male = rng.random() < {"construction": 0.95, "garment": 0.2, "driver": 1}.get(trade, 0.55)
     pool = [n for n in (MALE_NAMES if male else FEMALE_NAMES) if n not in names_used]
     name = rng.choice(pool or (MALE_NAMES if male else FEMALE_NAMES))
     names_used.add(name)
@@ -593,8 +624,10 @@ def _load_merged_collective_case(
     merged_on = at_office(day + timedelta(days=1), 10)
     roster_on = at_office(local_date(merged_on) + timedelta(days=1), 10)
     reports = []
+    received = at_office(day, 8, 45)
     for n in range(12):
-        received = office_moment(at_office(day, 8, 45) + timedelta(minutes=35 * n))
+        if n:
+            received = office_moment(received + timedelta(minutes=rng.randint(20, 50)))
         owed = rng.randint(12, 19) * 500
         worker = _worker(rng, "construction", local_date(received), set(SITE_WORKERS))
         report = services.create_case(
@@ -771,18 +804,21 @@ def _load_cases(rng, now, orgs, users, enterprises) -> None:
         wage = {"construction": rng.randint(70, 95), "garment": rng.randint(55, 75)}.get(
             trade, rng.randint(45, 70)
         ) * 100  # a month's wage
-        claim = _hundreds(workers * wage * (months or rng.uniform(*claim_months)))
+        claim = _hundreds(workers * wage * (months or rng.uniform(*(claim_months or (1, 1)))))
         state = target.split(":")[0]
         if when == "peak":  # the weeks before the Spring Festival
-            received = at_office(festival - timedelta(days=rng.randint(8, 55)), 9,
-                                 rng.randint(0, 50))  # fmt: skip
+            day = festival - timedelta(days=rng.randint(8, 55))
         else:  # older cases have travelled further
             age_days = {"reported": rng.randint(0, 5), "accepted": rng.randint(3, 12),
                         "mediating": rng.randint(6, 35)}.get(state, rng.randint(25, 160))  # fmt: skip
-            received = office_moment(now - timedelta(days=age_days, hours=rng.randint(1, 9)))
-        received = min(received, latest)
+            day = local_date(now) - timedelta(days=age_days)
+        received = _office_time(rng, day)
+        while received > latest:  # today's office hours have not come yet
+            day = working_day_before(local_date(received) - timedelta(days=1))
+            received = _office_time(rng, day)
         clock = min(office_moment(received + timedelta(minutes=rng.randint(10, 180))), latest)
-        worker = _worker(rng, trade, local_date(received), names_used)
+        worker = _worker(rng, "driver" if story == "driver" else trade, local_date(received),
+                         names_used)  # fmt: skip
         facts = title.format(n=workers, m=months or 1, c=CONTRACTOR[0])
         description = "申请人陈述：" + facts + "，多次与单位协商未果，请求工会协调解决。"
         if story == "contractor":
@@ -883,6 +919,14 @@ def _load_cases(rng, now, orgs, users, enterprises) -> None:
         if state == "agreement":
             continue
         step(rng.uniform(5, 25), "confirm_performance", {"paid_amount": f"{agreed:.2f}"})
+
+
+def _office_time(rng: random.Random, day: date) -> datetime:
+    """A random moment of the office hours of `day`, or of the next working day."""
+    minutes = rng.randint(0, 419)  # 180 in the morning, 240 in the afternoon
+    if minutes < 180:
+        return at_office(day, 8, 30) + timedelta(minutes=minutes)
+    return at_office(day, 13, 30) + timedelta(minutes=minutes - 180)
 
 
 def _award(rng: random.Random, result: RulingResult, claim: int) -> int:
@@ -1003,7 +1047,8 @@ def _load_advocate_team(now: datetime, users: dict[str, User]) -> None:
     for advocate in advocates:
         specialties, days = ADVOCATE_PROFILES[advocate.username]
         team.update_profile(admin, advocate.id, {
-            "specialties": specialties, "recruited_on": (today - timedelta(days=days)).isoformat(),
+            "specialties": specialties,
+            "recruited_on": working_day_before(today - timedelta(days=days)).isoformat(),
         }, now=now)  # fmt: skip
     city = users["city_officer"].organization_id
     team.create_training(admin, {
