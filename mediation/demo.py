@@ -568,7 +568,7 @@ def load_demo_incident(now: datetime) -> None:
         "enterprise_id": enterprise.id, "place": DEMO_INCIDENT_PLACE,
         "started_at": started.isoformat(), "learned_at": minutes(10).isoformat(),
         "participants": 46, "behaviours": ["gathering", "petition"], "cause": "wage_arrears",
-        "description": "恒基建筑劳务的农民工因春节前工资未结清，到镇政府门口聚集讨薪。",
+        "description": "恒基建筑劳务的农民工因项目工资拖欠未结清，到镇政府门口聚集讨薪。",
     }, now=minutes(15))  # fmt: skip
     chain = [
         (advocate, "verbal", minutes(25), "phone",
@@ -589,7 +589,7 @@ def load_demo_incident(now: datetime) -> None:
         "measures": "镇工会现场劝导；约谈总包和分包单位；协调总包单位垫付工资。",
         "nature": "因欠薪引发的劳动者群体性讨薪，诉求合理，方式基本理性。",
         "trend": "工资垫付到位后情绪平稳，已全部返岗。",
-        "escalation_risk": "若剩余工资未在约定日期前支付，可能在春节前再次聚集，规模约50人。",
+        "escalation_risk": "若剩余工资未在约定日期前支付，可能再次聚集，规模约50人。",
         "impact": "镇政府门前交通短时受阻，未发生冲突。",
     }, now=ended)  # fmt: skip
     at = next_day + timedelta(hours=16, minutes=30)
