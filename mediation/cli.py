@@ -156,7 +156,7 @@ def workflow_diagram_command(fmt, output):
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True, help="admin, officer, mediator or advocate")
-@click.option("--org", "org_code", required=True, help="organization code, e.g. JC-DC")
+@click.option("--org", "org_code", required=True, help="organization code, e.g. CS-YS")
 @click.option("--password", default=None, help="prompted for (hidden) when not given")
 @click.option("--email", default=None)
 @click.option("--display-name", default=None)
@@ -190,8 +190,9 @@ def demo_load_command(password):
     click.echo("Demo data loaded." if created else "Demo data already present; nothing added.")
     click.echo("Demo logins (username / password / role / organization):")
     shown = password or (DEMO_PASSWORD if created else "(unchanged)")
+    width = max(len(username) for username, _role, _org in logins)
     for username, role, org in logins:
-        click.echo(f"  {username:<16} {shown:<12} {role:<9} {org}")
+        click.echo(f"  {username:<{width}} {shown:<12} {role:<9} {org}")
 
 
 @audit_cli.command("verify")

@@ -23,7 +23,7 @@ from mediation.cases import services
 from mediation.cases.models import Case
 from mediation.core.clock import local_date, utcnow
 from mediation.core.db import engines
-from mediation.core.identifiers import credit_code_check_char, id_check_digit
+from mediation.core.identifiers import id_check_digit, make_credit_code
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
@@ -41,8 +41,9 @@ _counter = itertools.count(1)
 
 
 def valid_credit_code(n: int | None = None) -> str:
-    first17 = f"91440300MA5GT{(n if n is not None else next(_counter)) % 10000:04d}"
-    return first17 + credit_code_check_char(first17)
+    """A credit code passing GB 32100 and, in characters 9-17, GB 11714."""
+    body = f"MA5G{(n if n is not None else next(_counter)) % 10000:04d}"
+    return make_credit_code("91", "440300", body)
 
 
 def valid_id_number(birth: str = "19900307", serial: int = 123) -> str:

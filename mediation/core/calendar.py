@@ -85,6 +85,11 @@ def _lunar(year: int, month: int, day: int) -> date:
     return _gregorian(LunarDay.from_ymd(year, month, day).get_solar_day())
 
 
+def spring_festival(year: int) -> date:
+    """The first day of the lunar year that begins in `year` (正月初一)."""
+    return _lunar(year, 1, 1)
+
+
 @lru_cache(maxsize=64)
 def fallback_holidays(year: int) -> Mapping[date, str]:
     """The holidays the regulation fixes in `year`, each with its name (an English msgid):
@@ -92,7 +97,7 @@ def fallback_holidays(year: int) -> Mapping[date, str]:
     first three days of the first; the Qingming solar term; 1–2 May; the Dragon Boat Festival
     (lunar 5/5); the Mid-Autumn Festival (lunar 8/15); 1–3 October. Every one of them falls in
     the Gregorian year whose number the lunar year bears."""
-    spring = _lunar(year, 1, 1)
+    spring = spring_festival(year)
     days = {date(year, 1, 1): NEW_YEAR}
     days |= {spring + timedelta(days=i): SPRING_FESTIVAL for i in range(-1, 3)}
     days[_gregorian(SolarTerm.from_name(year, "清明").get_solar_day())] = QINGMING

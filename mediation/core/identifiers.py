@@ -10,6 +10,11 @@ CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
+# GB 11714-1997: organization code, eight characters and a check character. GB 32100 embeds it
+# as characters 9-17 of the credit code (the "subject identifier"), check character included.
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CODE_RE = re.compile(r"^[0-9A-Z]{8}[0-9X]$")
+
 # GB 11643-1999: resident identity number.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -29,10 +34,44 @@ def normalize_credit_code(value: str) -> str:
 
 
 def is_valid_credit_code(value: str) -> bool:
+    """GB 32100: the alphabet, the six-digit region, the check character, and the embedded
+    organization code (characters 9-17) with its own GB 11714 check character."""
     code = normalize_credit_code(value)
     if not CREDIT_CODE_RE.match(code):
         return False
+    if not is_valid_organization_code(code[8:17]):
+        return False
     return credit_code_check_char(code[:17]) == code[17]
+
+
+def make_credit_code(prefix: str, region: str, body: str) -> str:
+    """A credit code from its registration authority and kind (`prefix`, e.g. "91": a company
+    registered by the market regulator), the six-digit `region` and the organization code's
+    eight-character `body`: both check characters computed."""
+    first17 = prefix + region + body + organization_code_check_char(body)
+    return first17 + credit_code_check_char(first17)
+
+
+def organization_code_check_char(first8: str) -> str:
+    """GB 11714: digits count as themselves, letters A-Z as 10-35; C9 = 11 - (sum of
+    weighted values mod 11), written 'X' for 10 and '0' for 11."""
+    total = sum(
+        (int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10) * w
+        for ch, w in zip(first8, ORG_CODE_WEIGHTS, strict=True)
+    )
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
+def is_valid_organization_code(value: str) -> bool:
+    """Nine characters (digits and capitals, the last a digit or X) with the GB 11714 check;
+    the printed form with a hyphen before the check character (`70846113-6`) is accepted."""
+    code = value.strip().upper()
+    if len(code) == 10 and code[8] == "-":
+        code = code[:8] + code[9]
+    if not ORG_CODE_RE.match(code):
+        return False
+    return organization_code_check_char(code[:8]) == code[8]
 
 
 def id_check_digit(first17: str) -> str:

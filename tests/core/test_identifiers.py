@@ -1,4 +1,5 @@
-"""Resident ID numbers (GB 11643) and unified social credit codes (GB 32100)."""
+"""Resident ID numbers (GB 11643), unified social credit codes (GB 32100) and the organization
+codes (GB 11714) embedded in them."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from mediation.core.identifiers import (
     id_check_digit,
     is_valid_credit_code,
     is_valid_id_number,
+    is_valid_organization_code,
+    make_credit_code,
     mask_id_number,
     normalize_credit_code,
     normalize_id_number,
+    organization_code_check_char,
 )
 
 KNOWN_ID = "11010519491231002X"
@@ -160,10 +164,58 @@ def test_letters_outside_the_gb32100_alphabet_are_refused(letter):
 
 def test_credit_code_check_char_round_trip():
     for n in range(0, 500, 7):
-        first17 = f"91440300MA5GT{n:04d}"
-        code = first17 + credit_code_check_char(first17)
+        code = make_credit_code("91", "440300", f"MA5G{n:04d}")
+        first17 = code[:17]
         assert is_valid_credit_code(code), code
         # changing one of the first 17 characters (31 is prime) always breaks the check
         other = "1" if first17[-1] == "0" else "0"
         changed = first17[:-1] + other + code[17]
         assert not is_valid_credit_code(changed), changed
+
+
+# --- organization codes (GB 11714) inside credit codes ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "check", "working"),
+    [
+        # 7·3 + 0·7 + 8·9 + 4·10 + 6·5 + 1·8 + 1·4 + 3·2 = 181; 181 mod 11 = 5; 11 - 5 = 6
+        ("70846113", "6", "181"),
+        # M=22, Y=34: 66 + 5 + 68 = 139; 139 mod 11 = 7; 11 - 7 = 4 (GB 32100's own example)
+        ("M000100Y", "4", "139"),
+        # M=22, A=10, X=33: 66 + 70 + 9 + 330 + 10 = 485; 485 mod 11 = 1; 11 - 1 = 10 → X
+        ("MA1X0005", "X", "485"),
+        # a sum of 0: 11 - 0 = 11 → 0
+        ("00000000", "0", "0"),
+    ],
+)
+def test_organization_code_check_character_worked_examples(body, check, working):
+    assert organization_code_check_char(body) == check
+    assert is_valid_organization_code(body + check)
+    assert is_valid_organization_code(f"{body}-{check}")  # the printed form
+    assert is_valid_organization_code((body + check).lower())
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["708461135", "708461137", "M000100Y5", "MA1X00050", "00000000X", "7084611-6", "70846113",
+     "7084611306", "70846113-", "708461_36", "70846113A"],
+)  # fmt: skip
+def test_wrong_organization_codes_are_refused(code):
+    assert not is_valid_organization_code(code)
+
+
+def test_a_credit_code_whose_organization_code_fails_gb11714_is_refused():
+    # 91440300708461136T is a registered company's code: both checks pass
+    assert is_valid_credit_code("91440300708461136T")
+    # the same organization-code body with a wrong check character (5 instead of 6), and the
+    # credit code's own check character recomputed so that only GB 11714 can refuse it
+    first17 = "91440300708461135"
+    forged = first17 + credit_code_check_char(first17)
+    assert not is_valid_credit_code(forged)
+    # every organization-code check character but the right one is refused the same way
+    for wrong in "0123456789":  # the right one is X
+        first17 = "91320581MA1X0005" + wrong
+        assert not is_valid_credit_code(first17 + credit_code_check_char(first17)), wrong
+    assert is_valid_credit_code(make_credit_code("91", "320581", "MA1X0005"))
+    assert make_credit_code("91", "320581", "MA1X0005")[8:17] == "MA1X0005X"
