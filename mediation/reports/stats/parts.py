@@ -9,17 +9,26 @@ and organization, so no figure needs a statement per case, per organization or p
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Subquery, func, literal_column, or_, select
+from sqlalchemy import Subquery, case, func, literal_column, or_, select, union_all
 
 from mediation.accounts.models import User
-from mediation.cases.enums import COLLECTIVE_WORKERS, Outcome
+from mediation.cases.clocks import AWARD_DAYS, AWARD_EXTENSION_MAX_DAYS
+from mediation.cases.enums import (
+    COLLECTIVE_WORKERS,
+    ArbitrationDecision,
+    Outcome,
+    ReferralTarget,
+    State,
+    WarningLevel,
+)
 from mediation.cases.models import Case
-from mediation.core.clock import utcnow
+from mediation.core.clock import to_local, utcnow
 from mediation.core.fields import code_of
+from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.reports.stats import threads
 from mediation.reports.stats.dialect import Dialect, current
@@ -77,6 +86,26 @@ class Rollups:
         ):
             self._parts[name] = figures
 
+    @staticmethod
+    def prefetch_together(wanted: list[tuple[Rollups, tuple[str, ...]]]) -> None:
+        """Read the named parts of several reports of one viewer (other periods), sharing the
+        workers: on PostgreSQL all of them at the same time (`STATS_CONCURRENCY`)."""
+        first = wanted[0][0]
+        jobs = {}
+        for index, (rollups, names) in enumerate(wanted):
+            for name in names:
+                if name not in rollups._parts:
+                    jobs[(index, name)] = (PARTS[name], rollups.period)
+        workers = min(len(jobs), current_app.config.get("STATS_CONCURRENCY", 1))
+        if workers <= 1 or not first.dialect.concurrent:
+            for rollups, names in wanted:
+                rollups.prefetch(*names)
+            return
+        for ((index, name), _period), figures in threads.read_jobs(
+            jobs, workers, first.dialect, first.user, first.org_id, first.now
+        ):
+            wanted[index][0]._parts[name] = figures
+
     def part(self, name: str) -> Any:
         if name not in self._parts:
             self.prepare()
@@ -94,8 +123,9 @@ class Rollups:
 
     @property
     def closed(self) -> dict[str, list[tuple]]:
-        """by_group: (outcome, month, closed, performed, paid), month as 'YYYY-MM'; by_org:
-        (handling org, the same figures)."""
+        """by_group: (outcome, referral target, final award, month, closed, performed, paid,
+        days from receipt to closure summed), month as 'YYYY-MM'; by_org: (handling org, the
+        same figures)."""
         return self.part("closed")
 
 
@@ -179,19 +209,158 @@ def _closed(
 ) -> dict[str, list[tuple]]:
     source, label = _period_source(
         dialect, user, org_id, Case.closed_at, period, "closed",
-        Case.outcome, Case.handling_org_id, Case.paid_amount_fen,
+        Case.outcome, Case.referral_target, Case.award_final, Case.handling_org_id,
+        Case.paid_amount_fen, Case.received_at, Case.closed_at,
     )  # fmt: skip
     rows = dialect.rollup(
         source,
-        {"by_group": ("outcome", "month"), "by_org": ("handling_org_id",)},
+        {
+            "by_group": ("outcome", "referral_target", "award_final", "month"),
+            "by_org": ("handling_org_id",),
+        },
         lambda c: (
             func.count(),
             func.count().filter(c.outcome == Outcome.agreement_performed),
             func.coalesce(func.sum(c.paid_amount_fen), 0),
+            func.coalesce(func.sum(dialect.days_between(c.closed_at, c.received_at)), 0),
         ),
     )
-    rows["by_group"] = [(r[0], label(r[1]), *r[2:]) for r in rows["by_group"]]
+    rows["by_group"] = [(*r[:3], label(r[3]), *r[4:]) for r in rows["by_group"]]
     return rows
+
+
+def _mediation(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[int, tuple[int, int, int, int]]:
+    """Per handling organization: (agreements reached in the period, mediations ended without
+    agreement in it, agreements due in it, of those performed) (docs/statistics.md "Success
+    rate"). One statement over three partial indexes, each read from the index alone."""
+    # an agreement is due once its date passed: within the period and before the report's day
+    last_due = min(period.end, to_local(now).date() - timedelta(days=1))
+    one: Any = literal_column("1")
+    zero: Any = literal_column("0")
+    performed = case((Case.outcome == Outcome.agreement_performed, 1), else_=0)
+    branches = union_all(
+        scoped(user, org_id, Case.handling_org_id.label("org"), one.label("agreed"),
+               zero.label("ended"), zero.label("due"), zero.label("performed"))
+        .where(within(Case.agreed_at, period)),
+        scoped(user, org_id, Case.handling_org_id, zero, one, zero, zero, tree="ended_tree")
+        .where(within(Case.mediation_ended_at, period)),
+        scoped(user, org_id, Case.handling_org_id, zero, zero, one, performed, tree="due_tree")
+        .where(Case.agreement_due_on >= period.start, Case.agreement_due_on <= last_due),
+    ).subquery("mediations")  # fmt: skip
+    c = branches.c
+    return {
+        org: (int(agreed), int(ended), int(due), int(done))
+        for org, agreed, ended, due, done in db.session.execute(
+            select(c.org, func.sum(c.agreed), func.sum(c.ended), func.sum(c.due),
+                   func.sum(c.performed)).group_by(c.org)
+        )
+    }  # fmt: skip
+
+
+def _stock(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[int, int]:
+    """Per handling organization: the cases open at the start of the period (received before
+    it and not closed before it), read from `ix_cases_stats_received` alone. Open at the end
+    follows: carried over + received - closed (a case's `closed_at` is its last closure)."""
+    low, _high = period.bounds
+    return {
+        org: n
+        for org, n in db.session.execute(
+            scoped(user, org_id, Case.handling_org_id, func.count())
+            .where(Case.received_at < low, or_(Case.closed_at.is_(None), Case.closed_at >= low))
+            .group_by(Case.handling_org_id)
+        )
+    }
+
+
+def _breakdowns(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[str, list[tuple]]:
+    """The cases received in the period by the employer's ownership and sector, by intake
+    channel, and by (kind, migrant, construction): each row (keys..., cases, workers, claimed,
+    recovered so far), money in fen."""
+    source, _label = _period_source(
+        dialect, user, org_id, Case.received_at, period, "breakdowns",
+        Case.enterprise_id, Case.channel, Case.kind, Case.is_migrant, Case.is_construction,
+        Case.workers_involved, Case.claim_amount_fen, Case.paid_amount_fen,
+    )  # fmt: skip
+    joined = (
+        select(source, Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"))
+        .join(Enterprise, Enterprise.id == source.c.enterprise_id)
+        .subquery("breakdowns_joined")
+    )
+    return dialect.rollup(
+        joined,
+        {
+            "by_ownership": ("ownership",),
+            "by_sector": ("sector",),
+            "by_channel": ("channel",),
+            "by_flags": ("kind", "is_migrant", "is_construction"),
+        },
+        lambda c: (
+            func.count(),
+            func.coalesce(func.sum(c.workers_involved), 0),
+            func.coalesce(func.sum(c.claim_amount_fen), 0),
+            func.coalesce(func.sum(c.paid_amount_fen), 0),
+        ),
+    )
+
+
+def _red_alerts(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[str, int]:
+    """The red alerts raised in the period by how they stand: open, acknowledged, resolved;
+    and how many were acknowledged (at any status)."""
+    rows = db.session.execute(
+        select(Alert.status, func.count(), func.count(Alert.acknowledged_at))
+        .where(
+            alert_scope(user, org_id),
+            within(Alert.raised_at, period),
+            Alert.level == WarningLevel.red,
+        )
+        .group_by(Alert.status)
+    ).all()
+    figures = {"raised": 0, "acknowledged": 0, "open": 0, "resolved": 0}
+    for status, n, acknowledged in rows:
+        figures["raised"] += n
+        figures["acknowledged"] += acknowledged
+        if code_of(status) in ("open", "resolved"):
+            figures[code_of(status)] += n
+    return figures
+
+
+def _arbitration(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[str, int]:
+    """The cases in arbitration at the report's moment (state referred, to the arbitration
+    commission): how many, of those accepted by the commission and awaiting an award, of
+    those past the 45 days of LDMAL art. 43 and past the 60 days of its longest extension."""
+    today = to_local(now).date()
+    pending = (Case.arbitration_decision == ArbitrationDecision.accepted) & Case.award_on.is_(None)
+    referred, waiting, overdue, beyond = db.session.execute(
+        scoped(
+            user, org_id,
+            func.count(),
+            func.count().filter(pending),
+            func.count().filter(
+                pending, Case.arbitration_decided_on < today - timedelta(days=AWARD_DAYS)
+            ),
+            func.count().filter(
+                pending,
+                Case.arbitration_decided_on
+                < today - timedelta(days=AWARD_DAYS + AWARD_EXTENSION_MAX_DAYS),
+            ),
+        ).where(Case.state == State.referred, Case.referral_target == ReferralTarget.arbitration)
+    ).one()  # fmt: skip
+    return {
+        "in_arbitration": referred,
+        "awards_pending": waiting,
+        "awards_overdue": overdue,
+        "awards_overdue_beyond_extension": beyond,
+    }
 
 
 def _alert_weeks(
@@ -242,7 +411,18 @@ PARTS: dict[str, threads.Part] = {
     "medians": _medians,
     "alerts": _alerts,
     "alert_weeks": _alert_weeks,
+    "mediation": _mediation,
+    "stock": _stock,
+    "breakdowns": _breakdowns,
+    "red_alerts": _red_alerts,
+    "arbitration": _arbitration,
 }
-REPORT_PARTS = ("received", "closed", "days_at_tier", "medians", "alerts")
-TOWN_PARTS = ("received", "closed")
+REPORT_PARTS = (
+    "received", "closed", "days_at_tier", "medians", "alerts", "mediation", "stock",
+    "breakdowns", "red_alerts", "arbitration",
+)  # fmt: skip
+# the figures a comparison period needs (this period against the year to date and the same
+# period last year: `summary.compare`)
+COMPARE_PARTS = ("received", "closed", "mediation", "stock", "breakdowns", "red_alerts")
+TOWN_PARTS = ("received", "closed", "mediation", "stock")
 SERIES_PARTS = ("received", "closed", "alert_weeks")
