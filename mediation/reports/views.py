@@ -30,23 +30,11 @@ from mediation.reports.stats.incidents import incident_figures
 
 bp = Blueprint("reports", __name__)
 
-# the rows of the comparison table (`stats.COMPARED`)
+# the rows of the comparison table (`stats.COMPARED`): the page's money shows with its currency
 COMPARED_LABELS = {
-    "received": N_("Cases received"),
-    "accepted": N_("Cases accepted"),
-    "closed": N_("Cases closed"),
-    "carried_over": N_("Carried over at the start"),
-    "open_at_end": N_("Open at the end"),
-    "closure_rate": N_("Closure rate"),
-    "mediation_success_rate": N_("Mediation success rate"),
-    "performance_rate": N_("Performance rate of agreements"),
-    "collective_cases": N_("Collective cases"),
-    "collective_workers": N_("Workers in collective cases"),
-    "wage_arrears_cases": N_("Wage-arrears cases"),
-    "wage_arrears_workers": N_("Workers owed wages"),
+    **exports.COMPARED_LABELS,
     "wage_arrears_claimed": N_("Wages owed"),
     "wage_arrears_recovered": N_("Wages recovered"),
-    "red_alerts": N_("Red alerts raised"),
     "recovered": N_("Amount recovered"),
 }
 COMPARED_MONEY = frozenset(("wage_arrears_claimed", "wage_arrears_recovered", "recovered"))

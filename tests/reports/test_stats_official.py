@@ -14,6 +14,7 @@ from mediation.cases.models import Case
 from mediation.core.db import engines
 from mediation.extensions import db
 from mediation.reports import stats
+from mediation.reports.stats import summary
 from tests.conftest import future_date, login
 from tests.helpers import DAY, T0, StatementCounter
 from tests.html import dom
@@ -181,6 +182,23 @@ def test_comparison_with_last_year(users, make_case):
     received = next(r for r in result["rows"] if r["figure"] == "received")
     assert (received["period"], received["year_to_date"], received["last_year"]) == (2, 3, 1)
     assert received["change"] == 100.0
+
+
+def test_the_lean_comparison_figures_equal_the_report(users, make_case):
+    """The other periods' figures come from lean statements (`headline`): on the same period
+    they equal the ones `report()` folds from its groupings."""
+    officer, mediator = users["officer"], users["mediator"]
+    for n in range(3):
+        case = make_case(now=T0 + n * DAY, is_migrant=bool(n))
+        _agree(case, officer, mediator, T0 + 4 * DAY)
+    _fail(make_case(now=T0, kind="dispute", arrears_months=None), officer, mediator, T0 + DAY)
+    make_case(now=T0 - 40 * DAY)
+    rollups = stats.Rollups(officer, MARCH, now=NOW)
+    full = summary._compared_figures(stats.report(officer, MARCH, rollups=rollups))
+    lean = stats.Rollups(officer, MARCH, now=NOW)
+    lean.prefetch(*stats.COMPARE_PARTS)
+    assert summary._headline_figures(lean) == full
+    assert full["wage_arrears_cases"] == 3 and full["carried_over"] == 1
 
 
 def test_the_report_runs_a_fixed_number_of_statements(users, make_case):

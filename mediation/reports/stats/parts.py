@@ -20,6 +20,7 @@ from mediation.cases.clocks import AWARD_DAYS, AWARD_EXTENSION_MAX_DAYS
 from mediation.cases.enums import (
     COLLECTIVE_WORKERS,
     ArbitrationDecision,
+    CaseKind,
     Outcome,
     ReferralTarget,
     State,
@@ -117,8 +118,9 @@ class Rollups:
     @property
     def received(self) -> dict[str, list[tuple]]:
         """by_group: (state, kind, category, tier, month, received, collective, workers,
-        collective workers, claimed, accepted, provincial key), month as 'YYYY-MM'; by_org:
-        (handling org, the same figures)."""
+        collective workers, claimed, accepted, provincial key, paid so far), month as
+        'YYYY-MM'; by_org: (handling org, the same figures); by_ownership, by_sector,
+        by_channel, by_flags (kind, migrant, construction): the breakdowns, the same figures."""
         return self.part("received")
 
     @property
@@ -168,11 +170,20 @@ def _period_source(
 def _received(
     dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
 ) -> dict[str, list[tuple]]:
+    """The cases received in the period, grouped (one read of the period for all): by_group and
+    by_org as `Rollups.received` says, and the breakdowns (docs/statistics.md "Breakdowns") by
+    the employer's ownership and sector, by channel and by (kind, migrant, construction)."""
     source, label = _period_source(
         dialect, user, org_id, Case.received_at, period, "received",
         Case.state, Case.kind, Case.category, Case.tier, Case.handling_org_id,
-        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
+        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at, Case.enterprise_id,
+        Case.channel, Case.is_migrant, Case.is_construction, Case.paid_amount_fen,
     )  # fmt: skip
+    joined = (
+        select(source, Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"))
+        .join(Enterprise, Enterprise.id == source.c.enterprise_id)
+        .subquery("received_employers")
+    )
     # the thresholds of the `provincial_key` rule as configured: the figure counts the cases the
     # rule reports to the province (docs/domain.md "Statistics")
     key = current_settings()["provincial_key"]
@@ -190,18 +201,48 @@ def _received(
             func.coalesce(func.sum(c.claim_amount_fen), 0),
             func.count(c.accepted_at),
             func.count().filter(provincial),
+            func.coalesce(func.sum(c.paid_amount_fen), 0),
         )
 
     rows = dialect.rollup(
-        source,
+        joined,
         {
             "by_group": ("state", "kind", "category", "tier", "month"),
             "by_org": ("handling_org_id",),
+            "by_ownership": ("ownership",),
+            "by_sector": ("sector",),
+            "by_channel": ("channel",),
+            "by_flags": ("kind", "is_migrant", "is_construction"),
         },
         figures,
     )
     rows["by_group"] = [(*r[:4], label(r[4]), *r[5:]) for r in rows["by_group"]]
     return rows
+
+
+def _headline(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> tuple[int, ...]:
+    """The totals of the cases received in the period that the comparison of periods needs,
+    in one ungrouped read: (received, accepted, collective, workers in collective cases, wage
+    arrears cases, their workers, owed and recovered in fen). `report()` counts the same from
+    `_received` (tests/reports/test_stats_official.py checks both ways agree)."""
+    collective = Case.workers_involved >= COLLECTIVE_WORKERS
+    arrears = Case.kind == CaseKind.arrears
+    row = db.session.execute(
+        scoped(
+            user, org_id,
+            func.count(),
+            func.count(Case.accepted_at),
+            func.count().filter(collective),
+            func.coalesce(func.sum(Case.workers_involved).filter(collective), 0),
+            func.count().filter(arrears),
+            func.coalesce(func.sum(Case.workers_involved).filter(arrears), 0),
+            func.coalesce(func.sum(Case.claim_amount_fen).filter(arrears), 0),
+            func.coalesce(func.sum(Case.paid_amount_fen).filter(arrears), 0),
+        ).where(within(Case.received_at, period))
+    ).one()  # fmt: skip
+    return tuple(int(value) for value in row)
 
 
 def _closed(
@@ -274,39 +315,6 @@ def _stock(
             .group_by(Case.handling_org_id)
         )
     }
-
-
-def _breakdowns(
-    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
-) -> dict[str, list[tuple]]:
-    """The cases received in the period by the employer's ownership and sector, by intake
-    channel, and by (kind, migrant, construction): each row (keys..., cases, workers, claimed,
-    recovered so far), money in fen."""
-    source, _label = _period_source(
-        dialect, user, org_id, Case.received_at, period, "breakdowns",
-        Case.enterprise_id, Case.channel, Case.kind, Case.is_migrant, Case.is_construction,
-        Case.workers_involved, Case.claim_amount_fen, Case.paid_amount_fen,
-    )  # fmt: skip
-    joined = (
-        select(source, Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"))
-        .join(Enterprise, Enterprise.id == source.c.enterprise_id)
-        .subquery("breakdowns_joined")
-    )
-    return dialect.rollup(
-        joined,
-        {
-            "by_ownership": ("ownership",),
-            "by_sector": ("sector",),
-            "by_channel": ("channel",),
-            "by_flags": ("kind", "is_migrant", "is_construction"),
-        },
-        lambda c: (
-            func.count(),
-            func.coalesce(func.sum(c.workers_involved), 0),
-            func.coalesce(func.sum(c.claim_amount_fen), 0),
-            func.coalesce(func.sum(c.paid_amount_fen), 0),
-        ),
-    )
 
 
 def _red_alerts(
@@ -413,16 +421,16 @@ PARTS: dict[str, threads.Part] = {
     "alert_weeks": _alert_weeks,
     "mediation": _mediation,
     "stock": _stock,
-    "breakdowns": _breakdowns,
+    "headline": _headline,
     "red_alerts": _red_alerts,
     "arbitration": _arbitration,
 }
 REPORT_PARTS = (
     "received", "closed", "days_at_tier", "medians", "alerts", "mediation", "stock",
-    "breakdowns", "red_alerts", "arbitration",
+    "red_alerts", "arbitration",
 )  # fmt: skip
 # the figures a comparison period needs (this period against the year to date and the same
 # period last year: `summary.compare`)
-COMPARE_PARTS = ("received", "closed", "mediation", "stock", "breakdowns", "red_alerts")
+COMPARE_PARTS = ("headline", "closed", "mediation", "stock", "red_alerts")
 TOWN_PARTS = ("received", "closed", "mediation", "stock")
 SERIES_PARTS = ("received", "closed", "alert_weeks")

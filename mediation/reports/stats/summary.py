@@ -60,16 +60,19 @@ def _yuan(block: dict) -> dict:
 
 
 def _breakdowns(rows: dict[str, list[tuple]]) -> dict:
-    """The breakdowns of the cases received (docs/statistics.md "Breakdowns"): by ownership,
-    sector and channel `{code: {cases, workers, claimed, recovered}}`; the migrant workers', the
-    construction and the wage-arrears blocks (arrears: of which migrant and construction)."""
+    """The breakdowns of the cases received (docs/statistics.md "Breakdowns") from the rows of
+    `Rollups.received`: by ownership, sector and channel `{code: {cases, workers, claimed,
+    recovered}}`; the migrant workers', the construction and the wage-arrears blocks (arrears:
+    of which migrant and construction). Recovered: paid so far on those cases."""
+
+    def block(figures: tuple) -> dict:
+        n, _collective, workers, _cw, claimed, _accepted, _provincial, paid = figures
+        return _money_block(n, int(workers), int(claimed), int(paid))
 
     def keyed(name: str) -> dict[str, dict]:
         return {
-            (code_of(key) if key is not None else "unknown"): _yuan(
-                _money_block(n, int(w), int(c), int(r))
-            )
-            for key, n, w, c, r in rows[name]
+            (code_of(key) if key is not None else "unknown"): _yuan(block(tuple(figures)))
+            for key, *figures in rows[name]
         }
 
     migrant, construction = _money_block(), _money_block()
@@ -77,15 +80,15 @@ def _breakdowns(rows: dict[str, list[tuple]]) -> dict:
     arrears_migrant, arrears_construction = _money_block(), _money_block()
     for kind, is_migrant, is_construction, *figures in rows["by_flags"]:
         is_arrears = code_of(kind) == CaseKind.arrears.value
-        for block, applies in (
+        found = block(tuple(figures))
+        for target, applies in (
             (migrant, is_migrant), (construction, is_construction), (arrears, is_arrears),
             (arrears_migrant, is_arrears and is_migrant),
             (arrears_construction, is_arrears and is_construction),
         ):  # fmt: skip
             if applies:
-                for key, value in zip(("cases", "workers", "claimed", "recovered"), figures,
-                                      strict=True):  # fmt: skip
-                    block[key] += int(value)
+                for key in target:
+                    target[key] += found[key]
     wage_arrears = _yuan(arrears)
     wage_arrears["migrant"] = _yuan(arrears_migrant)
     wage_arrears["construction"] = _yuan(arrears_construction)
@@ -116,7 +119,7 @@ def report(
 
     # every count of the cases received in the period: one row per (state, kind, category,
     # tier, month), folded here
-    totals = [0] * 7
+    totals = [0] * 8
     by_state: dict[str, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
@@ -218,7 +221,7 @@ def report(
         "median_hours_to_acknowledgement_by_level": median_ack_by_level,
         "red_alerts": rollups.part("red_alerts"),
         "arbitration": rollups.part("arbitration"),
-        **_breakdowns(rollups.part("breakdowns")),
+        **_breakdowns(rollups.received),
     }
 
 
@@ -290,7 +293,7 @@ def compare(
     )
     figures = {"period": _compared_figures(report(user, period, org_id, rollups=rollups))}
     for name, other in others.items():
-        figures[name] = _compared_figures(_compare_report(other))
+        figures[name] = figures["period"] if other is rollups else _headline_figures(other)
     rows = []
     for key in COMPARED:
         now_, before = figures["period"][key], figures["last_year"][key]
@@ -307,15 +310,37 @@ def compare(
     }
 
 
-def _compare_report(rollups: Rollups) -> dict:
-    """The figures `compare` needs of another period: `report()` without the parts it does not
-    compare (read as empty)."""
-    for name, empty in (
-        ("days_at_tier", {}), ("medians", (None, 0, None)), ("alerts", ({}, None, {})),
-        ("arbitration", {}),
-    ):  # fmt: skip
-        rollups._parts.setdefault(name, empty)
-    return report(rollups.user, rollups.period, rollups.org_id, rollups=rollups)
+def _headline_figures(rollups: Rollups) -> dict:
+    """The compared figures of another period, from its lean parts (`COMPARE_PARTS`): the same
+    definitions as `report()`, without its groupings."""
+    received, accepted, collective, collective_workers, *arrears = rollups.part("headline")
+    closed = recovered = 0
+    for _outcome, _target, _final, _month, n, _performed, paid, _days in rollups.closed["by_group"]:
+        closed += n
+        recovered += int(paid)
+    mediation = list(rollups.part("mediation").values())
+    agreements = sum(m[0] for m in mediation)
+    concluded = agreements + sum(m[1] for m in mediation)
+    due, performed = sum(m[2] for m in mediation), sum(m[3] for m in mediation)
+    carried_over = sum(rollups.part("stock").values())
+    return {
+        "received": received,
+        "accepted": accepted,
+        "closed": closed,
+        "carried_over": carried_over,
+        "open_at_end": carried_over + received - closed,
+        "closure_rate": _rate(closed, carried_over + received),
+        "mediation_success_rate": _rate(agreements, concluded),
+        "performance_rate": _rate(performed, due),
+        "collective_cases": collective,
+        "collective_workers": collective_workers,
+        "wage_arrears_cases": arrears[0],
+        "wage_arrears_workers": arrears[1],
+        "wage_arrears_claimed": fen_to_yuan(arrears[2]),
+        "wage_arrears_recovered": fen_to_yuan(arrears[3]),
+        "red_alerts": rollups.part("red_alerts")["raised"],
+        "recovered": fen_to_yuan(recovered),
+    }
 
 
 def _change(now_: Any, before: Any, rate: bool) -> float | None:
