@@ -185,6 +185,13 @@ class Case(Model):
             postgresql_include=["handling_org_id", "outcome", "agreed_at"],
             postgresql_where=text("agreement_due_on IS NOT NULL"),
         ),
+        # the cases open now, by receipt (the cases carried over into a period)
+        Index(
+            "ix_cases_stats_open",
+            "received_at",
+            postgresql_include=["handling_org_id", "outcome"],
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         # the cases in arbitration now (the arbitration stage's figures)
         Index(
             "ix_cases_stats_arbitration",

@@ -101,7 +101,6 @@ def reports_page():
     # every part of the period and of the comparison periods at once (concurrently on
     # PostgreSQL)
     comparison = stats.compare(current_user, period, org_id, rollups=rollups)
-    rollups.prefetch()
     charts = stats.series(current_user, period, org_id, rollups=rollups)
     return render_template(
         "reports/index.html",

@@ -172,18 +172,13 @@ def _received(
 ) -> dict[str, list[tuple]]:
     """The cases received in the period, grouped (one read of the period for all): by_group and
     by_org as `Rollups.received` says, and the breakdowns (docs/statistics.md "Breakdowns") by
-    the employer's ownership and sector, by channel and by (kind, migrant, construction)."""
+    channel and by (kind, migrant, construction). The employers' are `_employers`."""
     source, label = _period_source(
         dialect, user, org_id, Case.received_at, period, "received",
         Case.state, Case.kind, Case.category, Case.tier, Case.handling_org_id,
-        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at, Case.enterprise_id,
+        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
         Case.channel, Case.is_migrant, Case.is_construction, Case.paid_amount_fen,
     )  # fmt: skip
-    joined = (
-        select(source, Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"))
-        .join(Enterprise, Enterprise.id == source.c.enterprise_id)
-        .subquery("received_employers")
-    )
     # the thresholds of the `provincial_key` rule as configured: the figure counts the cases the
     # rule reports to the province (docs/domain.md "Statistics")
     key = current_settings()["provincial_key"]
@@ -205,12 +200,10 @@ def _received(
         )
 
     rows = dialect.rollup(
-        joined,
+        source,
         {
             "by_group": ("state", "kind", "category", "tier", "month"),
             "by_org": ("handling_org_id",),
-            "by_ownership": ("ownership",),
-            "by_sector": ("sector",),
             "by_channel": ("channel",),
             "by_flags": ("kind", "is_migrant", "is_construction"),
         },
@@ -218,6 +211,33 @@ def _received(
     )
     rows["by_group"] = [(*r[:4], label(r[4]), *r[5:]) for r in rows["by_group"]]
     return rows
+
+
+def _employers(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> dict[str, list[tuple]]:
+    """The cases received in the period by their employer's ownership and by sector: rows
+    (key, cases, workers, claimed, paid so far), money in fen. A part of its own (the join with
+    the employers), read at the same time as `_received` on PostgreSQL."""
+    source = (
+        scoped(
+            user, org_id, Case.workers_involved, Case.claim_amount_fen, Case.paid_amount_fen,
+            Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"),
+        )
+        .join(Enterprise, Enterprise.id == Case.enterprise_id)
+        .where(within(Case.received_at, period))
+        .subquery("employers")
+    )  # fmt: skip
+    return dialect.rollup(
+        source,
+        {"by_ownership": ("ownership",), "by_sector": ("sector",)},
+        lambda c: (
+            func.count(),
+            func.coalesce(func.sum(c.workers_involved), 0),
+            func.coalesce(func.sum(c.claim_amount_fen), 0),
+            func.coalesce(func.sum(c.paid_amount_fen), 0),
+        ),
+    )
 
 
 def _headline(
@@ -304,17 +324,34 @@ def _stock(
     dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
 ) -> dict[int, int]:
     """Per handling organization: the cases open at the start of the period (received before
-    it and not closed before it), read from `ix_cases_stats_received` alone. Open at the end
-    follows: carried over + received - closed (a case's `closed_at` is its last closure)."""
+    it and not closed before it): those open now (`ix_cases_stats_open`) and those closed
+    since (`ix_cases_stats_closed`), each read from its index alone, rather than every case
+    received before the period. Open at the end follows: carried over + received - closed (a
+    case's `closed_at` is its last closure)."""
     low, _high = period.bounds
+    one: Any = literal_column("1")
+    branches = union_all(
+        scoped(user, org_id, Case.handling_org_id.label("org"), one.label("n"))
+        .where(Case.closed_at.is_(None), Case.received_at < low),
+        scoped(user, org_id, Case.handling_org_id, one, tree="closed_since_tree")
+        .where(Case.closed_at >= low, Case.received_at < low),
+    ).subquery("carried_over")  # fmt: skip
+    c = branches.c
     return {
-        org: n
-        for org, n in db.session.execute(
-            scoped(user, org_id, Case.handling_org_id, func.count())
-            .where(Case.received_at < low, or_(Case.closed_at.is_(None), Case.closed_at >= low))
-            .group_by(Case.handling_org_id)
-        )
+        org: int(n) for org, n in db.session.execute(select(c.org, func.count()).group_by(c.org))
     }
+
+
+def _closed_totals(
+    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
+) -> tuple[int, int]:
+    """(cases closed in the period, paid on them in fen), ungrouped: the comparison periods'
+    closures (`summary._headline_figures`)."""
+    closed, paid = db.session.execute(
+        scoped(user, org_id, func.count(), func.coalesce(func.sum(Case.paid_amount_fen), 0))
+        .where(within(Case.closed_at, period))
+    ).one()  # fmt: skip
+    return int(closed), int(paid)
 
 
 def _red_alerts(
@@ -422,15 +459,19 @@ PARTS: dict[str, threads.Part] = {
     "mediation": _mediation,
     "stock": _stock,
     "headline": _headline,
+    "employers": _employers,
+    "closed_totals": _closed_totals,
     "red_alerts": _red_alerts,
     "arbitration": _arbitration,
 }
 REPORT_PARTS = (
     "received", "closed", "days_at_tier", "medians", "alerts", "mediation", "stock",
-    "red_alerts", "arbitration",
+    "red_alerts", "arbitration", "employers",
 )  # fmt: skip
 # the figures a comparison period needs (this period against the year to date and the same
 # period last year: `summary.compare`)
-COMPARE_PARTS = ("headline", "closed", "mediation", "stock", "red_alerts")
+COMPARE_PARTS = ("headline", "closed_totals", "mediation", "stock", "red_alerts")
 TOWN_PARTS = ("received", "closed", "mediation", "stock")
 SERIES_PARTS = ("received", "closed", "alert_weeks")
+# everything the reports page shows of its period
+PAGE_PARTS = tuple(dict.fromkeys(REPORT_PARTS + TOWN_PARTS + SERIES_PARTS))

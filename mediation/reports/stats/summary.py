@@ -37,6 +37,7 @@ from mediation.reports.stats.definitions import (
 )
 from mediation.reports.stats.parts import (
     COMPARE_PARTS,
+    PAGE_PARTS,
     REPORT_PARTS,
     SERIES_PARTS,
     TOWN_PARTS,
@@ -59,7 +60,7 @@ def _yuan(block: dict) -> dict:
             "recovered": fen_to_yuan(block["recovered"])}  # fmt: skip
 
 
-def _breakdowns(rows: dict[str, list[tuple]]) -> dict:
+def _breakdowns(rows: dict[str, list[tuple]], employers: dict[str, list[tuple]]) -> dict:
     """The breakdowns of the cases received (docs/statistics.md "Breakdowns") from the rows of
     `Rollups.received`: by ownership, sector and channel `{code: {cases, workers, claimed,
     recovered}}`; the migrant workers', the construction and the wage-arrears blocks (arrears:
@@ -69,11 +70,15 @@ def _breakdowns(rows: dict[str, list[tuple]]) -> dict:
         n, _collective, workers, _cw, claimed, _accepted, _provincial, paid = figures
         return _money_block(n, int(workers), int(claimed), int(paid))
 
-    def keyed(name: str) -> dict[str, dict]:
+    def keyed(found: list[tuple], folded: Any = block) -> dict[str, dict]:
         return {
-            (code_of(key) if key is not None else "unknown"): _yuan(block(tuple(figures)))
-            for key, *figures in rows[name]
+            (code_of(key) if key is not None else "unknown"): _yuan(folded(tuple(figures)))
+            for key, *figures in found
         }
+
+    def employer_block(figures: tuple) -> dict:
+        n, workers, claimed, paid = figures
+        return _money_block(n, int(workers), int(claimed), int(paid))
 
     migrant, construction = _money_block(), _money_block()
     arrears = _money_block()
@@ -93,9 +98,9 @@ def _breakdowns(rows: dict[str, list[tuple]]) -> dict:
     wage_arrears["migrant"] = _yuan(arrears_migrant)
     wage_arrears["construction"] = _yuan(arrears_construction)
     return {
-        "by_ownership": keyed("by_ownership"),
-        "by_sector": keyed("by_sector"),
-        "by_channel": keyed("by_channel"),
+        "by_ownership": keyed(employers["by_ownership"], employer_block),
+        "by_sector": keyed(employers["by_sector"], employer_block),
+        "by_channel": keyed(rows["by_channel"]),
         "migrant_workers": _yuan(migrant),
         "construction": _yuan(construction),
         "wage_arrears": wage_arrears,
@@ -221,7 +226,7 @@ def report(
         "median_hours_to_acknowledgement_by_level": median_ack_by_level,
         "red_alerts": rollups.part("red_alerts"),
         "arbitration": rollups.part("arbitration"),
-        **_breakdowns(rollups.received),
+        **_breakdowns(rollups.received, rollups.part("employers")),
     }
 
 
@@ -278,7 +283,8 @@ def compare(
     side, with the change against last year in per cent (同比): `{"periods": {name: {from, to}},
     "rows": [{figure, period, year_to_date, last_year, change}]}`. A rate's change is in
     percentage points. The other periods read only the parts their figures need
-    (`COMPARE_PARTS`), at the same time; a year to date equal to the period is not read twice."""
+    (`COMPARE_PARTS`), at the same time as every part of the page's own period (`PAGE_PARTS`);
+    a year to date equal to the period is not read twice."""
     periods_ = comparison_periods(period)
     rollups = rollups_for(rollups, user, period, org_id, now)
     others: dict[str, Rollups] = {}
@@ -288,8 +294,7 @@ def compare(
         else:
             others[name] = Rollups(user, periods_[name], org_id, now=rollups.now)
     Rollups.prefetch_together(
-        [(rollups, REPORT_PARTS)]
-        + [(r, COMPARE_PARTS) for r in others.values() if r is not rollups]
+        [(rollups, PAGE_PARTS)] + [(r, COMPARE_PARTS) for r in others.values() if r is not rollups]
     )
     figures = {"period": _compared_figures(report(user, period, org_id, rollups=rollups))}
     for name, other in others.items():
