@@ -172,13 +172,18 @@ def _received(
 ) -> dict[str, list[tuple]]:
     """The cases received in the period, grouped (one read of the period for all): by_group and
     by_org as `Rollups.received` says, and the breakdowns (docs/statistics.md "Breakdowns") by
-    channel and by (kind, migrant, construction). The employers' are `_employers`."""
+    the employer's ownership and sector, by channel and by (kind, migrant, construction)."""
     source, label = _period_source(
         dialect, user, org_id, Case.received_at, period, "received",
         Case.state, Case.kind, Case.category, Case.tier, Case.handling_org_id,
-        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at,
+        Case.workers_involved, Case.claim_amount_fen, Case.accepted_at, Case.enterprise_id,
         Case.channel, Case.is_migrant, Case.is_construction, Case.paid_amount_fen,
     )  # fmt: skip
+    joined = (
+        select(source, Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"))
+        .join(Enterprise, Enterprise.id == source.c.enterprise_id)
+        .subquery("received_employers")
+    )
     # the thresholds of the `provincial_key` rule as configured: the figure counts the cases the
     # rule reports to the province (docs/domain.md "Statistics")
     key = current_settings()["provincial_key"]
@@ -200,10 +205,12 @@ def _received(
         )
 
     rows = dialect.rollup(
-        source,
+        joined,
         {
             "by_group": ("state", "kind", "category", "tier", "month"),
             "by_org": ("handling_org_id",),
+            "by_ownership": ("ownership",),
+            "by_sector": ("sector",),
             "by_channel": ("channel",),
             "by_flags": ("kind", "is_migrant", "is_construction"),
         },
@@ -211,33 +218,6 @@ def _received(
     )
     rows["by_group"] = [(*r[:4], label(r[4]), *r[5:]) for r in rows["by_group"]]
     return rows
-
-
-def _employers(
-    dialect: Dialect, user: User, period: Period, org_id: int | None, now: datetime
-) -> dict[str, list[tuple]]:
-    """The cases received in the period by their employer's ownership and by sector: rows
-    (key, cases, workers, claimed, paid so far), money in fen. A part of its own (the join with
-    the employers), read at the same time as `_received` on PostgreSQL."""
-    source = (
-        scoped(
-            user, org_id, Case.workers_involved, Case.claim_amount_fen, Case.paid_amount_fen,
-            Enterprise.ownership.label("ownership"), Enterprise.sector.label("sector"),
-        )
-        .join(Enterprise, Enterprise.id == Case.enterprise_id)
-        .where(within(Case.received_at, period))
-        .subquery("employers")
-    )  # fmt: skip
-    return dialect.rollup(
-        source,
-        {"by_ownership": ("ownership",), "by_sector": ("sector",)},
-        lambda c: (
-            func.count(),
-            func.coalesce(func.sum(c.workers_involved), 0),
-            func.coalesce(func.sum(c.claim_amount_fen), 0),
-            func.coalesce(func.sum(c.paid_amount_fen), 0),
-        ),
-    )
 
 
 def _headline(
@@ -459,14 +439,14 @@ PARTS: dict[str, threads.Part] = {
     "mediation": _mediation,
     "stock": _stock,
     "headline": _headline,
-    "employers": _employers,
     "closed_totals": _closed_totals,
     "red_alerts": _red_alerts,
     "arbitration": _arbitration,
 }
+# (the heaviest first: the workers take them in this order)
 REPORT_PARTS = (
-    "received", "closed", "days_at_tier", "medians", "alerts", "mediation", "stock",
-    "red_alerts", "arbitration", "employers",
+    "received", "days_at_tier", "closed", "medians", "mediation", "stock", "alerts",
+    "red_alerts", "arbitration",
 )  # fmt: skip
 # the figures a comparison period needs (this period against the year to date and the same
 # period last year: `summary.compare`)

@@ -60,7 +60,7 @@ def _yuan(block: dict) -> dict:
             "recovered": fen_to_yuan(block["recovered"])}  # fmt: skip
 
 
-def _breakdowns(rows: dict[str, list[tuple]], employers: dict[str, list[tuple]]) -> dict:
+def _breakdowns(rows: dict[str, list[tuple]]) -> dict:
     """The breakdowns of the cases received (docs/statistics.md "Breakdowns") from the rows of
     `Rollups.received`: by ownership, sector and channel `{code: {cases, workers, claimed,
     recovered}}`; the migrant workers', the construction and the wage-arrears blocks (arrears:
@@ -70,15 +70,11 @@ def _breakdowns(rows: dict[str, list[tuple]], employers: dict[str, list[tuple]])
         n, _collective, workers, _cw, claimed, _accepted, _provincial, paid = figures
         return _money_block(n, int(workers), int(claimed), int(paid))
 
-    def keyed(found: list[tuple], folded: Any = block) -> dict[str, dict]:
+    def keyed(found: list[tuple]) -> dict[str, dict]:
         return {
-            (code_of(key) if key is not None else "unknown"): _yuan(folded(tuple(figures)))
+            (code_of(key) if key is not None else "unknown"): _yuan(block(tuple(figures)))
             for key, *figures in found
         }
-
-    def employer_block(figures: tuple) -> dict:
-        n, workers, claimed, paid = figures
-        return _money_block(n, int(workers), int(claimed), int(paid))
 
     migrant, construction = _money_block(), _money_block()
     arrears = _money_block()
@@ -98,8 +94,8 @@ def _breakdowns(rows: dict[str, list[tuple]], employers: dict[str, list[tuple]])
     wage_arrears["migrant"] = _yuan(arrears_migrant)
     wage_arrears["construction"] = _yuan(arrears_construction)
     return {
-        "by_ownership": keyed(employers["by_ownership"], employer_block),
-        "by_sector": keyed(employers["by_sector"], employer_block),
+        "by_ownership": keyed(rows["by_ownership"]),
+        "by_sector": keyed(rows["by_sector"]),
         "by_channel": keyed(rows["by_channel"]),
         "migrant_workers": _yuan(migrant),
         "construction": _yuan(construction),
@@ -226,7 +222,7 @@ def report(
         "median_hours_to_acknowledgement_by_level": median_ack_by_level,
         "red_alerts": rollups.part("red_alerts"),
         "arbitration": rollups.part("arbitration"),
-        **_breakdowns(rollups.received, rollups.part("employers")),
+        **_breakdowns(rollups.received),
     }
 
 
@@ -319,10 +315,7 @@ def _headline_figures(rollups: Rollups) -> dict:
     """The compared figures of another period, from its lean parts (`COMPARE_PARTS`): the same
     definitions as `report()`, without its groupings."""
     received, accepted, collective, collective_workers, *arrears = rollups.part("headline")
-    closed = recovered = 0
-    for _outcome, _target, _final, _month, n, _performed, paid, _days in rollups.closed["by_group"]:
-        closed += n
-        recovered += int(paid)
+    closed, recovered = rollups.part("closed_totals")
     mediation = list(rollups.part("mediation").values())
     agreements = sum(m[0] for m in mediation)
     concluded = agreements + sum(m[1] for m in mediation)
