@@ -66,7 +66,7 @@ def test_the_official_tables_and_money_in_both_languages(live_server, browser, u
         ("confirm_performance", {"paid_amount": "12345.60"}),
     ):
         services.fire_trigger(case.id, trigger, officer, payload)
-    for locale, symbol, heading in (("zh-CN", "¥", "本期"), ("en", "CN¥", "This period")):
+    for locale, symbol, heading in (("zh-CN", "¥", "收到案件数"), ("en", "CN¥", "Cases received")):
         context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(f"{live_server}/login")
@@ -80,7 +80,7 @@ def test_the_official_tables_and_money_in_both_languages(live_server, browser, u
         )
         recovered = page.locator("#overview tr[data-figure=recovered] td").inner_text()
         assert recovered == f"{symbol}12,345.60", (locale, recovered)
-        assert heading in page.locator("#compare thead").inner_text()
+        assert heading in page.locator("#compare tbody").inner_text()
         assert page.locator("#stock tr[data-figure=open_at_end]").count() == 1
         assert page.locator("#by-town td[data-figure=success_rate]").first.inner_text() == "100.0%"
         tick = page.evaluate(
