@@ -227,6 +227,10 @@ def test_a_flagged_category_is_shown_and_cleared_by_choosing_it(client, users, m
     db.session.commit()
     login(client, users["mediator"])
     assert dom(client.get(f"/cases/{case.id}")).find(id="category-review") is not None
+    other = make_case(now=T0, category="dismissal")
+    listed = dom(client.get("/cases?review=true")).find_all("a")
+    hrefs = {a.attrs.get("href") for a in listed}
+    assert f"/cases/{case.id}" in hrefs and f"/cases/{other.id}" not in hrefs
     version = db.session.get(Case, case.id).version
     facts.update_facts(case.id, users["mediator"], {"version": version, "category": "dismissal"})
     db.session.expire_all()
