@@ -43,9 +43,9 @@ CHUNK = 20_000
 
 KINDS = [("dispute", 0.6), ("arrears", 0.4)]
 CATEGORIES = [
-    ("remuneration", 0.35), ("dismissal", 0.2), ("social_insurance", 0.12), ("contract", 0.1),
-    ("injury_compensation", 0.08), ("employment_relationship", 0.06),
-    ("working_conditions", 0.05), ("other", 0.04),
+    ("remuneration", 0.35), ("dismissal", 0.14), ("termination", 0.06), ("social_insurance", 0.12),
+    ("contract", 0.1), ("injury_compensation", 0.06), ("compensation", 0.02),
+    ("employment_relationship", 0.06), ("working_conditions", 0.05), ("other", 0.04),
 ]  # fmt: skip
 CHANNELS = [("walk_in", 0.4), ("hotline", 0.25), ("online", 0.15), ("advocate", 0.1),
             ("referral", 0.05), ("inspection", 0.05)]  # fmt: skip
@@ -183,7 +183,7 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                  " state, state_changed_at, handling_org_id, mediator_id, tier, warning_level,"
                  " created_by_id, outcome, closed_at, version, event_seq, next_check_at,"
                  " created_at, updated_at, accepted_at, agreed_at, first_town_alert_at,"
-                 " first_city_alert_at")  # fmt: skip
+                 " first_city_alert_at, mediation_ended_at")  # fmt: skip
     event_cols = ("case_id, seq, at, actor_id, kind, from_state, to_state, trigger, body, data,"
                   " hash")  # fmt: skip
     alert_cols = "id, case_id, rule, level, target_tier, target_org_id, status, raised_at"
@@ -238,7 +238,7 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                           "from_state": frm, "to_state": to, "trigger": trigger, "body": body,
                           "data": data}  # fmt: skip
                 previous = event_hash(previous, fields)
-                if trigger in ("accept", "record_agreement"):
+                if trigger in ("accept", "record_agreement", "fail_mediation"):
                     moments.setdefault(trigger, t)
                 events.append((case_id, seq_no, t, fields["actor_id"], ekind, frm, to, trigger,
                                body, None if data is None else json.dumps(data, ensure_ascii=False),
@@ -262,7 +262,7 @@ def generate(conn: psycopg.Connection, n: int, seed: int) -> dict:
                 OUTCOME.get(state), last_at if closed else None, len(chain) - 1, len(chain),
                 now + timedelta(days=rng.uniform(0.5, 15)) if is_open else None, at, last_at,
                 moments.get("accept"), moments.get("record_agreement"),
-                first_alert.get("town"), first_alert.get("city"),
+                first_alert.get("town"), first_alert.get("city"), moments.get("fail_mediation"),
             ))  # fmt: skip
             if rng.random() < 0.1:
                 assigned.append((case_id, rng.choice(advocates), at))

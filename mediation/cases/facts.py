@@ -88,10 +88,15 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
             raise ValidationFailed(
                 {"received_at": [N_("The report cannot come after the application.")]}
             )
-        before = snapshot(case, EDITABLE_FIELDS)
+        tracked = (*EDITABLE_FIELDS, "category_review")
+        before = snapshot(case, tracked)
         for name, value in data.items():
             setattr(case, name, value)
-        changes = diff(before, snapshot(case, EDITABLE_FIELDS))
+        if "category" in data:
+            # choosing the category, even the same one, is the review of a split category
+            # (docs/statistics.md "Causes")
+            case.category_review = False
+        changes = diff(before, snapshot(case, tracked))
         if not changes:
             db.session.rollback()
             return case

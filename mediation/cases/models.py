@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
@@ -148,13 +149,61 @@ class Case(Model):
                 "first_city_alert_at",
                 # merged reports are left out of the statistics (docs/collective.md)
                 "outcome",
+                # the breakdowns (docs/statistics.md "Breakdowns")
+                "enterprise_id",
+                "channel",
+                "is_migrant",
+                "is_construction",
+                "paid_amount_fen",
             ],
         ),  # fmt: skip
         Index(
             "ix_cases_stats_closed",
             "closed_at",
-            postgresql_include=["received_at", "handling_org_id", "outcome", "paid_amount_fen"],
+            postgresql_include=[
+                "received_at",
+                "handling_org_id",
+                "outcome",
+                "paid_amount_fen",
+                # the closure methods: an award is an arbitration's (docs/statistics.md)
+                "referral_target",
+                "award_final",
+            ],
             postgresql_where=text("closed_at IS NOT NULL"),
+        ),
+        # the mediations concluded without agreement and the agreements due, per period (the
+        # success and performance rates, docs/statistics.md)
+        Index(
+            "ix_cases_stats_mediation_ended",
+            "mediation_ended_at",
+            postgresql_include=["handling_org_id", "outcome"],
+            postgresql_where=text("mediation_ended_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_cases_stats_due",
+            "agreement_due_on",
+            postgresql_include=["handling_org_id", "outcome", "agreed_at"],
+            postgresql_where=text("agreement_due_on IS NOT NULL"),
+        ),
+        # the cases open now, by receipt (the cases carried over into a period)
+        Index(
+            "ix_cases_stats_open",
+            "received_at",
+            postgresql_include=["handling_org_id", "outcome"],
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+        # the cases in arbitration now (the arbitration stage's figures)
+        Index(
+            "ix_cases_stats_arbitration",
+            "handling_org_id",
+            postgresql_include=[
+                "referral_target",
+                "arbitration_decision",
+                "arbitration_decided_on",
+                "award_on",
+                "outcome",
+            ],
+            postgresql_where=text("state = 'referred'"),
         ),
         Index(
             "ix_cases_stats_agreed",
@@ -267,6 +316,14 @@ class Case(Model):
     # the first): copies of the case's history so that the statistics need not read the events
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the first moment mediation ended without an agreement (it failed, or the application was
+    # withdrawn while being mediated): with `agreed_at`, the mediations concluded in a period
+    # (the success rate, docs/statistics.md)
+    mediation_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # registered under a category that issue 21 split in two (dismissal: dissolution or
+    # termination; injury compensation: work injury or economic compensation): the mediator
+    # confirms or corrects the category, which clears the flag (docs/statistics.md "Causes")
+    category_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # when the first alert targeting the town / the city tier was raised on the case (set by the
     # warning engine, never moved: an alert row re-raised later keeps this first moment): the
     # statistics' days at each tier read them instead of the alerts

@@ -99,12 +99,18 @@ class CaseFilterSchema(Schema):
     mediator = StrictInteger(
         validate=Range(min=1, max=MAX_ID), metadata={"description": "the case's mediator"}
     )
+    review = fields.Boolean(
+        metadata={
+            "description": "cases whose category, split by issue 21, is to be reviewed"
+            ' (docs/statistics.md "Causes")'
+        }
+    )
     sort = fields.String(load_default=DEFAULT_SORT, validate=OneOf(SORT_CHOICES))
 
 
 # the filters built with their values (never from the shaped, cached statements): they depend
 # on the user (`mine`) or on the clocks computed in Python (`overdue`)
-VALUED_FILTERS = ("q", "mine", "overdue", "mediator")
+VALUED_FILTERS = ("q", "mine", "overdue", "mediator", "review")
 
 
 # the filters that compare a column with the value asked
@@ -156,6 +162,8 @@ def _filtered(scope: str, filters: dict, user: User | None) -> Select:
         stmt = stmt.where(Case.mediator_id == user.id)
     if user is not None and filters.get("mediator") is not None:
         stmt = stmt.where(Case.mediator_id == filters["mediator"])
+    if filters.get("review"):
+        stmt = stmt.where(Case.category_review.is_(True))
     if user is not None and filters.get("overdue"):
         stmt = stmt.where(Case.id.in_(overdue_case_ids(user)))
     if filters.get("q"):

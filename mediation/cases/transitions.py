@@ -35,6 +35,15 @@ TRACKED_FIELDS = EDITABLE_FIELDS + (
 )  # fmt: skip
 
 
+def ends_mediation(trigger: str, from_state: str) -> bool:
+    """Whether firing `trigger` from `from_state` concludes a mediation without an agreement:
+    it failed, or the application was withdrawn while accepted or being mediated (the
+    success rate's denominator with the agreements reached, docs/statistics.md)."""
+    return trigger == "fail_mediation" or (
+        trigger == "withdraw" and from_state in ("accepted", "mediating")
+    )
+
+
 def fire_trigger(
     case_id: int,
     trigger_name: str,
@@ -94,6 +103,8 @@ def fire_trigger(
             case.accepted_at = now
         if trigger.name == "record_agreement" and case.agreed_at is None:
             case.agreed_at = now
+        if case.mediation_ended_at is None and ends_mediation(trigger.name, from_state):
+            case.mediation_ended_at = now
         body = data.get("reason") or data.get("note") or data.get("terms")
         event_data = diff(before, snapshot(case, TRACKED_FIELDS)) | ctx.event_data
         if data.get("reason") and data.get("note"):

@@ -75,6 +75,24 @@ class IncidentFiguresSchema(Schema):
     )
 
 
+class MoneyBlockSchema(Schema):
+    cases = fields.Integer(required=True)
+    workers = fields.Integer(required=True)
+    claimed = fields.String(required=True, metadata={"description": "yuan"})
+    recovered = fields.String(required=True, metadata={"description": "yuan, paid so far"})
+
+
+class WageArrearsSchema(MoneyBlockSchema):
+    migrant = fields.Nested(MoneyBlockSchema, required=True)
+    construction = fields.Nested(MoneyBlockSchema, required=True)
+
+
+def _blocks(**kw) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(), values=fields.Nested(MoneyBlockSchema), required=True, **kw
+    )
+
+
 class SummarySchema(Schema):
     period = fields.Nested(PeriodSchema, required=True)
     organization_id = fields.Integer(allow_none=True)
@@ -99,9 +117,45 @@ class SummarySchema(Schema):
     )
     by_tier = _counts()
     closed_by_outcome = _counts()
-    closed_by_method = _counts(metadata={"description": "mediation, award, other"})
+    closed_by_method = _counts(
+        metadata={
+            "description": "union_mediation, arbitration_mediation, award (of which"
+            " final_award), other; mediation = both mediations (docs/statistics.md)"
+        }
+    )
     closed_by_result = _counts(metadata={"description": "awards: worker_won, employer_won, partly"})
-    mediation_success_rate = fields.Float(allow_none=True)
+    mediation_success_rate = fields.Float(
+        allow_none=True,
+        metadata={"description": "agreements reached ÷ mediations concluded in the period"},
+    )
+    mediations_concluded = fields.Integer(required=True)
+    agreements_reached = fields.Integer(required=True)
+    mediations_ended_without_agreement = fields.Integer(required=True)
+    performance_rate = fields.Float(
+        allow_none=True,
+        metadata={"description": "agreements fully performed ÷ agreements due in the period"},
+    )
+    agreements_due = fields.Integer(required=True)
+    agreements_performed_when_due = fields.Integer(required=True)
+    carried_over = fields.Integer(required=True)
+    open_at_end = fields.Integer(required=True)
+    closure_rate = fields.Float(
+        allow_none=True, metadata={"description": "closed ÷ (carried over + received)"}
+    )
+    average_days_to_closure = fields.Float(allow_none=True)
+    by_ownership = _blocks()
+    by_sector = _blocks()
+    by_channel = _blocks()
+    migrant_workers = fields.Nested(MoneyBlockSchema, required=True)
+    construction = fields.Nested(MoneyBlockSchema, required=True)
+    wage_arrears = fields.Nested(WageArrearsSchema, required=True)
+    red_alerts = _counts(metadata={"description": "raised, acknowledged, resolved, open"})
+    arbitration = _counts(
+        metadata={
+            "description": "in_arbitration, awards_pending, awards_overdue,"
+            " awards_overdue_beyond_extension (at the request's moment)"
+        }
+    )
     median_days_to_agreement = fields.Float(allow_none=True)
     median_days_to_closure = fields.Float(allow_none=True)
     days_at_tier = fields.Dict(
@@ -133,7 +187,9 @@ def stats_summary(query: dict, user):
 
     Over the cases the caller may see, received (or, for closures, closed) between `from` and
     `to` inclusive (China dates; default: this year so far), optionally within an organization's
-    subtree. Mediation success rate = agreements performed ÷ closed cases that were mediated."""
+    subtree. Mediation success rate = agreements reached ÷ mediations concluded (agreed, or
+    ended without agreement) in the period; performance rate = agreements fully performed ÷
+    agreements due in it (docs/statistics.md)."""
     _require_staff(user)
     period = _period(query)
     org_id = query.get("org")

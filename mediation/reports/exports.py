@@ -19,7 +19,7 @@ from mediation.reports import stats
 def stats_tables(user: User, period: stats.Period, org_id: int | None = None) -> list[Table]:
     """The tables of the reports page, from the same query layer."""
     rollups = stats.Rollups(user, period, org_id)  # read once for both
-    rollups.prefetch(*stats.REPORT_PARTS)
+    comparison = stats.compare(user, period, org_id, rollups=rollups)
     data = stats.report(user, period, org_id, rollups=rollups)
     towns = stats.by_town(user, period, org_id, rollups=rollups)
     amounts = data["amounts"]
@@ -34,6 +34,15 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
         (N_("Workers in collective cases"), data["collective_workers"]),
         (N_("Cases for provincial key monitoring"), data["provincial_key_cases"]),
         (N_("Mediation success rate"), data["mediation_success_rate"]),
+        (N_("Mediations concluded"), data["mediations_concluded"]),
+        (N_("of which agreements reached"), data["agreements_reached"]),
+        (N_("Performance rate of agreements"), data["performance_rate"]),
+        (N_("Agreements due"), data["agreements_due"]),
+        (N_("of which performed"), data["agreements_performed_when_due"]),
+        (N_("Carried over at the start"), data["carried_over"]),
+        (N_("Open at the end"), data["open_at_end"]),
+        (N_("Closure rate"), data["closure_rate"]),
+        (N_("Average days to closure"), data["average_days_to_closure"]),
         (N_("Median days from receipt to agreement"), data["median_days_to_agreement"]),
         (N_("Median days from receipt to closure"), data["median_days_to_closure"]),
         (N_("Amount claimed (yuan)"), Decimal(amounts["claimed"])),
@@ -47,7 +56,7 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
         Table(N_("Overview"), [N_("Indicator"), N_("Value")], LazyRows(lambda: translated_rows(overview))),
         Table(
             N_("By category"), [N_("Statistics category"), N_("Cases")],
-            LazyRows(lambda: ((_(stats.BUCKET_LABELS[b]), data["by_bucket"][b]) for b in stats.BUCKETS)),
+            LazyRows(lambda: ((_(stats.BUCKET_LABELS[b]), data["by_bucket"][b]) for b in (*stats.BUCKETS, "work_injury"))),
         ),
         Table(
             N_("By type"), [N_("Type"), N_("Cases")],
@@ -64,7 +73,7 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
         ),
         Table(
             N_("Closures"), [N_("Method of closure"), N_("Cases")],
-            LazyRows(lambda: ((_(stats.METHOD_LABELS[m]), data["closed_by_method"][m]) for m in stats.CLOSURE_METHODS)),
+            LazyRows(lambda: ((_(stats.METHOD_LABELS[m]), data["closed_by_method"][m]) for m in (*stats.CLOSURE_METHODS, "final_award"))),
         ),
         Table(
             N_("Results"), [N_("Result"), N_("Cases")],
@@ -81,14 +90,81 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
             N_("By town"),
             [N_("Organization"), N_("Cases received"), N_("Collective cases"),
              N_("Workers involved"), N_("Cases closed"), N_("Agreements performed"),
-             N_("Amount claimed (yuan)"), N_("Amount recovered (yuan)")],
+             N_("Amount claimed (yuan)"), N_("Amount recovered (yuan)"),
+             N_("Mediation success rate"), N_("Open at the end"), N_("Average days to closure")],
             LazyRows(lambda: (
                 (t["name"], t["received"], t["collective_cases"], t["workers_involved"],
-                 t["closed"], t["performed"], yuan(t["claimed_fen"]), yuan(t["recovered_fen"]))
+                 t["closed"], t["performed"], yuan(t["claimed_fen"]), yuan(t["recovered_fen"]),
+                 t["success_rate"], t["open_at_end"], t["average_days_to_closure"])
                 for t in towns
             )),
         ),
+        Table(
+            N_("Comparison"),
+            [N_("Indicator"), N_("This period"), N_("Year to date"), N_("Same period last year"),
+             N_("Change on last year (%)")],
+            LazyRows(lambda: (
+                (_(COMPARED_LABELS[r["figure"]]), _number(r["period"]), _number(r["year_to_date"]),
+                 _number(r["last_year"]), r["change"])
+                for r in comparison["rows"]
+            )),
+        ),
+        Table(
+            N_("Special groups"),
+            [N_("Group"), N_("Cases"), N_("Workers"), N_("Amount claimed (yuan)"),
+             N_("Amount recovered (yuan)")],
+            LazyRows(lambda: (
+                (_(title), b["cases"], b["workers"], Decimal(b["claimed"]), Decimal(b["recovered"]))
+                for title, b in (
+                    (N_("Wage arrears"), data["wage_arrears"]),
+                    (N_("of which migrant workers"), data["wage_arrears"]["migrant"]),
+                    (N_("of which construction"), data["wage_arrears"]["construction"]),
+                    (N_("Migrant workers (all cases)"), data["migrant_workers"]),
+                    (N_("Construction (all cases)"), data["construction"]),
+                )
+            )),
+        ),
+        Table(
+            N_("Breakdowns"),
+            [N_("Breakdown"), N_("Code"), N_("Cases"), N_("Workers"), N_("Amount claimed (yuan)"),
+             N_("Amount recovered (yuan)")],
+            LazyRows(lambda: (
+                (_(title), code, b["cases"], b["workers"], Decimal(b["claimed"]),
+                 Decimal(b["recovered"]))
+                for key, title in (
+                    ("by_ownership", N_("By employer ownership")), ("by_sector", N_("By sector")),
+                    ("by_channel", N_("By intake channel")),
+                )
+                for code, b in sorted(data[key].items())
+            )),
+        ),
     ]  # fmt: skip
+
+
+# the comparison's rows (the page's labels)
+COMPARED_LABELS = {
+    "received": N_("Cases received"),
+    "accepted": N_("Cases accepted"),
+    "closed": N_("Cases closed"),
+    "carried_over": N_("Carried over at the start"),
+    "open_at_end": N_("Open at the end"),
+    "closure_rate": N_("Closure rate"),
+    "mediation_success_rate": N_("Mediation success rate"),
+    "performance_rate": N_("Performance rate of agreements"),
+    "collective_cases": N_("Collective cases"),
+    "collective_workers": N_("Workers in collective cases"),
+    "wage_arrears_cases": N_("Wage-arrears cases"),
+    "wage_arrears_workers": N_("Workers owed wages"),
+    "wage_arrears_claimed": N_("Wages owed (yuan)"),
+    "wage_arrears_recovered": N_("Wages recovered (yuan)"),
+    "red_alerts": N_("Red alerts raised"),
+    "recovered": N_("Amount recovered (yuan)"),
+}
+
+
+def _number(value):
+    """Amounts (yuan strings) as numbers: exports keep numbers as numbers."""
+    return Decimal(value) if isinstance(value, str) else value
 
 
 # --- the enterprise watch list ------------------------------------------------------------------

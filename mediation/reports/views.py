@@ -4,19 +4,23 @@ query layer (`stats`, `exports`, `watchlist`) or the importer, render."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, render_template, request
+from flask_babel import format_currency, format_decimal, get_locale
 from flask_login import current_user, login_required
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import select
 
 from mediation.accounts.models import Role
-from mediation.cases.enums import CaseKind, State, WarningLevel
+from mediation.cases.enums import CaseKind, Channel, State, WarningLevel
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied
 from mediation.core.i18n import translate_field_errors
 from mediation.core.messages import N_
 from mediation.core.tables import download, export_format
 from mediation.core.web import label
+from mediation.enterprises.models import Ownership
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import organizations_in_subtree
@@ -25,6 +29,29 @@ from mediation.reports import exports, stats
 from mediation.reports.stats.incidents import incident_figures
 
 bp = Blueprint("reports", __name__)
+
+# the rows of the comparison table (`stats.COMPARED`): the page's money shows with its currency
+COMPARED_LABELS = {
+    **exports.COMPARED_LABELS,
+    "wage_arrears_claimed": N_("Wages owed"),
+    "wage_arrears_recovered": N_("Wages recovered"),
+    "recovered": N_("Amount recovered"),
+}
+COMPARED_MONEY = frozenset(("wage_arrears_claimed", "wage_arrears_recovered", "recovered"))
+
+
+def money(yuan: str | None) -> str:
+    """An amount in yuan with the currency and thousands separators of the user's language
+    (Babel); none as a dash. Exports keep numbers (`exports.py`)."""
+    return "—" if yuan is None else format_currency(Decimal(yuan), "CNY")
+
+
+def number(value: int | None) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else format_decimal(rate * 100, format="#,##0.0") + "%"
 
 
 def _require_staff() -> None:
@@ -71,7 +98,10 @@ def reports_page():
     period = stats.Period(values["from_"], values["to"])
     org_id = values.get("org")
     rollups = stats.Rollups(current_user, period, org_id)  # read once for the three
-    rollups.prefetch()  # every part at once (concurrently on PostgreSQL)
+    # every part of the period and of the comparison periods at once (concurrently on
+    # PostgreSQL)
+    comparison = stats.compare(current_user, period, org_id, rollups=rollups)
+    charts = stats.series(current_user, period, org_id, rollups=rollups)
     return render_template(
         "reports/index.html",
         **context,
@@ -79,8 +109,19 @@ def reports_page():
         org_id=org_id,
         data=stats.report(current_user, period, org_id, rollups=rollups),
         towns=stats.by_town(current_user, period, org_id, rollups=rollups),
-        charts=stats.series(current_user, period, org_id, rollups=rollups),
+        charts=charts,
         incidents=incident_figures(current_user, period, org_id),
+        comparison=comparison,
+        compared_labels=COMPARED_LABELS,
+        compared_rates=stats.RATES,
+        compared_money=COMPARED_MONEY,
+        ownership_labels={o.value: str(o.label) for o in Ownership},
+        channel_labels={c.value: str(label(c)) for c in Channel},
+        money=money,
+        recovered_text=[money(amount) for amount in charts["recovered"]],
+        number=number,
+        percent=percent,
+        money_locale=str(get_locale()).replace("_", "-"),
         buckets=stats.BUCKETS,
         bucket_labels=stats.BUCKET_LABELS,
         methods=stats.CLOSURE_METHODS,

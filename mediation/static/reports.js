@@ -50,7 +50,17 @@
       },
       options: {
         animation: false, responsive: true, maintainAspectRatio: false,
-        scales: { y: { beginAtZero: true } }
+        // money with the currency and thousands separators: the tooltips show the server's
+        // Babel-formatted amounts, the axis the same locale's currency format
+        plugins: { tooltip: { callbacks: { label: function (item) {
+          return data.recovered_label + ": " + data.recovered_text[item.dataIndex];
+        } } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: function (value) {
+          return new Intl.NumberFormat(data.money_locale, {
+            style: "currency", currency: "CNY", currencyDisplay: "narrowSymbol",
+            maximumFractionDigits: 0
+          }).format(value);
+        } } } }
       }
     });
   }

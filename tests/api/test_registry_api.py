@@ -117,7 +117,11 @@ def test_stats_summary_against_hand_counted_cases(api, users, make_case, make_en
     assert stats["accepted"] == 2  # a and b; c was rejected
     assert stats["closed"] == 2
     assert stats["closed_by_outcome"] == {"agreement_performed": 1, "not_accepted": 1}
-    assert stats["mediation_success_rate"] == 1.0  # 1 performed of 1 mediated closure
+    # 1 agreement reached of 1 mediation concluded (docs/statistics.md)
+    assert stats["mediation_success_rate"] == 1.0
+    assert (stats["carried_over"], stats["open_at_end"]) == (0, 1)
+    assert stats["closed_by_method"]["union_mediation"] == 1
+    assert stats["wage_arrears"]["cases"] == 2
     assert stats["collective_cases"] == 1
     assert stats["workers_involved"] == 12 + 1 + 2
     assert stats["by_kind"] == {"arrears": 2, "dispute": 1}

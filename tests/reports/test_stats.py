@@ -83,17 +83,28 @@ def test_report_against_hand_counted_cases(users, march):
     assert data["collective_workers"] == 72
     assert data["by_kind"] == {"dispute": 4}
     assert data["by_bucket"] == {
-        "remuneration": 2, "social_insurance": 0, "change_of_contract": 1,
-        "rescission_termination": 1, "other": 0,
+        "remuneration": 2, "social_insurance": 0, "work_injury": 0, "change_of_contract": 1,
+        "rescission": 1, "termination": 0, "rescission_termination": 1,
+        "employment_relationship": 0, "other": 0,
     }  # fmt: skip
     # the tier supervising each case now: alerts of closed cases resolve, b has none
     assert data["by_tier"] == {"grassroots": 4}
     assert data["closed_by_outcome"] == {
         "agreement_performed": 1, "not_accepted": 1, "worker_won": 1
     }  # fmt: skip
-    assert data["closed_by_method"] == {"mediation": 1, "award": 1, "other": 1}
+    assert data["closed_by_method"] == {
+        "union_mediation": 1, "arbitration_mediation": 0, "award": 1, "final_award": 0,
+        "other": 1, "mediation": 1,
+    }  # fmt: skip
     assert data["closed_by_result"] == {"worker_won": 1, "employer_won": 0, "partly": 0}
-    assert data["mediation_success_rate"] == 0.5  # 1 performed of 2 mediated closures
+    # mediations concluded in March: a agreed (day 5), d failed (day 4)
+    assert data["mediation_success_rate"] == 0.5
+    assert (data["agreements_reached"], data["mediations_concluded"]) == (1, 2)
+    # a's agreement is due after the report's day: none due yet
+    assert (data["agreements_due"], data["performance_rate"]) == (0, None)
+    # f, received in February, is open: carried over; open at the end: b and f
+    assert (data["carried_over"], data["open_at_end"], data["closure_rate"]) == (1, 2, 0.6)
+    assert data["average_days_to_closure"] == 6.0  # (10 + 1 + 7) / 3
     assert data["median_days_to_agreement"] == 5.0
     assert data["median_days_to_closure"] == 7.0  # 10, 1, 7
     assert data["amounts"] == {"claimed": "3500.00", "agreed": "800.00", "recovered": "900.00"}
@@ -293,6 +304,12 @@ def test_an_agreement_closed_partly_performed_counts_as_a_failure(users, make_ca
     _fire(partly, "close_partly_performed", officer, {"reason": "单位停产"}, T0 + 11 * DAY)
     data = stats.report(officer, MARCH, now=T0 + 30 * DAY)
     assert data["closed_by_outcome"] == {"agreement_performed": 1, "partly_performed": 1}
-    assert data["closed_by_method"] == {"mediation": 1, "award": 0, "other": 1}
-    assert data["mediation_success_rate"] == 0.5
+    assert data["closed_by_method"] == {
+        "union_mediation": 1, "arbitration_mediation": 0, "award": 0, "final_award": 0,
+        "other": 1, "mediation": 1,
+    }  # fmt: skip
+    # two agreements reached, none ended without one: the success rate is whole; of the two
+    # due on 20 March, one performed
+    assert data["mediation_success_rate"] == 1.0
+    assert (data["agreements_due"], data["performance_rate"]) == (2, 0.5)
     assert data["amounts"]["recovered"] == "1100.00"

@@ -9,6 +9,11 @@ Which cases count where:
   period (accepted = of those, the ones that went through `accept`);
 - closed, closures by method and result, recovered, days to closure: cases *closed* in the period;
 - agreed, days to agreement: cases whose (first) agreement was recorded in the period;
+- success rate: agreements reached in the period of the mediations concluded in it (agreed, or
+  ended without agreement: `cases.mediation_ended_at`); performance rate: agreements performed
+  of those due in it; carried over / open at end: the stock at the period's bounds;
+- breakdowns (ownership, sector, channel, migrant, construction, wage arrears): cases received;
+- arbitration stage: the cases in arbitration at the report's moment;
 - alerts, time to acknowledgement: alerts *raised* in the period on cases in scope.
 
 The moments of acceptance and of the first agreement are read from `cases.accepted_at` and
@@ -32,20 +37,25 @@ The modules, by what makes them change:
 - `tiers`: the days at each tier, both ways;
 - `parts`: the parts of a report, read once and shared (`Rollups`);
 - `threads`: reading the parts at the same time in worker threads (PostgreSQL);
-- `summary`: the figures assembled for the page, the API and the exports.
+- `summary`: the figures assembled for the page, the API and the exports, and the comparison
+  with the year to date and the same period last year (`compare`).
+
+The definitions and their official sources: docs/statistics.md.
 """
 
-from mediation.cases.enums import BUCKET_LABELS, BUCKETS, COLLECTIVE_WORKERS
+from mediation.cases.enums import BUCKET_LABELS, BUCKETS, COLLECTIVE_WORKERS, EXTRA_BUCKETS
 from mediation.reports.stats.definitions import (
     CLOSURE_METHOD,
     CLOSURE_METHODS,
     CLOSURE_RESULTS,
+    EXTRA_METHODS,
     METHOD_LABELS,
     NOT_MEDIATED,
     RESULT_LABELS,
 )
 from mediation.reports.stats.durations import median
 from mediation.reports.stats.parts import (
+    COMPARE_PARTS,
     PARTS,
     REPORT_PARTS,
     SERIES_PARTS,
@@ -54,7 +64,7 @@ from mediation.reports.stats.parts import (
     days_at_tier,
 )
 from mediation.reports.stats.periods import Period
-from mediation.reports.stats.summary import by_town, report, series
+from mediation.reports.stats.summary import COMPARED, RATES, by_town, compare, report, series
 
 __all__ = [
     "BUCKETS",
@@ -63,9 +73,14 @@ __all__ = [
     "CLOSURE_METHODS",
     "CLOSURE_RESULTS",
     "COLLECTIVE_WORKERS",
+    "COMPARED",
+    "COMPARE_PARTS",
+    "EXTRA_BUCKETS",
+    "EXTRA_METHODS",
     "METHOD_LABELS",
     "NOT_MEDIATED",
     "PARTS",
+    "RATES",
     "REPORT_PARTS",
     "RESULT_LABELS",
     "SERIES_PARTS",
@@ -73,6 +88,7 @@ __all__ = [
     "Period",
     "Rollups",
     "by_town",
+    "compare",
     "days_at_tier",
     "median",
     "report",

@@ -50,6 +50,10 @@ class Dialect(ABC):
         """'YYYY-MM-DD' of the Monday of a UTC timestamp's week, in China time."""
 
     @abstractmethod
+    def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """Days from one timestamp column to another, as a number (summed for averages)."""
+
+    @abstractmethod
     def rollup(
         self, source: Subquery, sets: grouping.Sets, aggregates: grouping.Aggregates
     ) -> grouping.Grouped:
@@ -98,6 +102,9 @@ class PostgreSQL(Dialect):
             func.date_trunc("week", func.timezone(local_zone().key, column)), "YYYY-MM-DD"
         )
 
+    def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        return durations.sql_days(later, earlier)
+
     def rollup(
         self, source: Subquery, sets: grouping.Sets, aggregates: grouping.Aggregates
     ) -> grouping.Grouped:
@@ -133,6 +140,10 @@ class SQLite(Dialect):
 
     def local_week(self, column: Any) -> ColumnElement[str]:
         return func.date(column, _local_offset(), "weekday 0", "-6 days")
+
+    def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """(timestamps are stored as UTC text: `julianday` reads them)"""
+        return func.julianday(later) - func.julianday(earlier)
 
     def rollup(
         self, source: Subquery, sets: grouping.Sets, aggregates: grouping.Aggregates

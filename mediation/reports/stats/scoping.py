@@ -18,18 +18,23 @@ from mediation.warnings.models import Alert
 NOT_MERGED = or_(Case.outcome.is_(None), Case.outcome != Outcome.merged)
 
 
-def scoped(user: User, org_id: int | None, *columns: Any, merged: bool = False) -> Select:
+def scoped(
+    user: User,
+    org_id: int | None,
+    *columns: Any,
+    merged: bool = False,
+    tree: str = "filter_org_tree",
+) -> Select:
     """`columns` of the cases in scope (and in the subtree of `org_id` when given), without
     the reports merged into another case (unless `merged`): the survivor counts the dispute and
     its workers once (docs/collective.md "Merge"). The statistics' covering indexes carry
-    `outcome` for this filter."""
+    `outcome` for this filter. `tree`: the name of the subtree's CTE (one per branch of a
+    statement that unites several)."""
     stmt = scope_filter(select(*columns).select_from(Case), user)
     if not merged:
         stmt = stmt.where(NOT_MERGED)
     if org_id is not None:
-        stmt = stmt.where(
-            Case.handling_org_id.in_(subtree_ids_select(org_id, name="filter_org_tree"))
-        )
+        stmt = stmt.where(Case.handling_org_id.in_(subtree_ids_select(org_id, name=tree)))
     return stmt
 
 

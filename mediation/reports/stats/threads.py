@@ -52,6 +52,22 @@ def read_concurrently(
 ) -> Iterator[tuple[str, Any]]:
     """(name, figures) of each part, in the order given, read by `workers` threads at once. On
     an error, the parts not started yet are not started."""
+    jobs = {name: (part, period) for name, part in parts.items()}
+    for (name, _period), figures in read_jobs(jobs, workers, dialect, user, org_id, now):
+        yield name, figures
+
+
+def read_jobs(
+    jobs: Mapping[Any, tuple[Part, Period]],
+    workers: int,
+    dialect: Dialect,
+    user: User,
+    org_id: int | None,
+    now: datetime,
+) -> Iterator[tuple[tuple[Any, Period], Any]]:
+    """((key, period), figures) of each job (a part over a period), in the order given, read by
+    `workers` threads at once: the parts of several periods of one report (`summary.compare`)
+    share the workers. On an error, the jobs not started yet are not started."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # (a LocalProxy)
     # what the workers need of the viewer, read here: ORM objects belong to this thread's
     # session, and the scope must be the one this request authenticated with
@@ -59,15 +75,16 @@ def read_concurrently(
     scope_ids = None
     if user.role != Role.admin:
         scope_ids = scope_org_ids(user)
-    args = (dialect, viewer, scope_ids, period, org_id, now)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats")
     try:
         futures = {
-            name: pool.submit(_part_in_own_session, app, part, *args)
-            for name, part in parts.items()
+            (key, period): pool.submit(
+                _part_in_own_session, app, part, dialect, viewer, scope_ids, period, org_id, now
+            )
+            for key, (part, period) in jobs.items()
         }
-        for name, future in futures.items():
-            yield name, future.result()
+        for key, future in futures.items():
+            yield key, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
