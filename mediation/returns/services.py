@@ -184,6 +184,8 @@ def create_draft(user: User, payload: dict, *, now: datetime | None = None) -> R
     and one return per union and period (422 on `period`)."""
     now = ensure_utc(now or utcnow())
     with transaction():
+        if user.role == Role.advocate:  # advocates have no returns at all
+            raise NotFound("not found")
         if user.role not in (Role.officer, Role.admin):
             raise PermissionDenied("only officers draft returns")
         data = _load(CreateReturnSchema, payload)
