@@ -23,6 +23,7 @@ from mediation.accounts.models import User
 from mediation.cases.enums import CaseKind, Category, Outcome, WarningLevel
 from mediation.core.i18n import DEFAULT_LOCALE, _, force_locale
 from mediation.core.messages import N_
+from mediation.core.money import fen_to_yuan
 from mediation.orgs.models import Tier
 from mediation.reports import stats
 from mediation.returns.periods import ReturnPeriod
@@ -117,8 +118,6 @@ def _is_number(value: Any) -> bool:
 def _kind(key: str, value: Any) -> str:
     if key in FIGURES:
         return FIGURES[key][1]
-    if key.endswith("_fen"):
-        return MONEY
     if isinstance(value, str) or key.startswith("amounts.") or key.endswith("_amount"):
         return MONEY
     if "rate" in key:
@@ -145,10 +144,23 @@ def _plain(kind: str, value: Any) -> Any:
 _FLATTENED = frozenset({"amounts"})
 
 
+def in_yuan(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping with its amounts in fen (`…_fen`) as yuan under the key without the suffix,
+    unless that key is there already."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+            if key[: -len("_fen")] not in row:
+                out[key[: -len("_fen")]] = fen_to_yuan(value)
+            continue
+        out[key] = in_yuan(value) if isinstance(value, Mapping) else value
+    return out
+
+
 def scalars(report: Mapping[str, Any]) -> dict[str, Any]:
     """The report's scalar figures by key (`amounts` and its like flattened to "outer.inner")."""
     found: dict[str, Any] = {}
-    for key, value in report.items():
+    for key, value in in_yuan(report).items():
         if key in SKIPPED:
             continue
         if isinstance(value, Mapping):
@@ -231,12 +243,11 @@ def breakdowns(reports: Sequence[Mapping[str, Any]]) -> list[dict]:
 def town_table(towns: Sequence[Mapping[str, Any]]) -> dict:
     """The period's figures per town (and the city's own cases), one column per numeric key;
     money kept once (the yuan figure, not its fen twin)."""
+    towns = [in_yuan(town) for town in towns]
     keys: list[str] = []
     for town in towns:
         for key, value in town.items():
             if key in TOWN_SKIPPED or key in keys or not _is_number(value):
-                continue
-            if key.endswith("_fen") and key[: -len("_fen")] in town:
                 continue
             keys.append(key)
     keys.sort(key=lambda k: list(FIGURES).index(k) if k in FIGURES else len(FIGURES))

@@ -66,6 +66,12 @@ def test_the_tables_iterate_the_labels_and_take_new_figures(app):
     assert rows["New figure"]["values"][0] == 3
     assert not any("state" in label.lower() for label in rows)
 
+    # an amount in fen only is shown in yuan
+    assert tables.scalars({"owed_fen": 123456}) == {"owed": "1234.56"}
+    towns = tables.town_table([{"organization_id": 1, "name": "一镇工会", "tier": "town",
+                                "received": 2, "claimed_fen": 100, "claimed": "1.00"}])  # fmt: skip
+    assert towns["rows"][0]["values"] == [2, "1.00"]
+
     found = {t["key"]: t for t in tables.breakdowns([this, ytd, last])}
     # every statistics bucket in the order of its labels, with zeros, then the new breakdown
     bucket_rows = [r["label"]["en"] for r in found["by_bucket"]["rows"]]
@@ -260,3 +266,10 @@ def test_the_pages_of_a_return(app, users, make_case, client):
     answer = client.post(f"/returns/{ret.id}/steps/send_back", data={"version": "3"})
     assert answer.status_code == 422
     assert "send_back" in answer.text
+    answer = client.post(f"/returns/{ret.id}/steps/send_back",
+                         data={"version": "3", "note": "请补充典型案例"})  # fmt: skip
+    assert answer.status_code == 302
+    # the town sees why, on the return it writes again
+    client.post("/logout")
+    login(client, users["officer"])
+    assert "请补充典型案例" in client.get(f"/returns/{ret.id}").text
