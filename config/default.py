@@ -115,6 +115,8 @@ class DefaultConfig:
     # worker services (docs/worker-services.md)
     HARDSHIP_REVIEW_REMINDER_DAYS = 30  # the officers are told this long before a yearly review
     HARDSHIP_REMINDER_TIME = "07:30"  # China time, the daily job that queues the reminders
+    RETURNS_DUE_DAY = 10  # a period's return falls due this day of the following month
+    RETURNS_REMINDER_DAYS = 3  # the town officers are reminded this many days before it
     # an advocate is assigned to cases only after a training of this kind (when required)
     ADVOCATE_TRAINING_REQUIRED = True
     ADVOCATE_TRAINING_KIND = "introductory"

@@ -174,6 +174,7 @@ def register_database(app: Flask) -> None:
     from mediation.legalaid import models as _legalaid  # noqa: F401
     from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
+    from mediation.returns import models as _returns  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
     db.init_app(app)
@@ -243,6 +244,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.legalaid.views import bp as legalaid_bp
     from mediation.meetings.views import bp as meetings_bp
     from mediation.reports.views import bp as reports_bp
+    from mediation.returns import views as _returns_views
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(health_bp)
@@ -264,6 +266,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(legalaid_bp)
     app.register_blueprint(advocates_bp)
     app.register_blueprint(inbox_bp)  # the in-app notices (docs/notifications.md)
+    app.register_blueprint(_returns_views.bp)  # returns on rights work (docs/returns.md)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
@@ -278,6 +281,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.meetings import api as meetings_api
     from mediation.orgs import api as orgs_api
     from mediation.reports import api as reports_api
+    from mediation.returns import api as _returns_api
     from mediation.warnings import api as warnings_api
 
     api = init_api(app, user_for_token=user_for_token)
@@ -289,6 +293,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (hardship_api, legalaid_api, advocates_api):  # the worker services
         api.register_blueprint(module.bp)
     api.register_blueprint(inbox_api.bp)
+    api.register_blueprint(_returns_api.bp)
 
 
 def register_warnings(app: Flask) -> None:

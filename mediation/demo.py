@@ -27,6 +27,7 @@ from mediation.enterprises.models import Enterprise, Ownership
 from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
+from mediation.returns.demo import load_demo_returns
 
 DEMO_PASSWORD = "demo1234"
 REGION = "320581"  # 常熟市
@@ -530,6 +531,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _bring_alerts_up_to_date(office_now, users)
     _load_circuit_court_and_meetings(office_now)
     _load_hardship_and_legal_aid(office_now, users)
+    load_demo_returns(now)  # a town's submitted and approved return, and a draft (docs/returns.md)
     return True, demo_logins()
 
 

@@ -931,6 +931,69 @@ ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
 ]  # fmt: skip
 
 
+_RETURN_MONTHS = itertools.count(1)
+
+
+# the returns on rights work (docs/returns.md): "in" is T1's, "out" T2's; a draft of this month
+# and last month's, submitted by the administrator
+def _return_period() -> dict:
+    """A past month no return of the database has yet (one union writes one per period)."""
+    back = next(_RETURN_MONTHS)
+    today = local_date(utcnow())
+    index = today.year * 12 + today.month - 1 - back
+    return {"kind": "month", "year": index // 12, "number": index % 12 + 1}
+
+
+def _return(w: World, x: str, submitted: bool = False):
+    from mediation.returns.services import create_draft, fire
+
+    def make():
+        town = w.orgs["T1" if x == "in" else "T2"]
+        ret = create_draft(w.users["admin"], {**_return_period(), "organization_id": town.id})
+        if submitted:
+            fire(w.users["admin"], ret.id, "submit")
+        return ret
+
+    return w._once(("return", x, submitted), make)
+
+
+def _return_state(w: World, x: str) -> str:
+    from mediation.returns.models import Return
+
+    return str(db.session.get(Return, _return(w, x).id).state)
+
+
+RETURN_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (404, 404))
+RETURN_WRITE = roles((302, 302), (403, 403), (302, 404), (403, 404), (404, 404))
+ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
+    Row("GET", "/returns", lambda w, x: "/returns", roles(200, 200, 200, 200, 404)),
+    Row("POST", "/returns", lambda w, x: "/returns",
+        roles((302, 302), (403, 403), (302, 422), (403, 403), (404, 404)),
+        body=lambda w, x: {**_return_period(),
+                           "organization_id": w.orgs["T1" if x == "in" else "T2"].id},
+        fresh_world=True),
+    Row("GET", "/returns/<id:return_id>", lambda w, x: f"/returns/{_return(w, x).id}",
+        RETURN_READ),
+    Row("GET", "/returns/<id:return_id>/edit", lambda w, x: f"/returns/{_return(w, x).id}/edit",
+        roles((200, 200), (403, 403), (200, 404), (403, 404), (404, 404))),
+    Row("POST", "/returns/<id:return_id>/edit", lambda w, x: f"/returns/{_return(w, x).id}/edit",
+        RETURN_WRITE, body=lambda w, x: {"main_problems": "欠薪集中", "version": "1"},
+        fresh_world=True),
+    Row("POST", "/returns/<id:return_id>/steps/<name>",
+        lambda w, x: f"/returns/{_return(w, x).id}/steps/submit", RETURN_WRITE,
+        body=lambda w, x: {}, fresh_world=True,
+        done=lambda w, x: _return_state(w, x) == "submitted"),
+    Row("GET", "/returns/<id:return_id>/versions",
+        lambda w, x: f"/returns/{_return(w, x, True).id}/versions", RETURN_READ),
+    Row("GET", "/returns/<id:return_id>/versions/<id:number>",
+        lambda w, x: f"/returns/{_return(w, x, True).id}/versions/1", RETURN_READ),
+    Row("GET", "/returns/<id:return_id>/print",
+        lambda w, x: f"/returns/{_return(w, x, True).id}/print", RETURN_READ),
+    Row("GET", "/returns/<id:return_id>/workbook",
+        lambda w, x: f"/returns/{_return(w, x, True).id}/workbook", RETURN_READ),
+]  # fmt: skip
+
+
 def _notice(w: World, x: str) -> int:
     """A notice of the in/out mediator about the in/out case."""
     from mediation.inbox.models import VISIT, InAppNotice

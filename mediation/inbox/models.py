@@ -19,7 +19,8 @@ ADVOCATE_ASSIGNED = "advocate_assigned"
 TAKEN_OVER = "taken_over"
 VISIT = "visit"
 ACKNOWLEDGED = "acknowledged"
-KINDS = (ALERT, MEDIATOR_ASSIGNED, ADVOCATE_ASSIGNED, TAKEN_OVER, VISIT, ACKNOWLEDGED)
+RETURN_DUE = "return_due"  # a return on rights work falls due (docs/returns.md)
+KINDS = (ALERT, MEDIATOR_ASSIGNED, ADVOCATE_ASSIGNED, TAKEN_OVER, VISIT, ACKNOWLEDGED, RETURN_DUE)
 
 
 class InAppNotice(Model):

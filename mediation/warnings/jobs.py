@@ -34,6 +34,8 @@ LEASES = {
     "meetings.overdue": timedelta(minutes=10),
     # the hardship files' review reminders (mediation/hardship/jobs.py)
     "hardship.reviews": timedelta(minutes=10),
+    # the returns' due-date reminders (mediation/returns/jobs.py)
+    "returns.reminders": timedelta(minutes=10),
     # a large import publishes in one transaction; its job record has its own heartbeat
     "cases.import": timedelta(minutes=30),
 }

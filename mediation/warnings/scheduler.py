@@ -41,6 +41,8 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
         ("hardship.reviews", "mediation.hardship.jobs:review_reminder_job",
          "hardship review reminders",
          {"trigger": "cron", "hour": r_hour, "minute": r_minute, "misfire_grace_time": 3600}),
+        ("returns.reminders", "mediation.returns.jobs:reminder_job", "return due-date reminders",
+         {"trigger": "cron", "hour": r_hour, "minute": r_minute, "misfire_grace_time": 3600}),
         # at once on start, then every minute: /healthz reads it (core/health.py)
         ("scheduler.heartbeat", "mediation.warnings.jobs:heartbeat_job", "heartbeat",
          {"trigger": "interval", "seconds": config["SCHEDULER_HEARTBEAT_SECONDS"],

@@ -5,6 +5,7 @@ success) fails the test, and the failure lists every differing cell."""
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -532,6 +533,55 @@ ENDPOINTS[-1:-1] = WORKER_SERVICES  # before the token's revocation, which stays
 ENDPOINTS[-1:-1] = [
     ("GET", lambda w, x: "/notices", None, ALL(200)),
     ("POST", lambda w, x: "/notices/read", lambda w, x: {"ids": [1, 2]}, ALL(200)),
+]  # fmt: skip
+
+_RETURN_MONTHS = itertools.count(1)
+# the returns on rights work (docs/returns.md): "in" is T1's, "out" T2's; a draft of this month
+# and, for the versions and decisions, last month's submitted by the administrator
+
+
+def _return_period() -> dict:
+    """A past month no return of the database has yet (one union writes one per period)."""
+    back = next(_RETURN_MONTHS)
+    today = local_date(utcnow())
+    index = today.year * 12 + today.month - 1 - back
+    return {"kind": "month", "year": index // 12, "number": index % 12 + 1}
+
+
+def _return(w: World, x: str, submitted: bool = False):
+    from mediation.returns.services import create_draft, fire
+
+    key = f"_return_{x}_{submitted}"
+    if not hasattr(w, key):
+        body = {**_return_period(), "organization_id": _town(w, x).id}
+        ret = create_draft(_admin(), body)
+        if submitted:
+            fire(_admin(), ret.id, "submit")
+        setattr(w, key, ret)
+    return getattr(w, key)
+
+
+RETURN_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+               "advocate": (404, 404), "anonymous": (401, 401)}  # fmt: skip
+RETURN_WRITE = {"admin": (200, 200), "officer": (200, 404), "mediator": (403, 404),
+                "advocate": (404, 404), "anonymous": (401, 401)}  # fmt: skip
+RETURN_DECIDE = {"admin": (200, 200), "officer": (403, 404), "mediator": (403, 404),
+                 "advocate": (404, 404), "anonymous": (401, 401)}  # fmt: skip
+ENDPOINTS[-1:-1] = [
+    ("GET", lambda w, x: "/returns", None, ALL(200)),
+    ("POST", lambda w, x: "/returns",
+     lambda w, x: {**_return_period(), "organization_id": _town(w, x).id},
+     {"admin": (201, 201), "officer": (201, 422), "mediator": (403, 403),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/returns/{_return(w, x).id}", None, RETURN_READ),
+    ("PATCH", lambda w, x: f"/returns/{_return(w, x).id}",
+     lambda w, x: {"main_problems": "欠薪集中在建筑领域"}, RETURN_WRITE),
+    ("GET", lambda w, x: f"/returns/{_return(w, x, True).id}/versions/1", None, RETURN_READ),
+    ("POST", lambda w, x: f"/returns/{_return(w, x).id}/submit", lambda w, x: {}, RETURN_WRITE),
+    ("POST", lambda w, x: f"/returns/{_return(w, x, True).id}/approve", lambda w, x: {},
+     RETURN_DECIDE),
+    ("POST", lambda w, x: f"/returns/{_return(w, x, True).id}/send-back",
+     lambda w, x: {"note": "请补充典型案例"}, RETURN_DECIDE),
 ]  # fmt: skip
 
 
