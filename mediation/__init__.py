@@ -174,6 +174,7 @@ def register_database(app: Flask) -> None:
     from mediation.legalaid import models as _legalaid  # noqa: F401
     from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
+    from mediation.surveys import models as _surveys  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
     db.init_app(app)
@@ -243,6 +244,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.legalaid.views import bp as legalaid_bp
     from mediation.meetings.views import bp as meetings_bp
     from mediation.reports.views import bp as reports_bp
+    from mediation.surveys.views import bp as surveys_bp
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(health_bp)
@@ -264,6 +266,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(legalaid_bp)
     app.register_blueprint(advocates_bp)
     app.register_blueprint(inbox_bp)  # the in-app notices (docs/notifications.md)
+    app.register_blueprint(surveys_bp)  # the labour-relations survey (docs/enterprise-file.md)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
@@ -289,6 +292,9 @@ def register_blueprints(app: Flask) -> None:
     for module in (hardship_api, legalaid_api, advocates_api):  # the worker services
         api.register_blueprint(module.bp)
     api.register_blueprint(inbox_api.bp)
+    from mediation.surveys import api as surveys_api
+
+    api.register_blueprint(surveys_api.bp)
 
 
 def register_warnings(app: Flask) -> None:

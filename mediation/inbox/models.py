@@ -19,7 +19,10 @@ ADVOCATE_ASSIGNED = "advocate_assigned"
 TAKEN_OVER = "taken_over"
 VISIT = "visit"
 ACKNOWLEDGED = "acknowledged"
-KINDS = (ALERT, MEDIATOR_ASSIGNED, ADVOCATE_ASSIGNED, TAKEN_OVER, VISIT, ACKNOWLEDGED)
+# an enterprise's collective contract expires soon (docs/enterprise-file.md "Reminder")
+CONTRACT_EXPIRING = "contract_expiring"
+KINDS = (ALERT, MEDIATOR_ASSIGNED, ADVOCATE_ASSIGNED, TAKEN_OVER, VISIT, ACKNOWLEDGED,
+         CONTRACT_EXPIRING)  # fmt: skip
 
 
 class InAppNotice(Model):

@@ -56,6 +56,9 @@ def notice_text(notice: InAppNotice) -> str:
                      "%(rule)s", by=by, employer=p.get("employer", ""), rule=rule)  # fmt: skip
         return _("%(by)s acknowledged the alert on case %(number)s: %(rule)s",
                  by=by, number=number, rule=rule)  # fmt: skip
+    if notice.kind == kinds.CONTRACT_EXPIRING:
+        return _("The collective contract of %(employer)s expires on %(day)s",
+                 employer=p.get("employer", ""), day=p.get("expires_on", ""))  # fmt: skip
     return notice.kind
 
 
@@ -65,4 +68,6 @@ def notice_url(notice: InAppNotice) -> str:
         return url_for("cases.detail", case_id=notice.case_id)
     if notice.incident_id is not None:
         return url_for("incidents.detail", incident_id=notice.incident_id)
+    if notice.kind == kinds.CONTRACT_EXPIRING and (notice.params or {}).get("enterprise_id"):
+        return url_for("enterprises.detail", enterprise_id=notice.params["enterprise_id"])
     return url_for("inbox.notice_list")
