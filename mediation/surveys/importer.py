@@ -16,9 +16,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from mediation.accounts.models import User
-from mediation.core.enums import label_of
 from mediation.core.errors import normalize_field_errors
-from mediation.core.i18n import stored_text
 from mediation.core.identifiers import normalize_credit_code
 from mediation.core.input_guard import MESSAGE as UNSTORABLE
 from mediation.core.input_guard import storable
@@ -114,16 +112,22 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         raise ValueError(N_("Not a CSV file.")) from None
 
 
+# the types as a spreadsheet names them: code, Chinese (the usual names) or English word
+TYPE_NAMES: dict[str, CollectiveContractType] = {
+    "综合性集体合同": CollectiveContractType.general,
+    "集体合同": CollectiveContractType.general,
+    "工资专项集体合同": CollectiveContractType.wage,
+    "行业性集体合同": CollectiveContractType.sector,
+    "区域性集体合同": CollectiveContractType.area,
+}
+
+
 def _collective(text: str) -> str:
-    """A type's code, or its Chinese or English word as the pages show it."""
-    if text in {m.value for m in CollectiveContractType}:
-        return text
-    with stored_text():
-        for member in CollectiveContractType:
-            if text == str(label_of(member)):
-                return member.value
+    """A type's code from its code, its Chinese name or its English word."""
+    if text in TYPE_NAMES:
+        return TYPE_NAMES[text].value
     for member in CollectiveContractType:
-        if text.lower() == str(member.label).lower():
+        if text.lower() in (member.value, str(member.label).lower()):
             return member.value
     return text  # the schema refuses it
 
@@ -179,32 +183,31 @@ def check(user: User, filename: str, data: bytes) -> Checked:
             positions[name] = index
     missing = [COLUMNS[name][0] for name in REQUIRED if name not in positions]
     if missing or unknown:
-        result.fatal = str(
-            Message(
-                "Line 1: missing columns: %(missing)s; unknown columns: %(unknown)s.",
-                missing=", ".join(missing) or "—", unknown=", ".join(unknown) or "—",
-            )
+        result.fatal = Message(
+            "Line 1: missing columns: %(missing)s; unknown columns: %(unknown)s.",
+            missing=", ".join(missing) or "—", unknown=", ".join(unknown) or "—",
         )  # fmt: skip
         return result
     if len(table) - 1 > MAX_ROWS:
-        result.fatal = str(Message("At most %(n)s rows in one file.", n=MAX_ROWS))
+        result.fatal = Message("At most %(n)s rows in one file.", n=MAX_ROWS)
         return result
 
     codes = {normalize_credit_code(row[positions["credit_code"]])
              for row in table[1:] if len(row) > positions["credit_code"]}  # fmt: skip
-    enterprises = dict(
-        db.session.execute(
+    enterprises = {
+        code: id_
+        for code, id_ in db.session.execute(
             visible_enterprises(user)
             .with_only_columns(Enterprise.credit_code, Enterprise.id)
             .where(Enterprise.credit_code.in_(codes))
-        )
-    )
+        ).all()
+    }
     schema = SurveyInputSchema()
     seen: dict[tuple[int, int], int] = {}
     for line, row in enumerate(table[1:], start=2):
         cells = row + [""] * (len(table[0]) - len(row))
         if not all(storable(cell) for cell in cells):
-            result.errors.append(RowError(line, {"": [str(UNSTORABLE)]}))
+            result.errors.append(RowError(line, {"": [UNSTORABLE]}))
             continue
         values = {name: cells[i] for name, i in positions.items()}
         problems: dict[str, list[str]] = {}
