@@ -21,6 +21,7 @@ from mediation.enterprises.models import Enterprise, Ownership
 from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
+from mediation.surveys.demo import load_demo_surveys
 
 DEMO_PASSWORD = "demo1234"
 CITY = ("JC", "江川市总工会")
@@ -161,6 +162,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _bring_alerts_up_to_date(now, users)
     _load_circuit_court_and_meetings(now)
     _load_hardship_and_legal_aid(now, users)
+    load_demo_surveys(now)
     return True, demo_logins()
 
 

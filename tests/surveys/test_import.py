@@ -82,7 +82,8 @@ def test_the_import_page_lists_the_bad_lines(app, users, make_enterprise):
     data = f"{HEADER}\n{a.credit_code},2026-06-30,10,20,5,0,否,0,,,,否\n".encode()
     response = client.post("/enterprises/surveys/import",
                            data={"file": (io.BytesIO(data), "s.csv")},
-                           content_type="multipart/form-data")  # fmt: skip
+                           content_type="multipart/form-data",
+                           headers={"Accept-Language": "en"})  # fmt: skip
     assert response.status_code == 422
     row = dom(response).find("tr", **{"data-line": "2"})
     assert row is not None and "More migrant workers than employees." in row.text

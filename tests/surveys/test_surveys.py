@@ -289,7 +289,8 @@ def test_the_form_on_the_enterprise_page_keeps_what_was_typed(app, users, make_e
              "migrant_workers": "", "collective_contract": "wage",
              "collective_signed_on": f"{THIS_YEAR}-01-10",
              "collective_expires_on": f"{THIS_YEAR - 1}-01-10"}  # fmt: skip
-    response = client.post(f"/enterprises/{enterprise.id}/surveys", data=typed)
+    response = client.post(f"/enterprises/{enterprise.id}/surveys", data=typed,
+                           headers={"Accept-Language": "en"})  # fmt: skip
     assert response.status_code == 422
     page = dom(response)
     assert errors_next_to(page, "contracts_signed") == ["More signed contracts than employees."]
