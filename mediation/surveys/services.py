@@ -151,7 +151,8 @@ def remind_expiring(now: datetime) -> int:
     now = ensure_utc(now)
     count = 0
     with transaction():
-        for survey in db.session.scalars(expiring_soon(local_date(now)).with_for_update()):
+        soon = expiring_soon(local_date(now)).with_for_update(of=LabourSurvey)
+        for survey in db.session.scalars(soon):
             town = survey.enterprise.organization.ancestor_at(Tier.town)
             signals.collective_contract_expiring.send(survey, town=town, now=now)
             survey.reminded_for = survey.collective_expires_on
