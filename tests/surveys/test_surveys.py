@@ -208,6 +208,12 @@ def test_low_signing_rate_with_arrears_ranks_first_on_the_watch_list(
     page = dom(_get(app, users["mediator"], "/enterprises/watch-list"))
     row = page.find("tr", **{"data-enterprise-id": str(quiet.id)})
     assert row.find("span", **{"data-flag": "low-signing-rate"}) is not None
+    client = app.test_client()
+    login(client, users["mediator"])
+    export = client.get("/enterprises/watch-list/export?format=csv",
+                        headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
+    [line] = [line for line in export.splitlines() if "低签无案厂" in line]
+    assert "Low signing rate" in line
 
 
 # --- the expiry reminder --------------------------------------------------------------------
