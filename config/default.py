@@ -120,6 +120,10 @@ class DefaultConfig:
     # an advocate is assigned to cases only after a training of this kind (when required)
     ADVOCATE_TRAINING_REQUIRED = True
     ADVOCATE_TRAINING_KIND = "introductory"
+
+    # the labour-relations survey (docs/enterprise-file.md "Risk"): an enterprise whose labour
+    # contracts cover fewer of its employees than this is at risk (the national target of 90%)
+    SURVEY_SIGNING_RATE_THRESHOLD = 0.9
     ADVOCATE_REVIEW_AFTER_DAYS = 90  # without any recorded visit: up for review
 
     # notifications (e-mail through Flask-Mailman, optional SMS webhook that takes {"to", "text"}

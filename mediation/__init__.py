@@ -175,6 +175,7 @@ def register_database(app: Flask) -> None:
     from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
     from mediation.returns import models as _returns  # noqa: F401
+    from mediation.surveys import models as _surveys  # noqa: F401
     from mediation.warnings import models as _warnings  # noqa: F401
 
     db.init_app(app)
@@ -245,6 +246,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.meetings.views import bp as meetings_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.returns import views as _returns_views
+    from mediation.surveys.views import bp as surveys_bp
     from mediation.warnings.views import bp as warnings_bp
 
     app.register_blueprint(health_bp)
@@ -267,6 +269,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(advocates_bp)
     app.register_blueprint(inbox_bp)  # the in-app notices (docs/notifications.md)
     app.register_blueprint(_returns_views.bp)  # returns on rights work (docs/returns.md)
+    app.register_blueprint(surveys_bp)  # the labour-relations survey (docs/enterprise-file.md)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
@@ -294,6 +297,9 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(module.bp)
     api.register_blueprint(inbox_api.bp)
     api.register_blueprint(_returns_api.bp)
+    from mediation.surveys import api as surveys_api
+
+    api.register_blueprint(surveys_api.bp)
 
 
 def register_warnings(app: Flask) -> None:

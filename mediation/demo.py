@@ -28,6 +28,7 @@ from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
 from mediation.returns.demo import load_demo_returns
+from mediation.surveys.demo import load_demo_surveys
 
 DEMO_PASSWORD = "demo1234"
 REGION = "320581"  # 常熟市
@@ -532,6 +533,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_circuit_court_and_meetings(office_now)
     _load_hardship_and_legal_aid(office_now, users)
     load_demo_returns(now)  # a town's submitted and approved return, and a draft (docs/returns.md)
+    load_demo_surveys(now)
     return True, demo_logins()
 
 

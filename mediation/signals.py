@@ -114,3 +114,11 @@ visit_recorded = _signals.signal(
     doc="""A visit record was added to a case (sender: the `Case`; `user`: who recorded it;
     `now`), inside its transaction. The in-app notices tell the case's mediator.""",
 )
+
+collective_contract_expiring = _signals.signal(
+    "collective-contract-expiring",
+    doc="""An enterprise's collective contract expires soon and its town union has not yet been
+    told (sender: the `LabourSurvey`; `town`: the town `Organization`; `now`), inside the
+    transaction that marks the reminder sent (docs/enterprise-file.md "Reminder"). The outbox
+    and the in-app notices tell the town union's officers.""",
+)

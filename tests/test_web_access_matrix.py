@@ -873,6 +873,38 @@ TEAM_WRITE = roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404))
 
 # before the session's rows: signing out ends every session of the user
 _SESSION_ROWS = next(i for i, row in enumerate(ROWS) if row.rule == "/language")
+
+
+def _survey_exists(w: World, x: str) -> bool:
+    from mediation.surveys.models import LabourSurvey
+
+    return _exists(select(LabourSurvey).where(LabourSurvey.enterprise_id == w.enterprises[x].id))
+
+
+def _survey_file(w: World, x: str) -> dict:
+    text = f"credit_code,as_of,employees,contracts_signed\n{w.enterprises['in'].credit_code},{_today()},10,9\n"
+    return {"file": (io.BytesIO(text.encode()), "surveys.csv")}
+
+
+# the labour-relations survey (docs/enterprise-file.md): as the registry; advocates see nothing
+SURVEY_PAGE = roles(200, 200, 200, 200, 404)
+ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
+    Row("GET", "/enterprises/<id:enterprise_id>/surveys",
+        lambda w, x: f"/enterprises/{w.enterprises[x].id}/surveys",
+        roles((200, 200), (200, 200), (200, 404), (200, 404), (404, 404))),
+    Row("POST", "/enterprises/<id:enterprise_id>/surveys",
+        lambda w, x: f"/enterprises/{w.enterprises[x].id}/surveys",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (404, 404)),
+        body=lambda w, x: {"as_of": _today(), "employees": "10", "contracts_signed": "9"},
+        fresh_world=True, done=_survey_exists),
+    Row("GET", "/enterprises/surveys/import", lambda w, x: "/enterprises/surveys/import",
+        SURVEY_PAGE),
+    Row("POST", "/enterprises/surveys/import", lambda w, x: "/enterprises/surveys/import",
+        roles(302, 302, 302, 302, 404), body=_survey_file, fresh_world=True,
+        done=lambda w, x: _survey_exists(w, "in")),
+    Row("GET", "/reports/labour-contracts", lambda w, x: "/reports/labour-contracts",
+        SURVEY_PAGE),
+]  # fmt: skip
 ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
     Row("GET", "/hardship", lambda w, x: "/hardship", HARDSHIP_PAGE),
     Row("GET", "/hardship/new", lambda w, x: "/hardship/new", HARDSHIP_PAGE),

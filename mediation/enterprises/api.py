@@ -33,6 +33,10 @@ class RiskSchema(Schema):
     amount_owed = Money(attribute="amount_owed_fen", required=True)
     open_alerts = fields.Integer(required=True)
     highest_level = EnumCode(WarningLevel, allow_none=True)
+    # the latest labour-relations survey's part (docs/enterprise-file.md "Risk")
+    low_signing_rate = fields.Boolean(required=True)
+    collective_expired = fields.Boolean(required=True)
+    no_current_survey = fields.Boolean(required=True)
 
 
 class EnterpriseSchema(Schema):

@@ -20,7 +20,10 @@ TAKEN_OVER = "taken_over"
 VISIT = "visit"
 ACKNOWLEDGED = "acknowledged"
 RETURN_DUE = "return_due"  # a return on rights work falls due (docs/returns.md)
-KINDS = (ALERT, MEDIATOR_ASSIGNED, ADVOCATE_ASSIGNED, TAKEN_OVER, VISIT, ACKNOWLEDGED, RETURN_DUE)
+# an enterprise's collective contract expires soon (docs/enterprise-file.md "Reminder")
+CONTRACT_EXPIRING = "contract_expiring"
+KINDS = (ALERT, MEDIATOR_ASSIGNED, ADVOCATE_ASSIGNED, TAKEN_OVER, VISIT, ACKNOWLEDGED, RETURN_DUE,
+         CONTRACT_EXPIRING)  # fmt: skip
 
 
 class InAppNotice(Model):

@@ -59,6 +59,9 @@ def notice_text(notice: InAppNotice) -> str:
     if notice.kind == kinds.RETURN_DUE:
         return _("The return for %(period)s is due on %(day)s", period=p.get("period", ""),
                  day=p.get("due", ""))  # fmt: skip
+    if notice.kind == kinds.CONTRACT_EXPIRING:
+        return _("The collective contract of %(employer)s expires on %(day)s",
+                 employer=p.get("employer", ""), day=p.get("expires_on", ""))  # fmt: skip
     return notice.kind
 
 
@@ -70,4 +73,6 @@ def notice_url(notice: InAppNotice) -> str:
         return url_for("incidents.detail", incident_id=notice.incident_id)
     if notice.kind == kinds.RETURN_DUE:
         return url_for("returns.return_list")
+    if notice.kind == kinds.CONTRACT_EXPIRING and (notice.params or {}).get("enterprise_id"):
+        return url_for("enterprises.detail", enterprise_id=notice.params["enterprise_id"])
     return url_for("inbox.notice_list")

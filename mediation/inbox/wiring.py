@@ -25,6 +25,7 @@ from mediation.inbox.services import (
 )
 from mediation.inbox.texts import notice_text, notice_url
 from mediation.orgs.models import Organization
+from mediation.surveys.models import LabourSurvey
 from mediation.warnings.models import Alert, AlertLike
 
 
@@ -115,6 +116,15 @@ def _visit_recorded(case: Case, *, user: User, now: datetime, **_: object) -> No
            params={"number": case.number, "by": user.display_name})  # fmt: skip
 
 
+def _contract_expiring(survey: LabourSurvey, *, town: Organization, now: datetime,
+                       **_: object) -> None:  # fmt: skip
+    """The town union's officers (docs/enterprise-file.md "Reminder")."""
+    notify(active_officer_ids([town.id]).get(town.id, []), kinds.CONTRACT_EXPIRING, now,
+           params={"enterprise_id": survey.enterprise_id, "employer": survey.enterprise.name,
+                   "expires_on": survey.collective_expires_on.isoformat()
+                   if survey.collective_expires_on else ""})  # fmt: skip
+
+
 def bell_count() -> str:
     """The bell's number on every page ("" for none, "99+" beyond the limit): read with the
     signed-in user in the session's lookup, so the page pays no query of its own."""
@@ -135,6 +145,7 @@ def init_inbox(app: Flask) -> None:
     signals.case_assigned.connect(_case_assigned)
     signals.case_taken_over.connect(_case_taken_over)
     signals.visit_recorded.connect(_visit_recorded)
+    signals.collective_contract_expiring.connect(_contract_expiring)
     SESSION_USER_EXTRAS["unread_notices"] = unread_count_column
     app.jinja_env.globals.update(
         bell_count=bell_count, notice_text=notice_text, notice_url=notice_url

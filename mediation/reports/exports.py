@@ -173,8 +173,22 @@ WATCH_HEADERS = [
     N_("Rank"), N_("Employer"), N_("Unified social credit code"), N_("Area"),
     N_("Highest alert"), N_("Open alerts"), N_("Open cases"), N_("Workers in open cases"),
     N_("Amount owed (yuan)"), N_("Cases in the last 90 days"), N_("Repeat complaints"),
-    N_("Contact person"), N_("Contact phone"), N_("Contact e-mail"),
+    N_("Labour relations"), N_("Contact person"), N_("Contact phone"), N_("Contact e-mail"),
 ]  # fmt: skip
+
+
+def _survey_flags(risk) -> str | None:
+    """The labour-relations part of the risk, in words (docs/enterprise-file.md "Risk")."""
+    words = [
+        word
+        for flag, word in (
+            (risk.low_signing_rate, _("Low signing rate")),
+            (risk.collective_expired, _("Collective contract expired")),
+            (risk.no_current_survey, _("No survey this year")),
+        )
+        if flag
+    ]
+    return _(", ").join(words) or None
 
 
 def watch_tables(user: User) -> list[Table]:
@@ -188,7 +202,7 @@ def watch_tables(user: User) -> list[Table]:
                 str(risk.highest_level.label) if risk.highest_level else None,
                 risk.open_alerts, risk.open_cases, risk.workers_involved,
                 yuan(risk.amount_owed_fen), entry.recent_cases, yes_no(entry.is_repeat),
-                entry.contact_person, entry.contact_phone, entry.contact_email,
+                _survey_flags(risk), entry.contact_person, entry.contact_phone, entry.contact_email,
             )  # fmt: skip
 
     return [Table(N_("Enterprise watch list"), WATCH_HEADERS, LazyRows(rows))]

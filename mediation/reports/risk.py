@@ -1,4 +1,6 @@
-"""How much trouble an enterprise is in, from its cases and their alerts.
+"""How much trouble an enterprise is in, from its cases and their alerts, and from its latest
+labour-relations survey (a low contract-signing rate, an expired collective contract, no survey
+this year: docs/enterprise-file.md "Risk").
 
 Counted over all of an enterprise's cases (the risk is a fact about the employer, whoever
 handles the cases); pages that list cases still show only the cases the user may see.
@@ -8,13 +10,17 @@ One grouped query answers for any number of enterprises: there is no query per e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import Subquery, and_, case, func, select
 
 from mediation.cases.enums import State, WarningLevel
 from mediation.cases.models import Case
+from mediation.core.clock import local_date, utcnow
 from mediation.extensions import db
+from mediation.surveys.services import flags_subquery
 from mediation.warnings.models import ACTIVE_STATUSES, Alert
 
 # severity as a number, so the database can take the maximum (blue 1 … red 4)
@@ -29,10 +35,19 @@ class EnterpriseRisk:
     amount_owed_fen: int
     open_alerts: int
     highest_level: WarningLevel | None
+    # from the latest labour-relations survey (surveys.services.flags_subquery)
+    low_signing_rate: bool = False
+    collective_expired: bool = False
+    no_current_survey: bool = False
 
     @property
     def is_clear(self) -> bool:
         return not (self.open_cases or self.open_alerts)
+
+    @property
+    def low_signing_with_arrears(self) -> bool:
+        """The watch list's first concern: contracts missing where wages are owed."""
+        return self.low_signing_rate and self.amount_owed_fen > 0
 
 
 NO_RISK = EnterpriseRisk(0, 0, 0, 0, None)
@@ -98,11 +113,18 @@ def riskiest_first(risk: Subquery) -> list:
     ]
 
 
+def survey_flags(now: datetime | None = None) -> Subquery:
+    """The latest survey's flags per enterprise (`low_signing_rate`, `collective_expired`,
+    `current`), today's date and the threshold setting applied."""
+    today = local_date(now or utcnow())
+    return flags_subquery(today, float(current_app.config["SURVEY_SIGNING_RATE_THRESHOLD"]))
+
+
 def risk_for(enterprise_ids: Sequence[int]) -> dict[int, EnterpriseRisk]:
-    """The risk of each enterprise asked about (every id present; no cases = no risk), in one
-    query."""
+    """The risk of each enterprise asked about (every id present; no cases = no case risk), in
+    two queries (the cases', the surveys')."""
     ids = list(dict.fromkeys(enterprise_ids))
-    result = dict.fromkeys(ids, NO_RISK)
+    result = dict.fromkeys(ids, replace(NO_RISK, no_current_survey=True))
     if not ids:
         return result
     for row in db.session.execute(_risk_select(ids)):
@@ -112,5 +134,14 @@ def risk_for(enterprise_ids: Sequence[int]) -> dict[int, EnterpriseRisk]:
             amount_owed_fen=int(row.amount_owed_fen or 0),
             open_alerts=int(row.open_alerts or 0),
             highest_level=RANK_LEVELS.get(int(row.level_rank or 0)),
+            no_current_survey=True,
+        )
+    flags = survey_flags()
+    for row in db.session.execute(select(flags).where(flags.c.enterprise_id.in_(ids))):
+        result[row.enterprise_id] = replace(
+            result[row.enterprise_id],
+            low_signing_rate=bool(row.low_signing_rate),
+            collective_expired=bool(row.collective_expired),
+            no_current_survey=not row.current,
         )
     return result

@@ -1,7 +1,11 @@
 """The enterprise watch list: the employers in the user's area ranked by risk (open alerts,
 their level, amount owed, workers, open cases: `reports.risk`), then by repeat complaints
 (cases received in the last 90 days). Only employers with something to watch are listed: an open
-case, an active alert or a case in the window. One statement for the whole list."""
+case, an active alert, a case in the window, or a latest labour-relations survey with a signing
+rate below the threshold or an expired collective contract. A low signing rate together with
+wages owed ranks first of all; no survey this year ranks an employer higher among its equals
+but does not list it on its own (in January no employer would have one: docs/enterprise-file.md
+"Risk"). One statement for the whole list."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from mediation.accounts.models import User
 from mediation.cases.models import Case
@@ -18,7 +22,13 @@ from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Organization
-from mediation.reports.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
+from mediation.reports.risk import (
+    RANK_LEVELS,
+    EnterpriseRisk,
+    risk_subquery,
+    riskiest_first,
+    survey_flags,
+)
 from mediation.reports.stats.scoping import NOT_MERGED
 
 WINDOW_DAYS = 90
@@ -55,6 +65,13 @@ def watch_list(
         .subquery("recent_cases")
     )
     recent_n = func.coalesce(recent.c.n, 0)
+    flags = survey_flags(now)
+    low = func.coalesce(flags.c.low_signing_rate, 0)
+    expired = func.coalesce(flags.c.collective_expired, 0)
+    current = func.coalesce(flags.c.current, 0)
+    low_with_arrears = case(
+        (and_(low == 1, func.coalesce(risk.c.amount_owed_fen, 0) > 0), 1), else_=0
+    )
     stmt = (
         visible_enterprises(user)
         .with_only_columns(
@@ -71,18 +88,31 @@ def watch_list(
             Enterprise.contact_person,
             Enterprise.contact_phone,
             Enterprise.contact_email,
+            low,
+            expired,
+            current,
         )  # fmt: skip
         .join(Organization, Organization.id == Enterprise.organization_id)
         .outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
         .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
+        .outerjoin(flags, flags.c.enterprise_id == Enterprise.id)
         .where(
             or_(
                 func.coalesce(risk.c.open_cases, 0) > 0,
                 func.coalesce(risk.c.open_alerts, 0) > 0,
                 recent_n > 0,
+                low == 1,
+                expired == 1,
             )
         )
-        .order_by(*riskiest_first(risk), recent_n.desc(), Enterprise.name, Enterprise.id)
+        .order_by(
+            low_with_arrears.desc(),
+            *riskiest_first(risk),
+            (low + expired + 1 - current).desc(),
+            recent_n.desc(),
+            Enterprise.name,
+            Enterprise.id,
+        )
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -98,6 +128,9 @@ def watch_list(
                 amount_owed_fen=int(row[6] or 0),
                 open_alerts=int(row[7] or 0),
                 highest_level=RANK_LEVELS.get(int(row[8] or 0)),
+                low_signing_rate=bool(row[13]),
+                collective_expired=bool(row[14]),
+                no_current_survey=not row[15],
             ),
             recent_cases=int(row[9] or 0),
             contact_person=row[10],

@@ -36,6 +36,8 @@ LEASES = {
     "hardship.reviews": timedelta(minutes=10),
     # the returns' due-date reminders (mediation/returns/jobs.py)
     "returns.reminders": timedelta(minutes=10),
+    # the collective contracts about to expire (docs/enterprise-file.md "Reminder")
+    "surveys.reminders": timedelta(minutes=10),
     # a large import publishes in one transaction; its job record has its own heartbeat
     "cases.import": timedelta(minutes=30),
 }
@@ -125,3 +127,16 @@ def import_job() -> None:
         ran = run_queued()
         if ran:
             log.info("imports: %d job(s) run", ran)
+
+
+def contract_reminder_job() -> None:
+    """Remind the town unions of collective contracts expiring within 60 days, once each
+    (docs/enterprise-file.md "Reminder")."""
+    from mediation.surveys.services import remind_expiring
+
+    with _leased("surveys.reminders") as ours:
+        if not ours:
+            return
+        told = remind_expiring(utcnow())
+        if told:
+            log.info("collective contracts: %d expiry reminder(s)", told)

@@ -27,6 +27,7 @@ from mediation.core.money import format_yuan
 from mediation.core.text import one_line
 from mediation.extensions import db
 from mediation.orgs.models import Organization
+from mediation.surveys.models import LabourSurvey
 from mediation.warnings import rules
 from mediation.warnings.models import (
     ACTIVE_STATUSES,
@@ -301,6 +302,58 @@ def queue_takeover_notifications(
             {
                 "alert_id": None, "user_id": recipient.id, "channel": channel,
                 "recipient": address, "subject": subject, "body": body,
+                "status": NotificationStatus.pending, "attempts": 0,
+                "next_attempt_at": now, "created_at": now,
+            }
+            for channel, address in targets
+        ]  # fmt: skip
+    bulk_insert(Notification.__table__, rows)
+    return len(rows)
+
+
+def queue_contract_expiry_notifications(
+    survey: LabourSurvey, *, town: Organization, now: datetime, **_kw: object
+) -> int:
+    """Outbox rows when an enterprise's collective contract expires within 60 days
+    (`signals.collective_contract_expiring`): the town union's officers hear of it by e-mail
+    (and SMS where configured), each in their language, in the transaction that marks the
+    reminder sent, so it is sent once (docs/enterprise-file.md "Reminder")."""
+    config = current_app.config
+    base = config.get("BASE_URL", "").rstrip("/")
+    enterprise = survey.enterprise
+    expires = survey.collective_expires_on.isoformat() if survey.collective_expires_on else ""
+    kind = survey.collective_contract.label if survey.collective_contract else ""
+    rows = []
+    for recipient in _officers_by_org({town.id}).get(town.id, []):
+        with force_locale(recipient_locale(recipient)):
+            subject = _("Collective contract of %(name)s expires on %(day)s",
+                        name=one_line(enterprise.name),
+                        day=expires)  # fmt: skip
+            body = "\n".join(
+                [
+                    _("%(name)s:", name=one_line(recipient.display_name)),
+                    "",
+                    _(
+                        "The %(kind)s of %(name)s (%(area)s) expires on %(day)s. Either side "
+                        "may ask for its renewal now; please follow up with the enterprise.",
+                        kind=kind,
+                        name=one_line(enterprise.name),
+                        area=one_line(enterprise.organization.name),
+                        day=expires,
+                    ),  # fmt: skip
+                    "",
+                    f"{base}/enterprises/{enterprise.id}"
+                    if base
+                    else _("Please sign in to follow it."),
+                ]
+            )
+        targets = [("email", recipient.email)] if recipient.email else []
+        if config.get("SMS_WEBHOOK_URL") and recipient.phone:
+            targets.append(("sms", recipient.phone))
+        rows += [
+            {
+                "alert_id": None, "user_id": recipient.id, "channel": channel,
+                "recipient": address, "subject": subject[:300], "body": body,
                 "status": NotificationStatus.pending, "attempts": 0,
                 "next_attempt_at": now, "created_at": now,
             }

@@ -37,6 +37,9 @@ def _jobs(config: Config) -> list[tuple[str, str, str, dict]]:
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
         ("meetings.overdue", "mediation.meetings.jobs:overdue_job", "overdue action items",
          {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
+        ("surveys.reminders", "mediation.warnings.jobs:contract_reminder_job",
+         "collective contract expiry reminders",
+         {"trigger": "cron", "hour": hour, "minute": minute, "misfire_grace_time": 3600}),
         # named by its import path only: the hardship package sits above the warnings
         ("hardship.reviews", "mediation.hardship.jobs:review_reminder_job",
          "hardship review reminders",

@@ -23,7 +23,10 @@ from mediation.warnings.delays import delay_applies, latest_delay_day
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.incident_alerts import incident_alerts, process_incidents
 from mediation.warnings.models import Alert, AlertStatus
-from mediation.warnings.outbox import queue_takeover_notifications
+from mediation.warnings.outbox import (
+    queue_contract_expiry_notifications,
+    queue_takeover_notifications,
+)
 from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.scheduler import init_embedded
 from mediation.warnings.services import case_alerts, escalation_tier
@@ -91,6 +94,7 @@ signals.case_page.connect(_case_page_values)
 signals.incident_changed.connect(_evaluate_incident)
 signals.incident_page.connect(_incident_page_values)
 signals.case_taken_over.connect(queue_takeover_notifications)
+signals.collective_contract_expiring.connect(queue_contract_expiry_notifications)
 
 
 def can_acknowledge(alert: Alert) -> bool:

@@ -583,6 +583,20 @@ ENDPOINTS[-1:-1] = [
     ("POST", lambda w, x: f"/returns/{_return(w, x, True).id}/send-back",
      lambda w, x: {"note": "请补充典型案例"}, RETURN_DECIDE),
 ]  # fmt: skip
+# the labour-relations survey (docs/enterprise-file.md): as the registry, advocates see nothing
+SURVEY_BODY = {"as_of": "2026-01-01", "employees": 10, "contracts_signed": 9}
+ENDPOINTS[-1:-1] = [
+    ("GET", lambda w, x: f"/enterprises/{_pick(w, x, 'enterprise').id}/surveys", None,
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/enterprises/{_pick(w, x, 'enterprise').id}/surveys",
+     lambda w, x: SURVEY_BODY,
+     {"admin": (201, 201), "officer": (201, 404), "mediator": (201, 404),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: "/reports/labour-contracts", None,
+     {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+]  # fmt: skip
 
 
 def test_every_endpoint_role_and_scope_answers_as_the_table_says(api, users, build_world):

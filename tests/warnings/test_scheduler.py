@@ -37,6 +37,7 @@ JOB_FUNCTIONS = {
     "meetings.overdue": "mediation.meetings.jobs:overdue_job",
     "hardship.reviews": "mediation.hardship.jobs:review_reminder_job",
     "returns.reminders": "mediation.returns.jobs:reminder_job",
+    "surveys.reminders": "mediation.warnings.jobs:contract_reminder_job",
     "scheduler.heartbeat": "mediation.warnings.jobs:heartbeat_job",
     "cases.import": "mediation.warnings.jobs:import_job",
 }
