@@ -114,3 +114,17 @@ visit_recorded = _signals.signal(
     doc="""A visit record was added to a case (sender: the `Case`; `user`: who recorded it;
     `now`), inside its transaction. The in-app notices tell the case's mediator.""",
 )
+
+project_changed = _signals.signal(
+    "project-changed",
+    doc="""A construction project was saved (sender: the `Project`; `now`), inside the
+    transaction. The warning engine raises or resolves the project's alerts (no wage account,
+    no deposit, payroll late) and re-evaluates its cases (the Spring Festival raise;
+    docs/enterprise-file.md "Construction projects").""",
+)
+
+project_page = _signals.signal(
+    "project-page",
+    doc="""A construction project's page is being shown (sender: the `Project`; `user`). The
+    warning engine answers its alerts.""",
+)

@@ -86,13 +86,21 @@ def _lunar(year: int, month: int, day: int) -> date:
 
 
 @lru_cache(maxsize=64)
+def spring_festival(year: int) -> date:
+    """The Spring Festival (the first day of the first lunar month) in `year`. Computed from the
+    lunar calendar for any year: `chinesecalendar` names the festival's days off only for the
+    years whose official schedule it carries, and the days off begin on its eve or earlier."""
+    return _lunar(year, 1, 1)
+
+
+@lru_cache(maxsize=64)
 def fallback_holidays(year: int) -> Mapping[date, str]:
     """The holidays the regulation fixes in `year`, each with its name (an English msgid):
     New Year's Day; the Spring Festival's eve (the last day of the twelfth lunar month) and the
     first three days of the first; the Qingming solar term; 1–2 May; the Dragon Boat Festival
     (lunar 5/5); the Mid-Autumn Festival (lunar 8/15); 1–3 October. Every one of them falls in
     the Gregorian year whose number the lunar year bears."""
-    spring = _lunar(year, 1, 1)
+    spring = spring_festival(year)
     days = {date(year, 1, 1): NEW_YEAR}
     days |= {spring + timedelta(days=i): SPRING_FESTIVAL for i in range(-1, 3)}
     days[_gregorian(SolarTerm.from_name(year, "清明").get_solar_day())] = QINGMING
