@@ -21,6 +21,7 @@ from mediation.enterprises.models import Enterprise, Ownership
 from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
+from mediation.projects.demo import load_demo_projects
 
 DEMO_PASSWORD = "demo1234"
 CITY = ("JC", "江川市总工会")
@@ -157,6 +158,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_advocate_team(now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
     load_demo_incident(now)
+    load_demo_projects(now)  # a construction project (docs/enterprise-file.md)
     _load_merged_collective_case(now, users, enterprises)
     _bring_alerts_up_to_date(now, users)
     _load_circuit_court_and_meetings(now)

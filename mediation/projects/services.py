@@ -66,6 +66,13 @@ def visible_projects(user: User) -> Select:
     return stmt
 
 
+def project_choices(user: User, limit: int = 500) -> list[Project]:
+    """The projects a case form offers (none for a role that does not see the register)."""
+    if user.role not in PROJECT_EDITORS:
+        return []
+    return list(db.session.scalars(visible_projects(user).order_by(Project.name).limit(limit)))
+
+
 def matching(stmt: Select, text: str) -> Select:
     return stmt.where(Project.name.ilike(like_pattern(text), escape="\\"))
 

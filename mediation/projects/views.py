@@ -93,19 +93,16 @@ def project_payload(form: MultiDict, *, editing: bool) -> dict[str, Any]:
 
 
 def _flat_errors(errors: dict) -> dict:
-    """Nested errors of the subcontractor rows as `sub-<i>-<field>` beside their inputs."""
-    flat = {k: v for k, v in errors.items() if k != "subcontractors"}
-    nested = errors.get("subcontractors")
-    if isinstance(nested, dict):
-        for index, fields in nested.items():
-            if isinstance(fields, dict):
-                for name, messages in fields.items():
-                    key = "enterprise_id" if name == "_schema" else name
-                    flat[f"sub-{index}-{key}"] = messages
-            else:
-                flat["subcontractors"] = fields
-    elif nested:
-        flat["subcontractors"] = nested
+    """The subcontractor rows' errors (`subcontractors.<i>.<field>`) as `sub-<i>-<field>`,
+    beside their inputs; a row's own error beside its enterprise."""
+    flat = {}
+    for key, messages in errors.items():
+        parts = key.split(".")
+        if parts[0] == "subcontractors" and len(parts) == 3:
+            name = "enterprise_id" if parts[2] == "_schema" else parts[2]
+            flat[f"sub-{parts[1]}-{name}"] = messages
+        else:
+            flat[key] = messages
     return flat
 
 

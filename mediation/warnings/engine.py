@@ -73,11 +73,10 @@ def _project_completions(cases: list[Case]) -> dict[int, date | None]:
     ids = {c.project_id for c in cases if c.project_id is not None}
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(Project.id, Project.planned_completion_on).where(Project.id.in_(ids))
-        ).tuples()
+    rows = db.session.execute(
+        select(Project.id, Project.planned_completion_on).where(Project.id.in_(sorted(ids)))
     )
+    return {project_id: completion for project_id, completion in rows}
 
 
 def facts_of(
