@@ -253,9 +253,9 @@ def set_check(
 ) -> ProjectCheck | None:
     """Tick (or untick) one item of a project's campaign checklist: who and when are kept."""
     now = ensure_utc(now or utcnow())
-    require_campaign(user)
     with transaction():
-        project = get_visible_project(user, project_id, for_update=True)
+        project = get_visible_project(user, project_id, for_update=True)  # scope first: 404
+        require_campaign(user)
         data = _load(CheckInputSchema, payload)
         item = ChecklistItem(data["item"])
         check = db.session.scalar(
