@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case as when
+from sqlalchemy import or_, select
 
 from mediation.accounts.models import Role, User
 from mediation.cases.enums import OPEN_STATES, CaseKind
@@ -26,6 +27,7 @@ from mediation.projects.models import Project
 DEMO_PROJECT = "滨江花园三期住宅工程"
 # the team leader's number: a well-formed, invented resident ID number
 LEADER_ID_FIRST17 = "33010619780312731"
+BUILDING_SECTOR = or_(Enterprise.sector.like("%建%"), Enterprise.sector.like("%劳务%"))
 
 
 def _month(day, back: int) -> str:
@@ -40,17 +42,28 @@ def load_demo_projects(now: datetime) -> Project | None:
     existing = db.session.scalar(select(Project).where(Project.name == DEMO_PROJECT))
     if existing is not None:
         return existing
-    officer = db.session.scalar(
+    town_officers = (
         select(User)
         .join(Organization, Organization.id == User.organization_id)
         .where(User.role == Role.officer, User.active.is_(True), Organization.tier == Tier.town)
         .order_by(User.id)
         .limit(1)
     )
+    # the town of a construction firm when the demo has one (by sector), else the first town
+    firm = db.session.scalar(
+        select(Enterprise).where(BUILDING_SECTOR).order_by(Enterprise.id).limit(1)
+    )
+    officer = None
+    if firm is not None:
+        town = firm.organization.ancestor_at(Tier.town)
+        officer = db.session.scalar(town_officers.where(User.organization_id == town.id))
+    officer = officer or db.session.scalar(town_officers)
     if officer is None:
         return None
+    # construction firms first, else any of the area's
+    building = when((BUILDING_SECTOR, 0), else_=1)
     enterprises = list(
-        db.session.scalars(visible_enterprises(officer).order_by(Enterprise.id).limit(3))
+        db.session.scalars(visible_enterprises(officer).order_by(building, Enterprise.id).limit(3))
     )
     if len(enterprises) < 2:
         return None
