@@ -244,6 +244,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.incidents.views import bp as incidents_bp
     from mediation.legalaid.views import bp as legalaid_bp
     from mediation.meetings.views import bp as meetings_bp
+    from mediation.projects.views import bp as projects_bp
     from mediation.reports.views import bp as reports_bp
     from mediation.returns import views as _returns_views
     from mediation.surveys.views import bp as surveys_bp
@@ -263,6 +264,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents_bp)
     app.register_blueprint(hearings_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(projects_bp)  # construction projects (docs/enterprise-file.md)
     # the worker services (docs/worker-services.md)
     app.register_blueprint(hardship_bp)
     app.register_blueprint(legalaid_bp)
@@ -283,6 +285,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.legalaid import api as legalaid_api
     from mediation.meetings import api as meetings_api
     from mediation.orgs import api as orgs_api
+    from mediation.projects import api as projects_api
     from mediation.reports import api as reports_api
     from mediation.returns import api as _returns_api
     from mediation.warnings import api as warnings_api
@@ -300,6 +303,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.surveys import api as surveys_api
 
     api.register_blueprint(surveys_api.bp)
+    api.register_blueprint(projects_api.bp)
 
 
 def register_warnings(app: Flask) -> None:

@@ -49,6 +49,8 @@ def _alert_subject(alert) -> str:
     """What the alert is about: the case's number, or the incident."""
     if alert.incident_id is not None:
         return f"incident {alert.incident_id}"
+    if alert.project_id is not None:
+        return f"project {alert.project_id}"
     return alert.case.number
 
 

@@ -29,6 +29,7 @@ from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
 from mediation.returns.demo import load_demo_returns
 from mediation.surveys.demo import load_demo_surveys
+from mediation.projects.demo import load_demo_projects
 
 DEMO_PASSWORD = "demo1234"
 REGION = "320581"  # 常熟市
@@ -528,6 +529,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_advocate_team(office_now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
     load_demo_incident(now)
+    load_demo_projects(now)  # a construction project (docs/enterprise-file.md)
     _load_merged_collective_case(now, users, enterprises)
     _bring_alerts_up_to_date(office_now, users)
     _load_circuit_court_and_meetings(office_now)

@@ -122,3 +122,17 @@ collective_contract_expiring = _signals.signal(
     transaction that marks the reminder sent (docs/enterprise-file.md "Reminder"). The outbox
     and the in-app notices tell the town union's officers.""",
 )
+
+project_changed = _signals.signal(
+    "project-changed",
+    doc="""A construction project was saved (sender: the `Project`; `now`), inside the
+    transaction. The warning engine raises or resolves the project's alerts (no wage account,
+    no deposit, payroll late) and re-evaluates its cases (the Spring Festival raise;
+    docs/enterprise-file.md "Construction projects").""",
+)
+
+project_page = _signals.signal(
+    "project-page",
+    doc="""A construction project's page is being shown (sender: the `Project`; `user`). The
+    warning engine answers its alerts.""",
+)

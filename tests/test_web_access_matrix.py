@@ -45,7 +45,7 @@ from mediation.meetings.models import ActionItem, Meeting
 from mediation.orgs.models import Organization
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.settings import current_settings
-from tests.conftest import PASSWORD, future_date, login, trigger_payload
+from tests.conftest import PASSWORD, future_date, login, trigger_payload, valid_id_number
 
 # the T1 staff (and the T1 advocate) see the "in" objects and not the "out" ones; the city staff
 # see both
@@ -865,6 +865,33 @@ def _hardship_exists(w: World, x: str) -> bool:
     return _exists(select(HardshipFile).where(HardshipFile.organization_id == w.org(x).id))
 
 
+def _project_form(w: World, x: str) -> dict:
+    """The project form for the in/out area, its general contractor an employer there."""
+    return {
+        "name": f"滨江花园{x}", "location": "滨江路88号", "organization_id": str(w.org(x).id),
+        "general_contractor_id": str(w.enterprises[x].id), "started_on": "2026-03-01",
+        "planned_completion_on": "2027-01-20", "deposit_status": "none",
+        "sub-0-leader_name": "王建军", "sub-0-leader_id_number": valid_id_number("19780312", 731),
+        "sub-0-trade": "木工班组", "sub-0-enterprise_id": "",
+    }  # fmt: skip
+
+
+def _project(w: World, x: str):
+    from mediation.projects.services import create_project
+
+    def make():
+        body = {k: v for k, v in _project_form(w, x).items() if not k.startswith("sub-")}
+        return create_project(w.users["admin"], body)
+
+    return w._once(("project", x), make)
+
+
+def _project_exists(w: World, x: str) -> bool:
+    from mediation.projects.models import Project
+
+    return _exists(select(Project).where(Project.name == f"滨江花园{x}"))
+
+
 HARDSHIP_PAGE = roles(200, 200, 200, 200, 404)
 HARDSHIP_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (404, 404))
 HARDSHIP_WRITE = roles((302, 302), (302, 302), (302, 404), (302, 404), (404, 404))
@@ -954,6 +981,30 @@ ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
         lambda w, x: f"/advocates/trainings/{_training(w, x).id}/attendance", TEAM_WRITE,
         body=lambda w, x: {"user_ids": str(_advocate(w, x).id)}),
     Row("GET", "/advocates/reports", lambda w, x: "/advocates/reports", HARDSHIP_PAGE),
+    # construction projects (docs/enterprise-file.md): the register's staff, as the enterprises;
+    # the year-end campaign for the town and city officers
+    Row("GET", "/projects", lambda w, x: "/projects", HARDSHIP_PAGE),
+    Row("GET", "/projects/new", lambda w, x: "/projects/new", HARDSHIP_PAGE),
+    Row("POST", "/projects/new", lambda w, x: "/projects/new",
+        roles((302, 302), (302, 302), (302, 422), (302, 422), (404, 404)),
+        body=_project_form, fresh_world=True, done=_project_exists),
+    Row("GET", "/projects/<id:project_id>",
+        lambda w, x: f"/projects/{_project(w, x).id}", HARDSHIP_READ),
+    Row("GET", "/projects/<id:project_id>/edit",
+        lambda w, x: f"/projects/{_project(w, x).id}/edit", HARDSHIP_READ),
+    Row("POST", "/projects/<id:project_id>/edit",
+        lambda w, x: f"/projects/{_project(w, x).id}/edit", HARDSHIP_WRITE,
+        body=lambda w, x: {**_project_form(w, x), "wage_account_bank": "工商银行",
+                           "version": str(_project(w, x).version)},
+        fresh_world=True, done=lambda w, x: _project(w, x).wage_account_bank == "工商银行"),
+    Row("GET", "/projects/campaign", lambda w, x: "/projects/campaign",
+        roles(200, 200, 200, 403, 404)),
+    Row("GET", "/projects/campaign/export", lambda w, x: "/projects/campaign/export",
+        roles(200, 200, 200, 403, 404)),
+    Row("POST", "/projects/<id:project_id>/checks",
+        lambda w, x: f"/projects/{_project(w, x).id}/checks",
+        roles((302, 302), (302, 302), (302, 404), (403, 404), (404, 404)),
+        body=lambda w, x: {"item": "site_visited", "checked": "on"}, fresh_world=True),
     # the in-app notices (docs/notifications.md): each user has their own; "in" is one of the
     # T1 mediator's, "out" one of the T2 mediator's, so only the T1 mediator opens one
     Row("GET", "/notices", lambda w, x: "/notices", EVERYONE),

@@ -59,6 +59,9 @@ SETTING_LABELS = {
     "written_minutes": lazy_gettext("Minutes to the written report"),
     "follow_up_hours": lazy_gettext("Hours between follow-up reports"),
     "final_hours": lazy_gettext("Hours to the final report after it ends"),
+    "festival_weeks_before": lazy_gettext("Weeks before the Spring Festival"),
+    "near_completion_days": lazy_gettext("Near completion: days before the planned completion"),
+    "months_late": lazy_gettext("Payroll months late, more than"),
     "quiet_start": lazy_gettext("Quiet hours start"),
     "quiet_end": lazy_gettext("Quiet hours end"),
 }

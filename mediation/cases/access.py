@@ -15,8 +15,10 @@ from mediation.cases.models import (
     Case,
 )
 from mediation.cases.scope import get_visible_case
-from mediation.core.errors import Conflict, PermissionDenied, ValidationFailed
+from mediation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from mediation.core.fields import shared_schema
+from mediation.core.messages import N_
+from mediation.projects.services import get_visible_project
 
 CASE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 
@@ -55,3 +57,12 @@ def check_version(case: Case, expected_version: int | None) -> None:
             "the case was changed by someone else since you opened it; reload and try again",
             current_version=case.version,
         )
+
+
+def check_project(user: User, project_id: int) -> None:
+    """A case may name a construction project the user sees (docs/enterprise-file.md
+    "Construction projects"); any other is 422 on `project_id`, the same as a missing one."""
+    try:
+        get_visible_project(user, project_id)
+    except NotFound:
+        raise ValidationFailed({"project_id": [N_("Unknown project.")]}) from None

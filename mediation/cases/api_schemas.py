@@ -104,6 +104,10 @@ class CaseSchema(CaseSummarySchema):
     handling_org_name = fields.Function(
         lambda c: c.handling_org.name, required=True, metadata={"type": "string"}
     )
+    project_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the construction project (docs/enterprise-file.md)"},
+    )
     worker_name = fields.String(allow_none=True)
     worker_phone = fields.String(allow_none=True)
     worker_id_number = fields.Function(

@@ -32,12 +32,17 @@ SCORES = {
     "same_employer": 40,
     "overlapping_category": 20,
     "same_phone": 30,
+    # a construction project's workers are hired by many subcontractors and team leaders: the
+    # same project is one arrears dispute whatever employer each report names
+    # (docs/enterprise-file.md "Construction projects")
+    "same_project": 40,
 }
 REASON_LABELS = {
     "same_id_number": N_("Same worker ID number"),
     "same_employer": N_("Same employer within the window"),
     "overlapping_category": N_("Overlapping category"),
     "same_phone": N_("Same worker phone"),
+    "same_project": N_("Same construction project"),
 }
 # the pay claims overlap: an arrears report and a remuneration dispute are one claim
 PAY = frozenset({Category.remuneration})
@@ -54,6 +59,7 @@ class Probe:
     id_numbers: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
     exclude_id: int | None = None
+    project_id: int | None = None
 
 
 @dataclass
@@ -95,10 +101,11 @@ def probe_of(case: Case) -> Probe:
         id_numbers=ids,
         phones=phones,
         exclude_id=case.id,
+        project_id=case.project_id,
     )
 
 
-def probe_of_form(values: dict, enterprise_id: int | None) -> Probe:
+def probe_of_form(values: dict, enterprise_id: int | None, project_id: int | None = None) -> Probe:
     """A report being registered, from what was typed so far (anything may be missing)."""
 
     def enum_or_none(cls: type, value: object) -> object:
@@ -116,6 +123,7 @@ def probe_of_form(values: dict, enterprise_id: int | None) -> Probe:
         received_at=utcnow(),
         id_numbers={normalize_id_number(number)} if number else set(),
         phones={phone} if phone else set(),
+        project_id=project_id,
     )
 
 
@@ -144,6 +152,8 @@ def find_duplicates(user: User, probe: Probe, *, days: int | None = None) -> lis
             & (Case.received_at >= at - window)
             & (Case.received_at <= at + window)
         )
+    if probe.project_id is not None:
+        conditions.append(Case.project_id == probe.project_id)
     if probe.id_numbers:
         conditions.append(Case.worker_id_number.in_(sorted(probe.id_numbers)))
         conditions.append(
@@ -192,4 +202,6 @@ def _reasons(case: Case, probe: Probe, at: datetime, window: timedelta) -> list[
         reasons += ["same_employer", "overlapping_category"]
     if probe.phones & phones:
         reasons.append("same_phone")
+    if probe.project_id is not None and case.project_id == probe.project_id:
+        reasons.append("same_project")
     return reasons

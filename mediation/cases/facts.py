@@ -16,6 +16,7 @@ from mediation.cases import schemas
 from mediation.cases.access import (
     CASE_WRITERS,
     announce_change,
+    check_project,
     check_version,
     load_payload,
     lock_case,
@@ -38,7 +39,7 @@ from mediation.extensions import db
 
 # Fields whose changes an edit records, old → new.
 EDITABLE_FIELDS = (
-    "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
+    "category", "enterprise_id", "project_id", "worker_name", "worker_phone", "worker_id_number",
     "workers_involved", "is_migrant", "is_construction", "title", "description",
     "claim_amount_fen", "arrears_months", "channel", "received_at", "infringement_known_at",
     "employment_status", "employment_ended_at", "wages_unpaid_since", "owner_absconded",
@@ -76,6 +77,8 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
                 get_visible_enterprise(user, data["enterprise_id"])
             except NotFound:
                 raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
+        if data.get("project_id"):
+            check_project(user, data["project_id"])
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
         if "reported_at" in data:  # the report's moment under its newer name

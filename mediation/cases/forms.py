@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "kind": lazy_gettext("Case type"),
     "category": lazy_gettext("Dispute category"),
     "enterprise_id": lazy_gettext("Employer"),
+    "project_id": lazy_gettext("Construction project"),
     "enterprise.name": lazy_gettext("New employer name"),
     "enterprise.credit_code": lazy_gettext("Unified social credit code"),
     "enterprise.address": lazy_gettext("Employer address"),

@@ -16,7 +16,13 @@ from mediation import signals
 from mediation.accounts.models import User
 from mediation.accounts.scope import can_see_org
 from mediation.cases import schemas, workflow
-from mediation.cases.access import CASE_WRITERS, announce_change, load_payload, require_role
+from mediation.cases.access import (
+    CASE_WRITERS,
+    announce_change,
+    check_project,
+    load_payload,
+    require_role,
+)
 from mediation.cases.enums import APPLICATION_CHANNELS, EmploymentStatus, EventKind, State
 from mediation.cases.models import (
     GENESIS_HASH,
@@ -127,6 +133,8 @@ def create_case(
         else:
             enterprise = register_enterprise(enterprise_input, handling_org, user)
         data["enterprise_id"] = enterprise.id
+        if data.get("project_id"):
+            check_project(user, data["project_id"])
         if data.get("worker_id_number"):
             data["worker_id_number"] = schemas.clean_id_number(data["worker_id_number"])
         _set_moments(data, now, channel_given=bool((payload or {}).get("channel")))

@@ -48,6 +48,7 @@ from mediation.core.types import UTCDateTime, enum_column
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import Model, db
 from mediation.orgs.models import Organization, Tier
+from mediation.projects.models import Project
 
 case_advocates = Table(
     "case_advocates",
@@ -225,6 +226,9 @@ class Case(Model):
 
     # parties
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    # the construction project the dispute arose on (docs/enterprise-file.md "Construction
+    # projects"): its general contractor is liable to pay first
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     worker_name: Mapped[str | None] = mapped_column(String(100))
     worker_phone: Mapped[str | None] = mapped_column(String(32))
     worker_id_number: Mapped[str | None] = mapped_column(String(18))
@@ -343,6 +347,7 @@ class Case(Model):
     __mapper_args__ = {"version_id_col": version}
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    project: Mapped[Project | None] = relationship()
     handling_org: Mapped[Organization] = relationship(lazy="joined")
     mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -58,6 +58,8 @@ class CaseFactsSchema(StrictSchema):
 
     category = fields.Enum(Category, by_value=True)
     enterprise_id = id_field()
+    # the construction project the dispute arose on (docs/enterprise-file.md)
+    project_id = id_field(allow_none=True)
     worker_name = text(100, allow_none=True)
     worker_phone = fields.String(
         allow_none=True,

@@ -74,6 +74,7 @@ from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Tier
 from mediation.orgs.services import organization_choices, organizations_in_subtree
+from mediation.projects.services import project_choices
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -285,6 +286,7 @@ def _new_case_context(values: dict, errors: dict) -> dict:
         "enterprises": list(
             db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name))
         ),
+        "projects": project_choices(current_user),
         "organizations": (
             organizations_in_subtree(current_user.organization_id)
             if current_user.role != Role.admin
@@ -343,7 +345,10 @@ def _intake_duplicates(values: dict) -> dict:
             .with_only_columns(Enterprise.id)
             .where(Enterprise.credit_code == code)
         )
-    probe = duplicates.probe_of_form(values, enterprise_id)
+    project_id = (
+        int(values["project_id"]) if str(values.get("project_id") or "").isdigit() else None
+    )
+    probe = duplicates.probe_of_form(values, enterprise_id, project_id)
     return {
         "duplicates": duplicates.find_duplicates(current_user, probe),
         "duplicate_window": duplicates.window_days(),
@@ -514,7 +519,7 @@ def edit(case_id: int) -> ResponseReturnValue:
 
 CLEARABLE_FACTS = (
     "worker_name", "worker_phone", "worker_id_number", "claim_amount", "arrears_months",
-    "infringement_known_at", "employment_ended_at", "wages_unpaid_since",
+    "infringement_known_at", "employment_ended_at", "wages_unpaid_since", "project_id",
 )  # fmt: skip
 
 
@@ -522,8 +527,8 @@ def _case_values(case: Case) -> dict:
     values = {
         name: getattr(case, name)
         for name in (
-            "category", "enterprise_id", "worker_name", "worker_phone", "worker_id_number",
-            "workers_involved", "title", "description", "arrears_months", "channel",
+            "category", "enterprise_id", "project_id", "worker_name", "worker_phone",
+            "worker_id_number", "workers_involved", "title", "description", "arrears_months", "channel",
             "infringement_known_at", "employment_status", "employment_ended_at",
             "wages_unpaid_since",
         )

@@ -91,6 +91,14 @@ def spring_festival(year: int) -> date:
 
 
 @lru_cache(maxsize=64)
+def spring_festival(year: int) -> date:
+    """The Spring Festival (the first day of the first lunar month) in `year`. Computed from the
+    lunar calendar for any year: `chinesecalendar` names the festival's days off only for the
+    years whose official schedule it carries, and the days off begin on its eve or earlier."""
+    return _lunar(year, 1, 1)
+
+
+@lru_cache(maxsize=64)
 def fallback_holidays(year: int) -> Mapping[date, str]:
     """The holidays the regulation fixes in `year`, each with its name (an English msgid):
     New Year's Day; the Spring Festival's eve (the last day of the twelfth lunar month) and the

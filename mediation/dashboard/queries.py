@@ -129,7 +129,11 @@ def officer_dashboard(user: User) -> OfficerDashboard:
         db.session.scalars(
             _alert_scope(
                 select(Alert)
-                .options(selectinload(Alert.case), selectinload(Alert.incident))
+                .options(
+                    selectinload(Alert.case),
+                    selectinload(Alert.incident),
+                    selectinload(Alert.project),
+                )
                 .where(Alert.status == AlertStatus.open)
                 .order_by(Alert.raised_at.desc(), Alert.id.desc())
                 .limit(NEWEST_ALERTS),

@@ -28,6 +28,9 @@ def notice_text(notice: InAppNotice) -> str:
     number, by = p.get("number", ""), p.get("by", "")
     if notice.kind == kinds.ALERT:
         level, rule = _level(p.get("level")), _rule(p.get("rule"))
+        if p.get("project"):
+            return _("%(level)s on the construction project %(project)s: %(rule)s",
+                     level=level, project=p["project"], rule=rule)  # fmt: skip
         if notice.incident_id is not None:
             if p.get("climbed"):
                 return _(
@@ -51,6 +54,9 @@ def notice_text(notice: InAppNotice) -> str:
         return _("%(by)s recorded a visit on case %(number)s", by=by, number=number)
     if notice.kind == kinds.ACKNOWLEDGED:
         rule = _rule(p.get("rule"))
+        if p.get("project"):
+            return _("%(by)s acknowledged the alert on the construction project %(project)s: "
+                     "%(rule)s", by=by, project=p["project"], rule=rule)  # fmt: skip
         if notice.incident_id is not None:
             return _("%(by)s acknowledged the alert on the mass incident at %(employer)s: "
                      "%(rule)s", by=by, employer=p.get("employer", ""), rule=rule)  # fmt: skip
@@ -75,4 +81,6 @@ def notice_url(notice: InAppNotice) -> str:
         return url_for("returns.return_list")
     if notice.kind == kinds.CONTRACT_EXPIRING and (notice.params or {}).get("enterprise_id"):
         return url_for("enterprises.detail", enterprise_id=notice.params["enterprise_id"])
+    if (notice.params or {}).get("project_id"):
+        return url_for("projects.detail", project_id=notice.params["project_id"])
     return url_for("inbox.notice_list")

@@ -44,12 +44,14 @@ def _alerts_notified(_sender: object, *, alerts: Sequence[AlertLike], now: datet
         }  # fmt: skip
         if alert.incident_id is not None and alert.incident is not None:
             params["employer"] = alert.incident.employer
+        elif alert.project_id is not None and alert.project is not None:
+            params |= {"project": alert.project.name, "project_id": alert.project_id}
         else:
             params["number"] = alert.case.number
         rows += [
             {
                 "user_id": uid, "kind": kinds.ALERT,
-                "case_id": alert.case_id if alert.incident_id is None else None,
+                "case_id": alert.case_id,
                 "incident_id": alert.incident_id, "alert_id": alert.id, "params": params,
                 "created_at": now, "read_at": None,
             }
@@ -80,6 +82,9 @@ def _alert_acknowledged(alert: Alert, *, user: User, now: datetime, **_: object)
     if alert.incident_id is not None and alert.incident is not None:
         org_ids = _path_below(alert.incident.organization, alert.target_org_id)
         params["employer"] = alert.incident.employer
+    elif alert.project_id is not None and alert.project is not None:
+        org_ids = _path_below(alert.project.organization, alert.target_org_id)
+        params |= {"project": alert.project.name, "project_id": alert.project_id}
     else:
         case = alert.case
         users.append(case.mediator_id)
@@ -89,8 +94,7 @@ def _alert_acknowledged(alert: Alert, *, user: User, now: datetime, **_: object)
         users += ids
     notify(
         users, kinds.ACKNOWLEDGED, now, actor_id=user.id, alert_id=alert.id,
-        case_id=alert.case_id if alert.incident_id is None else None,
-        incident_id=alert.incident_id, params=params,
+        case_id=alert.case_id, incident_id=alert.incident_id, params=params,
     )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
+from mediation.projects.models import Project
 from mediation.warnings import rules
 from mediation.warnings.models import Alert, AlertLike, AlertStatus
 from mediation.warnings.outbox import queue_alert_notifications
@@ -75,6 +76,8 @@ class PendingAlert:
     id: int | None = None
     incident_id: int | None = None  # (the case engine's alerts belong to cases: always None)
     incident: Incident | None = None
+    project_id: int | None = None  # (nor to projects: `warnings.project_alerts`)
+    project: Project | None = None
 
     @property
     def is_active(self) -> bool:

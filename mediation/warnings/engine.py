@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select
 
@@ -20,6 +20,7 @@ from mediation.cases.timeline import append_events_bulk
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import with_ancestors
+from mediation.projects.models import Project
 from mediation.warnings import rules
 from mediation.warnings.batch import (
     AlertBatch,
@@ -66,8 +67,25 @@ def _recent_enterprise_counts(cases: list[Case], window_days: int) -> dict[int, 
     }
 
 
-def facts_of(case: Case, recent_enterprise_cases: int = 1) -> rules.CaseFacts:
+def _project_completions(cases: list[Case]) -> dict[int, date | None]:
+    """The planned completion of the projects these cases name: one query per batch, none
+    when no case names a project."""
+    ids = {c.project_id for c in cases if c.project_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Project.id, Project.planned_completion_on).where(Project.id.in_(sorted(ids)))
+    )
+    return {project_id: completion for project_id, completion in rows}
+
+
+def facts_of(
+    case: Case, recent_enterprise_cases: int = 1, projects: dict[int, date | None] | None = None
+) -> rules.CaseFacts:
+    project_id = case.project_id
     return rules.CaseFacts(
+        on_project=project_id is not None,
+        project_completion_on=(projects or {}).get(project_id) if project_id else None,
         state=case.state,
         kind=case.kind,
         received_at=case.received_at,
@@ -136,11 +154,12 @@ def process_cases(case_ids: list[int], now: datetime, settings: dict | None = No
     orgs = _orgs_for(cases)
     window = settings["repeat_enterprise"]["window_days"]
     recent = _recent_enterprise_counts(cases, window)
+    projects = _project_completions(cases)
 
     batch = AlertBatch(now, settings, orgs)
     batch.outcome.checked = len(cases)
     case_fields = {
-        case.id: _evaluate(batch, case, alerts_by_case[case.id], recent.get(case.id, 1))
+        case.id: _evaluate(batch, case, alerts_by_case[case.id], recent.get(case.id, 1), projects)
         for case in cases
     }
     db.session.flush()
@@ -189,7 +208,9 @@ def evaluate_new_case(case: Case, now: datetime) -> NewCaseAlerts:
         others = _recent_enterprise_counts([case], window)
         batch = AlertBatch(now, settings, orgs)
         batch.outcome.checked = 1
-        fields = _evaluate(batch, case, {}, others.get(case.id, 0) + 1)
+        fields = _evaluate(
+            batch, case, {}, others.get(case.id, 0) + 1, _project_completions([case])
+        )
     outcome = batch.outcome
     for column, value in fields.items():
         setattr(case, column, value)
@@ -204,11 +225,12 @@ def _evaluate(
     case: Case,
     existing: dict[tuple[str, Tier], AlertLike],
     recent_enterprise_cases: int,
+    projects: dict[int, date | None] | None = None,
 ) -> dict:
     """Evaluate one case into `batch` (alerts raised, re-levelled, resolved, climbed) and
     answer the case's warning fields as they should now be."""
     now, settings = batch.now, batch.settings
-    evaluation = rules.evaluate(facts_of(case, recent_enterprise_cases), now, settings)
+    evaluation = rules.evaluate(facts_of(case, recent_enterprise_cases, projects), now, settings)
     wanted = {(a.rule, a.target_tier): a for a in evaluation.alerts}
 
     # raise what should exist

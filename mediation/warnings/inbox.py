@@ -28,6 +28,7 @@ from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
+from mediation.projects.models import Project
 from mediation.warnings import rules
 from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus
 from mediation.warnings.settings import current_settings
@@ -155,9 +156,12 @@ class Group:
     case: Case | None
     incident: Incident | None
     alerts: list[Alert] = field(default_factory=list)
+    project: Project | None = None
 
     @property
     def key(self) -> str:
+        if self.project is not None:
+            return f"project-{self.project.id}"
         return f"case-{self.case.id}" if self.case is not None else f"incident-{self.incident.id}"  # type: ignore[union-attr]
 
 
@@ -215,7 +219,14 @@ def _filters(
             .where(or_(Incident.employer_name.ilike(pattern, escape="\\"),
                        incident_enterprise.name.ilike(pattern, escape="\\")))
         )  # fmt: skip
-        conditions.append(or_(Alert.case_id.in_(cases), Alert.incident_id.in_(incidents)))
+        projects = select(Project.id).where(Project.name.ilike(pattern, escape="\\"))
+        conditions.append(
+            or_(
+                Alert.case_id.in_(cases),
+                Alert.incident_id.in_(incidents),
+                Alert.project_id.in_(projects),
+            )
+        )
     return conditions
 
 
@@ -223,7 +234,11 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
     open_last = func.min(case((Alert.status == AlertStatus.open, 0), else_=1))
     severest = func.max(LEVEL_RANK)
     newest, oldest = func.max(Alert.raised_at), func.min(Alert.raised_at)
-    tie = [func.coalesce(Alert.case_id, 0).desc(), func.coalesce(Alert.incident_id, 0).desc()]
+    tie = [
+        func.coalesce(Alert.case_id, 0).desc(),
+        func.coalesce(Alert.incident_id, 0).desc(),
+        func.coalesce(Alert.project_id, 0).desc(),
+    ]
     if sort == "age":  # the longest waiting first
         order = [oldest, *tie]
     elif sort == "climb":  # the soonest (or longest overdue) to climb first; never last
@@ -232,7 +247,7 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
     else:  # the groups with something to acknowledge, by their severest open alert
         open_severest = func.max(case((Alert.status == AlertStatus.open, LEVEL_RANK), else_=-1))
         order = [open_last, open_severest.desc(), severest.desc(), newest.desc(), *tie]
-    return select(Alert.case_id, Alert.incident_id), order
+    return select(Alert.case_id, Alert.incident_id, Alert.project_id), order
 
 
 def inbox_page(
@@ -256,43 +271,54 @@ def inbox_page(
     sort = sort if sort in SORTS else "level"
     conditions = _filters(user, status, level, q)
     keys, order = _group_order(sort, settings)
-    grouped = keys.where(*conditions).group_by(Alert.case_id, Alert.incident_id)
+    grouped = keys.where(*conditions).group_by(Alert.case_id, Alert.incident_id, Alert.project_id)
     total = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     alerts_total = db.session.scalar(select(func.count(Alert.id)).where(*conditions)) or 0
     page = max(1, min(page, max(math.ceil(total / per_page), 1)))
     rows = db.session.execute(
         grouped.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    case_ids = [c for c, _i in rows if c is not None]
-    incident_ids = [i for c, i in rows if c is None and i is not None]
+    case_ids = [c for c, _i, _p in rows if c is not None]
+    incident_ids = [i for c, i, _p in rows if c is None and i is not None]
+    project_ids = [p for c, i, p in rows if c is None and i is None and p is not None]
     alerts: list[Alert] = []
     if rows:
         alerts = list(
             db.session.scalars(
                 select(Alert)
                 .where(*conditions)
-                .where(or_(Alert.case_id.in_(case_ids), Alert.incident_id.in_(incident_ids)))
+                .where(
+                    or_(
+                        Alert.case_id.in_(case_ids),
+                        Alert.incident_id.in_(incident_ids),
+                        Alert.project_id.in_(project_ids),
+                    )
+                )
                 .options(
                     selectinload(Alert.case),
                     selectinload(Alert.incident),
+                    selectinload(Alert.project),
                     selectinload(Alert.acknowledged_by),
                     # (the organization an alert climbs to: its target's parent)
                     joinedload(Alert.target_org).joinedload(Organization.parent),
                 )  # fmt: skip
             )
         )
-    by_key: dict[tuple[int | None, int | None], list[Alert]] = {}
+    by_key: dict[tuple[int | None, int | None, int | None], list[Alert]] = {}
     for alert in alerts:
-        key = (alert.case_id, None) if alert.case_id is not None else (None, alert.incident_id)
-        by_key.setdefault(key, []).append(alert)
+        by_key.setdefault((alert.case_id, alert.incident_id, alert.project_id), []).append(alert)
     groups = []
-    for case_id, incident_id in rows:
-        members = by_key.get((case_id, None) if case_id is not None else (None, incident_id), [])
+    for key in rows:
+        members = by_key.get(tuple(key), [])
         if not members:
             continue
         members.sort(key=within_group_order)
         first = members[0]
-        groups.append(Group(first.case if case_id is not None else None, first.incident, members))
+        groups.append(
+            Group(
+                first.case if key[0] is not None else None, first.incident, members, first.project
+            )
+        )
     climbs = {
         a.id: c for a in alerts if (c := climb_of(a, now, settings)) is not None
     }  # fmt: skip
@@ -322,8 +348,8 @@ def record_acknowledgement(alert: Alert, user: User, note: str, now: datetime) -
     signals.alert_acknowledged.send(
         alert, user=user, now=now
     )  # in-app notices (docs/notifications.md)
-    if alert.incident_id is not None:
-        return  # (an incident keeps no event chain: the note stays on the alert)
+    if alert.case_id is None:
+        return  # (an incident or a project keeps no event chain: the note stays on the alert)
     append_event(
         alert.case,
         EventKind.acknowledgement,
@@ -359,14 +385,15 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
     with transaction():
         take_write_lock()
         rows = db.session.execute(
-            select(Alert.id, Alert.case_id, Alert.incident_id, Alert.target_org_id).where(
-                Alert.id.in_(ids)
-            )
+            select(
+                Alert.id, Alert.case_id, Alert.incident_id, Alert.project_id, Alert.target_org_id
+            ).where(Alert.id.in_(ids))
         ).all()
         if len(rows) != len(ids) or not _in_scope(user, [r.target_org_id for r in rows]):
             raise NotFound("alert not found")
         case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
         incident_ids = sorted({r.incident_id for r in rows if r.incident_id is not None})
+        project_ids = sorted({r.project_id for r in rows if r.project_id is not None})
         if case_ids:  # the sweep's order: the cases, then their alerts
             db.session.execute(
                 select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id).with_for_update()
@@ -376,6 +403,13 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
                 select(Incident.id)
                 .where(Incident.id.in_(incident_ids))
                 .order_by(Incident.id)
+                .with_for_update()
+            )
+        if project_ids:
+            db.session.execute(
+                select(Project.id)
+                .where(Project.id.in_(project_ids))
+                .order_by(Project.id)
                 .with_for_update()
             )
         alerts = list(
@@ -405,5 +439,8 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
 
 
 def _name(alert: Alert) -> str:
-    where = alert.case.number if alert.case_id is not None else f"#{alert.incident_id}"
+    if alert.project_id is not None and alert.project is not None:
+        where = alert.project.name
+    else:
+        where = alert.case.number if alert.case_id is not None else f"#{alert.incident_id}"
     return f"{where} {rules.RULE_LABELS.get(alert.rule, alert.rule)}"

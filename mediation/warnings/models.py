@@ -26,6 +26,7 @@ from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import Model
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Organization, Tier
+from mediation.projects.models import Project
 
 
 class AlertStatus(enum.StrEnum):
@@ -47,7 +48,8 @@ ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
 
 
 class Alert(Model):
-    """A levelled warning on a case or on a mass incident (exactly one of the two), addressed
+    """A levelled warning on a case, a mass incident or a construction project (exactly one),
+    addressed
     to the organization at one tier.
 
     Unique per (case, rule, target tier) and per (incident, rule, target tier): an alert can
@@ -59,7 +61,14 @@ class Alert(Model):
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "target_tier"),
         UniqueConstraint("incident_id", "rule", "target_tier"),
-        CheckConstraint("(case_id IS NULL) <> (incident_id IS NULL)", name="case_or_incident"),
+        UniqueConstraint("project_id", "rule", "target_tier"),
+        # exactly one subject: a sum of terms, so a new kind of subject adds one term
+        CheckConstraint(
+            "(CASE WHEN case_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN incident_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="case_or_incident",
+        ),
         Index("ix_alerts_target_org_status", "target_org_id", "status"),
     )
 
@@ -67,6 +76,8 @@ class Alert(Model):
     # (None for an incident's alert: the case engine reads only alerts of cases)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # a construction project's alert (docs/enterprise-file.md "Construction projects")
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     rule: Mapped[str] = mapped_column(String(40))
     level: Mapped[WarningLevel] = mapped_column(enum_column(WarningLevel, "alert_level"))
     target_tier: Mapped[Tier] = mapped_column(enum_column(Tier, "alert_tier"))
@@ -83,6 +94,7 @@ class Alert(Model):
 
     case: Mapped[Case] = relationship()
     incident: Mapped[Incident | None] = relationship()
+    project: Mapped[Project | None] = relationship()
     target_org: Mapped[Organization] = relationship(lazy="joined")
     acknowledged_by: Mapped[User | None] = relationship()
 
@@ -99,6 +111,8 @@ class AlertLike(Protocol):
     case: Case
     incident_id: int | None
     incident: Incident | None
+    project_id: int | None
+    project: Project | None
     rule: str
     level: WarningLevel
     target_tier: Tier

@@ -81,6 +81,8 @@ def alert_message(alert: AlertLike) -> tuple[str, str]:
     render it under `force_locale` of the recipient (Chinese by default)."""
     if alert.incident_id is not None:
         return incident_alert_message(alert)
+    if alert.project_id is not None:
+        return project_alert_message(alert)
     case = alert.case
     level = WarningLevel(alert.level)
     rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
@@ -144,6 +146,38 @@ def incident_alert_message(alert: AlertLike) -> tuple[str, str]:
             _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
         )
     url = f"{base}/incidents/{incident.id}"
+    lines += [
+        "",
+        _("Please sign in to acknowledge and supervise: %(url)s", url=url)
+        if base
+        else _("Please sign in to acknowledge and supervise."),
+    ]
+    return subject, "\n".join(lines)
+
+
+def project_alert_message(alert: AlertLike) -> tuple[str, str]:
+    """Subject and body of a construction project's alert: the project, its general contractor
+    and where to act (the project's page)."""
+    project = alert.project
+    assert project is not None
+    level = WarningLevel(alert.level)
+    rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
+    subject = _("[%(level)s] %(rule)s: %(project)s", level=level.label, rule=rule,
+                project=one_line(project.name))  # fmt: skip
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    lines = [
+        _("%(org)s:", org=one_line(alert.target_org.name)),
+        "",
+        _("%(rule)s (%(level)s).", rule=rule, level=level.label),
+        _("Project: %(name)s, %(location)s", name=one_line(project.name),
+          location=one_line(project.location)),
+        _("General contractor: %(name)s", name=one_line(project.general_contractor.name)),
+    ]  # fmt: skip
+    if alert.climbed_from_id:
+        lines.append(
+            _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
+        )
+    url = f"{base}/projects/{project.id}"
     lines += [
         "",
         _("Please sign in to acknowledge and supervise: %(url)s", url=url)

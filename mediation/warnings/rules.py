@@ -33,6 +33,7 @@ from mediation.cases.enums import (
     State,
     WarningLevel,
 )
+from mediation.core import calendar
 from mediation.core.clock import local_date
 from mediation.core.i18n import lazy_gettext
 from mediation.core.periods import ends_at
@@ -81,6 +82,10 @@ class CaseFacts:
     reopened_at: datetime | None = None
     reopen_reason: ReopenReason | None = None
     clock_adjustments: dict[str, Any] | None = None
+    # the planned completion of the construction project the case names, if it names one
+    # (docs/enterprise-file.md "Construction projects")
+    project_completion_on: date | None = None
+    on_project: bool = False
 
     @property
     def reported_at(self) -> datetime:
@@ -266,7 +271,43 @@ def _months_owed(f: CaseFacts, today: date) -> tuple[int | None, date | None]:
     return f.arrears_months, None
 
 
+def spring_festival_window(today: date, weeks: int) -> tuple[date, date]:
+    """The first and last day of the window before the next Spring Festival: `weeks` weeks
+    up to its eve (the festival itself past, the next year's). For 2027 (festival on
+    6 February) and 8 weeks: 12 December 2026 to 5 February 2027."""
+    festival = calendar.spring_festival(today.year)
+    if festival <= today:
+        festival = calendar.spring_festival(today.year + 1)
+    return festival - timedelta(weeks=weeks), festival - timedelta(days=1)
+
+
+def festival_raise(f: CaseFacts, now: datetime, cfg: dict, result: RuleResult) -> RuleResult:
+    """An arrears case on a construction project near completion, in the window before the
+    Spring Festival, is raised one level (docs/enterprise-file.md "Construction projects"):
+    the winter campaign's peak. The result wakes when the raise starts or ends."""
+    if not result.fires or not f.on_project or f.project_completion_on is None:
+        return result
+    assert result.level is not None
+    today = local_date(now)
+    first, last = spring_festival_window(today, cfg["festival_weeks_before"])
+    begins = max(first, f.project_completion_on - timedelta(days=cfg["near_completion_days"]))
+    wakes = [result.wakes_at] if result.wakes_at is not None else []
+    if begins <= today <= last:
+        wakes.append(local_midnight(last + timedelta(days=1)))
+        return RuleResult(True, next_level(result.level), result.target, min(wakes))
+    wakes.append(
+        local_midnight(begins if begins > today and begins <= last else last + timedelta(days=1))
+    )
+    return RuleResult(True, result.level, result.target, min(wakes))
+
+
 def arrears_duration(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
+    """Months in arrears, raised one level on a project near completion before the Spring
+    Festival (`festival_raise`)."""
+    return festival_raise(f, now, cfg, _arrears_duration(f, now, cfg))
+
+
+def _arrears_duration(f: CaseFacts, now: datetime, cfg: dict) -> RuleResult:
     """Months in arrears: up to the orange threshold yellow/town, above it orange/town, above
     the red threshold red/city. Counted from the first unpaid pay day when it is known, so the
     rule wakes on the next pay day and the level climbs with time; silent up to and including
@@ -384,6 +425,9 @@ RULE_LABELS = {
     "incident_written_overdue": lazy_gettext("Mass incident: written report overdue"),
     "incident_follow_up_overdue": lazy_gettext("Mass incident: daily follow-up report overdue"),
     "incident_final_overdue": lazy_gettext("Mass incident: final report overdue"),
+    "project_wage_account": lazy_gettext("Construction project without a dedicated wage account"),
+    "project_wage_deposit": lazy_gettext("Construction project without a wage deposit"),
+    "project_payroll_late": lazy_gettext("Construction project's payroll more than a month late"),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
     "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }

@@ -21,6 +21,7 @@ from mediation.extensions import db
 from mediation.incidents.enums import IncidentStatus
 from mediation.incidents.models import Incident
 from mediation.orgs.models import Tier
+from mediation.projects.models import Project
 from mediation.warnings import rules
 from mediation.warnings.engine import raise_manual_alert
 from mediation.warnings.inbox import INBOX_ROLES, note_field, record_acknowledgement
@@ -78,9 +79,9 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
     """An officer of the target organization takes the alert on; the climb stops."""
     now = ensure_utc(now or utcnow())
     with transaction():
-        case_id, incident_id = db.session.execute(
-            select(Alert.case_id, Alert.incident_id).where(Alert.id == alert_id)
-        ).one_or_none() or (None, None)
+        case_id, incident_id, project_id = db.session.execute(
+            select(Alert.case_id, Alert.incident_id, Alert.project_id).where(Alert.id == alert_id)
+        ).one_or_none() or (None, None, None)
         if case_id is not None:  # lock the case, then the alert: the sweep's order
             take_write_lock()
             db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
@@ -89,6 +90,9 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
             db.session.execute(
                 select(Incident.id).where(Incident.id == incident_id).with_for_update()
             )
+        elif project_id is not None:  # a project's alert: lock the project the same way
+            take_write_lock()
+            db.session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
         alert = db.session.scalar(
             select(Alert)
             .where(Alert.id == alert_id)

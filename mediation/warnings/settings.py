@@ -34,6 +34,7 @@ MAXIMUM = {
     "single_worker_yuan": 10_000_000_000, "single_worker_months": 240, "group_workers": 1_000_000,
     "group_yuan": 10_000_000_000, "major_participants": 1_000_000, "verbal_minutes": 10080,
     "written_minutes": 10080, "follow_up_hours": 720, "final_hours": 720,
+    "festival_weeks_before": 26, "near_completion_days": 3650, "months_late": 240,
 }  # fmt: skip
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

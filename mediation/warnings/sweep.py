@@ -21,6 +21,7 @@ from mediation.extensions import db
 from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.engine import process_cases
 from mediation.warnings.incident_alerts import sweep_incidents
+from mediation.warnings.project_alerts import sweep_projects
 from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)
@@ -109,4 +110,6 @@ def sweep(
             break
     # the mass incidents' report chains and their alerts' climb (docs/incidents.md)
     total.add(sweep_incidents(now, settings, batch_size))
+    # the construction projects' alerts (docs/enterprise-file.md "Construction projects")
+    total.add(sweep_projects(now, settings, batch_size))
     return total

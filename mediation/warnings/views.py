@@ -130,7 +130,9 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
     flash(
         _(
             "Alert acknowledged: %(number)s %(rule)s.",
-            number=alert.case.number
+            number=alert.project.name
+            if alert.project is not None
+            else alert.case.number
             if alert.incident_id is None
             else _("Mass incident %(id)s", id=alert.incident_id),
             rule=RULE_LABELS.get(alert.rule, alert.rule),
@@ -140,6 +142,8 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
     back = request.form.get("back")
     if back == "incident" and alert.incident_id is not None:
         return redirect(url_for("incidents.detail", incident_id=alert.incident_id))
+    if back == "project" and alert.project_id is not None:
+        return redirect(url_for("projects.detail", project_id=alert.project_id))
     if back == "case":
         return redirect(url_for("cases.detail", case_id=alert.case_id))
     return redirect(url_for("warnings.inbox"))

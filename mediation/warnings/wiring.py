@@ -13,12 +13,13 @@ from mediation import signals
 from mediation.accounts.auth import SESSION_USER_EXTRAS, session_user_extra
 from mediation.accounts.models import Role, User
 from mediation.cases.access import CASE_WRITERS, SUPERVISORS
-from mediation.cases.enums import EventKind, WarningLevel
+from mediation.cases.enums import OPEN_STATES, EventKind, WarningLevel
 from mediation.cases.models import Case
 from mediation.core.clock import local_date, utcnow
 from mediation.core.db import literal_parameter
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.projects.models import Project
 from mediation.warnings.delays import delay_applies, latest_delay_day
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.incident_alerts import incident_alerts, process_incidents
@@ -27,6 +28,7 @@ from mediation.warnings.outbox import (
     queue_contract_expiry_notifications,
     queue_takeover_notifications,
 )
+from mediation.warnings.project_alerts import process_projects, project_alerts
 from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.scheduler import init_embedded
 from mediation.warnings.services import case_alerts, escalation_tier
@@ -83,6 +85,27 @@ def _incident_page_values(incident: Incident, *, user: User, **_: object) -> dic
     return {"alerts": incident_alerts(incident.id), "rule_labels": RULE_LABELS}
 
 
+def _evaluate_project(project: Project, *, now: datetime, **_: object) -> None:
+    """A project saved: its own alerts, and its open cases' (the Spring Festival raise reads
+    its planned completion), in its transaction (docs/enterprise-file.md "Construction
+    projects")."""
+    process_projects([project.id], now)
+    case_ids = list(
+        db.session.scalars(
+            select(Case.id)
+            .where(Case.project_id == project.id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.id)
+            .with_for_update()
+        )
+    )
+    if case_ids:
+        process_cases(case_ids, now)
+
+
+def _project_page_values(project: Project, *, user: User, **_: object) -> dict:
+    return {"alerts": project_alerts(project.id), "rule_labels": RULE_LABELS}
+
+
 def _clock_settings(_sender: object, **_: object) -> dict:
     return current_settings()
 
@@ -93,6 +116,8 @@ signals.case_changed.connect(_evaluate_change)
 signals.case_page.connect(_case_page_values)
 signals.incident_changed.connect(_evaluate_incident)
 signals.incident_page.connect(_incident_page_values)
+signals.project_changed.connect(_evaluate_project)
+signals.project_page.connect(_project_page_values)
 signals.case_taken_over.connect(queue_takeover_notifications)
 signals.collective_contract_expiring.connect(queue_contract_expiry_notifications)
 

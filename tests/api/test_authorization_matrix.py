@@ -528,6 +528,40 @@ WORKER_SERVICES = [
       "advocate": (403, 404), "anonymous": (401, 401)}),
 ]  # fmt: skip
 ENDPOINTS[-1:-1] = WORKER_SERVICES  # before the token's revocation, which stays last
+
+
+# --- construction projects (docs/enterprise-file.md): the register of the union's staff --------
+
+
+def _project_body(w: World, x: str) -> dict:
+    return {
+        "name": f"滨江花园{x}", "location": "滨江路88号",
+        "organization_id": w.orgs["G1" if x == "in" else "G2"].id,
+        "general_contractor_id": _pick(w, x, "enterprise").id, "started_on": "2026-03-01",
+        "planned_completion_on": "2027-01-20",
+    }  # fmt: skip
+
+
+def _project(w: World, x: str):
+    from mediation.projects.services import create_project
+
+    return _made(w, ("project", x), lambda: create_project(_admin(), _project_body(w, x)))
+
+
+PROJECT_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+                "advocate": (404, 404), "anonymous": (401, 401)}  # fmt: skip
+ENDPOINTS[-1:-1] = [
+    ("GET", lambda w, x: "/projects", None,
+     {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: "/projects", _project_body,
+     {"admin": (201, 201), "officer": (201, 422), "mediator": (201, 422),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/projects/{_project(w, x).id}", None, PROJECT_READ),
+    ("PATCH", lambda w, x: f"/projects/{_project(w, x).id}",
+     lambda w, x: {"wage_account_bank": "工商银行", "version": _project(w, x).version},
+     PROJECT_READ),
+]  # fmt: skip
 # the in-app notices (docs/notifications.md): every role has its own, and marking another's is
 # a no-op (the answer counts only the caller's)
 ENDPOINTS[-1:-1] = [
