@@ -37,6 +37,9 @@ def notice_text(notice: InAppNotice) -> str:
                 )  # fmt: skip
             return _("%(level)s on the mass incident at %(employer)s: %(rule)s",
                      level=level, employer=p.get("employer", ""), rule=rule)  # fmt: skip
+        if p.get("supervision_notice_id"):
+            return _("%(level)s on the supervision notice to %(employer)s: %(rule)s",
+                     level=level, employer=p.get("employer", ""), rule=rule)  # fmt: skip
         if p.get("climbed"):
             return _("The %(level)s on case %(number)s climbed to your union: %(rule)s",
                      level=level, number=number, rule=rule)  # fmt: skip
@@ -54,6 +57,9 @@ def notice_text(notice: InAppNotice) -> str:
         if notice.incident_id is not None:
             return _("%(by)s acknowledged the alert on the mass incident at %(employer)s: "
                      "%(rule)s", by=by, employer=p.get("employer", ""), rule=rule)  # fmt: skip
+        if p.get("supervision_notice_id"):
+            return _("%(by)s acknowledged the alert on the supervision notice to %(employer)s: "
+                     "%(rule)s", by=by, employer=p.get("employer", ""), rule=rule)  # fmt: skip
         return _("%(by)s acknowledged the alert on case %(number)s: %(rule)s",
                  by=by, number=number, rule=rule)  # fmt: skip
     return notice.kind
@@ -65,4 +71,8 @@ def notice_url(notice: InAppNotice) -> str:
         return url_for("cases.detail", case_id=notice.case_id)
     if notice.incident_id is not None:
         return url_for("incidents.detail", incident_id=notice.incident_id)
+    if (notice.params or {}).get("supervision_notice_id"):
+        return url_for(
+            "labour_supervision.detail", notice_id=notice.params["supervision_notice_id"]
+        )
     return url_for("inbox.notice_list")

@@ -43,12 +43,15 @@ def _alerts_notified(_sender: object, *, alerts: Sequence[AlertLike], now: datet
         }  # fmt: skip
         if alert.incident_id is not None and alert.incident is not None:
             params["employer"] = alert.incident.employer
+        elif alert.notice_id is not None and alert.notice is not None:
+            params["employer"] = alert.notice.enterprise.name
+            params["supervision_notice_id"] = alert.notice_id
         else:
             params["number"] = alert.case.number
         rows += [
             {
                 "user_id": uid, "kind": kinds.ALERT,
-                "case_id": alert.case_id if alert.incident_id is None else None,
+                "case_id": alert.case_id,
                 "incident_id": alert.incident_id, "alert_id": alert.id, "params": params,
                 "created_at": now, "read_at": None,
             }
@@ -79,6 +82,10 @@ def _alert_acknowledged(alert: Alert, *, user: User, now: datetime, **_: object)
     if alert.incident_id is not None and alert.incident is not None:
         org_ids = _path_below(alert.incident.organization, alert.target_org_id)
         params["employer"] = alert.incident.employer
+    elif alert.notice_id is not None and alert.notice is not None:
+        org_ids = _path_below(alert.notice.organization, alert.target_org_id)
+        params["employer"] = alert.notice.enterprise.name
+        params["supervision_notice_id"] = alert.notice_id
     else:
         case = alert.case
         users.append(case.mediator_id)
@@ -88,7 +95,7 @@ def _alert_acknowledged(alert: Alert, *, user: User, now: datetime, **_: object)
         users += ids
     notify(
         users, kinds.ACKNOWLEDGED, now, actor_id=user.id, alert_id=alert.id,
-        case_id=alert.case_id if alert.incident_id is None else None,
+        case_id=alert.case_id,
         incident_id=alert.incident_id, params=params,
     )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""How much trouble an enterprise is in, from its cases and their alerts.
+"""How much trouble an enterprise is in, from its cases and their alerts, and from the union's
+supervision notices whose rectification is overdue (docs/enterprise-file.md).
 
 Counted over all of an enterprise's cases (the risk is a fact about the employer, whoever
 handles the cases); pages that list cases still show only the cases the user may see.
@@ -15,6 +16,7 @@ from sqlalchemy import Subquery, and_, case, func, select
 from mediation.cases.enums import State, WarningLevel
 from mediation.cases.models import Case
 from mediation.extensions import db
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.warnings.models import ACTIVE_STATUSES, Alert
 
 # severity as a number, so the database can take the maximum (blue 1 … red 4)
@@ -29,10 +31,12 @@ class EnterpriseRisk:
     amount_owed_fen: int
     open_alerts: int
     highest_level: WarningLevel | None
+    # supervision notices whose rectification is overdue (their alert is active)
+    overdue_notices: int = 0
 
     @property
     def is_clear(self) -> bool:
-        return not (self.open_cases or self.open_alerts)
+        return not (self.open_cases or self.open_alerts or self.overdue_notices)
 
 
 NO_RISK = EnterpriseRisk(0, 0, 0, 0, None)
@@ -79,6 +83,33 @@ def _risk_select(enterprise_ids: Sequence[int] | None = None):
     return stmt
 
 
+def _notice_select(enterprise_ids: Sequence[int] | None = None):
+    """Per enterprise with an overdue supervision notice: how many, their active alerts and the
+    highest level (as its rank). An overdue notice is one whose alert is active: the alert is
+    raised the day after the deadline and resolved when the rectification is verified."""
+    stmt = (
+        select(
+            SupervisionNotice.enterprise_id.label("enterprise_id"),
+            func.count(func.distinct(SupervisionNotice.id)).label("overdue_notices"),
+            func.count(Alert.id).label("open_alerts"),
+            func.max(_level_rank()).label("level_rank"),
+        )
+        .join(Alert, Alert.notice_id == SupervisionNotice.id)
+        .where(Alert.status.in_(ACTIVE_STATUSES))
+        .group_by(SupervisionNotice.enterprise_id)
+    )
+    if enterprise_ids is not None:
+        stmt = stmt.where(SupervisionNotice.enterprise_id.in_(enterprise_ids))
+    return stmt
+
+
+def notice_risk_subquery() -> Subquery:
+    """The overdue supervision notices of every enterprise that has one, keyed by
+    `enterprise_id`: `overdue_notices, open_alerts, level_rank`. Outer-join it next to
+    `risk_subquery()` and pass it to `riskiest_first`."""
+    return _notice_select().subquery("enterprise_notice_risk")
+
+
 def risk_subquery() -> Subquery:
     """The risk of every enterprise that has cases, keyed by `enterprise_id`, with the columns
     `open_cases, workers_involved, amount_owed_fen, open_alerts, level_rank` (0 = no alert).
@@ -86,12 +117,27 @@ def risk_subquery() -> Subquery:
     return _risk_select().subquery("enterprise_risk")
 
 
-def riskiest_first(risk: Subquery) -> list:
-    """ORDER BY terms for enterprises outer-joined to `risk_subquery()`: highest alert level,
-    then open alerts, amount owed, workers, open cases."""
+def combined_level_rank(risk: Subquery, notices: Subquery | None):
+    """The higher of the cases' and the overdue notices' level ranks (portable: no GREATEST)."""
+    cases_rank = func.coalesce(risk.c.level_rank, 0)
+    if notices is None:
+        return cases_rank
+    notices_rank = func.coalesce(notices.c.level_rank, 0)
+    return case((notices_rank > cases_rank, notices_rank), else_=cases_rank)
+
+
+def combined_open_alerts(risk: Subquery, notices: Subquery | None):
+    alerts = func.coalesce(risk.c.open_alerts, 0)
+    return alerts if notices is None else alerts + func.coalesce(notices.c.open_alerts, 0)
+
+
+def riskiest_first(risk: Subquery, notices: Subquery | None = None) -> list:
+    """ORDER BY terms for enterprises outer-joined to `risk_subquery()` (and to
+    `notice_risk_subquery()` when given): highest alert level, then open alerts, amount owed,
+    workers, open cases."""
     return [
-        func.coalesce(risk.c.level_rank, 0).desc(),
-        func.coalesce(risk.c.open_alerts, 0).desc(),
+        combined_level_rank(risk, notices).desc(),
+        combined_open_alerts(risk, notices).desc(),
         func.coalesce(risk.c.amount_owed_fen, 0).desc(),
         func.coalesce(risk.c.workers_involved, 0).desc(),
         func.coalesce(risk.c.open_cases, 0).desc(),
@@ -112,5 +158,17 @@ def risk_for(enterprise_ids: Sequence[int]) -> dict[int, EnterpriseRisk]:
             amount_owed_fen=int(row.amount_owed_fen or 0),
             open_alerts=int(row.open_alerts or 0),
             highest_level=RANK_LEVELS.get(int(row.level_rank or 0)),
+        )
+    for row in db.session.execute(_notice_select(ids)):
+        before = result[row.enterprise_id]
+        rank = max(LEVEL_RANKS.get(before.highest_level, 0) if before.highest_level else 0,
+                   int(row.level_rank or 0))  # fmt: skip
+        result[row.enterprise_id] = EnterpriseRisk(
+            open_cases=before.open_cases,
+            workers_involved=before.workers_involved,
+            amount_owed_fen=before.amount_owed_fen,
+            open_alerts=before.open_alerts + int(row.open_alerts or 0),
+            highest_level=RANK_LEVELS.get(rank),
+            overdue_notices=int(row.overdue_notices or 0),
         )
     return result

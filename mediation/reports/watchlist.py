@@ -18,7 +18,15 @@ from mediation.enterprises.models import Enterprise
 from mediation.enterprises.services import visible_enterprises
 from mediation.extensions import db
 from mediation.orgs.models import Organization
-from mediation.reports.risk import RANK_LEVELS, EnterpriseRisk, risk_subquery, riskiest_first
+from mediation.reports.risk import (
+    RANK_LEVELS,
+    EnterpriseRisk,
+    combined_level_rank,
+    combined_open_alerts,
+    notice_risk_subquery,
+    risk_subquery,
+    riskiest_first,
+)
 from mediation.reports.stats.scoping import NOT_MERGED
 
 WINDOW_DAYS = 90
@@ -48,6 +56,7 @@ def watch_list(
 ) -> Iterator[WatchEntry]:
     now = now or utcnow()
     risk = risk_subquery()
+    notices = notice_risk_subquery()  # an overdue supervision notice is watched too
     recent = (
         select(Case.enterprise_id.label("enterprise_id"), func.count().label("n"))
         .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS), NOT_MERGED)
@@ -65,24 +74,27 @@ def watch_list(
             risk.c.open_cases,
             risk.c.workers_involved,
             risk.c.amount_owed_fen,
-            risk.c.open_alerts,
-            risk.c.level_rank,
+            combined_open_alerts(risk, notices),
+            combined_level_rank(risk, notices),
             recent_n,
             Enterprise.contact_person,
             Enterprise.contact_phone,
             Enterprise.contact_email,
+            func.coalesce(notices.c.overdue_notices, 0),
         )  # fmt: skip
         .join(Organization, Organization.id == Enterprise.organization_id)
         .outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
         .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
+        .outerjoin(notices, notices.c.enterprise_id == Enterprise.id)
         .where(
             or_(
                 func.coalesce(risk.c.open_cases, 0) > 0,
                 func.coalesce(risk.c.open_alerts, 0) > 0,
                 recent_n > 0,
+                func.coalesce(notices.c.overdue_notices, 0) > 0,
             )
         )
-        .order_by(*riskiest_first(risk), recent_n.desc(), Enterprise.name, Enterprise.id)
+        .order_by(*riskiest_first(risk, notices), recent_n.desc(), Enterprise.name, Enterprise.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -98,6 +110,7 @@ def watch_list(
                 amount_owed_fen=int(row[6] or 0),
                 open_alerts=int(row[7] or 0),
                 highest_level=RANK_LEVELS.get(int(row[8] or 0)),
+                overdue_notices=int(row[13] or 0),
             ),
             recent_cases=int(row[9] or 0),
             contact_person=row[10],

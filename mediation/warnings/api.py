@@ -30,6 +30,10 @@ class AlertSchema(Schema):
     incident_id = fields.Integer(
         allow_none=True, metadata={"description": "the mass incident's (docs/incidents.md)"}
     )
+    notice_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the supervision notice's (docs/enterprise-file.md)"},
+    )
     rule = fields.String(required=True)
     rule_label = fields.Function(
         lambda a: str(services.rule_label(a.rule)), required=True, metadata={"type": "string"}

@@ -16,6 +16,7 @@ from mediation.core.db import bulk_insert
 from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
 from mediation.warnings.models import Alert, AlertLike, AlertStatus
@@ -75,6 +76,8 @@ class PendingAlert:
     id: int | None = None
     incident_id: int | None = None  # (the case engine's alerts belong to cases: always None)
     incident: Incident | None = None
+    notice_id: int | None = None
+    notice: SupervisionNotice | None = None
 
     @property
     def is_active(self) -> bool:

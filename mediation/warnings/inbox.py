@@ -27,6 +27,7 @@ from mediation.core.schemas import MAX_ID, Length, StrictInteger, StrictSchema
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
 from mediation.warnings import rules
 from mediation.warnings.models import ACTIVE_STATUSES, Alert, AlertStatus
@@ -150,15 +151,21 @@ def climb_order(settings: dict[str, dict]) -> ColumnElement:
 
 @dataclass
 class Group:
-    """The alerts of one case or one mass incident, open first, most severe, newest."""
+    """The alerts of one case, one mass incident or one supervision notice, open first, most
+    severe, newest."""
 
     case: Case | None
     incident: Incident | None
     alerts: list[Alert] = field(default_factory=list)
+    notice: SupervisionNotice | None = None
 
     @property
     def key(self) -> str:
-        return f"case-{self.case.id}" if self.case is not None else f"incident-{self.incident.id}"  # type: ignore[union-attr]
+        if self.case is not None:
+            return f"case-{self.case.id}"
+        if self.notice is not None:
+            return f"notice-{self.notice.id}"
+        return f"incident-{self.incident.id}"  # type: ignore[union-attr]
 
 
 @dataclass
@@ -215,7 +222,13 @@ def _filters(
             .where(or_(Incident.employer_name.ilike(pattern, escape="\\"),
                        incident_enterprise.name.ilike(pattern, escape="\\")))
         )  # fmt: skip
-        conditions.append(or_(Alert.case_id.in_(cases), Alert.incident_id.in_(incidents)))
+        notices = (
+            select(SupervisionNotice.id)
+            .join(Enterprise, Enterprise.id == SupervisionNotice.enterprise_id)
+            .where(Enterprise.name.ilike(pattern, escape="\\"))
+        )
+        conditions.append(or_(Alert.case_id.in_(cases), Alert.incident_id.in_(incidents),
+                              Alert.notice_id.in_(notices)))  # fmt: skip
     return conditions
 
 
@@ -223,7 +236,11 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
     open_last = func.min(case((Alert.status == AlertStatus.open, 0), else_=1))
     severest = func.max(LEVEL_RANK)
     newest, oldest = func.max(Alert.raised_at), func.min(Alert.raised_at)
-    tie = [func.coalesce(Alert.case_id, 0).desc(), func.coalesce(Alert.incident_id, 0).desc()]
+    tie = [
+        func.coalesce(Alert.case_id, 0).desc(),
+        func.coalesce(Alert.incident_id, 0).desc(),
+        func.coalesce(Alert.notice_id, 0).desc(),
+    ]
     if sort == "age":  # the longest waiting first
         order = [oldest, *tie]
     elif sort == "climb":  # the soonest (or longest overdue) to climb first; never last
@@ -232,7 +249,7 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
     else:  # the groups with something to acknowledge, by their severest open alert
         open_severest = func.max(case((Alert.status == AlertStatus.open, LEVEL_RANK), else_=-1))
         order = [open_last, open_severest.desc(), severest.desc(), newest.desc(), *tie]
-    return select(Alert.case_id, Alert.incident_id), order
+    return select(Alert.case_id, Alert.incident_id, Alert.notice_id), order
 
 
 def inbox_page(
@@ -256,43 +273,52 @@ def inbox_page(
     sort = sort if sort in SORTS else "level"
     conditions = _filters(user, status, level, q)
     keys, order = _group_order(sort, settings)
-    grouped = keys.where(*conditions).group_by(Alert.case_id, Alert.incident_id)
+    grouped = keys.where(*conditions).group_by(Alert.case_id, Alert.incident_id, Alert.notice_id)
     total = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     alerts_total = db.session.scalar(select(func.count(Alert.id)).where(*conditions)) or 0
     page = max(1, min(page, max(math.ceil(total / per_page), 1)))
     rows = db.session.execute(
         grouped.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    case_ids = [c for c, _i in rows if c is not None]
-    incident_ids = [i for c, i in rows if c is None and i is not None]
+    case_ids = [c for c, _i, _n in rows if c is not None]
+    incident_ids = [i for c, i, _n in rows if c is None and i is not None]
+    notice_ids = [n for c, i, n in rows if c is None and i is None and n is not None]
     alerts: list[Alert] = []
     if rows:
         alerts = list(
             db.session.scalars(
                 select(Alert)
                 .where(*conditions)
-                .where(or_(Alert.case_id.in_(case_ids), Alert.incident_id.in_(incident_ids)))
+                .where(
+                    or_(
+                        Alert.case_id.in_(case_ids),
+                        Alert.incident_id.in_(incident_ids),
+                        Alert.notice_id.in_(notice_ids),
+                    )
+                )
                 .options(
                     selectinload(Alert.case),
                     selectinload(Alert.incident),
+                    selectinload(Alert.notice),
                     selectinload(Alert.acknowledged_by),
                     # (the organization an alert climbs to: its target's parent)
                     joinedload(Alert.target_org).joinedload(Organization.parent),
                 )  # fmt: skip
             )
         )
-    by_key: dict[tuple[int | None, int | None], list[Alert]] = {}
+    by_key: dict[tuple[int | None, int | None, int | None], list[Alert]] = {}
     for alert in alerts:
-        key = (alert.case_id, None) if alert.case_id is not None else (None, alert.incident_id)
-        by_key.setdefault(key, []).append(alert)
+        by_key.setdefault((alert.case_id, alert.incident_id, alert.notice_id), []).append(alert)
     groups = []
-    for case_id, incident_id in rows:
-        members = by_key.get((case_id, None) if case_id is not None else (None, incident_id), [])
+    for key in rows:
+        members = by_key.get((key[0], key[1], key[2]), [])
         if not members:
             continue
         members.sort(key=within_group_order)
         first = members[0]
-        groups.append(Group(first.case if case_id is not None else None, first.incident, members))
+        groups.append(
+            Group(first.case if key[0] is not None else None, first.incident, members, first.notice)
+        )
     climbs = {
         a.id: c for a in alerts if (c := climb_of(a, now, settings)) is not None
     }  # fmt: skip
@@ -322,8 +348,8 @@ def record_acknowledgement(alert: Alert, user: User, note: str, now: datetime) -
     signals.alert_acknowledged.send(
         alert, user=user, now=now
     )  # in-app notices (docs/notifications.md)
-    if alert.incident_id is not None:
-        return  # (an incident keeps no event chain: the note stays on the alert)
+    if alert.incident_id is not None or alert.notice_id is not None:
+        return  # (an incident or a notice keeps no event chain: the note stays on the alert)
     append_event(
         alert.case,
         EventKind.acknowledgement,
@@ -359,14 +385,15 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
     with transaction():
         take_write_lock()
         rows = db.session.execute(
-            select(Alert.id, Alert.case_id, Alert.incident_id, Alert.target_org_id).where(
-                Alert.id.in_(ids)
-            )
+            select(
+                Alert.id, Alert.case_id, Alert.incident_id, Alert.notice_id, Alert.target_org_id
+            ).where(Alert.id.in_(ids))
         ).all()
         if len(rows) != len(ids) or not _in_scope(user, [r.target_org_id for r in rows]):
             raise NotFound("alert not found")
         case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
         incident_ids = sorted({r.incident_id for r in rows if r.incident_id is not None})
+        notice_ids = sorted({r.notice_id for r in rows if r.notice_id is not None})
         if case_ids:  # the sweep's order: the cases, then their alerts
             db.session.execute(
                 select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id).with_for_update()
@@ -376,6 +403,13 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
                 select(Incident.id)
                 .where(Incident.id.in_(incident_ids))
                 .order_by(Incident.id)
+                .with_for_update()
+            )
+        if notice_ids:
+            db.session.execute(
+                select(SupervisionNotice.id)
+                .where(SupervisionNotice.id.in_(notice_ids))
+                .order_by(SupervisionNotice.id)
                 .with_for_update()
             )
         alerts = list(
@@ -405,5 +439,10 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
 
 
 def _name(alert: Alert) -> str:
-    where = alert.case.number if alert.case_id is not None else f"#{alert.incident_id}"
+    if alert.case_id is not None:
+        where = alert.case.number
+    elif alert.notice is not None:
+        where = alert.notice.number
+    else:
+        where = f"#{alert.incident_id}"
     return f"{where} {rules.RULE_LABELS.get(alert.rule, alert.rule)}"

@@ -25,6 +25,7 @@ from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import Model
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
 
 
@@ -47,10 +48,11 @@ ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
 
 
 class Alert(Model):
-    """A levelled warning on a case or on a mass incident (exactly one of the two), addressed
-    to the organization at one tier.
+    """A levelled warning on a case, a mass incident or a supervision notice (exactly one),
+    addressed to the organization at one tier.
 
-    Unique per (case, rule, target tier) and per (incident, rule, target tier): an alert can
+    Unique per (case, rule, target tier), (incident, rule, target tier) and (notice, rule,
+    target tier): an alert can
     never be raised twice. When its condition clears it is resolved; should the condition
     return, the same row opens again. Incident alerts: docs/incidents.md "Alerts".
     """
@@ -59,7 +61,14 @@ class Alert(Model):
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "target_tier"),
         UniqueConstraint("incident_id", "rule", "target_tier"),
-        CheckConstraint("(case_id IS NULL) <> (incident_id IS NULL)", name="case_or_incident"),
+        UniqueConstraint("notice_id", "rule", "target_tier"),
+        # exactly one subject; a sum of terms, portable and open to one more subject
+        CheckConstraint(
+            "(CASE WHEN case_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN incident_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN notice_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_subject",
+        ),
         Index("ix_alerts_target_org_status", "target_org_id", "status"),
     )
 
@@ -67,6 +76,8 @@ class Alert(Model):
     # (None for an incident's alert: the case engine reads only alerts of cases)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # a supervision notice's overdue rectification (docs/enterprise-file.md)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_notices.id"))
     rule: Mapped[str] = mapped_column(String(40))
     level: Mapped[WarningLevel] = mapped_column(enum_column(WarningLevel, "alert_level"))
     target_tier: Mapped[Tier] = mapped_column(enum_column(Tier, "alert_tier"))
@@ -83,6 +94,7 @@ class Alert(Model):
 
     case: Mapped[Case] = relationship()
     incident: Mapped[Incident | None] = relationship()
+    notice: Mapped[SupervisionNotice | None] = relationship()
     target_org: Mapped[Organization] = relationship(lazy="joined")
     acknowledged_by: Mapped[User | None] = relationship()
 
@@ -99,6 +111,8 @@ class AlertLike(Protocol):
     case: Case
     incident_id: int | None
     incident: Incident | None
+    notice_id: int | None
+    notice: SupervisionNotice | None
     rule: str
     level: WarningLevel
     target_tier: Tier

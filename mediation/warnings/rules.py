@@ -384,6 +384,7 @@ RULE_LABELS = {
     "incident_written_overdue": lazy_gettext("Mass incident: written report overdue"),
     "incident_follow_up_overdue": lazy_gettext("Mass incident: daily follow-up report overdue"),
     "incident_final_overdue": lazy_gettext("Mass incident: final report overdue"),
+    "notice_overdue": lazy_gettext("Supervision notice: rectification overdue"),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
     "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }

@@ -20,6 +20,7 @@ from mediation.core.schemas import Length
 from mediation.extensions import db
 from mediation.incidents.enums import IncidentStatus
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Tier
 from mediation.warnings import rules
 from mediation.warnings.engine import raise_manual_alert
@@ -51,7 +52,10 @@ def inbox_query(user: User, *, status: str | None = "active") -> Select:
     # the rows show their case (with enterprise and org) and who acknowledged: load them with
     # the page, not one query per row
     stmt = select(Alert).options(
-        selectinload(Alert.case), selectinload(Alert.incident), selectinload(Alert.acknowledged_by)
+        selectinload(Alert.case),
+        selectinload(Alert.incident),
+        selectinload(Alert.notice),
+        selectinload(Alert.acknowledged_by),
     )
     if user.role != Role.admin:
         stmt = stmt.where(Alert.target_org_id == user.organization_id)
@@ -78,9 +82,9 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
     """An officer of the target organization takes the alert on; the climb stops."""
     now = ensure_utc(now or utcnow())
     with transaction():
-        case_id, incident_id = db.session.execute(
-            select(Alert.case_id, Alert.incident_id).where(Alert.id == alert_id)
-        ).one_or_none() or (None, None)
+        case_id, incident_id, notice_id = db.session.execute(
+            select(Alert.case_id, Alert.incident_id, Alert.notice_id).where(Alert.id == alert_id)
+        ).one_or_none() or (None, None, None)
         if case_id is not None:  # lock the case, then the alert: the sweep's order
             take_write_lock()
             db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
@@ -88,6 +92,13 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
             take_write_lock()
             db.session.execute(
                 select(Incident.id).where(Incident.id == incident_id).with_for_update()
+            )
+        elif notice_id is not None:  # a supervision notice's alert: the same
+            take_write_lock()
+            db.session.execute(
+                select(SupervisionNotice.id)
+                .where(SupervisionNotice.id == notice_id)
+                .with_for_update()
             )
         alert = db.session.scalar(
             select(Alert)

@@ -21,6 +21,7 @@ from mediation.extensions import db
 from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.engine import process_cases
 from mediation.warnings.incident_alerts import sweep_incidents
+from mediation.warnings.notice_alerts import sweep_notices
 from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)
@@ -109,4 +110,6 @@ def sweep(
             break
     # the mass incidents' report chains and their alerts' climb (docs/incidents.md)
     total.add(sweep_incidents(now, settings, batch_size))
+    # supervision notices whose rectification falls overdue (docs/enterprise-file.md)
+    total.add(sweep_notices(now, settings, batch_size))
     return total

@@ -130,9 +130,11 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
     flash(
         _(
             "Alert acknowledged: %(number)s %(rule)s.",
-            number=alert.case.number
-            if alert.incident_id is None
-            else _("Mass incident %(id)s", id=alert.incident_id),
+            number=_("Mass incident %(id)s", id=alert.incident_id)
+            if alert.incident_id is not None
+            else _("Supervision notice %(number)s", number=alert.notice.number)
+            if alert.notice is not None
+            else alert.case.number,
             rule=RULE_LABELS.get(alert.rule, alert.rule),
         ),
         "success",
@@ -140,6 +142,8 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
     back = request.form.get("back")
     if back == "incident" and alert.incident_id is not None:
         return redirect(url_for("incidents.detail", incident_id=alert.incident_id))
+    if back == "notice" and alert.notice_id is not None:
+        return redirect(url_for("labour_supervision.detail", notice_id=alert.notice_id))
     if back == "case":
         return redirect(url_for("cases.detail", case_id=alert.case_id))
     return redirect(url_for("warnings.inbox"))

@@ -19,10 +19,12 @@ from mediation.core.clock import local_date, utcnow
 from mediation.core.db import literal_parameter
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.warnings.delays import delay_applies, latest_delay_day
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.incident_alerts import incident_alerts, process_incidents
 from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.notice_alerts import notice_alerts, process_notices
 from mediation.warnings.outbox import queue_takeover_notifications
 from mediation.warnings.rules import RULE_LABELS
 from mediation.warnings.scheduler import init_embedded
@@ -80,6 +82,16 @@ def _incident_page_values(incident: Incident, *, user: User, **_: object) -> dic
     return {"alerts": incident_alerts(incident.id), "rule_labels": RULE_LABELS}
 
 
+def _evaluate_notice(notice: SupervisionNotice, *, now: datetime, **_: object) -> None:
+    """A notice issued, replied to or verified: its overdue alert raised or resolved in its
+    transaction (docs/enterprise-file.md "Supervision notices")."""
+    process_notices([notice.id], now)
+
+
+def _notice_page_values(notice: SupervisionNotice, *, user: User, **_: object) -> dict:
+    return {"alerts": notice_alerts(notice.id), "rule_labels": RULE_LABELS}
+
+
 def _clock_settings(_sender: object, **_: object) -> dict:
     return current_settings()
 
@@ -91,6 +103,8 @@ signals.case_page.connect(_case_page_values)
 signals.incident_changed.connect(_evaluate_incident)
 signals.incident_page.connect(_incident_page_values)
 signals.case_taken_over.connect(queue_takeover_notifications)
+signals.supervision_notice_changed.connect(_evaluate_notice)
+signals.supervision_notice_page.connect(_notice_page_values)
 
 
 def can_acknowledge(alert: Alert) -> bool:
