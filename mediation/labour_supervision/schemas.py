@@ -25,7 +25,8 @@ class SupervisionNoticeCreateSchema(StrictSchema):
     deadline = fields.Date(required=True, validate=PLAUSIBLE_DATE)
     case_ids = fields.List(id_field(), validate=validate.Length(max=100))
 
-    @validates_schema
+    # (also when other fields fail: the form shows every message at once)
+    @validates_schema(skip_on_field_errors=False)
     def _deadline(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("deadline") and data.get("issued_on") and data["deadline"] < data["issued_on"]:
             raise ValidationError(DEADLINE_BEFORE_DATE, "deadline")
