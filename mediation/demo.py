@@ -20,6 +20,7 @@ from mediation.core.identifiers import credit_code_check_char, id_check_digit
 from mediation.enterprises.models import Enterprise, Ownership
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.demo import load_demo_notices
 from mediation.orgs.models import Organization, Tier
 
 DEMO_PASSWORD = "demo1234"
@@ -157,6 +158,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_advocate_team(now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
     load_demo_incident(now)
+    load_demo_notices(now)  # (docs/enterprise-file.md)
     _load_merged_collective_case(now, users, enterprises)
     _bring_alerts_up_to_date(now, users)
     _load_circuit_court_and_meetings(now)

@@ -64,7 +64,7 @@ set_labels(
     {
         NoticeKind.opinion: lazy_gettext("Labour-law supervision opinion"),
         NoticeKind.recommendation: lazy_gettext("Labour-law supervision recommendation"),
-        NoticeStatus.issued: lazy_gettext("Issued"),
+        NoticeStatus.issued: lazy_gettext("Notice issued"),
         NoticeStatus.replied: lazy_gettext("Enterprise replied"),
         NoticeStatus.verified: lazy_gettext("Rectification verified"),
         NoticeStatus.not_rectified: lazy_gettext("Not rectified"),
