@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Subquery, and_, case, func, select
+from sqlalchemy import Subquery, and_, case, func, literal, select, union_all
 
 from mediation.cases.enums import State, WarningLevel
 from mediation.cases.models import Case
@@ -146,29 +146,27 @@ def riskiest_first(risk: Subquery, notices: Subquery | None = None) -> list:
 
 def risk_for(enterprise_ids: Sequence[int]) -> dict[int, EnterpriseRisk]:
     """The risk of each enterprise asked about (every id present; no cases = no risk), in one
-    query."""
+    query: the cases' figures and the overdue notices' as two arms of one UNION ALL."""
     ids = list(dict.fromkeys(enterprise_ids))
     result = dict.fromkeys(ids, NO_RISK)
     if not ids:
         return result
-    for row in db.session.execute(_risk_select(ids)):
-        result[row.enterprise_id] = EnterpriseRisk(
-            open_cases=int(row.open_cases or 0),
-            workers_involved=int(row.workers_involved or 0),
-            amount_owed_fen=int(row.amount_owed_fen or 0),
-            open_alerts=int(row.open_alerts or 0),
-            highest_level=RANK_LEVELS.get(int(row.level_rank or 0)),
-        )
-    for row in db.session.execute(_notice_select(ids)):
-        before = result[row.enterprise_id]
-        rank = max(LEVEL_RANKS.get(before.highest_level, 0) if before.highest_level else 0,
-                   int(row.level_rank or 0))  # fmt: skip
-        result[row.enterprise_id] = EnterpriseRisk(
-            open_cases=before.open_cases,
-            workers_involved=before.workers_involved,
-            amount_owed_fen=before.amount_owed_fen,
-            open_alerts=before.open_alerts + int(row.open_alerts or 0),
-            highest_level=RANK_LEVELS.get(rank),
-            overdue_notices=int(row.overdue_notices or 0),
+    cases = _risk_select(ids).add_columns(literal(0).label("overdue_notices"))
+    notices = _notice_select(ids).subquery("notices")
+    notice_arm = select(
+        notices.c.enterprise_id, literal(0), literal(0), literal(0), notices.c.open_alerts,
+        notices.c.level_rank, notices.c.overdue_notices,
+    )  # fmt: skip
+    for row in db.session.execute(union_all(cases, notice_arm)):
+        enterprise_id, open_cases, workers, owed, alerts, rank, overdue = row
+        before = result[enterprise_id]
+        before_rank = LEVEL_RANKS[before.highest_level] if before.highest_level else 0
+        result[enterprise_id] = EnterpriseRisk(
+            open_cases=before.open_cases + int(open_cases or 0),
+            workers_involved=before.workers_involved + int(workers or 0),
+            amount_owed_fen=before.amount_owed_fen + int(owed or 0),
+            open_alerts=before.open_alerts + int(alerts or 0),
+            highest_level=RANK_LEVELS.get(max(before_rank, int(rank or 0))),
+            overdue_notices=before.overdue_notices + int(overdue or 0),
         )
     return result
