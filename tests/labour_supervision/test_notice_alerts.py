@@ -109,3 +109,18 @@ def test_verified_before_the_deadline_never_alerts(users, notice_payload):
     assert services.get_visible_notice(users["mediator"], notice.id).next_check_at is None
     sweep(OVERDUE_FROM + timedelta(days=1))
     assert _alerts(notice.id) == []
+
+
+def test_the_enterprise_list_ranks_an_overdue_notice_above_a_clear_employer(
+    client, users, make_enterprise, notice_payload
+):
+    from tests.conftest import login
+    from tests.html import dom
+
+    clear = make_enterprise(name="一清白企业")  # (first by name)
+    notice = services.create_notice(users["mediator"], notice_payload(), now=T10)
+    sweep(OVERDUE_FROM)
+    login(client, users["officer"])
+    rows = dom(client.get("/enterprises?sort=risk")).find_all("tr")
+    order = [r.attrs.get("data-enterprise-id") for r in rows if r.attrs.get("data-enterprise-id")]
+    assert order.index(str(notice.enterprise_id)) < order.index(str(clear.id))
