@@ -124,3 +124,33 @@ def test_the_enterprise_list_ranks_an_overdue_notice_above_a_clear_employer(
     rows = dom(client.get("/enterprises?sort=risk")).find_all("tr")
     order = [r.attrs.get("data-enterprise-id") for r in rows if r.attrs.get("data-enterprise-id")]
     assert order.index(str(notice.enterprise_id)) < order.index(str(clear.id))
+
+
+def test_the_officers_are_told_by_mail_and_in_the_app_and_may_acknowledge_in_bulk(
+    app, users, notice_payload
+):
+    from mediation.inbox.models import InAppNotice
+    from mediation.inbox.texts import notice_text, notice_url
+    from mediation.warnings.inbox import acknowledge_many
+    from mediation.warnings.models import Notification
+
+    officer = users["officer"]
+    officer.email = "t1@example.org"
+    db.session.commit()
+    notice = services.create_notice(users["mediator"], notice_payload(), now=T10)
+    sweep(OVERDUE_FROM)
+    [alert] = _alerts(notice.id)
+    [mail] = db.session.scalars(select(Notification).where(Notification.alert_id == alert.id))
+    assert notice.enterprise.name in mail.subject
+    assert "2026-12-10" in mail.body and notice.number in mail.body
+    [told] = db.session.scalars(
+        select(InAppNotice).where(
+            InAppNotice.alert_id == alert.id, InAppNotice.user_id == officer.id
+        )
+    )
+    with app.test_request_context():
+        assert notice.enterprise.name in notice_text(told)
+        assert notice_url(told) == f"/supervision-notices/{notice.id}"
+
+    [done] = acknowledge_many(officer, {"ids": [alert.id], "note": "已督促企业"}, now=OVERDUE_FROM)
+    assert done.status == AlertStatus.acknowledged and done.note == "已督促企业"
