@@ -171,6 +171,7 @@ def register_database(app: Flask) -> None:
     from mediation.hearings import models as _hearings  # noqa: F401
     from mediation.inbox import models as _inbox  # noqa: F401
     from mediation.incidents import models as _incidents  # noqa: F401
+    from mediation.labour_supervision import models as _labour_supervision  # noqa: F401
     from mediation.legalaid import models as _legalaid  # noqa: F401
     from mediation.meetings import models as _meetings  # noqa: F401
     from mediation.orgs import models as _orgs  # noqa: F401
@@ -272,6 +273,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)  # the in-app notices (docs/notifications.md)
     app.register_blueprint(_returns_views.bp)  # returns on rights work (docs/returns.md)
     app.register_blueprint(surveys_bp)  # the labour-relations survey (docs/enterprise-file.md)
+    from mediation.labour_supervision import api as labour_supervision_api
+    from mediation.labour_supervision.views import bp as labour_supervision_bp
+
+    app.register_blueprint(labour_supervision_bp)  # (docs/enterprise-file.md)
     # the JSON API: each domain's operations on a blueprint of its own (docs/architecture.md
     # "The API")
     from mediation.accounts import api as accounts_api
@@ -304,6 +309,7 @@ def register_blueprints(app: Flask) -> None:
 
     api.register_blueprint(surveys_api.bp)
     api.register_blueprint(projects_api.bp)
+    api.register_blueprint(labour_supervision_api.bp)
 
 
 def register_warnings(app: Flask) -> None:

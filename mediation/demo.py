@@ -26,6 +26,7 @@ from mediation.core.identifiers import id_check_digit, make_credit_code
 from mediation.enterprises.models import Enterprise, Ownership
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.demo import load_demo_notices
 from mediation.orgs.models import Organization, Tier
 from mediation.returns.demo import load_demo_returns
 from mediation.surveys.demo import load_demo_surveys
@@ -530,6 +531,7 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_cases(rng, now, orgs, users, enterprises)
     load_demo_incident(now)
     load_demo_projects(now)  # a construction project (docs/enterprise-file.md)
+    load_demo_notices(now)  # (docs/enterprise-file.md)
     _load_merged_collective_case(now, users, enterprises)
     _bring_alerts_up_to_date(office_now, users)
     _load_circuit_court_and_meetings(office_now)

@@ -60,6 +60,19 @@ incident_page = _signals.signal(
     answers its alerts.""",
 )
 
+supervision_notice_changed = _signals.signal(
+    "supervision-notice-changed",
+    doc="""A labour-law supervision notice was issued, replied to or verified (sender: the
+    `SupervisionNotice`; `now`), inside the transaction. The warning engine raises or resolves
+    its overdue-rectification alert (docs/enterprise-file.md "Supervision notices").""",
+)
+
+supervision_notice_page = _signals.signal(
+    "supervision-notice-page",
+    doc="""A supervision notice's page is being shown (sender: the notice; `user`). The warning
+    engine answers its alerts.""",
+)
+
 
 def values_from_signal(results: list[tuple[Any, Any]]) -> dict[str, Any]:
     """The dicts that a signal's receivers answered, merged (a receiver may answer None)."""

@@ -41,6 +41,7 @@ from mediation.extensions import db
 from mediation.hearings.models import Hearing, HearingPoint
 from mediation.incidents import services as incident_services
 from mediation.incidents.models import Incident, IncidentReport
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.meetings.models import ActionItem, Meeting
 from mediation.orgs.models import Organization
 from mediation.warnings.models import Alert, AlertStatus
@@ -301,6 +302,23 @@ def _hearing_body(w: World, x: str) -> dict:
             "duration_minutes": "60"}  # fmt: skip
 
 
+def _supervision_notice(w: World, x: str):
+    """A supervision notice of the case's grassroots union (G1 "in", G2 "out") to its employer
+    (docs/enterprise-file.md)."""
+    from mediation.labour_supervision import services as supervision
+
+    return w._once(("supervision_notice", x), lambda: supervision.create_notice(w.mediator(x), {
+        "kind": "opinion", "organization_id": w.org(x).id, "enterprise_id": w.enterprises[x].id,
+        "issued_on": _today(), "findings": "拖欠工资", "rectification": "补发工资",
+        "deadline": _today()}))  # fmt: skip
+
+
+def _notice_status(w: World, x: str) -> str:
+    from mediation.labour_supervision.models import SupervisionNotice
+
+    return db.session.get(SupervisionNotice, _supervision_notice(w, x).id).status.value
+
+
 def _meeting(w: World, x: str):
     """A joint meeting convened by the town (T1 "in", T2 "out"), with one action item."""
     from mediation.meetings import services as meetings
@@ -394,6 +412,9 @@ DOCUMENT = roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))
 SERVICE_PAGE = roles((200, 200), (200, 200), (200, 404), (200, 404), (403, 403))
 OFFICER_WRITE = roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 403))
 OFFICER_CREATE = roles((302, 302), (302, 302), (302, 422), (403, 403), (403, 403))
+# supervision notices: the cases' scope, and no advocate (404: the register is not theirs)
+NOTICE_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (404, 404))
+NOTICE_WRITE = roles((302, 302), (302, 302), (302, 404), (302, 404), (404, 404))
 
 OWNER_ONLY_READ = roles((404, 404), (404, 404), (404, 404), (302, 404), (404, 404))
 OWNER_ONLY_ACTION = OWNER_ONLY_READ
@@ -783,6 +804,35 @@ ROWS = [
                            "mediator_id": str(w.mediator(x).id)},
         fresh_world=True,
         done=lambda w, x: w.case(x).mediator_id == w.mediator(x).id),
+    # --- labour-law supervision notices (docs/enterprise-file.md): as for cases, the staff of
+    # the issuing union's subtree; advocates are told nothing exists
+    Row("GET", "/supervision-notices", lambda w, x: "/supervision-notices",
+        roles(200, 200, 200, 200, 404)),
+    Row("GET", "/supervision-notices/new",
+        lambda w, x: f"/supervision-notices/new?enterprise_id={w.enterprises['in'].id}",
+        roles(200, 200, 200, 200, 404)),
+    Row("POST", "/supervision-notices/new", lambda w, x: "/supervision-notices/new",
+        roles((302, 302), (302, 302), (302, 422), (302, 422), (404, 404)),
+        body=lambda w, x: {
+            "kind": "recommendation", "enterprise_id": str(w.enterprises[x].id),
+            "issued_on": _today(), "findings": "矩阵测试发现", "rectification": "整改",
+            "deadline": _today(),
+        }, fresh_world=True,
+        done=lambda w, x: _exists(select(SupervisionNotice).where(
+            SupervisionNotice.enterprise_id == w.enterprises[x].id,
+            SupervisionNotice.findings == "矩阵测试发现"))),
+    Row("GET", "/supervision-notices/<id:notice_id>",
+        lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}", NOTICE_READ),
+    Row("GET", "/supervision-notices/<id:notice_id>/document",
+        lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}/document", NOTICE_READ),
+    Row("POST", "/supervision-notices/<id:notice_id>/reply",
+        lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}/reply", NOTICE_WRITE,
+        body=lambda w, x: {"reply_on": _today(), "reply_text": "已整改"}, fresh_world=True,
+        done=lambda w, x: _notice_status(w, x) == "replied"),
+    Row("POST", "/supervision-notices/<id:notice_id>/verify",
+        lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}/verify", NOTICE_WRITE,
+        body=lambda w, x: {"rectified": "true"}, fresh_world=True,
+        done=lambda w, x: _notice_status(w, x) == "verified"),
     # --- the session
     Row("POST", "/language", lambda w, x: "/language",
         roles(302, 302, 302, 302, 302, anonymous=302),

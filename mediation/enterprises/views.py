@@ -35,7 +35,12 @@ from mediation.enterprises.services import (
 )
 from mediation.extensions import db
 from mediation.reports import exports
-from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
+from mediation.reports.risk import (
+    notice_risk_subquery,
+    risk_for,
+    risk_subquery,
+    riskiest_first,
+)
 from mediation.reports.watchlist import REPEAT_CASES, WINDOW_DAYS, watch_list
 
 if TYPE_CHECKING:
@@ -69,8 +74,11 @@ def enterprise_list():
         stmt = matching(stmt, query)
     if sort == "risk":
         risk = risk_subquery()
-        stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id).order_by(
-            *riskiest_first(risk), Enterprise.name, Enterprise.id
+        notices = notice_risk_subquery()  # overdue supervision notices (docs/enterprise-file.md)
+        stmt = (
+            stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
+            .outerjoin(notices, notices.c.enterprise_id == Enterprise.id)
+            .order_by(*riskiest_first(risk, notices), Enterprise.name, Enterprise.id)
         )
     else:
         stmt = stmt.order_by(Enterprise.name, Enterprise.id)

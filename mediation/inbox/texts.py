@@ -40,6 +40,9 @@ def notice_text(notice: InAppNotice) -> str:
                 )  # fmt: skip
             return _("%(level)s on the mass incident at %(employer)s: %(rule)s",
                      level=level, employer=p.get("employer", ""), rule=rule)  # fmt: skip
+        if p.get("supervision_notice_id"):
+            return _("%(level)s on the supervision notice to %(employer)s: %(rule)s",
+                     level=level, employer=p.get("employer", ""), rule=rule)  # fmt: skip
         if p.get("climbed"):
             return _("The %(level)s on case %(number)s climbed to your union: %(rule)s",
                      level=level, number=number, rule=rule)  # fmt: skip
@@ -59,6 +62,9 @@ def notice_text(notice: InAppNotice) -> str:
                      "%(rule)s", by=by, project=p["project"], rule=rule)  # fmt: skip
         if notice.incident_id is not None:
             return _("%(by)s acknowledged the alert on the mass incident at %(employer)s: "
+                     "%(rule)s", by=by, employer=p.get("employer", ""), rule=rule)  # fmt: skip
+        if p.get("supervision_notice_id"):
+            return _("%(by)s acknowledged the alert on the supervision notice to %(employer)s: "
                      "%(rule)s", by=by, employer=p.get("employer", ""), rule=rule)  # fmt: skip
         return _("%(by)s acknowledged the alert on case %(number)s: %(rule)s",
                  by=by, number=number, rule=rule)  # fmt: skip
@@ -83,4 +89,8 @@ def notice_url(notice: InAppNotice) -> str:
         return url_for("enterprises.detail", enterprise_id=notice.params["enterprise_id"])
     if (notice.params or {}).get("project_id"):
         return url_for("projects.detail", project_id=notice.params["project_id"])
+    if (notice.params or {}).get("supervision_notice_id"):
+        return url_for(
+            "labour_supervision.detail", notice_id=notice.params["supervision_notice_id"]
+        )
     return url_for("inbox.notice_list")

@@ -46,6 +46,9 @@ def _alerts_notified(_sender: object, *, alerts: Sequence[AlertLike], now: datet
             params["employer"] = alert.incident.employer
         elif alert.project_id is not None and alert.project is not None:
             params |= {"project": alert.project.name, "project_id": alert.project_id}
+        elif alert.notice_id is not None and alert.notice is not None:
+            params["employer"] = alert.notice.enterprise.name
+            params["supervision_notice_id"] = alert.notice_id
         else:
             params["number"] = alert.case.number
         rows += [
@@ -85,6 +88,10 @@ def _alert_acknowledged(alert: Alert, *, user: User, now: datetime, **_: object)
     elif alert.project_id is not None and alert.project is not None:
         org_ids = _path_below(alert.project.organization, alert.target_org_id)
         params |= {"project": alert.project.name, "project_id": alert.project_id}
+    elif alert.notice_id is not None and alert.notice is not None:
+        org_ids = _path_below(alert.notice.organization, alert.target_org_id)
+        params["employer"] = alert.notice.enterprise.name
+        params["supervision_notice_id"] = alert.notice_id
     else:
         case = alert.case
         users.append(case.mediator_id)

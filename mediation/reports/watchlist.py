@@ -25,6 +25,9 @@ from mediation.orgs.models import Organization
 from mediation.reports.risk import (
     RANK_LEVELS,
     EnterpriseRisk,
+    combined_level_rank,
+    combined_open_alerts,
+    notice_risk_subquery,
     risk_subquery,
     riskiest_first,
     survey_flags,
@@ -58,6 +61,7 @@ def watch_list(
 ) -> Iterator[WatchEntry]:
     now = now or utcnow()
     risk = risk_subquery()
+    notices = notice_risk_subquery()  # an overdue supervision notice is watched too
     recent = (
         select(Case.enterprise_id.label("enterprise_id"), func.count().label("n"))
         .where(Case.received_at >= now - timedelta(days=WINDOW_DAYS), NOT_MERGED)
@@ -82,8 +86,8 @@ def watch_list(
             risk.c.open_cases,
             risk.c.workers_involved,
             risk.c.amount_owed_fen,
-            risk.c.open_alerts,
-            risk.c.level_rank,
+            combined_open_alerts(risk, notices),
+            combined_level_rank(risk, notices),
             recent_n,
             Enterprise.contact_person,
             Enterprise.contact_phone,
@@ -91,11 +95,13 @@ def watch_list(
             low,
             expired,
             current,
+            func.coalesce(notices.c.overdue_notices, 0),
         )  # fmt: skip
         .join(Organization, Organization.id == Enterprise.organization_id)
         .outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
         .outerjoin(recent, recent.c.enterprise_id == Enterprise.id)
         .outerjoin(flags, flags.c.enterprise_id == Enterprise.id)
+        .outerjoin(notices, notices.c.enterprise_id == Enterprise.id)
         .where(
             or_(
                 func.coalesce(risk.c.open_cases, 0) > 0,
@@ -103,11 +109,12 @@ def watch_list(
                 recent_n > 0,
                 low == 1,
                 expired == 1,
+                func.coalesce(notices.c.overdue_notices, 0) > 0,
             )
         )
         .order_by(
             low_with_arrears.desc(),
-            *riskiest_first(risk),
+            *riskiest_first(risk, notices),
             (low + expired + 1 - current).desc(),
             recent_n.desc(),
             Enterprise.name,
@@ -131,6 +138,7 @@ def watch_list(
                 low_signing_rate=bool(row[13]),
                 collective_expired=bool(row[14]),
                 no_current_survey=not row[15],
+                overdue_notices=int(row[16] or 0),
             ),
             recent_cases=int(row[9] or 0),
             contact_person=row[10],

@@ -34,6 +34,10 @@ class AlertSchema(Schema):
         allow_none=True,
         metadata={"description": "the construction project's (docs/enterprise-file.md)"},
     )
+    notice_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the supervision notice's (docs/enterprise-file.md)"},
+    )
     rule = fields.String(required=True)
     rule_label = fields.Function(
         lambda a: str(services.rule_label(a.rule)), required=True, metadata={"type": "string"}

@@ -16,6 +16,7 @@ from mediation.core.db import bulk_insert
 from mediation.core.i18n import stored_text
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
 from mediation.projects.models import Project
 from mediation.warnings import rules
@@ -78,6 +79,8 @@ class PendingAlert:
     incident: Incident | None = None
     project_id: int | None = None  # (nor to projects: `warnings.project_alerts`)
     project: Project | None = None
+    notice_id: int | None = None
+    notice: SupervisionNotice | None = None
 
     @property
     def is_active(self) -> bool:

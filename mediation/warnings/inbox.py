@@ -27,6 +27,7 @@ from mediation.core.schemas import MAX_ID, Length, StrictInteger, StrictSchema
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
 from mediation.projects.models import Project
 from mediation.warnings import rules
@@ -151,18 +152,24 @@ def climb_order(settings: dict[str, dict]) -> ColumnElement:
 
 @dataclass
 class Group:
-    """The alerts of one case or one mass incident, open first, most severe, newest."""
+    """The alerts of one case, one mass incident or one supervision notice, open first, most
+    severe, newest."""
 
     case: Case | None
     incident: Incident | None
     alerts: list[Alert] = field(default_factory=list)
     project: Project | None = None
+    notice: SupervisionNotice | None = None
 
     @property
     def key(self) -> str:
+        if self.case is not None:
+            return f"case-{self.case.id}"
         if self.project is not None:
             return f"project-{self.project.id}"
-        return f"case-{self.case.id}" if self.case is not None else f"incident-{self.incident.id}"  # type: ignore[union-attr]
+        if self.notice is not None:
+            return f"notice-{self.notice.id}"
+        return f"incident-{self.incident.id}"  # type: ignore[union-attr]
 
 
 @dataclass
@@ -220,11 +227,17 @@ def _filters(
                        incident_enterprise.name.ilike(pattern, escape="\\")))
         )  # fmt: skip
         projects = select(Project.id).where(Project.name.ilike(pattern, escape="\\"))
+        notices = (
+            select(SupervisionNotice.id)
+            .join(Enterprise, Enterprise.id == SupervisionNotice.enterprise_id)
+            .where(Enterprise.name.ilike(pattern, escape="\\"))
+        )
         conditions.append(
             or_(
                 Alert.case_id.in_(cases),
                 Alert.incident_id.in_(incidents),
                 Alert.project_id.in_(projects),
+                Alert.notice_id.in_(notices),
             )
         )
     return conditions
@@ -238,6 +251,7 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
         func.coalesce(Alert.case_id, 0).desc(),
         func.coalesce(Alert.incident_id, 0).desc(),
         func.coalesce(Alert.project_id, 0).desc(),
+        func.coalesce(Alert.notice_id, 0).desc(),
     ]
     if sort == "age":  # the longest waiting first
         order = [oldest, *tie]
@@ -247,7 +261,7 @@ def _group_order(sort: str, settings: dict[str, dict]) -> tuple[Select, list]:
     else:  # the groups with something to acknowledge, by their severest open alert
         open_severest = func.max(case((Alert.status == AlertStatus.open, LEVEL_RANK), else_=-1))
         order = [open_last, open_severest.desc(), severest.desc(), newest.desc(), *tie]
-    return select(Alert.case_id, Alert.incident_id, Alert.project_id), order
+    return select(Alert.case_id, Alert.incident_id, Alert.project_id, Alert.notice_id), order
 
 
 def inbox_page(
@@ -271,16 +285,19 @@ def inbox_page(
     sort = sort if sort in SORTS else "level"
     conditions = _filters(user, status, level, q)
     keys, order = _group_order(sort, settings)
-    grouped = keys.where(*conditions).group_by(Alert.case_id, Alert.incident_id, Alert.project_id)
+    grouped = keys.where(*conditions).group_by(
+        Alert.case_id, Alert.incident_id, Alert.project_id, Alert.notice_id
+    )
     total = db.session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     alerts_total = db.session.scalar(select(func.count(Alert.id)).where(*conditions)) or 0
     page = max(1, min(page, max(math.ceil(total / per_page), 1)))
     rows = db.session.execute(
         grouped.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    case_ids = [c for c, _i, _p in rows if c is not None]
-    incident_ids = [i for c, i, _p in rows if c is None and i is not None]
-    project_ids = [p for c, i, p in rows if c is None and i is None and p is not None]
+    case_ids = [c for c, _i, _p, _n in rows if c is not None]
+    incident_ids = [i for c, i, _p, _n in rows if c is None and i is not None]
+    project_ids = [p for c, i, p, _n in rows if c is None and i is None and p is not None]
+    notice_ids = [n for c, i, p, n in rows if c is None and i is None and p is None and n is not None]
     alerts: list[Alert] = []
     if rows:
         alerts = list(
@@ -292,31 +309,39 @@ def inbox_page(
                         Alert.case_id.in_(case_ids),
                         Alert.incident_id.in_(incident_ids),
                         Alert.project_id.in_(project_ids),
+                        Alert.notice_id.in_(notice_ids),
                     )
                 )
                 .options(
                     selectinload(Alert.case),
                     selectinload(Alert.incident),
                     selectinload(Alert.project),
+                    selectinload(Alert.notice),
                     selectinload(Alert.acknowledged_by),
                     # (the organization an alert climbs to: its target's parent)
                     joinedload(Alert.target_org).joinedload(Organization.parent),
                 )  # fmt: skip
             )
         )
-    by_key: dict[tuple[int | None, int | None, int | None], list[Alert]] = {}
+    by_key: dict[tuple[int | None, int | None, int | None, int | None], list[Alert]] = {}
     for alert in alerts:
-        by_key.setdefault((alert.case_id, alert.incident_id, alert.project_id), []).append(alert)
+        by_key.setdefault(
+            (alert.case_id, alert.incident_id, alert.project_id, alert.notice_id), []
+        ).append(alert)
     groups = []
     for key in rows:
-        members = by_key.get(tuple(key), [])
+        members = by_key.get((key[0], key[1], key[2], key[3]), [])
         if not members:
             continue
         members.sort(key=within_group_order)
         first = members[0]
         groups.append(
             Group(
-                first.case if key[0] is not None else None, first.incident, members, first.project
+                first.case if key[0] is not None else None,
+                first.incident,
+                members,
+                project=first.project,
+                notice=first.notice,
             )
         )
     climbs = {
@@ -349,7 +374,7 @@ def record_acknowledgement(alert: Alert, user: User, note: str, now: datetime) -
         alert, user=user, now=now
     )  # in-app notices (docs/notifications.md)
     if alert.case_id is None:
-        return  # (an incident or a project keeps no event chain: the note stays on the alert)
+        return  # (an incident, a project or a notice keeps no event chain: the note stays)
     append_event(
         alert.case,
         EventKind.acknowledgement,
@@ -386,7 +411,12 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
         take_write_lock()
         rows = db.session.execute(
             select(
-                Alert.id, Alert.case_id, Alert.incident_id, Alert.project_id, Alert.target_org_id
+                Alert.id,
+                Alert.case_id,
+                Alert.incident_id,
+                Alert.project_id,
+                Alert.notice_id,
+                Alert.target_org_id,
             ).where(Alert.id.in_(ids))
         ).all()
         if len(rows) != len(ids) or not _in_scope(user, [r.target_org_id for r in rows]):
@@ -394,6 +424,7 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
         case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
         incident_ids = sorted({r.incident_id for r in rows if r.incident_id is not None})
         project_ids = sorted({r.project_id for r in rows if r.project_id is not None})
+        notice_ids = sorted({r.notice_id for r in rows if r.notice_id is not None})
         if case_ids:  # the sweep's order: the cases, then their alerts
             db.session.execute(
                 select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id).with_for_update()
@@ -410,6 +441,13 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
                 select(Project.id)
                 .where(Project.id.in_(project_ids))
                 .order_by(Project.id)
+                .with_for_update()
+            )
+        if notice_ids:
+            db.session.execute(
+                select(SupervisionNotice.id)
+                .where(SupervisionNotice.id.in_(notice_ids))
+                .order_by(SupervisionNotice.id)
                 .with_for_update()
             )
         alerts = list(
@@ -439,8 +477,12 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
 
 
 def _name(alert: Alert) -> str:
-    if alert.project_id is not None and alert.project is not None:
+    if alert.case_id is not None:
+        where = alert.case.number
+    elif alert.project_id is not None and alert.project is not None:
         where = alert.project.name
+    elif alert.notice is not None:
+        where = alert.notice.number
     else:
-        where = alert.case.number if alert.case_id is not None else f"#{alert.incident_id}"
+        where = f"#{alert.incident_id}"
     return f"{where} {rules.RULE_LABELS.get(alert.rule, alert.rule)}"

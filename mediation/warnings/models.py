@@ -25,6 +25,7 @@ from mediation.core.i18n import lazy_gettext
 from mediation.core.types import UTCDateTime, enum_column
 from mediation.extensions import Model
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
 from mediation.projects.models import Project
 
@@ -48,11 +49,11 @@ ACTIVE_STATUSES = (AlertStatus.open, AlertStatus.acknowledged)
 
 
 class Alert(Model):
-    """A levelled warning on a case, a mass incident or a construction project (exactly one),
-    addressed
-    to the organization at one tier.
+    """A levelled warning on a case, a mass incident, a construction project or a supervision
+    notice (exactly one), addressed to the organization at one tier.
 
-    Unique per (case, rule, target tier) and per (incident, rule, target tier): an alert can
+    Unique per (case, rule, target tier), (incident, rule, target tier) and (notice, rule,
+    target tier): an alert can
     never be raised twice. When its condition clears it is resolved; should the condition
     return, the same row opens again. Incident alerts: docs/incidents.md "Alerts".
     """
@@ -62,12 +63,14 @@ class Alert(Model):
         UniqueConstraint("case_id", "rule", "target_tier"),
         UniqueConstraint("incident_id", "rule", "target_tier"),
         UniqueConstraint("project_id", "rule", "target_tier"),
+        UniqueConstraint("notice_id", "rule", "target_tier"),
         # exactly one subject: a sum of terms, so a new kind of subject adds one term
         CheckConstraint(
             "(CASE WHEN case_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN incident_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) = 1",
-            name="case_or_incident",
+            " + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN notice_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_subject",
         ),
         Index("ix_alerts_target_org_status", "target_org_id", "status"),
     )
@@ -78,6 +81,8 @@ class Alert(Model):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     # a construction project's alert (docs/enterprise-file.md "Construction projects")
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    # a supervision notice's overdue rectification (docs/enterprise-file.md)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_notices.id"))
     rule: Mapped[str] = mapped_column(String(40))
     level: Mapped[WarningLevel] = mapped_column(enum_column(WarningLevel, "alert_level"))
     target_tier: Mapped[Tier] = mapped_column(enum_column(Tier, "alert_tier"))
@@ -95,6 +100,7 @@ class Alert(Model):
     case: Mapped[Case] = relationship()
     incident: Mapped[Incident | None] = relationship()
     project: Mapped[Project | None] = relationship()
+    notice: Mapped[SupervisionNotice | None] = relationship()
     target_org: Mapped[Organization] = relationship(lazy="joined")
     acknowledged_by: Mapped[User | None] = relationship()
 
@@ -113,6 +119,8 @@ class AlertLike(Protocol):
     incident: Incident | None
     project_id: int | None
     project: Project | None
+    notice_id: int | None
+    notice: SupervisionNotice | None
     rule: str
     level: WarningLevel
     target_tier: Tier

@@ -83,6 +83,8 @@ def alert_message(alert: AlertLike) -> tuple[str, str]:
         return incident_alert_message(alert)
     if alert.project_id is not None:
         return project_alert_message(alert)
+    if alert.notice_id is not None:
+        return notice_alert_message(alert)
     case = alert.case
     level = WarningLevel(alert.level)
     rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
@@ -178,6 +180,43 @@ def project_alert_message(alert: AlertLike) -> tuple[str, str]:
             _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
         )
     url = f"{base}/projects/{project.id}"
+    lines += [
+        "",
+        _("Please sign in to acknowledge and supervise: %(url)s", url=url)
+        if base
+        else _("Please sign in to acknowledge and supervise."),
+    ]
+    return subject, "\n".join(lines)
+
+
+def notice_alert_message(alert: AlertLike) -> tuple[str, str]:
+    """Subject and body of a supervision notice's overdue alert: which enterprise, what it was
+    to rectify by when, and where to act (the notice's page)."""
+    notice = alert.notice
+    assert notice is not None
+    level = WarningLevel(alert.level)
+    rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
+    employer = one_line(notice.enterprise.name)
+    subject = _("[%(level)s] %(rule)s: %(employer)s", level=level.label, rule=rule,
+                employer=employer)  # fmt: skip
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    lines = [
+        _("%(org)s:", org=one_line(alert.target_org.name)),
+        "",
+        _("%(rule)s (%(level)s).", rule=rule, level=level.label),
+        _("Employer: %(name)s", name=employer),
+        _(
+            "Supervision notice %(number)s of %(date)s; rectification due by %(deadline)s.",
+            number=notice.number, date=notice.issued_on.isoformat(),
+            deadline=notice.deadline.isoformat(),
+        ),
+        _("Issued by: %(org)s", org=one_line(notice.organization.name)),
+    ]  # fmt: skip
+    if alert.climbed_from_id:
+        lines.append(
+            _("The lower tier did not acknowledge in time; the alert has climbed to this tier.")
+        )
+    url = f"{base}/supervision-notices/{notice.id}"
     lines += [
         "",
         _("Please sign in to acknowledge and supervise: %(url)s", url=url)

@@ -428,6 +428,7 @@ RULE_LABELS = {
     "project_wage_account": lazy_gettext("Construction project without a dedicated wage account"),
     "project_wage_deposit": lazy_gettext("Construction project without a wage deposit"),
     "project_payroll_late": lazy_gettext("Construction project's payroll more than a month late"),
+    "notice_overdue": lazy_gettext("Supervision notice: rectification overdue"),
     "unacknowledged": lazy_gettext("Alert not acknowledged, escalated"),
     "manual_escalation": lazy_gettext("Escalated manually by an officer"),
 }

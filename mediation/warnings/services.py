@@ -20,6 +20,7 @@ from mediation.core.schemas import Length
 from mediation.extensions import db
 from mediation.incidents.enums import IncidentStatus
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Tier
 from mediation.projects.models import Project
 from mediation.warnings import rules
@@ -52,7 +53,10 @@ def inbox_query(user: User, *, status: str | None = "active") -> Select:
     # the rows show their case (with enterprise and org) and who acknowledged: load them with
     # the page, not one query per row
     stmt = select(Alert).options(
-        selectinload(Alert.case), selectinload(Alert.incident), selectinload(Alert.acknowledged_by)
+        selectinload(Alert.case),
+        selectinload(Alert.incident),
+        selectinload(Alert.notice),
+        selectinload(Alert.acknowledged_by),
     )
     if user.role != Role.admin:
         stmt = stmt.where(Alert.target_org_id == user.organization_id)
@@ -79,9 +83,11 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
     """An officer of the target organization takes the alert on; the climb stops."""
     now = ensure_utc(now or utcnow())
     with transaction():
-        case_id, incident_id, project_id = db.session.execute(
-            select(Alert.case_id, Alert.incident_id, Alert.project_id).where(Alert.id == alert_id)
-        ).one_or_none() or (None, None, None)
+        case_id, incident_id, project_id, notice_id = db.session.execute(
+            select(Alert.case_id, Alert.incident_id, Alert.project_id, Alert.notice_id).where(
+                Alert.id == alert_id
+            )
+        ).one_or_none() or (None, None, None, None)
         if case_id is not None:  # lock the case, then the alert: the sweep's order
             take_write_lock()
             db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
@@ -93,6 +99,13 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
         elif project_id is not None:  # a project's alert: lock the project the same way
             take_write_lock()
             db.session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+        elif notice_id is not None:  # a supervision notice's alert: the same
+            take_write_lock()
+            db.session.execute(
+                select(SupervisionNotice.id)
+                .where(SupervisionNotice.id == notice_id)
+                .with_for_update()
+            )
         alert = db.session.scalar(
             select(Alert)
             .where(Alert.id == alert_id)

@@ -22,6 +22,7 @@ from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.engine import process_cases
 from mediation.warnings.incident_alerts import sweep_incidents
 from mediation.warnings.project_alerts import sweep_projects
+from mediation.warnings.notice_alerts import sweep_notices
 from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)
@@ -112,4 +113,6 @@ def sweep(
     total.add(sweep_incidents(now, settings, batch_size))
     # the construction projects' alerts (docs/enterprise-file.md "Construction projects")
     total.add(sweep_projects(now, settings, batch_size))
+    # supervision notices whose rectification falls overdue (docs/enterprise-file.md)
+    total.add(sweep_notices(now, settings, batch_size))
     return total

@@ -132,9 +132,11 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
             "Alert acknowledged: %(number)s %(rule)s.",
             number=alert.project.name
             if alert.project is not None
-            else alert.case.number
-            if alert.incident_id is None
-            else _("Mass incident %(id)s", id=alert.incident_id),
+            else _("Mass incident %(id)s", id=alert.incident_id)
+            if alert.incident_id is not None
+            else _("Supervision notice %(number)s", number=alert.notice.number)
+            if alert.notice is not None
+            else alert.case.number,
             rule=RULE_LABELS.get(alert.rule, alert.rule),
         ),
         "success",
@@ -144,6 +146,8 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
         return redirect(url_for("incidents.detail", incident_id=alert.incident_id))
     if back == "project" and alert.project_id is not None:
         return redirect(url_for("projects.detail", project_id=alert.project_id))
+    if back == "notice" and alert.notice_id is not None:
+        return redirect(url_for("labour_supervision.detail", notice_id=alert.notice_id))
     if back == "case":
         return redirect(url_for("cases.detail", case_id=alert.case_id))
     return redirect(url_for("warnings.inbox"))

@@ -19,11 +19,13 @@ from mediation.core.clock import local_date, utcnow
 from mediation.core.db import literal_parameter
 from mediation.extensions import db
 from mediation.incidents.models import Incident
+from mediation.labour_supervision.models import SupervisionNotice
 from mediation.projects.models import Project
 from mediation.warnings.delays import delay_applies, latest_delay_day
 from mediation.warnings.engine import NewCaseAlerts, evaluate_new_case, process_cases
 from mediation.warnings.incident_alerts import incident_alerts, process_incidents
 from mediation.warnings.models import Alert, AlertStatus
+from mediation.warnings.notice_alerts import notice_alerts, process_notices
 from mediation.warnings.outbox import (
     queue_contract_expiry_notifications,
     queue_takeover_notifications,
@@ -106,6 +108,16 @@ def _project_page_values(project: Project, *, user: User, **_: object) -> dict:
     return {"alerts": project_alerts(project.id), "rule_labels": RULE_LABELS}
 
 
+def _evaluate_notice(notice: SupervisionNotice, *, now: datetime, **_: object) -> None:
+    """A notice issued, replied to or verified: its overdue alert raised or resolved in its
+    transaction (docs/enterprise-file.md "Supervision notices")."""
+    process_notices([notice.id], now)
+
+
+def _notice_page_values(notice: SupervisionNotice, *, user: User, **_: object) -> dict:
+    return {"alerts": notice_alerts(notice.id), "rule_labels": RULE_LABELS}
+
+
 def _clock_settings(_sender: object, **_: object) -> dict:
     return current_settings()
 
@@ -120,6 +132,8 @@ signals.project_changed.connect(_evaluate_project)
 signals.project_page.connect(_project_page_values)
 signals.case_taken_over.connect(queue_takeover_notifications)
 signals.collective_contract_expiring.connect(queue_contract_expiry_notifications)
+signals.supervision_notice_changed.connect(_evaluate_notice)
+signals.supervision_notice_page.connect(_notice_page_values)
 
 
 def can_acknowledge(alert: Alert) -> bool:

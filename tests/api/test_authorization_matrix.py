@@ -633,6 +633,43 @@ ENDPOINTS[-1:-1] = [
 ]  # fmt: skip
 
 
+# labour-law supervision notices (docs/enterprise-file.md): as for cases, the staff of the
+# issuing union's subtree; advocates are told nothing exists (404)
+def _notice_body(w: World, x: str) -> dict:
+    return {"kind": "opinion", "enterprise_id": _pick(w, x, "enterprise").id,
+            "issued_on": _today_iso(), "findings": "拖欠工资", "rectification": "补发工资",
+            "deadline": _in_days(7)}  # fmt: skip
+
+
+def _supervision_notice(w: World, x: str):
+    from mediation.accounts.models import User
+    from mediation.labour_supervision.services import create_notice
+
+    issuer = db.session.scalar(
+        select(User).where(User.username == ("mediator" if x == "in" else "other_mediator"))
+    )
+    return _made(w, ("supervision_notice", x), lambda: create_notice(issuer, {
+        **_notice_body(w, x), "organization_id": w.orgs["G1" if x == "in" else "G2"].id}))  # fmt: skip
+
+
+NOTICE_READ = {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+               "advocate": (404, 404), "anonymous": (401, 401)}  # fmt: skip
+ENDPOINTS[-1:-1] = [
+    ("GET", lambda w, x: "/supervision-notices", None,
+     {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: "/supervision-notices", _notice_body,
+     {"admin": (201, 201), "officer": (201, 422), "mediator": (201, 422),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+    ("GET", lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}", None,
+     NOTICE_READ),
+    ("POST", lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}/reply",
+     lambda w, x: {"reply_on": _today_iso(), "reply_text": "已整改"}, NOTICE_READ),
+    ("POST", lambda w, x: f"/supervision-notices/{_supervision_notice(w, x).id}/verify",
+     lambda w, x: {"rectified": True}, NOTICE_READ),
+]  # fmt: skip
+
+
 def test_every_endpoint_role_and_scope_answers_as_the_table_says(api, users, build_world):
     spec = api.get("/openapi.json").get_json()
     operations = [m for path in spec["paths"].values() for m in path if m != "parameters"]

@@ -122,6 +122,30 @@ WRITES = {
         "AcknowledgedAlerts",
         {"alerts"},  # the acknowledged alerts themselves, each with the note sent
     ),
+    # a supervision notice (docs/enterprise-file.md): numbered and stamped by the server; the
+    # reply and the verification are steps of their own (…/reply, …/verify)
+    ("post", "/api/v1/supervision-notices"): (
+        "SupervisionNoticeCreate",
+        "SupervisionNotice",
+        {
+            "id",
+            "number",
+            "organization_name",
+            "enterprise_name",
+            "issued_by_id",
+            "status",
+            "overdue",
+            "actions",
+            "version",
+            "created_at",
+            "reply_on",
+            "reply_text",
+            "rectified",
+            "verified_at",
+            "verified_by_id",
+            "verification_note",
+        },
+    ),  # fmt: skip
     # the worker services (docs/worker-services.md)
     ("post", "/api/v1/hardship-files"): ("HardshipFileInput", "HardshipFile", {"id"}),
     ("post", "/api/v1/trainings"): ("TrainingInput", "Training", {"id"}),

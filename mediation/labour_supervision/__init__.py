@@ -1,0 +1,1 @@
+"""Union labour-law supervision: notices to enterprises and their follow-up (docs/enterprise-file.md)."""
