@@ -19,6 +19,7 @@ from mediation.cases import (
     duplicates,
     merging,
     queries,
+    referrals,
     roster,
     saved_filters,
     schemas,
@@ -568,3 +569,64 @@ def delete_saved_filter(user: User, filter_id: int) -> Any:
     """Delete one of the caller's saved filters (another user's is 404)"""
     saved_filters.delete_filter(user, filter_id)
     return current_app.response_class(status=204)
+
+
+# --- referrals between unions (docs/referrals.md) ----------------------------------------------
+
+
+class UnionReferralSchema(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    case_number = fields.Function(lambda r: r.case.number, metadata={"type": "string"})
+    from_org_id = fields.Integer(required=True)
+    from_org_name = fields.Function(lambda r: r.from_org.name, metadata={"type": "string"})
+    to_org_id = fields.Integer(required=True)
+    to_org_name = fields.Function(lambda r: r.to_org.name, metadata={"type": "string"})
+    note = fields.String(required=True)
+    status = fields.Function(lambda r: r.status.value, metadata={"type": "string"})
+    created_at = fields.AwareDateTime(required=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class UnionReferralListSchema(Schema):
+    items = fields.List(fields.Nested(UnionReferralSchema), required=True)
+
+
+class UnionReferralDecisionSchema(StrictSchema):
+    decision = fields.String(required=True, metadata={"enum": ["accept", "decline"]})
+    note = fields.String(validate=Length(max=2000))
+
+
+@bp.route("/referrals", methods=["GET"])
+@authenticated
+@bp.response(200, UnionReferralListSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+def list_referrals(user: User) -> Any:
+    """Referrals between unions
+
+    The referrals sent or received by the unions of the caller's scope, newest first (at most
+    200). Advocates are refused."""
+    if user.role not in services.CASE_WRITERS:
+        raise PermissionDenied("your role may not see referrals")
+    return {"items": db_scalars(referrals.visible_referrals(user).limit(200))}
+
+
+@bp.route("/referrals/<id:referral_id>/decision", methods=["POST"])
+@authenticated
+@bp.arguments(UnionReferralDecisionSchema)
+@bp.response(200, UnionReferralSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def decide_referral(body: dict[str, Any], user: User, referral_id: int) -> Any:
+    """Accept or decline a referral
+
+    Only the receiving union: `accept` moves the case into its area, `decline` leaves it; a
+    note goes on the case's timeline with the answer."""
+    return referrals.decide_referral(referral_id, user, body)
+
+
+def db_scalars(stmt: Any) -> list:
+    from mediation.extensions import db
+
+    return list(db.session.scalars(stmt))

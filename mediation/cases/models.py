@@ -468,8 +468,8 @@ class ReferralStatus(LabelledEnum):
 set_labels(
     {
         ReferralStatus.pending: lazy_gettext("Awaiting an answer"),
-        ReferralStatus.accepted: lazy_gettext("Accepted"),
-        ReferralStatus.declined: lazy_gettext("Declined"),
+        ReferralStatus.accepted: lazy_gettext("Referral accepted"),
+        ReferralStatus.declined: lazy_gettext("Referral declined"),
     }
 )
 
