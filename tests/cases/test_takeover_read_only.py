@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from mediation.cases import queries, services
-from mediation.cases.scope import get_readable_case, taken_over_ids
+from mediation.cases.models import Case
+from mediation.cases.scope import get_readable_case, read_scope_shape, taken_over_ids
 from mediation.core.errors import NotFound, PermissionDenied
 from mediation.extensions import db
 from mediation.inbox import models as kinds
 from mediation.inbox.models import InAppNotice
 from mediation.warnings.models import Notification
-from tests.conftest import login
+from tests.cases.test_list_plans import copies_of
+from tests.conftest import login, requires_postgres
 from tests.helpers import reload
 
 
@@ -126,3 +128,36 @@ def test_the_list_query_counts_the_taken_over_cases_with_the_scope(taken, users,
     # filtered by state (the other shape of the list), still with the taken-over case
     result = queries.paginate_case_list(users["officer"], {"state": "accepted"}, 1, 50, None)
     assert [row.id for row in result.items] == [taken.id]
+
+
+@requires_postgres
+def test_the_read_only_arm_keeps_the_lists_index_plan(
+    taken, users, make_case, make_enterprise, capsys
+):
+    """With the taken-over arm (`id IN (...)`) the officer's first page still walks
+    `ix_cases_received_id` and stops after its rows, and a page filtered by state still reads
+    the scope from `ix_cases_handling_org_state_level` (a BitmapOr with the primary key):
+    no sequential scan of the cases, no sort of the whole scope (docs/case-list.md
+    "Taken-over cases")."""
+    copies_of(make_case(workers_involved=1, org="G1"), 20_000)
+    other = make_enterprise("G2").id
+    copies_of(
+        make_case(workers_involved=1, org="G2", by=users["other_mediator"], enterprise_id=other),
+        20_000,
+    )
+    officer = users["officer"]
+    assert read_scope_shape(officer) == "subtree_read"
+    for filters in ({}, {"state": "accepted"}):
+        keys = (
+            queries.filtered_cases(officer, filters, load_advocates=False)
+            .with_only_columns(Case.id)
+            .limit(50)
+        )
+        sql = keys.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(db.session.execute(text(f"EXPLAIN {sql}")).scalars())
+        with capsys.disabled():
+            print(f"\n{filters}:\n{plan}")
+        assert "Seq Scan on cases" not in plan
+        assert "ix_cases_" in plan
+        if not filters:
+            assert "Sort" not in plan.split("Limit", 1)[1].split("->", 2)[1]
