@@ -232,6 +232,7 @@ def register_blueprints(app: Flask) -> None:
     from mediation.advocates.views import bp as advocates_bp
     from mediation.cases.action_views import bp as case_actions_bp
     from mediation.cases.document_views import bp as documents_bp
+    from mediation.cases.referral_views import bp as referrals_bp
     from mediation.cases.views import bp as cases_bp
     from mediation.cases.workflow_page import bp as workflow_bp
     from mediation.core.api import init_api
@@ -256,6 +257,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(case_actions_bp)
+    app.register_blueprint(referrals_bp)  # referrals between unions (docs/referrals.md)
     app.register_blueprint(warnings_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(workflow_bp)

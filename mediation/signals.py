@@ -118,8 +118,9 @@ case_taken_over = _signals.signal(
     "case-taken-over",
     doc="""A case was taken over by a higher union (sender: the `Case`; `from_org`: the
     organization that handled it before; `previous_mediator_id`: its mediator before, or None;
-    `user`: who took it over; `now`), inside the take-over's transaction. The outbox and the
-    in-app notices tell the previous mediator and the officers of `from_org`.""",
+    `user`: who took it over; `now`; `path_org_ids`: the unions from the one where the case
+    originated up to, not including, the new one), inside the take-over's transaction. The
+    outbox and the in-app notices tell the previous mediator and the officers of those unions.""",
 )
 
 visit_recorded = _signals.signal(

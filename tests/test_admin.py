@@ -34,7 +34,7 @@ GET_PAGES = [
 POSTS = [
     ("/admin/users/new", {"username": "newbie", "role": "mediator", "org": "{org}",
                           "password": "long-enough-1"}),
-    ("/admin/users/{user}/deactivate", {}),
+    ("/admin/users/{user}/deactivate", {"confirm": "yes"}),
     ("/admin/users/{user}/reactivate", {}),
     ("/admin/users/{user}/password", {"password": "another-pass-1"}),
     ("/admin/organizations/new", {"code": "T9", "name": "九镇工会", "tier": "town",
@@ -243,7 +243,12 @@ def test_deactivated_users_cannot_log_in_and_lose_their_session(client, users, m
     assert other.get("/cases").status_code == 200
 
     login(client, users["admin"])
-    assert client.post(f"/admin/users/{victim.id}/deactivate").status_code == 302
+    # without the confirmation nothing happens (docs/security.md "Confirmations")
+    assert client.post(f"/admin/users/{victim.id}/deactivate").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(User, victim.id).active is True
+    deactivate = client.post(f"/admin/users/{victim.id}/deactivate", data={"confirm": "yes"})
+    assert deactivate.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, victim.id).active is False
 
@@ -260,7 +265,7 @@ def test_an_admin_cannot_deactivate_themselves(client, users):
     row = next(r for r in dom(client.get("/admin/users")).find_all("tr")
                if r.attrs.get("data-user") == "admin")  # fmt: skip
     assert row.find("form") is None  # no button offered
-    response = client.post(f"/admin/users/{users['admin'].id}/deactivate")
+    response = client.post(f"/admin/users/{users['admin'].id}/deactivate", data={"confirm": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, users["admin"].id).active is True

@@ -483,13 +483,20 @@ ROWS = [
         done=lambda w, x: _exists(select(CaseEvent).where(
             CaseEvent.case_id == w.unassigned_case().id, CaseEvent.body == "进度记录")),
         fresh_world=True),
+    # the case page's forms post to the page's address, the action in `?do=` (docs/security.md
+    # "Forms after a refusal"): the same answers as the action's own address
+    Row("POST", "/cases/<id:case_id>", lambda w, x: f"/cases/{case_id(w, x)}?do=note",
+        roles((302, 302), (302, 302), (302, 404), (302, 404), (302, 404)),
+        body=lambda w, x: {"kind": "visit", "body": "页面走访记录"}, fresh_world=True,
+        done=lambda w, x: _exists(select(CaseEvent).where(
+            CaseEvent.case_id == w.case(x).id, CaseEvent.body == "页面走访记录"))),
     Row("POST", "/cases/<id:case_id>/advocates",
         lambda w, x: f"/cases/{case_id(w, x)}/advocates", CASE_WRITE,
         body=lambda w, x: {"user_id": str(w.advocate_to_assign(x).id)}, fresh_world=True,
         done=lambda w, x: w.advocate_to_assign(x) in w.case(x).advocates),
     Row("POST", "/cases/<id:case_id>/advocates/<id:user_id>/remove",
         lambda w, x: f"/cases/{case_id(w, x)}/advocates/{w.case(x).advocates[0].id}/remove",
-        CASE_WRITE, fresh_world=True,
+        CASE_WRITE, body=lambda w, x: {"confirm": "yes"}, fresh_world=True,
         done=lambda w, x: w.case(x).advocates == []),
     Row("POST", "/cases/<id:case_id>/mediator", lambda w, x: f"/cases/{case_id(w, x)}/mediator",
         CASE_WRITE,
@@ -738,7 +745,7 @@ ROWS = [
         done=lambda w, x: _exists(select(User).where(User.display_name == "新调解员"))),
     Row("POST", "/admin/users/<id:user_id>/deactivate",
         lambda w, x: f"/admin/users/{w.staff(x).id}/deactivate", ADMIN_ON_OBJECT(302),
-        fresh_world=True,
+        body=lambda w, x: {"confirm": "yes"}, fresh_world=True,
         done=lambda w, x: not w.staff(x).active),
     Row("POST", "/admin/users/<id:user_id>/reactivate",
         lambda w, x: f"/admin/users/{w.staff(x, active=False).id}/reactivate",
@@ -948,6 +955,32 @@ HARDSHIP_WRITE = roles((302, 302), (302, 302), (302, 404), (302, 404), (404, 404
 TEAM_READ = roles((200, 200), (200, 200), (200, 404), (200, 404), (200, 404))
 TEAM_WRITE = roles((302, 302), (302, 302), (302, 404), (403, 404), (403, 404))
 
+
+def _union_referral(w: World, x: str):
+    """A pending referral of a T2 case: to town T1 ("in", T1's staff answer it) or to the city
+    ("out", out of T1's scope) (docs/referrals.md)."""
+    from mediation.cases.models import CaseReferral
+
+    def make():
+        case = w.new_case("out")
+        referral = CaseReferral(
+            case_id=case.id, from_org_id=case.handling_org_id, note="请接办",
+            to_org_id=w.orgs["T1" if x == "in" else "C"].id, created_at=utcnow(),
+        )  # fmt: skip
+        db.session.add(referral)
+        db.session.commit()
+        return referral
+
+    return w._once(("union_referral", x), make)
+
+
+def _union_referral_answered(w: World, x: str) -> bool:
+    from mediation.cases.models import CaseReferral, ReferralStatus
+
+    referral = db.session.get(CaseReferral, _union_referral(w, x).id)
+    return referral is not None and referral.status == ReferralStatus.accepted
+
+
 # before the session's rows: signing out ends every session of the user
 _SESSION_ROWS = next(i for i, row in enumerate(ROWS) if row.rule == "/language")
 
@@ -983,6 +1016,13 @@ ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
         SURVEY_PAGE),
 ]  # fmt: skip
 ROWS[_SESSION_ROWS:_SESSION_ROWS] = [
+    # referrals between unions (docs/referrals.md): the receiving union answers
+    Row("GET", "/referrals", lambda w, x: "/referrals", roles(200, 200, 200, 200, 404)),
+    Row("POST", "/referrals/<int:referral_id>/decision",
+        lambda w, x: f"/referrals/{_union_referral(w, x).id}/decision",
+        roles((303, 303), (303, 303), (303, 404), (303, 404), (404, 404)),
+        body=lambda w, x: {"decision": "accept", "note": "接收"}, fresh_world=True,
+        done=_union_referral_answered),
     Row("GET", "/hardship", lambda w, x: "/hardship", HARDSHIP_PAGE),
     Row("GET", "/hardship/new", lambda w, x: "/hardship/new", HARDSHIP_PAGE),
     Row("POST", "/hardship/new", lambda w, x: "/hardship/new",

@@ -196,6 +196,13 @@ def new_user() -> ResponseReturnValue:
 
 @bp.route("/users/<id:user_id>/deactivate", methods=["POST"])
 def deactivate_user(user_id: int):
+    """Deactivate only with the form's confirmation ticked (`confirm`): a form, not a script's
+    dialog, so it works under the strict CSP and without JavaScript (docs/security.md
+    "Confirmations")."""
+    if request.form.get("confirm") != "yes":
+        user = accounts.get_user(user_id)
+        flash(_("Tick the confirmation to deactivate %(name)s.", name=user.username), "error")
+        return redirect(url_for("admin.users"), 303)
     return _set_active(user_id, False)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
     from werkzeug.datastructures import MultiDict
 
+from mediation.cases.scope import get_visible_case
 from mediation.cases.views import rerender_case_page
 
 bp = Blueprint("case_actions", __name__)
@@ -124,6 +126,14 @@ def assign_advocate(case_id: int) -> ResponseReturnValue:
 @bp.route("/cases/<id:case_id>/advocates/<id:user_id>/remove", methods=["POST"])
 @login_required
 def unassign_advocate(case_id: int, user_id: int) -> ResponseReturnValue:
+    """Only with the form's confirmation ticked (`confirm`): no script's dialog, the strict CSP
+    (docs/security.md "Confirmations")."""
+    if request.form.get("confirm") != "yes":
+        get_visible_case(current_user, case_id)  # out of scope stays 404
+        if current_user.role not in services.CASE_WRITERS:
+            abort(403)
+        flash(_("Tick the confirmation to remove the advocate."), "error")
+        return redirect(url_for("cases.detail", case_id=case_id) + "#case-head", 303)
     services.unassign_advocate(case_id, current_user, user_id)
     flash(_("Assignment removed."), "info")
     return redirect(url_for("cases.detail", case_id=case_id))
@@ -161,7 +171,11 @@ def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
     field = {"file": [Message("At most %(n)s MB.", n=limit)]}
     case_id = (request.view_args or {}).get("case_id")
-    if request.endpoint == "case_actions.add_note" and current_user.is_authenticated:
+    # (the form posted to the action's address, or to the case page's with `?do=`)
+    action = request.endpoint
+    if action == "case_actions.page_action" and request.args.get("do") in PAGE_ACTIONS:
+        action = PAGE_ACTIONS[request.args["do"]][0]
+    if action == "case_actions.add_note" and current_user.is_authenticated:
         # (a visit's photos together over the limit; the typed text cannot be read back)
         total = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         photos = {"photos": [Message("At most %(n)s MB for all photos together.", n=total)]}
@@ -169,7 +183,7 @@ def _request_too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
             return rerender_case_page(cast(int, case_id), 413, form_errors=photos, open_form="note")
         except DomainError as err:
             return _error_page(err.status_code, err.message)
-    if request.endpoint == "case_actions.upload_attachment" and current_user.is_authenticated:
+    if action == "case_actions.upload_attachment" and current_user.is_authenticated:
         try:
             # (the upload's URL has it)
             return rerender_case_page(
@@ -423,3 +437,49 @@ def split(case_id: int) -> ResponseReturnValue:
         ),
         _("Case split off; it is open again."),
     )  # fmt: skip
+
+
+# The case page's forms post to the page's own address, the action named in the query string
+# (`/cases/42?do=note`): a refused form is shown again with its errors and what was typed, and
+# the address bar then holds an address of the case page, which a reload or a bookmark opens,
+# instead of an action's address, which answers GET with 405 (docs/security.md "Forms after a
+# refusal"). The actions' own addresses stay for scripts and the tests.
+PAGE_ACTIONS: dict[str, tuple[str, tuple[tuple[str, type], ...]]] = {
+    "transition": ("case_actions.transition", (("trigger", str),)),
+    "note": ("case_actions.add_note", ()),
+    "assign_advocate": ("case_actions.assign_advocate", ()),
+    "remove_advocate": ("case_actions.unassign_advocate", (("user_id", int),)),
+    "attachment": ("case_actions.upload_attachment", ()),
+    "mediator": ("case_actions.assign_mediator", ()),
+    "takeover": ("case_actions.take_over", ()),
+    "application": ("case_actions.record_application", ()),
+    "clock": ("case_actions.record_clock_event", (("clock", str),)),
+    "arbitration": ("case_actions.record_arbitration", ()),
+    "add_worker": ("case_actions.add_worker", ()),
+    "edit_worker": ("case_actions.edit_worker", (("index", int),)),
+    "remove_worker": ("case_actions.remove_worker", (("index", int),)),
+    "roster": ("case_actions.upload_roster", ()),
+    "merge": ("case_actions.merge", ()),
+    "split": ("case_actions.split", ()),
+    "escalate": ("warnings.escalate", ()),
+    "wage_delay": ("warnings.wage_delay", ()),
+}
+
+
+@bp.route("/cases/<id:case_id>", methods=["POST"])
+@login_required
+def page_action(case_id: int) -> ResponseReturnValue:
+    """A form of the case page, posted to the page's address: the action of `?do=`."""
+    action = PAGE_ACTIONS.get(request.args.get("do", ""))
+    if action is None:
+        abort(404)
+    endpoint, parameters = action
+    kwargs: dict = {}
+    for name, kind in parameters:
+        value = request.args.get(name, "")
+        try:
+            kwargs[name] = kind(value)
+        except ValueError:
+            abort(404)
+    view = cast("Callable[..., ResponseReturnValue]", current_app.view_functions[endpoint])
+    return view(case_id=case_id, **kwargs)

@@ -19,6 +19,7 @@ from mediation.cases import (
     duplicates,
     merging,
     queries,
+    referrals,
     roster,
     saved_filters,
     schemas,
@@ -44,7 +45,7 @@ from mediation.cases.api_schemas import (
 )
 from mediation.cases.export import case_tables
 from mediation.cases.queries import CaseFilterSchema
-from mediation.cases.scope import get_visible_case
+from mediation.cases.scope import get_readable_case, get_visible_case
 from mediation.core.api import (
     ApiError,
     Blueprint,
@@ -108,8 +109,12 @@ def create_case(body: dict[str, Any], user: User) -> Any:
 def get_case(user: User, case_id: int) -> Any:
     """One case
 
-    With `allowed_triggers` for the caller and the `version` to send back with changes."""
-    return get_visible_case(user, case_id)
+    With `allowed_triggers` for the caller and the `version` to send back with changes. A case
+    taken over from the caller's union by a higher one is answered `read_only` (docs/security.md
+    "Read-only access after a take-over")."""
+    case, read_only = get_readable_case(user, case_id)
+    case.read_only_for_caller = read_only  # type: ignore[attr-defined]
+    return case
 
 
 @bp.route("/cases/<id:case_id>", methods=["PATCH"])
@@ -123,7 +128,7 @@ def edit_case(body: dict[str, Any], user: User, case_id: int) -> Any:
 
     The body carries the `version` the client read; a stale version answers 409 with the
     current one and changes nothing."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return services.update_facts(case_id, user, body)
 
 
@@ -149,7 +154,7 @@ def transition(body: dict[str, Any], user: User, case_id: int) -> Any:
     elif isinstance(version, bool) or not isinstance(version, int) or version < 0:
         errors["version"] = ["Not a valid integer."]
     if errors:
-        get_visible_case(user, case_id)  # out of scope stays 404 whatever the body
+        get_visible_case(user, case_id, writing=True)  # out of scope stays 404 whatever the body
         raise ValidationFailed(errors)
     return services.fire_trigger(case_id, trigger, user, payload, expected_version=version)
 
@@ -160,8 +165,9 @@ def transition(body: dict[str, Any], user: User, case_id: int) -> Any:
 def case_events(user: User, case_id: int) -> Any:
     """The case's timeline
 
-    Every event, oldest first, with its hash (the audit chain)."""
-    case = get_visible_case(user, case_id)
+    Every event, oldest first, with its hash (the audit chain). Also for a case taken over
+    from the caller's union (read-only)."""
+    case, _read_only = get_readable_case(user, case_id)
     return {"items": services.timeline(case)}
 
 
@@ -173,7 +179,7 @@ def add_note(body: dict[str, Any], user: User, case_id: int) -> Any:
     """Add a progress note or visit record
 
     Every role that can see the case may add one (`kind`: note or visit)."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return services.add_note(case_id, user, body)
 
 
@@ -199,7 +205,7 @@ def upload_attachment(files: dict[str, Any], user: User, case_id: int) -> Any:
 
     multipart/form-data with one `file`. Size and type are limited (ATTACHMENT_MAX_BYTES;
     documents, images, audio); a refused upload stores nothing."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "send the file as multipart/form-data")
     upload = files.get("file")
@@ -275,7 +281,7 @@ def get_workers(user: User, case_id: int) -> Any:
     Each worker with what they are owed and paid and whether they are an elected
     representative; ID numbers are masked for advocates. Empty: a case without a roster (its
     single worker's fields and typed head-count)."""
-    return _roster_answer(get_visible_case(user, case_id))
+    return _roster_answer(get_readable_case(user, case_id)[0])
 
 
 @bp.route("/cases/<id:case_id>/workers", methods=["PUT"])
@@ -290,7 +296,7 @@ def put_workers(body: dict[str, Any], user: User, case_id: int) -> Any:
     `{workers: [...], version}`: all rows or none (422 names each bad row, `workers.3.id_number`).
     With a roster, `workers_involved` is its size and the claim the sum owed; a collective
     dispute's representatives are three to five (LDMAL art. 7). Stale version → 409."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return _roster_answer(roster.replace_roster(case_id, user, body))
 
 
@@ -320,7 +326,7 @@ def merge(body: dict[str, Any], user: User, case_id: int) -> Any:
     `{case_ids, version}`: the cases close with the outcome `merged`, their workers join this
     case's roster (once per ID number) and both timelines record the link; the warning rules
     run in the same transaction. Answers the surviving case."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return merging.merge_cases(case_id, user, body)
 
 
@@ -335,7 +341,7 @@ def split(body: dict[str, Any], user: User, case_id: int) -> Any:
 
     `{case_id, version}`: the merged case reopens as a report and its workers leave this
     case's roster; both timelines record it. Answers this (the surviving) case."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return merging.split_case(case_id, user, body)
 
 
@@ -355,7 +361,7 @@ def record_application(body: dict[str, Any], user: User, case_id: int) -> Any:
     art. 12). The statutory 15-day mediation period starts here, not at the report, and the
     limitation year is interrupted. 409 if an application is already recorded; 422 if it is
     before the report or in the future."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return clock_events.record_application(case_id, user, body)
 
 
@@ -371,7 +377,7 @@ def list_clocks(user: User, case_id: int) -> Any:
     (Civil Code counting: the start day not counted, a last day on a rest day moved to the next
     working day), whether that day is `provisional` (a year without an official holiday
     schedule), the events the law allows on it now and the events recorded on it."""
-    case = get_visible_case(user, case_id)
+    case, _read_only = get_readable_case(user, case_id)
     events = services.timeline(case)
     return {"items": [clock_item(c, events) for c in clock_events.clocks_of(case)]}
 
@@ -391,7 +397,7 @@ def record_clock_event(body: dict[str, Any], user: User, case_id: int, clock: st
     (`resume_on`: the day they run again by themselves); the mediation period is extended only
     with both parties' consent (`consent: {worker: true, employer: true}`) up to a configured
     cap; the award once by at most 15 days. Anything else → 422 with the field named."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     case = clock_events.record_clock_event(case_id, clock, user, body)
     events = services.timeline(case)
     return {"items": [clock_item(c, events) for c in clock_events.clocks_of(case)]}
@@ -411,7 +417,7 @@ def record_arbitration(body: dict[str, Any], user: User, case_id: int) -> Any:
     award (45 days from acceptance, once extendable by 15) and whether it is final. The warning
     engine tells the union when the worker may go to court. After failed mediation or a
     referral only."""
-    get_visible_case(user, case_id)
+    get_visible_case(user, case_id, writing=True)
     return clock_events.record_arbitration(case_id, user, body)
 
 
@@ -563,3 +569,64 @@ def delete_saved_filter(user: User, filter_id: int) -> Any:
     """Delete one of the caller's saved filters (another user's is 404)"""
     saved_filters.delete_filter(user, filter_id)
     return current_app.response_class(status=204)
+
+
+# --- referrals between unions (docs/referrals.md) ----------------------------------------------
+
+
+class UnionReferralSchema(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    case_number = fields.Function(lambda r: r.case.number, metadata={"type": "string"})
+    from_org_id = fields.Integer(required=True)
+    from_org_name = fields.Function(lambda r: r.from_org.name, metadata={"type": "string"})
+    to_org_id = fields.Integer(required=True)
+    to_org_name = fields.Function(lambda r: r.to_org.name, metadata={"type": "string"})
+    note = fields.String(required=True)
+    status = fields.Function(lambda r: r.status.value, metadata={"type": "string"})
+    created_at = fields.AwareDateTime(required=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class UnionReferralListSchema(Schema):
+    items = fields.List(fields.Nested(UnionReferralSchema), required=True)
+
+
+class UnionReferralDecisionSchema(StrictSchema):
+    decision = fields.String(required=True, metadata={"enum": ["accept", "decline"]})
+    note = fields.String(validate=Length(max=2000))
+
+
+@bp.route("/referrals", methods=["GET"])
+@authenticated
+@bp.response(200, UnionReferralListSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+def list_referrals(user: User) -> Any:
+    """Referrals between unions
+
+    The referrals sent or received by the unions of the caller's scope, newest first (at most
+    200). Advocates are refused."""
+    if user.role not in services.CASE_WRITERS:
+        raise PermissionDenied("your role may not see referrals")
+    return {"items": db_scalars(referrals.visible_referrals(user).limit(200))}
+
+
+@bp.route("/referrals/<id:referral_id>/decision", methods=["POST"])
+@authenticated
+@bp.arguments(UnionReferralDecisionSchema)
+@bp.response(200, UnionReferralSchema)
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(409, response="CONFLICT")
+def decide_referral(body: dict[str, Any], user: User, referral_id: int) -> Any:
+    """Accept or decline a referral
+
+    Only the receiving union: `accept` moves the case into its area, `decline` leaves it; a
+    note goes on the case's timeline with the answer."""
+    return referrals.decide_referral(referral_id, user, body)
+
+
+def db_scalars(stmt: Any) -> list:
+    from mediation.extensions import db
+
+    return list(db.session.scalars(stmt))

@@ -86,7 +86,7 @@ class CaseSummarySchema(Schema):
     allowed_triggers = fields.Function(
         lambda row: (  # the triggers the caller's role may fire from the case's state
             list(_triggers_for(str(row.state), str(request_user.get().role)))
-            if request_user.get() is not None
+            if request_user.get() is not None and not getattr(row, "read_only_for_caller", False)
             else []
         ),
         required=True,
@@ -107,6 +107,15 @@ class CaseSchema(CaseSummarySchema):
     project_id = fields.Integer(
         allow_none=True,
         metadata={"description": "the construction project (docs/enterprise-file.md)"},
+    )
+    read_only = fields.Function(
+        lambda c: bool(getattr(c, "read_only_for_caller", False)),
+        required=True,
+        metadata={
+            "type": "boolean",
+            "description": "the case was taken over from the caller's union by a higher one: "
+            "the caller may read it, every change answers 403 (docs/security.md)",
+        },
     )
     worker_name = fields.String(allow_none=True)
     worker_phone = fields.String(allow_none=True)

@@ -15,7 +15,7 @@ from sqlalchemy.sql.expression import Executable
 from mediation import signals
 from mediation.accounts.models import User
 from mediation.accounts.scope import can_see_org
-from mediation.cases import schemas, workflow
+from mediation.cases import referrals, schemas, workflow
 from mediation.cases.access import (
     CASE_WRITERS,
     announce_change,
@@ -33,7 +33,14 @@ from mediation.cases.timeline import append_events_bulk
 from mediation.core.clock import ensure_utc, local_zone, utcnow
 from mediation.core.db import transaction
 from mediation.core.errors import NotFound, ValidationFailed
-from mediation.enterprises.services import get_visible_enterprise, register_enterprise
+from mediation.core.identifiers import normalize_credit_code
+from mediation.core.messages import Message
+from mediation.enterprises.models import Enterprise
+from mediation.enterprises.services import (
+    find_by_credit_code,
+    get_visible_enterprise,
+    register_enterprise,
+)
 from mediation.extensions import db
 from mediation.orgs.models import Organization
 from mediation.orgs.services import with_ancestors
@@ -103,6 +110,17 @@ def reserve_numbers(org_id: int, count: int, now: datetime) -> list[str]:
     return [f"{org.code}-{year}-{seq:05d}" for seq in range(last - count + 1, last + 1)]
 
 
+def _registered_elsewhere(user: User, enterprise_input: dict | None) -> Enterprise | None:
+    """The employer a new-enterprise input names by a credit code already registered in
+    another union's area, if it does."""
+    if not enterprise_input or not enterprise_input.get("credit_code"):
+        return None
+    existing = find_by_credit_code(normalize_credit_code(enterprise_input["credit_code"]))
+    if existing is None or not referrals.other_area_enterprise(user, existing):
+        return None
+    return existing
+
+
 def create_case(
     user: User, payload: dict, *, now: datetime | None = None, number: str | None = None
 ) -> Case:
@@ -120,7 +138,22 @@ def create_case(
         if handling_org is None or not can_see_org(user, handling_org_id):
             raise ValidationFailed({"handling_org_id": ["Not an organization you may act for."]})
         enterprise_input = data.pop("enterprise", None)
-        if data.get("enterprise_id"):
+        refer, referral_note = data.pop("refer_to_area", False), data.pop("referral_note", "")
+        elsewhere = _registered_elsewhere(user, enterprise_input)
+        if elsewhere is not None:
+            # an employer of another union's area: registered here and handed to that union
+            # when asked (docs/referrals.md), else the area is named and the offer made
+            if not refer:
+                raise ValidationFailed(
+                    {"enterprise.credit_code": [Message(
+                        "Registered in the area of %(union)s: tick “Hand the report to that "
+                        "union” to register it and refer it there.",
+                        union=referrals.employer_area(elsewhere).name,
+                    )]}
+                )  # fmt: skip
+            data["enterprise_id"] = elsewhere.id
+            enterprise = elsewhere
+        elif data.get("enterprise_id"):
             try:
                 # Cases against one employer are registered one at a time: the repeat-employer
                 # rule counts the employer's recent cases in this transaction, and two cases
@@ -130,7 +163,7 @@ def create_case(
                 enterprise = get_visible_enterprise(user, data["enterprise_id"], for_update=True)
             except NotFound:
                 raise ValidationFailed({"enterprise_id": ["Unknown enterprise."]}) from None
-        else:
+        if elsewhere is None and not data.get("enterprise_id"):
             enterprise = register_enterprise(enterprise_input, handling_org, user)
         data["enterprise_id"] = enterprise.id
         if data.get("project_id"):
@@ -170,5 +203,7 @@ def create_case(
         if len(rows) != case.event_seq:  # a receiver's count must be what it wrote
             raise AssertionError(f"case {case.id}: {len(rows)} events, event_seq {case.event_seq}")
         set_committed_value(case, "advocates", [])  # a new case has none (not read back)
+        if elsewhere is not None:
+            referrals.open_referral(case, user, referral_note, now)
         announce_change(case, EventKind.created, now)
     return case

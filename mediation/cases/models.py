@@ -43,6 +43,8 @@ from mediation.cases.enums import (
     WarningLevel,
 )
 from mediation.core.clock import utcnow
+from mediation.core.enums import LabelledEnum, set_labels
+from mediation.core.i18n import lazy_gettext
 from mediation.core.trigram import needs_pg_trgm, trigram_index
 from mediation.core.types import UTCDateTime, enum_column
 from mediation.enterprises.models import Enterprise
@@ -129,6 +131,13 @@ class Case(Model):
             "ix_cases_claim_id", "claim_amount_fen", "id", postgresql_include=["handling_org_id"]
         ),
         Index("ix_cases_handling_org_number", "handling_org_id", "number", "id"),
+        # the cases taken over from a scope (`scope.taken_over_ids`): a few, so a partial index
+        Index(
+            "ix_cases_origin_org",
+            "origin_org_id",
+            postgresql_where=text("origin_org_id IS NOT NULL"),
+            sqlite_where=text("origin_org_id IS NOT NULL"),
+        ),
         # the statistics' period filters (reports/stats/parts.py), each carrying the columns its
         # figures read, so that a period's cases are read from the index alone (index-only scans)
         # instead of the whole table (docs/performance.md, "Statistics page")
@@ -270,6 +279,10 @@ class Case(Model):
     )
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handling_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    # the union that handled the case before a higher one first took it over (None: never
+    # taken over): the unions of its path keep reading the case (docs/security.md "Read-only
+    # access after a take-over"); a referral accepted by another area clears it
+    origin_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     mediator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     tier: Mapped[Tier] = mapped_column(enum_column(Tier, "tier"))
     warning_level: Mapped[WarningLevel | None] = mapped_column(
@@ -348,7 +361,8 @@ class Case(Model):
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
     project: Mapped[Project | None] = relationship()
-    handling_org: Mapped[Organization] = relationship(lazy="joined")
+    handling_org: Mapped[Organization] = relationship(lazy="joined", foreign_keys=[handling_org_id])
+    origin_org: Mapped[Organization | None] = relationship(foreign_keys=[origin_org_id])
     mediator: Mapped[User | None] = relationship(foreign_keys=[mediator_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     advocates: Mapped[list[User]] = relationship(
@@ -505,3 +519,59 @@ for _statement in APPEND_ONLY_POSTGRES:
     event.listen(
         CaseEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
     )
+
+
+class ReferralStatus(LabelledEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+
+
+set_labels(
+    {
+        ReferralStatus.pending: lazy_gettext("Awaiting an answer"),
+        ReferralStatus.accepted: lazy_gettext("Referral accepted"),
+        ReferralStatus.declined: lazy_gettext("Referral declined"),
+    }
+)
+
+
+class CaseReferral(Model):
+    """A report handed by one union to the union of the employer's area (docs/referrals.md):
+    pending until the receiving union accepts it (the case moves into its area) or declines it
+    (the case stays). At most one pending referral per case."""
+
+    __tablename__ = "case_referrals"
+    __table_args__ = (
+        CheckConstraint("from_org_id <> to_org_id", name="two_unions"),
+        # the receiving union's and the sending union's lists, pending first
+        Index("ix_case_referrals_to_org_status", "to_org_id", "status"),
+        Index("ix_case_referrals_from_org_status", "from_org_id", "status"),
+        Index(
+            "uq_case_referrals_pending_case",
+            "case_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    to_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ReferralStatus] = mapped_column(
+        enum_column(ReferralStatus, "referral_status"), default=ReferralStatus.pending
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    from_org: Mapped[Organization] = relationship(foreign_keys=[from_org_id], lazy="joined")
+    to_org: Mapped[Organization] = relationship(foreign_keys=[to_org_id], lazy="joined")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

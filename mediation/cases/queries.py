@@ -34,7 +34,12 @@ from mediation.cases.clock_events import clock_settings
 from mediation.cases.deadlines import Deadline, case_deadlines
 from mediation.cases.enums import OPEN_STATES, CaseKind, Category, State, WarningLevel
 from mediation.cases.models import Case
-from mediation.cases.scope import scope_condition, scope_parameters, scope_shape
+from mediation.cases.scope import (
+    read_scope_parameters,
+    read_scope_shape,
+    scope_condition,
+    scope_shape,
+)
 from mediation.core.clock import utcnow
 from mediation.core.db import like_pattern, literal_parameter
 from mediation.core.messages import N_
@@ -129,7 +134,7 @@ def filtered_cases(user: User, filters: dict, *, load_advocates: bool = True) ->
     """`SELECT Case` in the user's scope, filtered and ordered as asked; advocates are loaded
     with the rows (the list shows them) so a page costs a fixed number of statements. Exports
     pass `load_advocates=False` and swap the columns (`with_only_columns`) to stream plain rows."""
-    stmt = _filtered(scope_shape(user), filters, user)
+    stmt = _filtered(read_scope_shape(user), filters, user)
     if load_advocates:
         stmt = stmt.options(selectinload(Case.advocates))
     return stmt
@@ -241,8 +246,8 @@ def page_row_extras(ids: list[int], now: datetime | None = None) -> dict[int, Ro
 
 
 def _list_parameters(user: User, filters: dict, given: tuple[str, ...]) -> dict:
-    """The values of `_filtered(scope_shape(user), filters, None)`'s parameters."""
-    return {**scope_parameters(user), **{f"filter_{name}": filters[name] for name in given}}
+    """The values of `_filtered(read_scope_shape(user), filters, None)`'s parameters."""
+    return {**read_scope_parameters(user), **{f"filter_{name}": filters[name] for name in given}}
 
 
 # a column, or a column in descending order
@@ -351,7 +356,9 @@ def paginate_case_list(
     A free-text search is built afresh: its form follows what the enterprise names matched."""
     from mediation.core.pagination import fetch_page
 
-    scope, sort = scope_shape(user), filters.get("sort") or DEFAULT_SORT
+    # the cases taken over from an officer's or mediator's subtree are listed too, read-only
+    # (docs/case-list.md "Taken-over cases")
+    scope, sort = read_scope_shape(user), filters.get("sort") or DEFAULT_SORT
     capped = count_limit is not None
     if any(filters.get(name) for name in VALUED_FILTERS):
         statements = _list_statements(_filtered(scope, filters, user), sort, capped, columns)

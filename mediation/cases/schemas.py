@@ -111,6 +111,10 @@ class CaseCreateSchema(CaseFactsSchema):
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.walk_in)
     handling_org_id = id_field()
     enterprise = fields.Nested(EnterpriseInputSchema)
+    # an employer registered in another union's area: register the report and hand it to that
+    # union (docs/referrals.md)
+    refer_to_area = fields.Boolean(load_default=False)
+    referral_note = text(2000, min_len=0, load_default="")
 
     @validates_schema
     def _enterprise_given(self, data: dict, **kwargs: Any) -> None:

@@ -196,6 +196,18 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
                 "your organization is not above the case's handling organization"
             )
         before = snapshot(case, ("handling_org_id", "tier", "mediator_id"))
+        if case.origin_org_id is None:
+            # the unions of its path keep reading it (docs/security.md "Read-only access after
+            # a take-over"); a second take-over keeps the first origin
+            case.origin_org_id, case.origin_org = old_org.id, old_org
+        origin = case.origin_org or old_org
+        # the unions from the origin up to, not including, the one that takes over: their
+        # officers are told (docs/notifications.md "Who hears of what")
+        path_org_ids: list[int] = []
+        node: Organization | None = origin
+        while node is not None and node.id != new_org.id:
+            path_org_ids.append(node.id)
+            node = node.parent
         case.handling_org_id, case.handling_org = new_org.id, new_org
         case.tier = max(Tier(case.tier), new_org.tier, key=lambda t: t.rank)
         if case.mediator is not None:
@@ -213,8 +225,9 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
         )  # fmt: skip
         announce_change(case, EventKind.takeover, now)
         signals.case_taken_over.send(
-            case, from_org=old_org, previous_mediator_id=before["mediator_id"], user=user, now=now
-        )
+            case, from_org=old_org, previous_mediator_id=before["mediator_id"], user=user,
+            now=now, path_org_ids=path_org_ids,
+        )  # fmt: skip
     return case
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from html import escape as html_escape
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
@@ -51,7 +51,7 @@ from mediation.cases.enums import (
 from mediation.cases.export import case_tables
 from mediation.cases.forms import FIELD_LABELS, case_form_payload, trigger_form_fields
 from mediation.cases.models import Case
-from mediation.cases.scope import get_visible_case
+from mediation.cases.scope import get_readable_case, get_visible_case, taken_over_ids
 from mediation.cases.timeline import TIMELINE_FILTERS
 from mediation.core.clock import local_date, utcnow
 from mediation.core.db import read_only
@@ -114,7 +114,9 @@ def case_list() -> ResponseReturnValue:
     return render_template(
         "cases/list.html",
         page=result,
-        rows=case_rows(result.items, extras, can_assign=can_assign),
+        rows=case_rows(
+            result.items, extras, can_assign=can_assign, taken_over=taken_over_ids(current_user)
+        ),
         headers=_sort_headers(sort, can_assign),
         filters=filters,
         saved_query=_current_query(),
@@ -209,12 +211,15 @@ def case_rows(
     extras: dict[int, queries.RowExtras] | None = None,
     *,
     can_assign: bool = False,
+    taken_over: Collection[int] = (),
 ) -> Markup:
     """The case list's table rows (rows of `_ROW_COLUMNS`). Written in Python, not in
     Jinja: fifty rows of eight cells cost Jinja an attribute lookup, a filter call and an
     escape per cell, about half of the page's rendering (docs/performance.md, "The list page's
     rendering"). Each cell carries its column's name (`data-label`), which a phone's card
-    shows before it (docs/case-list.md, "On a phone")."""
+    shows before it (docs/case-list.md, "On a phone"). A case of `taken_over` (taken over from
+    the user's union, read-only) is marked with its new union (docs/case-list.md "Taken-over
+    cases")."""
     word, badge = labeller(), badge_writer()
     link = escape(url_prefix("cases.detail", "case_id"))
     # the cells are text: the standard library's escape (& < > " ', as markupsafe does, with
@@ -223,6 +228,7 @@ def case_rows(
     labels = {name: text(str(_(label))) for name, label, _key in _COLUMNS}
     select_label = text(str(_("Select")))
     none = text(str(_("none")))
+    taken_over = frozenset(taken_over)
     now = utcnow()
     extras = extras or {}
     html = []
@@ -241,6 +247,13 @@ def case_rows(
             else ""
         )
         claim = fen_to_yuan(claim_amount_fen) if claim_amount_fen is not None else ""
+        org_cell = text(handling_org_name)
+        if case_id in taken_over:
+            check = '<td class="select"></td>' if can_assign else ""  # (read-only: no choice)
+            org_cell = (
+                f'<span class="badge taken-over">'
+                f"{text(str(_('Taken over by %(org)s', org=handling_org_name)))}</span>"
+            )
         html.append(
             f"<tr>{check}"
             f'<td data-label="{labels["number"]}"><a href="{link}{case_id}">{text(number)}</a>'
@@ -253,7 +266,7 @@ def case_rows(
             f'<td class="state" data-label="{labels["state"]}">{badge("state", state)}</td>'
             f'<td data-label="{labels["mediator"]}">{mediator}</td>'
             f'<td data-label="{labels["deadline"]}">{deadline}</td>'
-            f'<td data-label="{labels["org"]}">{text(handling_org_name)}</td>'
+            f'<td data-label="{labels["org"]}">{org_cell}</td>'
             f'<td data-label="{labels["received"]}">{local_datetime(received_at)}</td>'
             f'<td data-label="{labels["updated"]}">{local_datetime(updated_at)}</td></tr>\n'
         )
@@ -469,8 +482,40 @@ def _clock_context(case: Case) -> dict:
 @bp.route("/cases/<id:case_id>")
 @login_required
 def detail(case_id: int) -> ResponseReturnValue:
-    case = get_visible_case(current_user, case_id)
+    case, read_only = get_readable_case(current_user, case_id)
+    if read_only:
+        return render_template("cases/detail.html", **_read_only_context(case))
     return render_template("cases/detail.html", **_detail_context(case))
+
+
+def _read_only_context(case: Case) -> dict:
+    """The page of a case taken over from the user's union: its facts, clocks and timeline,
+    no forms (docs/security.md "Read-only access after a take-over"). The other domains'
+    panels (`signals.case_page`) are left out: they act on the case."""
+    return {
+        "case": case,
+        "read_only": True,
+        "events": services.timeline(case, request.args.get("timeline")),
+        "timeline_filter": request.args.get("timeline")
+        if request.args.get("timeline") in TIMELINE_FILTERS
+        else None,
+        "triggers": [], "trigger_fields": {}, "payment_triggers": set(), "mediators": [],
+        "can_assign_mediator": False, "attachments": [], "can_upload": False,
+        "max_upload_mb": 0, "allowed_types": [], "can_take_over": False, "advocates": [],
+        "can_assign": False, "mask_ids": current_user.role == Role.advocate,
+        "labels": FIELD_LABELS, "form_errors": {}, "form_values": {}, "open_form": None,
+        "message": None, "alerts": [], "wage_delay_days": None, "escalation_tier": None,
+        "now": utcnow(), **_clock_context(case), "can_write_clocks": False,
+        "can_record_application": False, "can_record_arbitration": False,
+        "roster": case.workers, "can_edit_roster": False, "representatives_missing": False,
+        "duplicates": [], "duplicate_window": duplicates.window_days(), "can_merge": False,
+        "merged_cases": [], "merged_into": None,
+        "months_owed": (
+            None
+            if case.wages_unpaid_since is None
+            else arrears.months_owed(case.wages_unpaid_since, local_date(utcnow()))
+        ),
+    }  # fmt: skip
 
 
 def rerender_case_page(case_id: int, status: int, **extra: Any) -> tuple[str, int]:

@@ -113,10 +113,14 @@ def _case_assigned(case: Case, *, assignee: User, role: str, user: User, now: da
 
 
 def _case_taken_over(case: Case, *, from_org: Organization, previous_mediator_id: int | None,
-                     user: User, now: datetime, **_: object) -> None:  # fmt: skip
-    """The previous mediator and the officers of the union that handled the case (issue 20,
-    item 2)."""
-    officers = active_officer_ids([from_org.id]).get(from_org.id, [])
+                     user: User, now: datetime, path_org_ids: Sequence[int] = (),
+                     **_: object) -> None:  # fmt: skip
+    """The previous mediator and the officers of the unions on the case's path below the one
+    that took it over: the union that handled it, and the one where it originated
+    (docs/notifications.md "Who hears of what")."""
+    officers = [
+        uid for ids in active_officer_ids({from_org.id, *path_org_ids}).values() for uid in ids
+    ]
     notify([previous_mediator_id, *officers], kinds.TAKEN_OVER, now, actor_id=user.id,
            case_id=case.id, params={"number": case.number, "org": case.handling_org.name,
                                     "from_org": from_org.name})  # fmt: skip

@@ -333,14 +333,18 @@ def queue_daily_digest(now: datetime) -> int:
 
 def queue_takeover_notifications(
     case: Case, *, from_org: Organization, previous_mediator_id: int | None, user: User,
-    now: datetime, **_kw: object,
+    now: datetime, path_org_ids: Sequence[int] = (), **_kw: object,
 ) -> int:  # fmt: skip
     """Outbox rows when a higher union takes a case over (`signals.case_taken_over`): the
     officers of the union that handled it and its previous mediator hear of it by e-mail (and
     SMS where configured), each in their language, in the take-over's transaction. The one who
     took it over is not told of their own act (docs/notifications.md)."""
     config = current_app.config
-    recipients = {u.id: u for u in _officers_by_org({from_org.id}).get(from_org.id, [])}
+    # the officers of every union on the case's path below the new one (the handling union
+    # and the one where the case originated)
+    recipients = {
+        u.id: u for users in _officers_by_org({from_org.id, *path_org_ids}).values() for u in users
+    }
     if previous_mediator_id is not None and previous_mediator_id not in recipients:
         mediator = db.session.get(User, previous_mediator_id)
         if mediator is not None and mediator.active:

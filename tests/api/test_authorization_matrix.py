@@ -562,6 +562,37 @@ ENDPOINTS[-1:-1] = [
      lambda w, x: {"wage_account_bank": "工商银行", "version": _project(w, x).version},
      PROJECT_READ),
 ]  # fmt: skip
+
+
+def _union_referral(w: World, x: str):
+    """A pending referral of the T2 case: to town T1 ("in") or to the city ("out", out of the
+    T1 staff's scope) (docs/referrals.md)."""
+    from mediation.cases.models import CaseReferral
+    from mediation.core.clock import utcnow
+
+    def make():
+        referral = CaseReferral(
+            case_id=w.case_out.id, from_org_id=w.case_out.handling_org_id, note="请接办",
+            to_org_id=w.orgs["T1" if x == "in" else "C"].id, created_at=utcnow(),
+        )  # fmt: skip
+        db.session.add(referral)
+        db.session.commit()
+        return referral
+
+    return _made(w, ("union_referral", x), make)
+
+
+# referrals between unions (docs/referrals.md): the unions of the caller's scope see theirs;
+# the receiving union answers
+ENDPOINTS[-1:-1] = [
+    ("GET", lambda w, x: "/referrals", None,
+     {"admin": (200, 200), "officer": (200, 200), "mediator": (200, 200),
+      "advocate": (403, 403), "anonymous": (401, 401)}),
+    ("POST", lambda w, x: f"/referrals/{_union_referral(w, x).id}/decision",
+     lambda w, x: {"decision": "accept", "note": "接收"},
+     {"admin": (200, 200), "officer": (200, 404), "mediator": (200, 404),
+      "advocate": (404, 404), "anonymous": (401, 401)}),
+]  # fmt: skip
 # the in-app notices (docs/notifications.md): every role has its own, and marking another's is
 # a no-op (the answer counts only the caller's)
 ENDPOINTS[-1:-1] = [

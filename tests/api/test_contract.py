@@ -13,6 +13,7 @@ from mediation.extensions import db
 CASE_SET_BY_SERVER = {
     "id", "number", "state", "version", "tier", "warning_level", "created_at", "updated_at",
     "closed_at", "enterprise_name", "handling_org_name", "allowed_triggers",
+    "read_only",  # a case taken over from the caller's union (docs/security.md)
     "advocate_ids", "mediator_id",  # /mediator, /advocates, /takeover
     "agreement_amount", "agreement_due_on", "agreement_terms", "instalments", "paid_amount",
     "outcome", "referral_reference", "referral_target", "reopen_reason", "reopened_at",
