@@ -58,7 +58,7 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.core.fields import shared_schema
 from mediation.core.i18n import _, ngettext, translate_message
 from mediation.core.identifiers import normalize_credit_code
-from mediation.core.messages import N_
+from mediation.core.messages import N_, NP_
 from mediation.core.money import fen_to_yuan
 from mediation.core.tables import download, export_format
 from mediation.core.web import (
@@ -152,7 +152,7 @@ def _current_query() -> str:
 # every sort has its index (mediation/cases/models.py, "Indexes for every sort")
 _COLUMNS = (
     ("number", N_("Case number"), "number"),
-    ("title", N_("Claim"), None),
+    ("title", NP_("case", "Title"), None),
     ("enterprise", N_("Employer"), None),
     ("kind", N_("Type"), None),
     ("workers", N_("No. of workers"), "workers_involved"),

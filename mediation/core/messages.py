@@ -16,6 +16,28 @@ def N_(message: str) -> str:
     return message
 
 
+class InContext(str):
+    """A msgid with its message context (`NP_("count", "Cases")`): the English text wherever a
+    string is expected, translated with `pgettext` where it is shown (`core.i18n.gettext`
+    and the templates' `_()` look at the context). Short words that mean different things on
+    different screens carry one (docs/translations.md)."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str) -> InContext:
+        text = super().__new__(cls, message)
+        text.context = context
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return InContext, (self.context, str(self))
+
+
+def NP_(context: str, message: str) -> InContext:
+    """`N_` with a message context (extracted with `-k NP_:1c,2`)."""
+    return InContext(context, message)
+
+
 class Message(str):
     """English text with its msgid and values kept: `Message("At most %(n)s MB.", n=5)` is
     "At most 5 MB." wherever a string is expected, and "最多 5 MB。" on a Chinese page."""

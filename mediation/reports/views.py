@@ -55,7 +55,9 @@ def _period_form(organizations: list[Organization]) -> tuple[dict, dict]:
     values.setdefault("from_", today.replace(month=1, day=1))
     values.setdefault("to", today)
     if values["to"] < values["from_"]:
-        return raw, translate_field_errors({"to": ["The end of the period is before its start."]})
+        return raw, translate_field_errors(
+            {"to": [N_("The end of the period is before its start.")]}
+        )
     return values, {}
 
 

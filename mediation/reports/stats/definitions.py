@@ -4,7 +4,7 @@ buckets, how a closure counts by method and result, and the labels the tables sh
 from __future__ import annotations
 
 from mediation.cases.enums import Outcome
-from mediation.core.messages import N_
+from mediation.core.messages import N_, NP_
 
 NOT_MEDIATED = (Outcome.not_accepted, Outcome.withdrawn)
 
@@ -29,7 +29,7 @@ CLOSURE_METHOD = {
 }
 CLOSURE_RESULTS = ("worker_won", "employer_won", "partly")
 METHOD_LABELS = {
-    "mediation": N_("Mediation"),
+    "mediation": NP_("closure method", "Mediation"),
     "award": N_("Arbitral award or judgment"),
     "other": N_("Other means"),
 }
