@@ -43,6 +43,8 @@ AMBIGUOUS = {
     "Not yet": "no decision yet (尚未决定) or no meeting yet (尚未召开)",
     "Address": "a party's domicile (住所) or a place's address (地址)",
     "Name": "a person's (姓名) or an organization's or place's (名称)",
+    "Previous": "a calendar's previous period (上一时段) or a list's previous page (上一页)",
+    "Next": "a calendar's next period (下一时段) or a list's next page (下一页)",
 }
 
 # short msgids used in several packages, each with one meaning on all its screens (read
@@ -56,9 +58,9 @@ ONE_MEANING = {
     "Ended", "Enterprises", "Export", "Filter", "Grassroots union", "Handling organization",
     "Hardship files", "ID number", "Joint meetings", "Kind", "Legal aid",
     "Legal representative", "Level", "Mass incidents", "Mediator", "My cases",
-    "Next deadline", "Next", "No", "No. %(number)s", "Note", "Notifications", "Open alerts",
+    "Next deadline", "No", "No. %(number)s", "Note", "Notifications", "Open alerts",
     "Open cases", "Organization", "Other", "Outcome", "Overdue", "Participants", "Password",
-    "Paused", "Phone", "Place", "Please choose", "Position", "Previous", "Print", "Received",
+    "Paused", "Phone", "Place", "Please choose", "Position", "Print", "Received",
     "Recipient", "Refer", "Remove", "Reported at", "Reports", "Result", "Rights advocate",
     "Save", "Search", "Select", "Show", "Sign in", "Social insurance", "Sort by", "Source",
     "State", "Statistics category", "Status", "Supervising tier", "Telephone", "Tier",
@@ -258,3 +260,21 @@ def test_the_check_sees_english_where_there_is_some(app, client, chinese_staff):
     login(client, chinese_staff["officer"])
     english = client.get("/reports", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert {"Reports", "Overview", "From"} <= english_words(english, set())
+
+
+# --- formal wording -------------------------------------------------------------------------------
+
+COLLOQUIAL = ("老板", "跑路", "搞定", "咋")
+
+
+def test_the_chinese_is_the_formal_wording_of_a_union_office():
+    """用人单位负责人逃匿/失联, not 老板跑路; a take-over has one name, 提级办理."""
+    zh = catalogue("zh_Hans_CN")
+    strings = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in zh if m.id}
+    texts = [s if isinstance(s, str) else " ".join(s) for s in strings.values()]
+    assert [t for t in texts if any(word in t for word in COLLOQUIAL)] == []
+    assert strings["Owner absconded / unreachable"] == "用人单位负责人逃匿/失联"
+    take_overs = {k: v for k, v in strings.items() if re.search(r"(?i)take[ -]?over|taken over", k)}
+    assert take_overs
+    assert {k: v for k, v in take_overs.items() if "提级" not in str(v)} == {}
+    assert not [t for t in texts if "接管" in t or "上收" in t]

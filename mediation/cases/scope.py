@@ -81,5 +81,5 @@ def get_visible_case(user: User, case_id: int, *, for_update: bool = False) -> C
         stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
     case = db.session.scalar(stmt)
     if case is None:
-        raise NotFound("case not found")
+        raise NotFound("Case not found.")
     return case

@@ -143,7 +143,7 @@ def stats_summary(query: dict, user):
 
 def _require_staff(user) -> None:
     if user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the statistics and exports")
+        raise PermissionDenied("Advocates do not use the statistics and exports.")
 
 
 def _period(query: dict) -> Period:

@@ -29,7 +29,7 @@ bp = Blueprint("reports", __name__)
 
 def _require_staff() -> None:
     if current_user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the reports")
+        raise PermissionDenied("Advocates do not use the reports.")
 
 
 def _organizations() -> list[Organization]:
