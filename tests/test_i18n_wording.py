@@ -185,7 +185,7 @@ _SKIP = re.compile(
 _TAGS = re.compile(r"<[^>]+>")
 _ATTRS = re.compile(r'\b(?:title|placeholder|aria-label|alt)="([^"]*)"')
 _TOKEN = re.compile(r"[A-Za-z0-9'’./@_-]+")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]")  # (with "_": a field's raw name)
 
 
 def english_words(html: str, data: set[str]) -> set[str]:

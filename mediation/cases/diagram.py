@@ -272,7 +272,12 @@ def svg(data: dict[str, Any] | None = None) -> str:
     data = data or machine()
     plan = layout(data)
     box_w = box_width(plan)
-    col_gap = COL_GAP + (box_w - BOX_W)
+    # room between two boxes for the widest label of an edge drawn between them
+    widest_label = max(
+        (max(_text_width(e.label, 12), _text_width(e.trigger, 11)) + 10 for e in plan.edges),
+        default=0,
+    )
+    col_gap = max(COL_GAP + (box_w - BOX_W), box_w + widest_label + 24)
     top = MARGIN + plan.lanes * LANE_GAP + (LABEL_H if plan.lanes else 0)
     cols = max(n.col for n in plan.nodes.values()) + 1
     rows = max(n.row for n in plan.nodes.values()) + 1
