@@ -290,11 +290,13 @@ def rename_organization(org_id: int):
               "arbitration_commission": org.arbitration_commission or ""}  # fmt: skip
     if request.method == "POST":
         name = request.form.get("name", "")
-        values = {k: request.form.get(k, "") for k in values}
+        # (a field the form did not send is left as it is; a blank one goes back to the default)
+        sent = {k: request.form.get(k) for k in values}
+        values = {k: v if v is not None else values[k] for k, v in sent.items()}
         try:
             orgs.rename_organization(
-                org_id, name, committee_name=values["committee_name"],
-                arbitration_commission=values["arbitration_commission"] if org.tier == Tier.city
+                org_id, name, committee_name=sent["committee_name"],
+                arbitration_commission=sent["arbitration_commission"] if org.tier == Tier.city
                 else None,
             )  # fmt: skip
         except ValidationFailed as exc:

@@ -125,3 +125,13 @@ def test_a_too_long_name_is_refused_beside_its_field(client, users, orgs):
 
 def orgs_service_rename(org_id, name, commission):
     return org_services.rename_organization(org_id, name, arbitration_commission=commission)
+
+
+def test_a_rename_without_the_committee_field_keeps_the_committee(client, users, orgs):
+    org = orgs["T1"]
+    org_services.rename_organization(org.id, org.name, committee_name="一镇调解委员会")
+    login(client, users["admin"])
+    response = client.post(f"/admin/organizations/{org.id}/rename", data={"name": "一镇总工会"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (org.name, org.committee_name) == ("一镇总工会", "一镇调解委员会")
