@@ -44,7 +44,7 @@ format: install
 # (committed, so a fresh clone shows Chinese; tests/test_i18n.py fails when one is stale).
 I18N := mediation/translations
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -k Message --no-location --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -k Message -k pgettext:1c,2 -k lazy_pgettext:1c,2 -k NP_:1c,2 --no-location --sort-by-file \
 		--project mediation --copyright-holder mediation -o $(I18N)/messages.pot .
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile --statistics -d $(I18N)

@@ -164,5 +164,5 @@ def test_months_in_arrears_change_the_alert_level_both_ways(users, make_case):
     bodies = [
         e.body for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
     ]
-    assert sum("预警级别调整" in (b or "") for b in bodies) == 2
+    assert sum("级别调整" in (b or "") for b in bodies) == 2
     assert count(Notification) >= notifications_before  # officers without e-mail get none

@@ -33,7 +33,10 @@ from tests.html import dom
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "mediation" / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+KEYWORDS = {
+    "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None,
+    "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2),
+}  # fmt: skip
 EN = {"Accept-Language": "en"}
 
 
@@ -45,12 +48,17 @@ def _method_map() -> tuple[list[tuple[str, str]], dict]:
 
 
 def extracted_msgids() -> set[str | tuple[str, str]]:
+    return {message for message, _context in extracted_messages()}
+
+
+def extracted_messages() -> set[tuple[str | tuple[str, str], str | None]]:
+    """(msgid, or singular and plural; message context or None) of every message."""
     method_map, options_map = _method_map()
     ids: set = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=()
     ):
-        ids.add(message if isinstance(message, str) else tuple(message[:2]))
+        ids.add((message if isinstance(message, str) else tuple(message[:2]), context))
     return ids
 
 
@@ -73,13 +81,13 @@ def test_the_sources_have_messages_to_extract():
 def test_every_extracted_msgid_has_a_chinese_translation():
     zh = catalogue("zh_Hans_CN")
     untranslated = []
-    for msgid in sorted(extracted_msgids(), key=str):
-        message = zh.get(msgid if isinstance(msgid, str) else msgid[0])
+    for msgid, context in sorted(extracted_messages(), key=str):
+        message = zh.get(msgid if isinstance(msgid, str) else msgid[0], context=context)
         strings = () if message is None else (
             message.string if isinstance(message.string, tuple) else (message.string,)
         )  # fmt: skip
         if message is None or message.fuzzy or not all(s.strip() for s in strings or ("",)):
-            untranslated.append(msgid)
+            untranslated.append((context, msgid))
     assert untranslated == [], "run `make messages` and translate these in zh_Hans_CN"
     assert not zh.fuzzy
 

@@ -161,7 +161,7 @@ PHONE = re.compile(r"\+?[0-9][0-9 \-]{2,30}")
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound("User not found.")
     return user
 
 
@@ -186,7 +186,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
         _require_admin(actor)
         user = db.session.get(User, user_id, with_for_update={"of": User})
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound("User not found.")
         if not active and user.id == actor.id:
             raise Conflict(N_("You cannot deactivate your own account."))
         user.active = active
@@ -200,7 +200,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
         _require_admin(actor)
         user = db.session.get(User, user_id, with_for_update={"of": User})
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound("User not found.")
         if errors := _password_errors(password):
             raise ValidationFailed({"password": errors})
         user.set_password(password)
@@ -210,7 +210,7 @@ def reset_password(actor: User, user_id: int, password: str) -> User:
 
 def _require_admin(actor: User) -> None:
     if actor.role != Role.admin:
-        raise PermissionDenied("administrators only")
+        raise PermissionDenied("Administrators only.")
 
 
 def set_locale(user: User, locale: str) -> None:

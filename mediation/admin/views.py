@@ -24,7 +24,7 @@ from mediation.core.i18n import _, lazy_gettext, translate_message
 from mediation.core.web import label
 from mediation.extensions import db
 from mediation.orgs import services as orgs
-from mediation.orgs.models import Tier
+from mediation.orgs.models import Tier, default_arbitration_commission, default_committee_name
 from mediation.warnings import services as warning_services
 from mediation.warnings.models import Notification, NotificationStatus
 from mediation.warnings.rules import RULE_LABELS
@@ -120,7 +120,7 @@ def _admins_only():
     if not current_user.is_authenticated:
         return
     if current_user.role != Role.admin:
-        raise PermissionDenied("administrators only")
+        raise PermissionDenied("Administrators only.")
 
 
 @bp.route("/")
@@ -296,18 +296,29 @@ def rename_organization(org_id: int):
     org = orgs.get_organization(org_id)
     errors: dict = {}
     name = org.name
+    values = {"committee_name": org.committee_name or "",
+              "arbitration_commission": org.arbitration_commission or ""}  # fmt: skip
     if request.method == "POST":
         name = request.form.get("name", "")
+        # (a field the form did not send is left as it is; a blank one goes back to the default)
+        sent = {k: request.form.get(k) for k in values}
+        values = {k: v if v is not None else values[k] for k, v in sent.items()}
         try:
-            orgs.rename_organization(org_id, name)
+            orgs.rename_organization(
+                org_id, name, committee_name=sent["committee_name"],
+                arbitration_commission=sent["arbitration_commission"] if org.tier == Tier.city
+                else None,
+            )  # fmt: skip
         except ValidationFailed as exc:
             errors = exc.fields
         else:
             flash(_("Organization renamed."), "success")
             return redirect(url_for("admin.organizations"))
-    return render_template("admin/organization_rename.html", org=org, name=name, errors=errors), (
-        422 if errors else 200
-    )
+    return render_template(
+        "admin/organization_rename.html", org=org, name=name, values=values, errors=errors,
+        default_committee=default_committee_name(name or org.name),
+        default_commission=default_arbitration_commission(name or org.name),
+    ), (422 if errors else 200)  # fmt: skip
 
 
 # --- warning rules, outbox, import ---------------------------------------------------------

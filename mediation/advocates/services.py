@@ -136,7 +136,7 @@ def visible_advocates(user: User) -> Select:
 def get_visible_advocate(user: User, advocate_id: int) -> User:
     advocate = db.session.scalar(visible_advocates(user).where(User.id == advocate_id))
     if advocate is None:
-        raise NotFound("advocate not found")
+        raise NotFound("Advocate not found.")
     return advocate
 
 
@@ -193,7 +193,7 @@ def visible_trainings(user: User) -> Select:
 def get_visible_training(user: User, session_id: int) -> TrainingSession:
     session = db.session.scalar(visible_trainings(user).where(TrainingSession.id == session_id))
     if session is None:
-        raise NotFound("training session not found")
+        raise NotFound("Training session not found.")
     return session
 
 

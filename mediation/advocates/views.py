@@ -25,7 +25,7 @@ bp = Blueprint("advocates", __name__)
 def _staff_only() -> None:
     """The team's lists are for staff; an advocate has their own profile page (404 here)."""
     if current_user.role not in services.TEAM_READERS:
-        raise NotFound("not found")
+        raise NotFound("Not found.")
 
 
 @bp.route("/advocates")

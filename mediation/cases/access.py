@@ -54,7 +54,7 @@ def announce_change(case: Case, kind: EventKind, now: datetime) -> None:
 def check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != case.version:
         raise Conflict(
-            "the case was changed by someone else since you opened it; reload and try again",
+            "The case was changed by someone else since you opened it; reload and try again.",
             current_version=case.version,
         )
 

@@ -477,7 +477,7 @@ def export_cases(query: dict[str, Any], user: User) -> Any:
     The cases the list's filters select (same filters and order as `GET /cases`, no paging),
     as XLSX or CSV with Chinese headers. Not for advocates."""
     if user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the statistics and exports")
+        raise PermissionDenied("Advocates do not use the statistics and exports.")
     fmt = query.pop("format")
     return download(fmt, case_tables(user, query), "cases")
 

@@ -62,7 +62,7 @@ def add_attachment(
     with receive_upload(stream, filename, limit) as upload, transaction():
         case = get_visible_case(user, case_id, for_update=True)
         if not case.is_open:
-            raise Conflict("evidence cannot be added to a closed case; reopen it first")
+            raise Conflict("Evidence cannot be added to a closed case; reopen it first.")
         upload.store()
         attachment = Attachment(
             case_id=case.id,
@@ -100,9 +100,9 @@ def get_attachment(user: User, case_id: int, attachment_id: int) -> tuple[Attach
         select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id)
     )
     if attachment is None:
-        raise NotFound("attachment not found")
+        raise NotFound("Attachment not found.")
     try:
         content = storage().open(attachment.sha256)
     except MissingObject:
-        raise NotFound("the attachment's file is missing from storage") from None
+        raise NotFound("The attachment's file is missing from storage.") from None
     return attachment, content

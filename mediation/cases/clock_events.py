@@ -56,7 +56,7 @@ def _writable(user: User, case_id: int, version: int, action: str) -> Case:
     require_role(user, CASE_WRITERS, action)
     check_version(case, version)
     if not case.is_open:
-        raise Conflict("a closed case's clocks do not run; reopen it first")
+        raise Conflict("A closed case's clocks do not run; reopen it first.")
     return case
 
 
@@ -74,7 +74,7 @@ def record_application(
         case = _writable(user, case_id, data["version"], "record an application")
         current = case.application_received_at
         if current is not None and not (case.reopened_at and current < case.reopened_at):
-            raise Conflict("an application is already recorded for this case")
+            raise Conflict("An application is already recorded for this case.")
         received = data["received_at"]
         if received < case.received_at:
             raise ValidationFailed(
@@ -87,7 +87,7 @@ def record_application(
         if case.state not in (State.reported, State.accepted, State.mediating):
             raise Conflict(
                 Message(
-                    "an application is not recorded while the case is %(state)s",
+                    "An application is not recorded while the case is %(state)s.",
                     state=str(case.state),
                 )
             )
@@ -224,7 +224,7 @@ def record_clock_event(
     try:
         name = ClockName(clock)
     except ValueError:
-        raise NotFound("no such clock") from None
+        raise NotFound("No such clock.") from None
     data = load_payload(schemas.ClockEventSchema, payload)
     kind = ClockEventKind(data["kind"])
     settings = clock_settings()
@@ -233,7 +233,7 @@ def record_clock_event(
         today = local_date(now)
         current = clock_named(case_clocks(case, settings, today), name)
         if current is None:
-            raise Conflict(Message("the %(clock)s clock does not apply to this case", clock=clock))
+            raise Conflict(Message("The %(clock)s clock does not apply to this case.", clock=clock))
         _check_event(current, kind, data, settings)
         adjustments = {k: dict(v) for k, v in (case.clock_adjustments or {}).items()}
         adj = adjustments.setdefault(name.value, {})
@@ -281,7 +281,7 @@ def record_arbitration(
         if case.state not in (State.failed, State.referred):
             raise Conflict(
                 Message(
-                    "the arbitration stage follows failed mediation; the case is %(state)s",
+                    "The arbitration stage follows failed mediation; the case is %(state)s.",
                     state=str(case.state),
                 )
             )

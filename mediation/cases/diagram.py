@@ -23,22 +23,36 @@ from babel.support import Translations
 from flask import has_app_context
 
 from mediation.cases import workflow
-from mediation.core.i18n import DEFAULT_LOCALE
+from mediation.core.i18n import DEFAULT_LOCALE, gettext
+from mediation.core.messages import N_
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 ANY_OPEN = "any_open"  # the pseudo-state standing for every open state
+ANY_OPEN_LABEL = N_("Any open state")
+TITLE = N_("Case lifecycle")
 
 
 def machine() -> dict[str, Any]:
     """The machine as data, labels in the current language; outside an app (a bare import, the
-    README check) the labels are translated to Chinese straight from the catalogue."""
+    README check) the labels are translated to Chinese straight from the catalogue. The words
+    of the drawing itself (its title, the "any open state" box) come with it, in the same
+    language."""
     data = workflow.as_data()
     if not has_app_context():
         translations = Translations.load(str(TRANSLATIONS), [DEFAULT_LOCALE])
         for item in data["states"] + data["triggers"]:
             item["label"] = translations.gettext(item["label"])
+        data["words"] = {"title": translations.gettext(TITLE),
+                         "any_open": translations.gettext(ANY_OPEN_LABEL)}  # fmt: skip
+    else:
+        data["words"] = {"title": gettext(TITLE), "any_open": gettext(ANY_OPEN_LABEL)}
     return data
+
+
+def _words(data: dict[str, Any]) -> dict[str, str]:
+    """The drawing's own words (data given without them, as in the tests: English)."""
+    return data.get("words") or {"title": TITLE, "any_open": ANY_OPEN_LABEL}
 
 
 def required_fields(trigger_name: str) -> list[str]:
@@ -176,7 +190,13 @@ def layout(data: dict[str, Any] | None = None) -> Layout:
     for trigger in data["triggers"]:
         if trigger["name"] in everywhere:
             if ANY_OPEN not in nodes:
-                place(ANY_OPEN, nodes[trigger["to"]].col, 1, label="任一未结状态", pseudo=True)
+                place(
+                    ANY_OPEN,
+                    nodes[trigger["to"]].col,
+                    1,
+                    label=_words(data)["any_open"],
+                    pseudo=True,
+                )
             edges.append(Edge(trigger["name"], trigger["label"], ANY_OPEN, trigger["to"]))
             continue
         for source in trigger["from"]:
@@ -198,27 +218,40 @@ def layout(data: dict[str, Any] | None = None) -> Layout:
 
 # --- SVG ----------------------------------------------------------------------------------------
 
+# the narrowest box and column gap; a box is as wide as the longest state name needs (English
+# names are twice as long as Chinese ones), the columns move apart with it
 BOX_W, BOX_H = 150, 56
 COL_GAP, ROW_GAP = 310, 170
+NODE_FONT, NODE_PADDING = 15, 24
 LANE_GAP = 34
 MARGIN = 30
 LABEL_H = 30
 
 
-def _clip(cx: float, cy: float, tx: float, ty: float) -> tuple[float, float]:
+def _clip(cx: float, cy: float, tx: float, ty: float, box_w: float = BOX_W) -> tuple[float, float]:
     """Where the line from the centre (cx, cy) towards (tx, ty) leaves the box at (cx, cy)."""
     dx, dy = tx - cx, ty - cy
     if dx == 0 and dy == 0:
         return cx, cy
     scale = min(
-        (BOX_W / 2) / abs(dx) if dx else float("inf"),
+        (box_w / 2) / abs(dx) if dx else float("inf"),
         (BOX_H / 2) / abs(dy) if dy else float("inf"),
     )
     return cx + dx * scale, cy + dy * scale
 
 
 def _text_width(text: str, size: float) -> float:
-    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+    """A generous estimate of the width of a line of text (a CJK character is square, a Latin
+    letter of a sans-serif bold face at most about two thirds of the size)."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.62 for ch in text)
+
+
+def box_width(plan: Layout) -> float:
+    """The width of every box: the widest state name (or code) and its padding."""
+    widest = max(
+        max(_text_width(n.label, NODE_FONT), _text_width(n.code, 12)) for n in plan.nodes.values()
+    )
+    return max(BOX_W, round(widest + NODE_PADDING))
 
 
 def _edge_label(x: float, y: float, name: str, label: str) -> str:
@@ -229,7 +262,7 @@ def _edge_label(x: float, y: float, name: str, label: str) -> str:
         f'height="{LABEL_H}" rx="4" fill="#ffffff" fill-opacity="0.92"/>'
         f'<text x="{x:.1f}" y="{y - 2:.1f}" text-anchor="middle" font-size="12" '
         f'fill="#1f2933">{escape(label)}</text>'
-        f'<text x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle" font-size="11" '
+        f'<text class="code" x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle" font-size="11" '
         f'font-family="monospace" fill="#6b7280">{escape(name)}</text></g>'
     )
 
@@ -238,16 +271,23 @@ def svg(data: dict[str, Any] | None = None) -> str:
     """The diagram as a standalone SVG document (valid XML; no external references)."""
     data = data or machine()
     plan = layout(data)
+    box_w = box_width(plan)
+    # room between two boxes for the widest label of an edge drawn between them
+    widest_label = max(
+        (max(_text_width(e.label, 12), _text_width(e.trigger, 11)) + 10 for e in plan.edges),
+        default=0,
+    )
+    col_gap = max(COL_GAP + (box_w - BOX_W), box_w + widest_label + 24)
     top = MARGIN + plan.lanes * LANE_GAP + (LABEL_H if plan.lanes else 0)
     cols = max(n.col for n in plan.nodes.values()) + 1
     rows = max(n.row for n in plan.nodes.values()) + 1
-    width = MARGIN * 2 + (cols - 1) * COL_GAP + BOX_W
+    width = MARGIN * 2 + (cols - 1) * col_gap + box_w
     height = top + (rows - 1) * ROW_GAP + BOX_H + MARGIN
 
     def centre(code: str) -> tuple[float, float]:
         node = plan.nodes[code]
         return (
-            MARGIN + node.col * COL_GAP + BOX_W / 2,
+            MARGIN + node.col * col_gap + box_w / 2,
             top + node.row * ROW_GAP + BOX_H / 2,
         )
 
@@ -275,7 +315,7 @@ def svg(data: dict[str, Any] | None = None) -> str:
         f'width="{width:.0f}" height="{height:.0f}" role="img" class="workflow-diagram" '
         f'font-family="-apple-system, &quot;PingFang SC&quot;, &quot;Microsoft YaHei&quot;, '
         f'&quot;Noto Sans CJK SC&quot;, sans-serif">',
-        "<title>Case lifecycle</title>",
+        f"<title>{escape(_words(data)['title'])}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
         'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#475569"/></marker></defs>',
@@ -293,7 +333,7 @@ def svg(data: dict[str, Any] | None = None) -> str:
             box_top = top + plan.nodes[edge.source].row * ROW_GAP
             if edge.source == edge.target:
                 # a loop as wide as its box, its label resting on it
-                x1, x2 = sx - BOX_W / 2 + 14, sx + BOX_W / 2 - 14
+                x1, x2 = sx - box_w / 2 + 14, sx + box_w / 2 - 14
                 label_y = y - LABEL_H / 2 - 1
             else:
                 x1, x2 = port_x(edge.source, edge), port_x(edge.target, edge)
@@ -311,8 +351,8 @@ def svg(data: dict[str, Any] | None = None) -> str:
             length = ((tx - sx) ** 2 + (ty - sy) ** 2) ** 0.5
             ox, oy = -(ty - sy) / length * shift, (tx - sx) / length * shift
             sx, sy, tx, ty = sx + ox, sy + oy, tx + ox, ty + oy
-        x1, y1 = _clip(sx, sy, tx, ty)
-        x2, y2 = _clip(tx, ty, sx, sy)
+        x1, y1 = _clip(sx, sy, tx, ty, box_w)
+        x2, y2 = _clip(tx, ty, sx, sy, box_w)
         dashed = ' stroke-dasharray="6 4"' if edge.source == ANY_OPEN else ""
         parts.append(
             f'<path {attrs} d="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}" fill="none" '
@@ -322,20 +362,20 @@ def svg(data: dict[str, Any] | None = None) -> str:
 
     for node in plan.nodes.values():
         cx, cy = centre(node.code)
-        x, y = cx - BOX_W / 2, cy - BOX_H / 2
+        x, y = cx - box_w / 2, cy - BOX_H / 2
         fill = "#f8fafc" if node.pseudo else ("#e5e7eb" if not node.open else "#ffffff")
         stroke = "#b91c1c" if node.code == data["initial"] else "#64748b"
         dash = ' stroke-dasharray="6 4"' if node.pseudo else ""
         code = "" if node.pseudo else node.code
         parts.append(
             f'<g class="state" data-state={quoteattr(node.code)}>'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{BOX_W}" height="{BOX_H}" rx="10" '
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{box_w}" height="{BOX_H}" rx="10" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
             f'<text x="{cx:.1f}" y="{cy - 3 if code else cy + 5:.1f}" text-anchor="middle" '
-            f'font-size="15" font-weight="600" fill="#1f2933">{escape(node.label)}</text>'
+            f'font-size="{NODE_FONT}" font-weight="600" fill="#1f2933">{escape(node.label)}</text>'
             + (
-                f'<text x="{cx:.1f}" y="{cy + 16:.1f}" text-anchor="middle" font-size="12" '
-                f'font-family="monospace" fill="#6b7280">{escape(code)}</text>'
+                f'<text class="code" x="{cx:.1f}" y="{cy + 16:.1f}" text-anchor="middle" '
+                f'font-size="12" font-family="monospace" fill="#6b7280">{escape(code)}</text>'
                 if code
                 else ""
             )

@@ -24,7 +24,7 @@ from mediation.cases.models import Case, CaseWorker
 from mediation.core.enums import LabelledEnum
 from mediation.core.i18n import _
 from mediation.core.identifiers import mask_id_number
-from mediation.core.messages import N_
+from mediation.core.messages import N_, NP_
 from mediation.core.tables import CHUNK, LazyRows, Table, local_naive, yes_no, yuan
 from mediation.enterprises.models import Enterprise
 from mediation.extensions import db
@@ -33,7 +33,7 @@ from mediation.orgs.models import Organization, Tier
 CASE_HEADERS = [
     N_("Case number"), N_("Type"), N_("Category"), N_("Statistics category"), N_("State"),
     N_("Supervising tier"), N_("Warning level"), N_("Employer"), N_("Unified social credit code"),
-    N_("Handling organization"), N_("Claim"), N_("No. of workers"), N_("Collective"),
+    N_("Handling organization"), NP_("case", "Title"), N_("No. of workers"), N_("Collective"),
     N_("Migrant workers"), N_("Construction project"), N_("Claim amount (yuan)"),
     N_("Months in arrears"), N_("Channel"), N_("Received"), N_("Agreed amount (yuan)"),
     N_("Agreement due on"), N_("Paid amount (yuan)"), N_("Outcome"), N_("Closed"),
@@ -74,7 +74,7 @@ def case_rows(user: User, filters: dict) -> Iterator[tuple]:
 
 
 WORKER_HEADERS = [
-    N_("Case number"), N_("Name"), N_("Resident ID number"), N_("Phone"), N_("Position"),
+    N_("Case number"), NP_("person", "Name"), N_("Resident ID number"), N_("Phone"), N_("Position"),
     N_("First unpaid pay day"), N_("Months owed"), N_("Amount owed (yuan)"),
     N_("Amount paid (yuan)"), N_("Representative"),
 ]  # fmt: skip
@@ -109,7 +109,7 @@ def worker_rows(user: User, filters: dict) -> Iterator[tuple]:
 
 def case_tables(user: User, filters: dict) -> list[Table]:
     """The cases, and a second table of their workers when any of them has a roster."""
-    tables = [Table(N_("Cases"), CASE_HEADERS, LazyRows(lambda: case_rows(user, filters)))]
+    tables = [Table(NP_("list", "Cases"), CASE_HEADERS, LazyRows(lambda: case_rows(user, filters)))]
     if db.session.scalar(_roster_select(user, filters).limit(1)) is not None:
         tables.append(
             Table(N_("Workers"), WORKER_HEADERS, LazyRows(lambda: worker_rows(user, filters)))

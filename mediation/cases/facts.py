@@ -59,7 +59,7 @@ def update_facts(case_id: int, user: User, payload: dict, *, now: datetime | Non
         require_role(user, CASE_WRITERS, "edit case facts")
         check_version(case, expected_version)
         if not case.is_open:
-            raise Conflict("a closed case's facts cannot be edited; reopen it first")
+            raise Conflict("A closed case's facts cannot be edited; reopen it first.")
         touched = any(name in data for name in ARREARS_PERIOD)
         if (
             case.kind == CaseKind.arrears

@@ -74,6 +74,8 @@ FIELD_LABELS = {
     "body": lazy_gettext("Content"),
     "user_id": lazy_gettext("Rights advocate"),
     "version": lazy_gettext("Version"),
+    "into_case_id": lazy_gettext("Case it is merged into"),
+    "from_case_id": lazy_gettext("Case it was split from"),
 }
 
 # a line under the input, where its label alone would leave the user guessing

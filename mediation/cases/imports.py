@@ -123,7 +123,7 @@ def submit(
 ) -> ImportJob:
     """Queue a file for import; the scheduler (or `run_job`) does the rest."""
     if user.role not in IMPORTERS:
-        raise PermissionDenied("your role may not register cases")
+        raise PermissionDenied("Your role may not register cases.")
     with transaction(expire_on_commit=False):
         job = ImportJob(
             user_id=user.id,

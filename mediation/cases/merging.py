@@ -97,7 +97,7 @@ def merge_cases(
         require_role(user, workflow.HANDLERS, "merge cases")
         check_version(survivor, data["version"])
         if not survivor.is_open:
-            raise Conflict("a closed case cannot take other cases in; reopen it first")
+            raise Conflict("A closed case cannot take other cases in; reopen it first.")
         ids = sorted(set(data["case_ids"]))
         if survivor.id in ids:
             raise ValidationFailed({"case_ids": [N_("A case cannot be merged into itself.")]})
@@ -150,7 +150,7 @@ def split_case(survivor_id: int, user: User, payload: dict, *, now: datetime | N
         require_role(user, workflow.HANDLERS, "split cases")
         check_version(survivor, data["version"])
         if not survivor.is_open:
-            raise Conflict("the case is closed; reopen it before splitting a report off")
+            raise Conflict("The case is closed; reopen it before splitting a report off.")
         try:
             merged = lock_case(user, data["case_id"])
         except NotFound:

@@ -228,7 +228,7 @@ def _locked_open_case(case_id: int, user: User, expected_version: int | None) ->
     require_role(user, CASE_WRITERS, "change the roster")
     check_version(case, expected_version)
     if not case.is_open:
-        raise Conflict("a closed case's roster cannot be changed; reopen it first")
+        raise Conflict("A closed case's roster cannot be changed; reopen it first.")
     return case
 
 
@@ -271,7 +271,7 @@ def change_worker(
         case = _locked_open_case(case_id, user, version)
         workers = [worker_as_dict(w) for w in case.workers]
         if index is not None and not 0 <= index < len(workers):
-            raise Conflict("that worker is no longer on the roster; reload the page")
+            raise Conflict("That worker is no longer on the roster; reload the page.")
         if remove:
             assert index is not None
             del workers[index]

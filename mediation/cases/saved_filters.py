@@ -110,7 +110,7 @@ def own_filter(user: User, filter_id: int) -> SavedFilter:
     """The user's own filter (another user's is 404, as a missing one)."""
     saved = db.session.get(SavedFilter, filter_id)
     if saved is None or saved.user_id != user.id:
-        raise NotFound("no such saved filter")
+        raise NotFound("No such saved filter.")
     return saved
 
 

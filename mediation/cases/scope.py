@@ -162,8 +162,8 @@ def get_visible_case(
         if (for_update or writing) and case_id in taken_over_ids(user):
             # a change asked of a case read-only to the user: they see it, so not 404
             raise PermissionDenied(
-                "the case was taken over by a higher union; your union may read it but no "
-                "longer change it"
+                "The case was taken over by a higher union; your union may read it but no "
+                "longer change it."
             )
-        raise NotFound("case not found")
+        raise NotFound("Case not found.")
     return case

@@ -85,12 +85,12 @@ def assign_advocate(
         case = lock_case(user, case_id)
         require_role(user, CASE_WRITERS, "assign advocates")
         if not case.is_open:
-            raise Conflict("advocates cannot be assigned to a closed case")
+            raise Conflict("Advocates cannot be assigned to a closed case.")
         advocate = next((a for a in eligible_advocates(case) if a.id == advocate_id), None)
         if advocate is None:
             raise ValidationFailed({"user_id": ["Not an active advocate of this area."]})
         if advocate in case.advocates:
-            raise Conflict(Message("%(name)s is already assigned", name=advocate.display_name))
+            raise Conflict(Message("%(name)s is already assigned.", name=advocate.display_name))
         # the advocates' team may refuse one not yet trained (signals.advocate_assigning)
         signals.advocate_assigning.send(case, advocate=advocate, now=now)
         db.session.execute(
@@ -114,7 +114,7 @@ def unassign_advocate(
         require_role(user, CASE_WRITERS, "assign advocates")
         advocate = next((a for a in case.advocates if a.id == advocate_id), None)
         if advocate is None:
-            raise NotFound("that advocate is not assigned to this case")
+            raise NotFound("That advocate is not assigned to this case.")
         db.session.execute(
             case_advocates.delete().where(
                 case_advocates.c.case_id == case.id, case_advocates.c.user_id == advocate.id
@@ -145,7 +145,7 @@ def assign_mediator(
         data = load_payload(schemas.AssignMediatorSchema, payload)
         check_version(case, data["version"])
         if not case.is_open:
-            raise Conflict("a closed case's mediator cannot be changed; reopen it first")
+            raise Conflict("A closed case's mediator cannot be changed; reopen it first.")
         mediator = next((m for m in eligible_mediators(case) if m.id == data["mediator_id"]), None)
         if mediator is None:
             raise ValidationFailed(
@@ -186,14 +186,14 @@ def take_over(case_id: int, user: User, payload: dict, *, now: datetime | None =
         data = load_payload(schemas.TakeoverSchema, payload)
         check_version(case, data["version"])
         if not case.is_open:
-            raise Conflict("a closed case cannot be taken over; reopen it first")
+            raise Conflict("A closed case cannot be taken over; reopen it first.")
         old_org = case.handling_org
         if user.organization_id == old_org.id:
-            raise Conflict("the case is already handled by your organization")
+            raise Conflict("The case is already handled by your organization.")
         new_org = next((o for o in ancestors_of(old_org) if o.id == user.organization_id), None)
         if new_org is None:
             raise PermissionDenied(
-                "your organization is not above the case's handling organization"
+                "Your organization is not above the case's handling organization."
             )
         before = snapshot(case, ("handling_org_id", "tier", "mediator_id"))
         if case.origin_org_id is None:
@@ -275,5 +275,5 @@ def assign_mediator_bulk(
                     exc.message
                 ]
         if errors:
-            raise ValidationFailed({"cases": errors}, "no case was assigned")
+            raise ValidationFailed({"cases": errors}, "No case was assigned.")
     return done

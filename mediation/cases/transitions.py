@@ -76,7 +76,7 @@ def fire_trigger(
         if not workflow.is_allowed_from(trigger, case.state):
             raise Conflict(
                 Message(
-                    "%(trigger)s is not allowed while the case is %(state)s",
+                    "%(trigger)s is not allowed while the case is %(state)s.",
                     trigger=trigger.name,
                     state=str(case.state),
                 ),

@@ -59,11 +59,12 @@ from mediation.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from mediation.core.fields import shared_schema
 from mediation.core.i18n import _, ngettext, translate_message
 from mediation.core.identifiers import normalize_credit_code
-from mediation.core.messages import N_
+from mediation.core.messages import N_, NP_
 from mediation.core.money import fen_to_yuan
 from mediation.core.tables import download, export_format
 from mediation.core.web import (
     badge_writer,
+    by_day,
     labeller,
     local_datetime,
     select_options,
@@ -156,7 +157,7 @@ def _current_query() -> str:
 # every sort has its index (mediation/cases/models.py, "Indexes for every sort")
 _COLUMNS = (
     ("number", N_("Case number"), "number"),
-    ("title", N_("Claim"), None),
+    ("title", NP_("case", "Title"), None),
     ("enterprise", N_("Employer"), None),
     ("kind", N_("Type"), None),
     ("workers", N_("No. of workers"), "workers_involved"),
@@ -278,7 +279,7 @@ def _deadline_cell(extra: queries.RowExtras | None, now: Any) -> str:
     if extra is None or extra.deadline is None or extra.days_left is None:
         return "—"
     deadline = extra.deadline
-    day = deadline.last_day.isoformat() if deadline.last_day else ""
+    day = html_escape(by_day(deadline.last_day)) if deadline.last_day else ""
     label = html_escape(str(deadline.label))
     if extra.days_left < 0:
         left = html_escape(str(_("overdue by %(num)d d", num=-extra.days_left)))
@@ -319,7 +320,7 @@ def _city_id() -> int:
 @login_required
 def new_case() -> ResponseReturnValue:
     if current_user.role not in services.CASE_WRITERS:
-        raise PermissionDenied("your role may not register cases")
+        raise PermissionDenied("Your role may not register cases.")
     values, errors = {}, {}
     if request.method == "POST" and request.form.get("action") == "check_duplicates":
         values = request.form.to_dict()
@@ -531,7 +532,7 @@ def rerender_case_page(case_id: int, status: int, **extra: Any) -> tuple[str, in
 def edit(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     if current_user.role not in services.CASE_WRITERS:
-        raise PermissionDenied("your role may not edit case facts")
+        raise PermissionDenied("Your role may not edit case facts.")
     errors: dict = {}
     message = None
     if request.method == "POST":
@@ -593,7 +594,7 @@ def _case_values(case: Case) -> dict:
 def cases_export() -> ResponseReturnValue:
     """The case list's current filters (the list page links here with its query string)."""
     if current_user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the reports")
+        raise PermissionDenied("Advocates do not use the reports.")
     fmt = export_format()
     args = {k: v for k, v in request.args.items() if k not in ("format", "page") and v != ""}
     try:
@@ -678,7 +679,7 @@ def assign_mediator_bulk() -> ResponseReturnValue:
     """Assign one mediator to the checked cases, all or nothing; each case's version is the one
     its row showed. A refusal lists each case's reason and nothing is changed."""
     if current_user.role not in services.CASE_WRITERS:
-        raise PermissionDenied("your role may not assign mediators")
+        raise PermissionDenied("Your role may not assign mediators.")
     back = url_for("cases.case_list") + _query_suffix(request.form.get("query"))
     versions: dict[int, int | None] = {}
     for value in request.form.getlist("case"):

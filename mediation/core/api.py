@@ -61,12 +61,12 @@ ERROR_MESSAGES = {
     400: "the request is malformed",
     401: "authentication required: a session or an `Authorization: Bearer` token",
     403: "your role may not do this",
-    404: "not found",
+    404: "Not found.",
     405: "this method is not allowed on this resource",
     409: "conflict",
     413: "the request body is too large",
     415: "unsupported content type",
-    422: "the input is not valid",
+    422: "The input is not valid.",
     429: "too many requests; slow down",
     500: "internal error",
 }
@@ -229,7 +229,7 @@ class Parser(FlaskParser):
         error_headers: Any,
     ) -> NoReturn:
         (messages,) = cast(dict[str, Any], error.messages).values()  # {location: messages}
-        raise ValidationFailed(messages, "the query parameters are not valid")
+        raise ValidationFailed(messages, "The query parameters are not valid.")
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -249,7 +249,7 @@ def delete_schedule(year: int) -> None:
     with transaction():
         row = db.session.get(CalendarYear, year)
         if row is None:
-            raise NotFound("no schedule entered for this year")
+            raise NotFound("No schedule entered for this year.")
         db.session.execute(delete(CalendarDay).where(CalendarDay.year == year))
         db.session.delete(row)
     calendar.refresh()

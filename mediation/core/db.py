@@ -79,19 +79,19 @@ def transaction(*, expire_on_commit: bool = True) -> Iterator[None]:
         raise
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("the record was changed by someone else; reload and try again") from None
+        raise Conflict("The record was changed by someone else; reload and try again.") from None
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(
             Message(
-                "the change conflicts with existing data (%(error)s)",
+                "The change conflicts with existing data (%(error)s).",
                 error=type(exc.orig).__name__,
             )
         ) from None
     except DBAPIError as exc:
         db.session.rollback()
         if getattr(exc.orig, "sqlstate", None) in SERIALIZATION_STATES:
-            raise Conflict("a concurrent change won; reload and try again") from None
+            raise Conflict("A concurrent change won; reload and try again.") from None
         raise
     except BaseException:
         db.session.rollback()

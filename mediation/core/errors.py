@@ -27,7 +27,7 @@ class NotFound(DomainError):
     status_code = 404
     code = "not_found"
 
-    def __init__(self, message: str = "not found", **extra: Any) -> None:
+    def __init__(self, message: str = "Not found.", **extra: Any) -> None:
         super().__init__(message, **extra)
 
 
@@ -48,7 +48,7 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
     def __init__(
-        self, fields: dict[str, Any] | list[Any], message: str = "the input is not valid"
+        self, fields: dict[str, Any] | list[Any], message: str = "The input is not valid."
     ) -> None:
         super().__init__(message, fields=normalize_field_errors(fields))
 

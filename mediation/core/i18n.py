@@ -24,7 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from mediation.core.clock import DEFAULT_TIMEZONE
-from mediation.core.messages import Message
+from mediation.core.messages import InContext, Message
 from mediation.extensions import babel
 
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -58,8 +58,18 @@ def current_translations() -> NullTranslations:
 
 
 def gettext(string: str, **variables: Any) -> str:
-    """Flask-Babel's `gettext`, with the catalogue looked up once per request and locale."""
+    """Flask-Babel's `gettext`, with the catalogue looked up once per request and locale. A
+    msgid marked with its context (`NP_`) is looked up in that context."""
+    if type(string) is InContext:
+        return pgettext(string.context, string, **variables)
     text = current_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def pgettext(context: str, string: str, **variables: Any) -> str:
+    """A message in its context: the same English word with another meaning on another screen
+    ("From" a date, "From" a state) gets its own translation (docs/translations.md)."""
+    text = current_translations().upgettext(context, str(string))
     return text % variables if variables else text
 
 
@@ -73,12 +83,18 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+def lazy_pgettext(context: str, string: str, **variables: Any) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
+
+
 _ = gettext
 __all__ = [
     "_",
     "gettext",
     "lazy_gettext",
+    "lazy_pgettext",
     "ngettext",
+    "pgettext",
     "force_locale",
     "select_locale",
     "current_locale",
@@ -101,6 +117,8 @@ def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     variables remembered per catalogue. A page calls it some thirty times, and Jinja's own
     version cost a twentieth of the case list page's CPU."""
     translations = current_translations()
+    if type(string) is InContext:  # a label marked with its context (`NP_`)
+        return template_pgettext(context, string.context, string, **variables)
     if variables or not context.eval_ctx.autoescape:
         text = translations.ugettext(string)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
@@ -110,6 +128,13 @@ def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     except KeyError:
         word = words[string] = Markup(translations.ugettext(string)) % {}
         return word
+
+
+@pass_context
+def template_pgettext(context: Context, msgctxt: str, string: str, /, **variables: Any) -> str:
+    """`pgettext(context, msgid)` in templates, escaped and formatted as `_()` is."""
+    text = current_translations().upgettext(msgctxt, str(string))
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
 def select_locale() -> str:
@@ -178,7 +203,9 @@ def init_i18n(app: Flask) -> None:
         lambda singular, plural, num: current_translations().ungettext(singular, plural, num),
         newstyle=True,
     )
-    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, pgettext=template_pgettext
+    )
 
     @app.before_request
     def _fresh_locale() -> None:

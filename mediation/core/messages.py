@@ -16,6 +16,28 @@ def N_(message: str) -> str:
     return message
 
 
+class InContext(str):
+    """A msgid with its message context (`NP_("count", "Cases")`): the English text wherever a
+    string is expected, translated with `pgettext` where it is shown (`core.i18n.gettext`
+    and the templates' `_()` look at the context). Short words that mean different things on
+    different screens carry one (docs/translations.md)."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str) -> InContext:
+        text = super().__new__(cls, message)
+        text.context = context
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return InContext, (self.context, str(self))
+
+
+def NP_(context: str, message: str) -> InContext:
+    """`N_` with a message context (extracted with `-k NP_:1c,2`)."""
+    return InContext(context, message)
+
+
 class Message(str):
     """English text with its msgid and values kept: `Message("At most %(n)s MB.", n=5)` is
     "At most 5 MB." wherever a string is expected, and "最多 5 MB。" on a Chinese page."""
@@ -80,21 +102,21 @@ MARSHMALLOW_WITH_VALUES = (
 
 SERVICES = (
     # cases
-    N_("not found"),
-    N_("case not found"),
-    N_("enterprise not found"),
-    N_("alert not found"),
-    N_("the input is not valid"),
-    N_("your role may not register cases"),
-    N_("your role may not edit case facts"),
-    N_("your role may not assign advocates"),
-    N_("administrators only"),
-    N_("only escalation officers have an alert inbox"),
-    N_("only administrators change rule thresholds"),
-    N_("the case was changed by someone else since you opened it; reload and try again"),
-    N_("a closed case's facts cannot be edited; reopen it first"),
-    N_("advocates cannot be assigned to a closed case"),
-    N_("that advocate is not assigned to this case"),
+    N_("Not found."),
+    N_("Case not found."),
+    N_("Enterprise not found."),
+    N_("Alert not found."),
+    N_("The input is not valid."),
+    N_("Your role may not register cases."),
+    N_("Your role may not edit case facts."),
+    N_("Your role may not assign advocates."),
+    N_("Administrators only."),
+    N_("Only escalation officers have an alert inbox."),
+    N_("Only administrators change rule thresholds."),
+    N_("The case was changed by someone else since you opened it; reload and try again."),
+    N_("A closed case's facts cannot be edited; reopen it first."),
+    N_("Advocates cannot be assigned to a closed case."),
+    N_("That advocate is not assigned to this case."),
     N_("Not an organization you may act for."),
     N_("Unknown enterprise."),
     N_("Required for a wage-arrears case."),
@@ -102,37 +124,37 @@ SERVICES = (
     N_("Not an active advocate of this area."),
     N_("Already registered in another area; ask that area's union to handle the case."),
     N_("Not an organization of your area."),
-    N_("your role may not assign mediators"),
-    N_("a closed case's mediator cannot be changed; reopen it first"),
+    N_("Your role may not assign mediators."),
+    N_("A closed case's mediator cannot be changed; reopen it first."),
     N_("Not an active mediator who can see this case."),
     N_("Already the case's mediator."),
-    N_("your role may not take cases over"),
-    N_("a closed case cannot be taken over; reopen it first"),
-    N_("the case is already handled by your organization"),
-    N_("your organization is not above the case's handling organization"),
-    N_("your role may not escalate cases"),
-    N_("there is no tier above yours to escalate to"),
-    N_("a closed case cannot be escalated; reopen it first"),
-    N_("the case is already escalated to that tier"),
-    N_("your role may not record a delay of wages"),
-    N_("a closed case cannot record a delay of wages; reopen it first"),
-    N_("a delay of wages is recorded on a wage-arrears or remuneration case"),
+    N_("Your role may not take cases over."),
+    N_("A closed case cannot be taken over; reopen it first."),
+    N_("The case is already handled by your organization."),
+    N_("Your organization is not above the case's handling organization."),
+    N_("Your role may not escalate cases."),
+    N_("There is no tier above yours to escalate to."),
+    N_("A closed case cannot be escalated; reopen it first."),
+    N_("The case is already escalated to that tier."),
+    N_("Your role may not record a delay of wages."),
+    N_("A closed case cannot record a delay of wages; reopen it first."),
+    N_("A delay of wages is recorded on a wage-arrears or remuneration case."),
     # evidence
     N_("Choose a file to upload."),
     N_("The file is empty."),
-    N_("the file is too large"),
-    N_("this file type is not accepted as evidence"),
-    N_("the file's content does not match its type"),
-    N_("evidence cannot be added to a closed case; reopen it first"),
-    N_("attachment not found"),
-    N_("the attachment's file is missing from storage"),
-    N_("the stored file does not match its recorded hash; it is not served"),
+    N_("The file is too large."),
+    N_("This file type is not accepted as evidence."),
+    N_("The file's content does not match its type."),
+    N_("Evidence cannot be added to a closed case; reopen it first."),
+    N_("Attachment not found."),
+    N_("The attachment's file is missing from storage."),
+    N_("The stored file does not match its recorded hash; it is not served."),
     # plumbing
-    N_("the record was changed by someone else; reload and try again"),
-    N_("a concurrent change won; reload and try again"),
+    N_("The record was changed by someone else; reload and try again."),
+    N_("A concurrent change won; reload and try again."),
     # money
-    N_("not an amount"),
-    N_("must not be negative"),
-    N_("amount too large"),
-    N_("at most two decimal places"),
+    N_("Not an amount."),
+    N_("Must not be negative."),
+    N_("Amount too large."),
+    N_("At most two decimal places."),
 )

@@ -14,21 +14,21 @@ class MoneyError(ValueError):
 def yuan_to_fen(value: str | int | float | Decimal) -> int:
     """Parse yuan (`"4200.50"`, `4200`) into fen, refusing negatives and sub-fen precision."""
     if isinstance(value, bool):
-        raise MoneyError("not an amount")
+        raise MoneyError("Not an amount.")
     if isinstance(value, float):
         value = repr(value)
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise MoneyError("not an amount") from None
+        raise MoneyError("Not an amount.") from None
     if not amount.is_finite():
-        raise MoneyError("not an amount")
+        raise MoneyError("Not an amount.")
     if amount < 0:
-        raise MoneyError("must not be negative")
+        raise MoneyError("Must not be negative.")
     if amount > MAX_FEN / 100:
-        raise MoneyError("amount too large")
+        raise MoneyError("Amount too large.")
     if amount != amount.quantize(Decimal("0.01")):
-        raise MoneyError("at most two decimal places")
+        raise MoneyError("At most two decimal places.")
     fen = int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
     return fen
 
@@ -74,9 +74,9 @@ def amount_in_capitals(fen: int) -> str:
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise MoneyError("not an amount in fen")
     if fen < 0:
-        raise MoneyError("must not be negative")
+        raise MoneyError("Must not be negative.")
     if fen > MAX_FEN:
-        raise MoneyError("amount too large")
+        raise MoneyError("Amount too large.")
     yuan, cents = divmod(fen, 100)
     jiao, fen_digit = divmod(cents, 10)
 

@@ -76,7 +76,7 @@ def _verified_copy(chunks: Any, sha256: str) -> IO[bytes]:
     if digest.hexdigest() != sha256:
         copy.close()
         log.error("stored object %s does not match its hash (%s)", sha256, digest.hexdigest())
-        raise CorruptObject("the stored file does not match its recorded hash; it is not served")
+        raise CorruptObject("The stored file does not match its recorded hash; it is not served.")
     copy.seek(0)
     return copy
 
@@ -115,7 +115,7 @@ class FolderStore:
     def open(self, sha256: str) -> IO[bytes]:
         path = self.path(sha256)
         if not path.is_file():
-            raise MissingObject("the attachment's file is missing from storage")
+            raise MissingObject("The attachment's file is missing from storage.")
         with path.open("rb") as f:
             return _verified_copy(iter(lambda: f.read(CHUNK), b""), sha256)
 
@@ -185,7 +185,7 @@ class S3Store:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                raise MissingObject("the attachment's file is missing from storage") from None
+                raise MissingObject("The attachment's file is missing from storage.") from None
             raise
         body = answer["Body"]
         try:

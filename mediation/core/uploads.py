@@ -138,7 +138,7 @@ def classify(filename: str, head: bytes, spooled: Path) -> str:
         check is not None and not check(head, spooled)
     ):
         raise UnsupportedType(
-            "the file's content does not match its type",
+            "The file's content does not match its type.",
             fields={"file": [Message("This is not a valid .%(ext)s file.", ext=ext)]},
         )
     return content_type
@@ -158,7 +158,7 @@ def spool(stream: IO[bytes], limit: int) -> tuple[Path, str, int, bytes]:
                 size += len(chunk)
                 if size > limit:
                     raise PayloadTooLarge(
-                        "the file is too large",
+                        "The file is too large.",
                         fields={"file": [Message("At most %(n)s MB.", n=limit // (1024 * 1024))]},
                     )
                 if len(head) < 16:

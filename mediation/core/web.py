@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -21,10 +21,16 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from mediation.core.clock import to_local
+from mediation.core.clock import local_date, to_local, utcnow
 from mediation.core.enums import label_of
 from mediation.core.errors import DomainError
-from mediation.core.i18n import _, current_translations, lazy_gettext, translate_message
+from mediation.core.i18n import (
+    _,
+    current_locale,
+    current_translations,
+    lazy_gettext,
+    translate_message,
+)
 from mediation.core.identifiers import mask_id_number
 from mediation.core.money import fen_to_yuan, format_yuan
 
@@ -331,6 +337,36 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value, format="long")
 
 
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def last_day_of(value: date | datetime) -> date:
+    """The last day of a deadline: a date is its own; a moment at local midnight is the first
+    moment after a period (24:00 of its last day, `core.periods.ends_at`), so the day before."""
+    if not isinstance(value, datetime):
+        return value
+    local = to_local(value)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+def by_day(value: date | datetime | None, today: date | None = None) -> str:
+    """A deadline as its last day, that day included: "12月20日（含）前" / "by 20 Dec", with
+    the year when it is not this year (docs/translations.md, "Deadlines"). Never the next
+    day's 00:00."""
+    if value is None:
+        return "—"
+    day = last_day_of(value)
+    this_year = (today or local_date(utcnow())).year
+    if current_locale() == "en":
+        text = f"{day.day} {MONTHS_EN[day.month - 1]}"
+        text += f" {day.year}" if day.year != this_year else ""
+    else:
+        text = (f"{day.year}年" if day.year != this_year else "") + f"{day.month}月{day.day}日"
+    return _("by %(day)s", day=text)
+
+
 def url_with(**changes: Any) -> str:
     """This page's query string with `changes` (a value of None or "" drops the argument)."""
     args = request.args.to_dict()
@@ -372,6 +408,7 @@ def init_template_helpers(app: Flask) -> None:
         local_dt=local_datetime,
         local_date=local_date_str,
         long_date=long_date,
+        by_day=by_day,
         mask_id=mask_id_number,
         options=lambda items, value, text: [(getattr(i, value), getattr(i, text)) for i in items],
     )

@@ -78,7 +78,7 @@ class EnterpriseListQuery(PagingQuery):
 
 def _require_registry(user) -> None:
     if user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the enterprise registry")
+        raise PermissionDenied("Advocates do not use the enterprise registry.")
 
 
 bp = Blueprint("enterprises_api", __name__)

@@ -52,7 +52,7 @@ def get_visible_enterprise(
         stmt = stmt.with_for_update(of=Enterprise)
     enterprise = db.session.scalar(stmt)
     if enterprise is None:
-        raise NotFound("enterprise not found")
+        raise NotFound("Enterprise not found.")
     return enterprise
 
 
@@ -121,7 +121,7 @@ ENTERPRISE_WRITERS = frozenset({Role.mediator, Role.officer, Role.admin})
 def create_enterprise(user: User, payload: dict) -> Enterprise:
     """Register an enterprise on its own (the new-case form registers one along with a case)."""
     if user.role not in ENTERPRISE_WRITERS:
-        raise PermissionDenied("your role may not register enterprises")
+        raise PermissionDenied("Your role may not register enterprises.")
     try:
         data = EnterpriseInputSchema().load(payload)
     except ValidationError as exc:
@@ -143,7 +143,7 @@ def update_contacts(user: User, enterprise_id: int, payload: dict) -> Enterprise
     """Set the employer's contact (only the fields given; null or blank clears one). Writers
     of the enterprise's area only; out of the area it does not exist (404)."""
     if user.role not in ENTERPRISE_WRITERS:
-        raise PermissionDenied("your role may not edit enterprises")
+        raise PermissionDenied("Your role may not edit enterprises.")
     with transaction():
         enterprise = get_visible_enterprise(user, enterprise_id)
         try:

@@ -56,7 +56,7 @@ WATCH_LIST_LIMIT = 200
 
 def _require_staff() -> None:
     if current_user.role == Role.advocate:
-        raise PermissionDenied("your role may not browse the enterprise registry")
+        raise PermissionDenied("Your role may not browse the enterprise registry.")
 
 
 @bp.route("/enterprises")
@@ -147,7 +147,7 @@ def contacts(enterprise_id: int) -> ResponseReturnValue:
     """The employer's contact (the day-before hearing reminder's address): a blank field
     clears it; a bad phone or e-mail comes back beside its field with what was typed."""
     if current_user.role not in ENTERPRISE_WRITERS:
-        raise PermissionDenied("your role may not edit enterprises")
+        raise PermissionDenied("Your role may not edit enterprises.")
     enterprise = get_visible_enterprise(current_user, enterprise_id)
     if request.method == "GET":
         values = {name: getattr(enterprise, name) or "" for name in CONTACT_FIELDS}

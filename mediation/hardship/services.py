@@ -43,7 +43,7 @@ def _load(schema_cls: type[StrictSchema], payload: dict | None) -> dict:
 
 def _require_user(user: User) -> None:
     if user.role not in FILE_USERS:
-        raise NotFound("hardship file not found")
+        raise NotFound("Hardship file not found.")
 
 
 def area_root(user: User) -> Organization:
@@ -69,7 +69,7 @@ def visible_files(user: User) -> Select:
 def get_visible_file(user: User, file_id: int) -> HardshipFile:
     file = db.session.scalar(visible_files(user).where(HardshipFile.id == file_id))
     if file is None:
-        raise NotFound("hardship file not found")
+        raise NotFound("Hardship file not found.")
     return file
 
 

@@ -137,7 +137,7 @@ def approval_form(file_id: int, aid_id: int) -> ResponseReturnValue:
     file = services.get_visible_file(current_user, file_id)
     aid = db.session.get(AidRecord, aid_id)
     if aid is None or aid.file_id != file.id:
-        raise NotFound("aid record not found")
+        raise NotFound("Aid record not found.")
     # an official Chinese form whatever the UI language; `?lang=en` a reading copy
     chosen = request.args.get("lang")
     locale = chosen if chosen in LANGUAGES else DEFAULT_LOCALE

@@ -67,7 +67,7 @@ def require_staff(user: User) -> None:
     """The points, calendars and reports are for the union's staff; advocates see the
     hearings of their own cases only (on those cases' pages)."""
     if user.role not in STAFF:
-        raise PermissionDenied("your role may not use the circuit court's points")
+        raise PermissionDenied("Your role may not use the circuit court's points.")
 
 
 # --- points ---------------------------------------------------------------------------------------
@@ -96,14 +96,14 @@ def visible_points(user: User) -> Select:
 def get_visible_point(user: User, point_id: int) -> HearingPoint:
     point = db.session.scalar(visible_points(user).where(HearingPoint.id == point_id))
     if point is None:
-        raise NotFound("hearing point not found")
+        raise NotFound("Hearing point not found.")
     return point
 
 
 def create_point(user: User, payload: dict) -> HearingPoint:
     """A new point, hosted by a union of the officer's own subtree."""
     if user.role not in POINT_MANAGERS:
-        raise PermissionDenied("your role may not set up hearing points")
+        raise PermissionDenied("Your role may not set up hearing points.")
     data = _load(PointInputSchema, payload)
     if user.role != Role.admin and data["organization_id"] not in scope_org_ids(user):
         raise ValidationFailed({"organization_id": [N_("Not an organization of your area.")]})
@@ -124,7 +124,7 @@ def visible_hearings(user: User) -> Select:
 def get_visible_hearing(user: User, hearing_id: int) -> Hearing:
     hearing = db.session.scalar(visible_hearings(user).where(Hearing.id == hearing_id))
     if hearing is None:
-        raise NotFound("hearing not found")
+        raise NotFound("Hearing not found.")
     return hearing
 
 
@@ -158,7 +158,7 @@ def schedule_hearing(
         take_write_lock()
         case = lock_case(user, case_id)  # out of scope: 404 before 403
         if user.role not in CASE_WRITERS:
-            raise PermissionDenied("your role may not schedule hearings")
+            raise PermissionDenied("Your role may not schedule hearings.")
         data = _load(HearingInputSchema, payload)
         if not case.is_open:
             raise Conflict(N_("The case is closed; a hearing can no longer be scheduled."))
@@ -206,7 +206,7 @@ def schedule_hearing(
 def _lock_hearing(user: User, hearing_id: int) -> Hearing:
     if user.role not in CASE_WRITERS:
         get_visible_hearing(user, hearing_id)  # out of scope: 404 before 403
-        raise PermissionDenied("your role may not change hearings")
+        raise PermissionDenied("Your role may not change hearings.")
     hearing = db.session.scalar(
         visible_hearings(user)
         .where(Hearing.id == hearing_id)
@@ -214,7 +214,7 @@ def _lock_hearing(user: User, hearing_id: int) -> Hearing:
         .execution_options(populate_existing=True)
     )
     if hearing is None:
-        raise NotFound("hearing not found")
+        raise NotFound("Hearing not found.")
     return hearing
 
 

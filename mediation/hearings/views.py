@@ -70,7 +70,7 @@ def _point_form(values: dict, errors: dict, status: int) -> ResponseReturnValue:
 @login_required
 def point_new() -> ResponseReturnValue:
     if current_user.role not in services.POINT_MANAGERS:
-        raise PermissionDenied("your role may not set up hearing points")
+        raise PermissionDenied("Your role may not set up hearing points.")
     if request.method == "GET":
         return _point_form({}, {}, 200)
     values = _payload()

@@ -43,7 +43,7 @@ def open_notice(notice_id: int) -> ResponseReturnValue:
         )
     )
     if subject is None:
-        raise NotFound("notice not found")
+        raise NotFound("Notice not found.")
     url = notice_url(subject)
     if subject.read_at is None:
         services.mark_read(current_user, [notice_id])

@@ -70,7 +70,7 @@ def get_visible_incident(user: User, incident_id: int, *, for_update: bool = Fal
         stmt = stmt.with_for_update(of=Incident)
     incident = db.session.scalar(stmt)
     if incident is None:
-        raise NotFound("incident not found")
+        raise NotFound("Incident not found.")
     return incident
 
 
@@ -165,7 +165,7 @@ def update_incident(
         version = data.pop("version", None)
         if version is not None and version != incident.version:
             raise Conflict(
-                Message("the incident changed meanwhile (version %(v)s)", v=incident.version)
+                Message("The incident changed meanwhile (version %(v)s).", v=incident.version)
             )
         _not_future(data, now, "started_at", "learned_at", "ended_at")
         _set_links(incident, user, data)

@@ -124,7 +124,7 @@ def board() -> ResponseReturnValue:
 def new_incident() -> ResponseReturnValue:
     """The quick form: the few facts known in the first minutes, on a phone."""
     if current_user.role not in services.INCIDENT_REPORTERS:
-        raise PermissionDenied("your role may not record incidents")
+        raise PermissionDenied("Your role may not record incidents.")
     values: dict[str, Any] = {}
     errors: dict = {}
     if request.method == "POST":

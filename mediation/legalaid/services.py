@@ -55,7 +55,7 @@ def visible_referrals(user: User) -> Select:
 def get_visible_referral(user: User, referral_id: int) -> LegalAidReferral:
     referral = db.session.scalar(visible_referrals(user).where(LegalAidReferral.id == referral_id))
     if referral is None:
-        raise NotFound("legal-aid referral not found")
+        raise NotFound("Legal-aid referral not found.")
     return referral
 
 
@@ -68,7 +68,7 @@ def refer(user: User, case_id: int, payload: dict, *, now: datetime | None = Non
         require_role(user, CASE_WRITERS, "refer cases to legal aid")
         if State(case.state) not in REFERRABLE_STATES:
             raise Conflict(
-                "only a case whose mediation failed or that was referred goes to legal aid"
+                "Only a case whose mediation failed or that was referred goes to legal aid."
             )
         data = _load(ReferralInputSchema, payload)
         referral = LegalAidReferral(

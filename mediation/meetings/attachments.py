@@ -76,7 +76,7 @@ def _get(user: User, meeting_id: int, attachment_id: int) -> tuple[Meeting, Meet
     meeting = get_visible_meeting(user, meeting_id)
     attachment = db.session.get(MeetingAttachment, attachment_id)
     if attachment is None or attachment.meeting_id != meeting.id:
-        raise NotFound("attachment not found")
+        raise NotFound("Attachment not found.")
     return meeting, attachment
 
 
@@ -89,7 +89,7 @@ def get_attachment(
     try:
         content = storage().open(attachment.sha256)
     except MissingObject:
-        raise NotFound("the attachment's file is missing from storage") from None
+        raise NotFound("The attachment's file is missing from storage.") from None
     return attachment, content
 
 
@@ -109,7 +109,7 @@ def delete_attachment(user: User, meeting_id: int, attachment_id: int) -> None:
     with transaction():
         meeting, attachment = _get(user, meeting_id, attachment_id)
         if not can_delete(user, meeting, attachment):
-            raise PermissionDenied("only the uploader or an officer of the convening union")
+            raise PermissionDenied("Only the uploader or an officer of the convening union.")
         sha, name = attachment.sha256, attachment.filename
         db.session.delete(attachment)
     release_object(sha)

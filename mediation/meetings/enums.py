@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mediation.core.enums import LabelledEnum, set_labels
-from mediation.core.i18n import lazy_gettext
+from mediation.core.i18n import lazy_gettext, lazy_pgettext
 
 
 class MeetingKind(LabelledEnum):
@@ -42,6 +42,6 @@ set_labels(
         Body.employers: lazy_gettext("Employers' organisation"),
         Body.government: lazy_gettext("City government"),
         ItemStatus.open: lazy_gettext("Open"),
-        ItemStatus.done: lazy_gettext("Done"),
+        ItemStatus.done: lazy_pgettext("action item", "Done"),
     }
 )

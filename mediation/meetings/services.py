@@ -52,7 +52,7 @@ def _load(schema: type[Schema], payload: dict | None) -> dict:
 
 def require_reader(user: User) -> None:
     if user.role not in READERS:
-        raise PermissionDenied("your role may not see joint meetings")
+        raise PermissionDenied("Your role may not see joint meetings.")
 
 
 def can_write(user: User) -> bool:
@@ -77,14 +77,14 @@ def visible_meetings(user: User) -> Select:
 def get_visible_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = db.session.scalar(visible_meetings(user).where(Meeting.id == meeting_id))
     if meeting is None:
-        raise NotFound("meeting not found")
+        raise NotFound("Meeting not found.")
     return meeting
 
 
 def writable_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = get_visible_meeting(user, meeting_id)  # 404 first
     if not can_write(user):
-        raise PermissionDenied("your role may not change joint meetings")
+        raise PermissionDenied("Your role may not change joint meetings.")
     return meeting
 
 
@@ -93,7 +93,7 @@ def create_meeting(user: User, payload: dict, *, now: datetime | None = None) ->
     tier)."""
     require_reader(user)
     if not can_write(user):
-        raise PermissionDenied("your role may not record joint meetings")
+        raise PermissionDenied("Your role may not record joint meetings.")
     data = _load(MeetingInputSchema, payload)
     org_id = data.pop("organization_id", None) or user.organization_id
     org = db.session.get(Organization, org_id)
@@ -162,7 +162,7 @@ def get_item(user: User, meeting_id: int, item_id: int) -> ActionItem:
     meeting = get_visible_meeting(user, meeting_id)
     item = db.session.get(ActionItem, item_id)
     if item is None or item.meeting_id != meeting.id:
-        raise NotFound("action item not found")
+        raise NotFound("Action item not found.")
     return item
 
 

@@ -87,7 +87,7 @@ def _new_form(values: dict, errors: dict, status: int) -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     services.require_reader(current_user)
     if not services.can_write(current_user):
-        raise PermissionDenied("your role may not record joint meetings")
+        raise PermissionDenied("Your role may not record joint meetings.")
     if request.method == "GET":
         return _new_form({"organization_id": str(current_user.organization_id)}, {}, 200)
     values = _payload(lists=("bodies",))
@@ -141,7 +141,7 @@ def add_item(meeting_id: int) -> ResponseReturnValue:
     try:
         services.get_visible_meeting(current_user, meeting_id)  # 404 before the links
         if not services.can_write(current_user):
-            raise PermissionDenied("your role may not change joint meetings")
+            raise PermissionDenied("Your role may not change joint meetings.")
         case_ids, enterprise_ids = services.resolve_links(
             current_user, values.get("case_numbers", ""), values.get("credit_codes", "")
         )

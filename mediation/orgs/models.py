@@ -46,6 +46,12 @@ class Organization(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # the names the printed documents carry (docs/translations.md, "The documents' issuers"):
+    # the union's mediation committee, which issues agreements and notices, and, on a city,
+    # the arbitration commission its referral letters are addressed to; blank: derived from
+    # the organization's name
+    committee_name: Mapped[str | None] = mapped_column(String(200))
+    arbitration_commission: Mapped[str | None] = mapped_column(String(200))
     tier: Mapped[Tier] = mapped_column(enum_column(Tier, "tier"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
 
@@ -64,5 +70,36 @@ class Organization(Model):
             org = org.parent
         return org
 
+    @property
+    def mediation_committee(self) -> str:
+        """Who issues this union's mediation agreements and notices: its labour-dispute
+        mediation committee, "常熟市总工会劳动争议调解委员会" unless the administrator set
+        another name."""
+        return self.committee_name or default_committee_name(self.name)
+
+    @property
+    def arbitration_commission_name(self) -> str:
+        """The labour-dispute arbitration commission of this organization's city, to which its
+        referral letters are addressed: set on the city, else derived from the city's name."""
+        city = self.ancestor_at(Tier.city)
+        return city.arbitration_commission or default_arbitration_commission(city.name)
+
     def __repr__(self) -> str:
         return f"<Organization {self.code} {self.tier.value}>"
+
+
+COMMITTEE_SUFFIX = "劳动争议调解委员会"
+COMMISSION_SUFFIX = "劳动人事争议仲裁委员会"
+
+
+def default_committee_name(org_name: str) -> str:
+    """常熟市总工会 → 常熟市总工会劳动争议调解委员会."""
+    return org_name if org_name.endswith(COMMITTEE_SUFFIX) else org_name + COMMITTEE_SUFFIX
+
+
+def default_arbitration_commission(city_name: str) -> str:
+    """常熟市总工会 → 常熟市劳动人事争议仲裁委员会: the city's name without its union."""
+    for union in ("总工会", "工会"):
+        if city_name.endswith(union) and len(city_name) > len(union):
+            return city_name[: -len(union)] + COMMISSION_SUFFIX
+    return city_name + COMMISSION_SUFFIX

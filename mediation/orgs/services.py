@@ -124,7 +124,7 @@ def all_organizations() -> list[Organization]:
 def get_organization(org_id: int) -> Organization:
     org = db.session.get(Organization, org_id)
     if org is None:
-        raise NotFound("organization not found")
+        raise NotFound("Organization not found.")
     return org
 
 
@@ -174,15 +174,36 @@ def create_organization(
     return org
 
 
-def rename_organization(org_id: int, name: str) -> Organization:
+def rename_organization(
+    org_id: int,
+    name: str,
+    *,
+    committee_name: str | None = None,
+    arbitration_commission: str | None = None,
+) -> Organization:
+    """The organization's name and the names its documents carry (its mediation committee;
+    a city's arbitration commission). None leaves a document name as it is; blank goes back
+    to the name derived from the organization's (`Organization.mediation_committee`)."""
     name = (name or "").strip()
     with transaction():
         org = db.session.get(Organization, org_id, with_for_update=True)
         if org is None:
-            raise NotFound("organization not found")
+            raise NotFound("Organization not found.")
+        errors: dict[str, list] = {}
         if name_errors := _name_errors(name):
-            raise ValidationFailed({"name": name_errors})
+            errors["name"] = name_errors
+        names = {"committee_name": committee_name, "arbitration_commission": arbitration_commission}
+        if org.tier != Tier.city and arbitration_commission:
+            errors["arbitration_commission"] = [N_("Only a city names its arbitration commission.")]
+        for field, value in names.items():
+            if value is not None and len(value.strip()) > NAME_MAX:
+                errors[field] = [Message("At most %(n)s characters.", n=NAME_MAX)]
+        if errors:
+            raise ValidationFailed(errors)
         org.name = name
+        for field, value in names.items():
+            if value is not None:
+                setattr(org, field, value.strip() or None)
     return org
 
 

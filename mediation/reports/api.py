@@ -8,6 +8,7 @@ from mediation.accounts.models import Role
 from mediation.core.api import Blueprint, authenticated, file_response
 from mediation.core.clock import local_date, utcnow
 from mediation.core.errors import PermissionDenied, ValidationFailed
+from mediation.core.messages import N_
 from mediation.core.schemas import MAX_ID, PLAUSIBLE_DATE, StrictInteger
 from mediation.core.tables import EXPORT_MEDIA, FORMAT_FIELD, download
 from mediation.reports import exports
@@ -23,7 +24,7 @@ class SummaryQuery(Schema):
     @validates_schema
     def _ordered(self, data: dict, **kwargs) -> None:
         if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
-            raise ValidationError("The end of the period is before its start.", "to")
+            raise ValidationError(N_("The end of the period is before its start."), "to")
 
 
 class StatsExportQuery(SummaryQuery):
@@ -198,7 +199,7 @@ def stats_summary(query: dict, user):
 
 def _require_staff(user) -> None:
     if user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the statistics and exports")
+        raise PermissionDenied("Advocates do not use the statistics and exports.")
 
 
 def _period(query: dict) -> Period:

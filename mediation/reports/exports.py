@@ -8,7 +8,7 @@ from mediation.accounts.models import User
 from mediation.cases.enums import CaseKind
 from mediation.cases.enums import WarningLevel as Level
 from mediation.core.i18n import _
-from mediation.core.messages import N_
+from mediation.core.messages import N_, NP_
 from mediation.core.tables import LazyRows, Table, translated_rows, yes_no, yuan
 from mediation.orgs.models import Tier
 from mediation.reports import stats
@@ -53,17 +53,17 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
     ack = data["median_hours_to_acknowledgement_by_level"]
     tiers = data["days_at_tier"]
     return [
-        Table(N_("Overview"), [N_("Indicator"), N_("Value")], LazyRows(lambda: translated_rows(overview))),
+        Table(NP_("report", "Overview"), [N_("Indicator"), N_("Value")], LazyRows(lambda: translated_rows(overview))),
         Table(
-            N_("By category"), [N_("Statistics category"), N_("Cases")],
+            N_("By category"), [N_("Statistics category"), NP_("count", "Cases")],
             LazyRows(lambda: ((_(stats.BUCKET_LABELS[b]), data["by_bucket"][b]) for b in (*stats.BUCKETS, "work_injury"))),
         ),
         Table(
-            N_("By type"), [N_("Type"), N_("Cases")],
+            N_("By type"), [N_("Type"), NP_("count", "Cases")],
             LazyRows(lambda: ((str(k.label), data["by_kind"].get(k.value, 0)) for k in CaseKind)),
         ),
         Table(
-            N_("By tier"), [N_("Supervising tier"), N_("Cases"), N_("Cases supervised there"),
+            N_("By tier"), [N_("Supervising tier"), NP_("count", "Cases"), N_("Cases supervised there"),
                             N_("Total days"), N_("Median days")],
             LazyRows(lambda: (
                 (str(t.label), data["by_tier"].get(t.value, 0), tiers[t.value]["cases"],
@@ -72,11 +72,11 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
             )),
         ),
         Table(
-            N_("Closures"), [N_("Method of closure"), N_("Cases")],
+            N_("Closures"), [N_("Method of closure"), NP_("count", "Cases")],
             LazyRows(lambda: ((_(stats.METHOD_LABELS[m]), data["closed_by_method"][m]) for m in (*stats.CLOSURE_METHODS, "final_award"))),
         ),
         Table(
-            N_("Results"), [N_("Result"), N_("Cases")],
+            N_("Results"), [N_("Result"), NP_("count", "Cases")],
             LazyRows(lambda: ((_(stats.RESULT_LABELS[r]), data["closed_by_result"][r]) for r in stats.CLOSURE_RESULTS)),
         ),
         Table(

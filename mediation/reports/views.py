@@ -56,7 +56,7 @@ def percent(rate: float | None) -> str:
 
 def _require_staff() -> None:
     if current_user.role == Role.advocate:
-        raise PermissionDenied("advocates do not use the reports")
+        raise PermissionDenied("Advocates do not use the reports.")
 
 
 def _organizations() -> list[Organization]:
@@ -82,7 +82,9 @@ def _period_form(organizations: list[Organization]) -> tuple[dict, dict]:
     values.setdefault("from_", today.replace(month=1, day=1))
     values.setdefault("to", today)
     if values["to"] < values["from_"]:
-        return raw, translate_field_errors({"to": ["The end of the period is before its start."]})
+        return raw, translate_field_errors(
+            {"to": [N_("The end of the period is before its start.")]}
+        )
     return values, {}
 
 

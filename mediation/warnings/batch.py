@@ -40,18 +40,29 @@ class BatchOutcome:
         self.releveled += other.releveled
 
 
-def _stored_label(level: WarningLevel) -> str:
+def _rule_label(alert: AlertLike) -> str:
     with stored_text():
-        return str(level.label)
+        return str(rules.RULE_LABELS.get(alert.rule, alert.rule))
 
 
-def alert_label(alert: AlertLike) -> str:
-    """For the case's event trail, which is stored in Chinese whoever's request raised it."""
+# the colour of each level, for the case's timeline: its entries are headed "预警" (the event's
+# kind), so their bodies name the level by its colour and never repeat the word (issue 20)
+LEVEL_COLOURS = {
+    WarningLevel.blue: "蓝色", WarningLevel.yellow: "黄色",
+    WarningLevel.orange: "橙色", WarningLevel.red: "红色",
+}  # fmt: skip
+# what happened to the alert, as its timeline entry says it (keyed by the event's `action`)
+# (a manual escalation's rule already says what happened)
+EVENT_WORDS = {"预警": "发出", "未签收升级": "未签收，逐级上报", "预警解除": "解除", "人工升级": ""}
+
+
+def timeline_body(alert: AlertLike, action: str) -> str:
+    """ "发出：集体争议（黄色）→ 一镇工会": the verb, the rule, the level's colour, the union."""
     with stored_text():
-        return (
-            f"{WarningLevel(alert.level).label}：{rules.RULE_LABELS.get(alert.rule, alert.rule)}"
-            f" → {alert.target_org.name}"
-        )
+        rule = rules.RULE_LABELS.get(alert.rule, alert.rule)
+        colour = LEVEL_COLOURS[WarningLevel(alert.level)]
+        verb = EVENT_WORDS.get(action, action)
+        return f"{verb}：" * bool(verb) + f"{rule}（{colour}）→ {alert.target_org.name}"
 
 
 @dataclass(eq=False)
@@ -120,7 +131,7 @@ class AlertBatch:
                 "kind": EventKind.alert,
                 "at": self.now,
                 "actor_id": actor_id,
-                "body": body or f"{action}：{alert_label(alert)}",
+                "body": body or timeline_body(alert, action),
                 "data": {
                     "action": action,
                     "alert_id": alert.id,
@@ -183,7 +194,8 @@ class AlertBatch:
                 "case_id": alert.case_id,
                 "kind": EventKind.alert,
                 "at": self.now,
-                "body": f"预警级别调整：{_stored_label(before)} → {alert_label(alert)}",
+                "body": f"级别调整：{_rule_label(alert)}（{LEVEL_COLOURS[before]} → "
+                f"{LEVEL_COLOURS[level]}）→ {alert.target_org.name}",
                 "data": {
                     "action": "relevel", "alert_id": alert.id, "rule": alert.rule,
                     "from_level": before.value, "level": level.value,

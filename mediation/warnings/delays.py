@@ -84,9 +84,9 @@ def record_wage_delay(
         data = load_payload(WageDelaySchema, payload)
         check_version(case, data["version"])
         if not case.is_open:
-            raise Conflict("a closed case cannot record a delay of wages; reopen it first")
+            raise Conflict("A closed case cannot record a delay of wages; reopen it first.")
         if not delay_applies(case):
-            raise Conflict("a delay of wages is recorded on a wage-arrears or remuneration case")
+            raise Conflict("A delay of wages is recorded on a wage-arrears or remuneration case.")
         today = local_date(now)
         until: date = data["until"]
         latest = latest_delay_day(today)

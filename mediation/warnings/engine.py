@@ -25,8 +25,8 @@ from mediation.warnings import rules
 from mediation.warnings.batch import (
     AlertBatch,
     BatchOutcome,
-    alert_label,
     insert_new_alerts,
+    timeline_body,
     write_alert_events_and_notices,
 )
 from mediation.warnings.models import Alert, AlertLike
@@ -320,7 +320,7 @@ def raise_manual_alert(
     db.session.flush()
     insert_new_alerts(batch.new_alerts, [case.id])
     batch.event(
-        alert, "人工升级", f"人工升级：{alert_label(alert)}\n{reason}",
+        alert, "人工升级", f"{timeline_body(alert, '人工升级')}\n{reason}",
         actor_id=actor_id, extra={"reason": reason},
     )  # fmt: skip
     queue_alert_notifications(batch.notify, now, settings)

@@ -279,7 +279,7 @@ def inbox_page(
     only (`services.inbox_query` refuses the others). Groups are paged in SQL: a town's 1,400
     open alerts are never all loaded."""
     if user.role not in INBOX_ROLES:
-        raise PermissionDenied("only escalation officers have an alert inbox")
+        raise PermissionDenied("Only escalation officers have an alert inbox.")
     now = ensure_utc(now or utcnow())
     settings = request_settings()
     sort = sort if sort in SORTS else "level"
@@ -420,7 +420,7 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
             ).where(Alert.id.in_(ids))
         ).all()
         if len(rows) != len(ids) or not _in_scope(user, [r.target_org_id for r in rows]):
-            raise NotFound("alert not found")
+            raise NotFound("Alert not found.")
         case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
         incident_ids = sorted({r.incident_id for r in rows if r.incident_id is not None})
         project_ids = sorted({r.project_id for r in rows if r.project_id is not None})
@@ -460,7 +460,7 @@ def acknowledge_many(user: User, payload: Any, *, now: datetime | None = None) -
             )
         )
         if len(alerts) != len(ids) or not _in_scope(user, [a.target_org_id for a in alerts]):
-            raise NotFound("alert not found")
+            raise NotFound("Alert not found.")
         if errors:
             raise ValidationFailed(errors)
         done = [a for a in alerts if a.status != AlertStatus.open]

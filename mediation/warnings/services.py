@@ -49,7 +49,7 @@ def inbox_query(user: User, *, status: str | None = "active") -> Select:
     """Alerts addressed to the user's organization (all of them for an admin): unacknowledged
     first, then most severe, then newest."""
     if user.role not in INBOX_ROLES:
-        raise PermissionDenied("only escalation officers have an alert inbox")
+        raise PermissionDenied("Only escalation officers have an alert inbox.")
     # the rows show their case (with enterprise and org) and who acknowledged: load them with
     # the page, not one query per row
     stmt = select(Alert).options(
@@ -113,15 +113,15 @@ def acknowledge(alert_id: int, user: User, payload: dict, *, now: datetime | Non
             .execution_options(populate_existing=True)
         )
         if alert is None or user.role not in INBOX_ROLES:
-            raise NotFound("alert not found")
+            raise NotFound("Alert not found.")
         if user.role != Role.admin and alert.target_org_id != user.organization_id:
-            raise NotFound("alert not found")
+            raise NotFound("Alert not found.")
         try:
             data = AcknowledgeSchema().load(payload)
         except ValidationError as exc:
             raise ValidationFailed(exc.messages) from None
         if alert.status != AlertStatus.open:
-            raise Conflict(Message("this alert is already %(status)s", status=str(alert.status)))
+            raise Conflict(Message("This alert is already %(status)s.", status=str(alert.status)))
         record_acknowledgement(alert, user, data["note"], now)
     return alert
 
@@ -140,12 +140,12 @@ def escalate(case_id: int, user: User, payload: dict, *, now: datetime | None = 
     with transaction():
         case = get_visible_case(user, case_id, for_update=True)
         if user.role not in INBOX_ROLES:
-            raise PermissionDenied("your role may not escalate cases")
+            raise PermissionDenied("Your role may not escalate cases.")
         tier = escalation_tier(user)
         if tier is None:
-            raise PermissionDenied("there is no tier above yours to escalate to")
+            raise PermissionDenied("There is no tier above yours to escalate to.")
         if not case.is_open:
-            raise Conflict("a closed case cannot be escalated; reopen it first")
+            raise Conflict("A closed case cannot be escalated; reopen it first.")
         try:
             data = EscalationSchema().load(payload or {})
         except ValidationError as exc:
@@ -155,7 +155,7 @@ def escalate(case_id: int, user: User, payload: dict, *, now: datetime | None = 
             actor_id=user.id, reason=data["reason"],
         )  # fmt: skip
         if alert is None:
-            raise Conflict("the case is already escalated to that tier")
+            raise Conflict("The case is already escalated to that tier.")
     return alert
 
 
@@ -165,7 +165,7 @@ def update_rule_settings(
     """Admins change thresholds; each change is a new, append-only settings row (who, when,
     old → new), in force at once."""
     if user.role != Role.admin:
-        raise PermissionDenied("only administrators change rule thresholds")
+        raise PermissionDenied("Only administrators change rule thresholds.")
     now = ensure_utc(now or utcnow())
     with transaction():
         latest = db.session.scalar(

@@ -322,7 +322,7 @@ def test_out_of_scope_and_missing_cases_answer_404_alike(api, users, make_case, 
         assert response.status_code == 404
         assert error_of(response) == {
             "code": "not_found",
-            "message": "case not found",
+            "message": "Case not found.",
             "fields": {},
         }
     assert api.get("/cases/0", as_=users["mediator"]).status_code == 404

@@ -36,7 +36,7 @@ def test_an_upload_whose_transaction_fails_leaves_no_file(
     case = make_case()
 
     def refuse(*args, **kwargs):
-        raise Conflict("a concurrent change won; reload and try again")
+        raise Conflict("A concurrent change won; reload and try again.")
 
     monkeypatch.setattr(attachments, "append_event", refuse)
     with pytest.raises(Conflict):
@@ -55,7 +55,7 @@ def test_the_same_content_twice_is_one_object_and_survives_a_failed_third(
     assert attachment_store.names() == [first.sha256] == [hashlib.sha256(PDF).hexdigest()]
 
     monkeypatch.setattr(attachments, "append_event", lambda *a, **k: (_ for _ in ()).throw(
-        Conflict("a concurrent change won; reload and try again")
+        Conflict("A concurrent change won; reload and try again.")
     ))  # fmt: skip
     with pytest.raises(Conflict):
         attachments.add_attachment(case.id, users["mediator"], io.BytesIO(PDF), "三.pdf")

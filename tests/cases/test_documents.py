@@ -55,7 +55,7 @@ def test_agreement_shows_parties_terms_and_amount_in_capitals(client, users, agr
     assert fields["worker_id_number"].text == agreed.worker_id_number
     assert fields["enterprise_name"].text == "江川精密五金有限公司"
     assert fields["legal_representative"].text == "许卫国"
-    assert fields["organization"].text == agreed.handling_org.name
+    assert fields["organization"].text == agreed.handling_org.mediation_committee
     assert fields["mediator"].text == users["mediator"].display_name
     assert fields["terms"].text == "单位于期限内一次性支付"
     assert fields["agreement_amount"].attrs["data-fen"] == "9000000"

@@ -51,7 +51,7 @@ def test_more_than_two_decimals_are_refused(value):
     ["", "   ", "abc", "12元", "¥12", "1.2.3", "NaN", "nan", "Infinity", "-Infinity", "0x10"],
 )
 def test_non_numbers_are_refused(value):
-    with pytest.raises(MoneyError, match="not an amount"):
+    with pytest.raises(MoneyError, match="Not an amount."):
         yuan_to_fen(value)
 
 

@@ -66,7 +66,7 @@ def test_an_import_that_fails_while_writing_keeps_nothing(
     def flaky(user, payload, **kw):
         calls.append(1)
         if len(calls) == 3:
-            raise Conflict("a concurrent change won; reload and try again")
+            raise Conflict("A concurrent change won; reload and try again.")
         return real(user, payload, **kw)
 
     monkeypatch.setattr(imports, "create_case", flaky)
