@@ -28,9 +28,9 @@ from mediation.extensions import db
 from mediation.incidents.models import Incident
 from mediation.labour_supervision.demo import load_demo_notices
 from mediation.orgs.models import Organization, Tier
+from mediation.projects.demo import load_demo_projects
 from mediation.returns.demo import load_demo_returns
 from mediation.surveys.demo import load_demo_surveys
-from mediation.projects.demo import load_demo_projects
 
 DEMO_PASSWORD = "demo1234"
 REGION = "320581"  # 常熟市

@@ -85,11 +85,6 @@ def _lunar(year: int, month: int, day: int) -> date:
     return _gregorian(LunarDay.from_ymd(year, month, day).get_solar_day())
 
 
-def spring_festival(year: int) -> date:
-    """The first day of the lunar year that begins in `year` (正月初一)."""
-    return _lunar(year, 1, 1)
-
-
 @lru_cache(maxsize=64)
 def spring_festival(year: int) -> date:
     """The Spring Festival (the first day of the first lunar month) in `year`. Computed from the

@@ -111,7 +111,7 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
         ),
         Table(
             N_("Special groups"),
-            [N_("Group"), N_("Cases"), N_("Workers"), N_("Amount claimed (yuan)"),
+            [N_("Group"), NP_("count", "Cases"), N_("Workers"), N_("Amount claimed (yuan)"),
              N_("Amount recovered (yuan)")],
             LazyRows(lambda: (
                 (_(title), b["cases"], b["workers"], Decimal(b["claimed"]), Decimal(b["recovered"]))
@@ -126,7 +126,7 @@ def stats_tables(user: User, period: stats.Period, org_id: int | None = None) ->
         ),
         Table(
             N_("Breakdowns"),
-            [N_("Breakdown"), N_("Code"), N_("Cases"), N_("Workers"), N_("Amount claimed (yuan)"),
+            [N_("Breakdown"), N_("Code"), NP_("count", "Cases"), N_("Workers"), N_("Amount claimed (yuan)"),
              N_("Amount recovered (yuan)")],
             LazyRows(lambda: (
                 (_(title), code, b["cases"], b["workers"], Decimal(b["claimed"]),

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from flask_babel import format_decimal, get_locale
 
-from mediation.core.i18n import DEFAULT_LOCALE, _, force_locale
+from mediation.core.i18n import DEFAULT_LOCALE, _, force_locale, pgettext
 from mediation.core.messages import N_
 from mediation.core.tables import Table, write_xlsx
 from mediation.returns.tables import COUNT, DAYS, HOURS, MONEY, PERCENT, POINTS, RATE
@@ -87,7 +87,7 @@ def workbook_tables(document: dict) -> list[Table]:
         found.append(
             Table(
                 _("Typical cases"),
-                [_("Case number"), _("Title"), _("Employer"), _("State"), _("Workers involved"),
+                [_("Case number"), pgettext("case", "Title"), _("Employer"), _("State"), _("Workers involved"),
                  _("Amount claimed (yuan)")],
                 [(c["number"], c["title"], c["employer"], word(c["state"], "zh"), c["workers"],
                   Decimal(c["claimed"]) if c.get("claimed") else None)

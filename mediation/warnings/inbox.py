@@ -297,7 +297,9 @@ def inbox_page(
     case_ids = [c for c, _i, _p, _n in rows if c is not None]
     incident_ids = [i for c, i, _p, _n in rows if c is None and i is not None]
     project_ids = [p for c, i, p, _n in rows if c is None and i is None and p is not None]
-    notice_ids = [n for c, i, p, n in rows if c is None and i is None and p is None and n is not None]
+    notice_ids = [
+        n for c, i, p, n in rows if c is None and i is None and p is None and n is not None
+    ]
     alerts: list[Alert] = []
     if rows:
         alerts = list(

@@ -21,8 +21,8 @@ from mediation.extensions import db
 from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.engine import process_cases
 from mediation.warnings.incident_alerts import sweep_incidents
-from mediation.warnings.project_alerts import sweep_projects
 from mediation.warnings.notice_alerts import sweep_notices
+from mediation.warnings.project_alerts import sweep_projects
 from mediation.warnings.settings import current_settings
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '480dae5ccc61'
-down_revision = 'e0d2e3129be4'
+down_revision = "e0d2e3129be4"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 (docs/enterprise-file.md "Construction projects")
 
 Revision ID: 92f37cec5e95
-Revises: e0d2e3129be4
+Revises: 480dae5ccc61
 Create Date: 2026-12-03 19:48:30.532789+00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '92f37cec5e95'
-down_revision = 'e0d2e3129be4'
+down_revision = "480dae5ccc61"
 branch_labels = None
 depends_on = None
 

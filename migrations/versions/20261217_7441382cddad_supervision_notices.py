@@ -2,7 +2,7 @@
 notice whose rectification is overdue (docs/enterprise-file.md "Supervision notices")
 
 Revision ID: 7441382cddad
-Revises: e0d2e3129be4
+Revises: 92f37cec5e95
 Create Date: 2026-12-03 19:48:50.832631+00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7441382cddad'
-down_revision = 'e0d2e3129be4'
+down_revision = "92f37cec5e95"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@
   over) and the cases in arbitration (docs/statistics.md, docs/performance.md "Statistics page").
 
 Revision ID: 7c9ba2757d47
-Revises: e0d2e3129be4
+Revises: 7441382cddad
 Create Date: 2026-12-18 19:44:44.833755+00:00
 
 """
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7c9ba2757d47"
-down_revision = "e0d2e3129be4"
+down_revision = "7441382cddad"
 branch_labels = None
 depends_on = None
 

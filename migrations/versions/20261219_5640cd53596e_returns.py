@@ -1,7 +1,7 @@
 """returns on rights work, their frozen versions and audit trail (docs/returns.md)
 
 Revision ID: 5640cd53596e
-Revises: e0d2e3129be4
+Revises: 7c9ba2757d47
 Create Date: 2026-12-03 19:47:29.183225+00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5640cd53596e'
-down_revision = 'e0d2e3129be4'
+down_revision = "7c9ba2757d47"
 branch_labels = None
 depends_on = None
 

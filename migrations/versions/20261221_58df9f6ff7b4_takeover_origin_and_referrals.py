@@ -6,7 +6,7 @@ filled from the take-over events already on the timelines. `case_referrals`: a r
 by one union to the union of its employer's area (docs/referrals.md).
 
 Revision ID: 58df9f6ff7b4
-Revises: e0d2e3129be4
+Revises: 5640cd53596e
 Create Date: 2026-12-03 19:43:55.103104+00:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "58df9f6ff7b4"
-down_revision = "e0d2e3129be4"
+down_revision = "5640cd53596e"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 commission (docs/translations.md, "The documents' issuers")
 
 Revision ID: 5d1e7c0a9b42
-Revises: e0d2e3129be4
+Revises: 58df9f6ff7b4
 Create Date: 2026-12-22 09:00:00.000000+00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5d1e7c0a9b42"
-down_revision = "e0d2e3129be4"
+down_revision = "58df9f6ff7b4"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ buckets, how a closure counts by method and result, and the labels the tables sh
 from __future__ import annotations
 
 from mediation.cases.enums import Outcome, ReferralTarget
-from mediation.core.messages import N_, NP_
+from mediation.core.messages import N_
 
 NOT_MEDIATED = (Outcome.not_accepted, Outcome.withdrawn)
 
@@ -43,7 +43,7 @@ METHOD_LABELS = {
     "arbitration_mediation": N_("Mediation in arbitration"),
     "award": N_("Arbitral award"),
     "final_award": N_("of which final awards"),
-    "mediation": NP_("closure method", "Mediation (union and in arbitration)"),
+    "mediation": N_("Mediation (union and in arbitration)"),
     "other": N_("Other means"),
 }
 RESULT_LABELS = {
