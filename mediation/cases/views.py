@@ -251,10 +251,9 @@ def case_rows(
         org_cell = text(handling_org_name)
         if case_id in taken_over:
             check = '<td class="select"></td>' if can_assign else ""  # (read-only: no choice)
-            org_cell = (
-                f'<span class="badge taken-over">'
-                f"{text(str(_('Taken over by %(org)s', org=handling_org_name)))}</span>"
-            )
+            # (the words outside the f-string: Babel's extraction does not read into one)
+            taken = _("Taken over by %(org)s", org=handling_org_name)
+            org_cell = f'<span class="badge taken-over">{text(str(taken))}</span>'
         html.append(
             f"<tr>{check}"
             f'<td data-label="{labels["number"]}"><a href="{link}{case_id}">{text(number)}</a>'
