@@ -608,7 +608,7 @@ def list_referrals(user: User) -> Any:
     The referrals sent or received by the unions of the caller's scope, newest first (at most
     200). Advocates are refused."""
     if user.role not in services.CASE_WRITERS:
-        raise PermissionDenied("your role may not see referrals")
+        raise PermissionDenied("Your role may not see referrals.")
     return {"items": db_scalars(referrals.visible_referrals(user).limit(200))}
 
 

@@ -148,7 +148,7 @@ def add_note(
         with transaction():
             case = lock_case(user, case_id)
             if received and not case.is_open:
-                raise Conflict("photos cannot be added to a closed case; reopen it first")
+                raise Conflict("Photos cannot be added to a closed case; reopen it first.")
             stored = store_photos(case, user, received, now)
             ev = append_event(
                 case,

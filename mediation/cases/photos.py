@@ -97,11 +97,11 @@ def thumbnail(attachment: Attachment, content: IO[bytes]) -> bytes:
     """A JPEG at most THUMBNAIL_EDGE px on its longer side, turned upright as the camera meant
     (EXIF orientation), transparency on white. Not an image, or not readable: NotFound."""
     if not attachment.content_type.startswith("image/"):
-        raise NotFound("this attachment has no thumbnail")
+        raise NotFound("This attachment has no thumbnail.")
     try:
         with Image.open(content) as img:
             if img.width * img.height > MAX_PIXELS:
-                raise NotFound("this attachment has no thumbnail")
+                raise NotFound("This attachment has no thumbnail.")
             img.draft("RGB", (THUMBNAIL_EDGE, THUMBNAIL_EDGE))  # JPEG: decode at a smaller scale
             small = ImageOps.exif_transpose(img)
             small.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
@@ -116,7 +116,7 @@ def thumbnail(attachment: Attachment, content: IO[bytes]) -> bytes:
             small.save(out, "JPEG", quality=80)
             return out.getvalue()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise NotFound("this attachment has no thumbnail") from None
+        raise NotFound("This attachment has no thumbnail.") from None
 
 
 def _decodes(upload: ReceivedUpload) -> bool:

@@ -92,7 +92,7 @@ def get_visible_referral(user: User, referral_id: int) -> CaseReferral:
         visible_referrals(user).where(CaseReferral.id == referral_id)
     )
     if referral is None:
-        raise NotFound("referral not found")
+        raise NotFound("Referral not found.")
     return referral
 
 
@@ -116,9 +116,9 @@ def decide_referral(
         decision = DECISIONS.get(str((payload or {}).get("decision") or ""))
         note = _note((payload or {}).get("note"), "note")
         if referral.status != ReferralStatus.pending:
-            raise Conflict("the referral was already answered")
+            raise Conflict("The referral was already answered.")
         if not can_decide(user, referral):
-            raise PermissionDenied("only the receiving union may answer a referral")
+            raise PermissionDenied("Only the receiving union may answer a referral.")
         if decision is None:
             raise ValidationFailed({"decision": ["Choose accept or decline."]})
         case = db.session.scalar(
@@ -128,14 +128,14 @@ def decide_referral(
             .execution_options(populate_existing=True)
         )
         if case is None:
-            raise NotFound("case not found")
+            raise NotFound("Case not found.")
         referral.status, referral.decided_by_id, referral.decided_at = decision, user.id, now
         referral.decision_note = note or None
         to_org = referral.to_org
         data: dict = {"referral_id": referral.id, "referral": decision.value}
         if decision == ReferralStatus.accepted:
             if not case.is_open:
-                raise Conflict("a closed case cannot move; reopen it first")
+                raise Conflict("A closed case cannot move; reopen it first.")
             before = snapshot(case, ("handling_org_id", "tier", "mediator_id"))
             case.handling_org_id, case.handling_org = to_org.id, to_org
             case.tier = to_org.tier

@@ -139,7 +139,7 @@ def get_readable_case(user: User, case_id: int) -> tuple[Case, bool]:
             raise
     case = db.session.get(Case, case_id)
     if case is None:
-        raise NotFound("case not found")
+        raise NotFound("Case not found.")
     return case, True
 
 

@@ -281,9 +281,11 @@ def _deadline_cell(extra: queries.RowExtras | None, now: Any) -> str:
     day = html_escape(by_day(deadline.last_day)) if deadline.last_day else ""
     label = html_escape(str(deadline.label))
     if extra.days_left < 0:
-        left = html_escape(str(_("overdue by %(num)d d", num=-extra.days_left)))
+        left = html_escape(
+            ngettext("overdue by %(num)d day", "overdue by %(num)d days", -extra.days_left)
+        )
         return f'<span class="deadline overdue">{label}: {day} ({left})</span>'
-    left = html_escape(str(_("%(num)d d left", num=extra.days_left)))
+    left = html_escape(ngettext("%(num)d day left", "%(num)d days left", extra.days_left))
     return f'<span class="deadline">{label}: {day} ({left})</span>'
 
 

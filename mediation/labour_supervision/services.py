@@ -40,7 +40,7 @@ NOT_IN_FUTURE = N_("Must not be in the future.")
 def _require_staff(user: User) -> None:
     # an advocate is told nothing exists: the register is not theirs to know of
     if user.role not in NOTICE_ROLES:
-        raise NotFound("supervision notice not found")
+        raise NotFound("Supervision notice not found.")
 
 
 def visible_notices(user: User) -> Select:
@@ -65,7 +65,7 @@ def get_visible_notice(
         stmt = stmt.with_for_update(of=SupervisionNotice).execution_options(populate_existing=True)
     notice = db.session.scalar(stmt)
     if notice is None:
-        raise NotFound("supervision notice not found")
+        raise NotFound("Supervision notice not found.")
     return notice
 
 

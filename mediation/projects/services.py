@@ -43,7 +43,7 @@ UNKNOWN_ENTERPRISE = N_("Unknown enterprise.")
 
 def _staff(user: User) -> None:
     if user.role not in PROJECT_EDITORS:
-        raise NotFound("project not found")  # the register does not exist for an advocate
+        raise NotFound("Project not found.")  # the register does not exist for an advocate
 
 
 def area_root(user: User) -> Organization | None:
@@ -84,7 +84,7 @@ def get_visible_project(user: User, project_id: int, *, for_update: bool = False
         stmt = stmt.with_for_update(of=Project)
     project = db.session.scalar(stmt)
     if project is None:
-        raise NotFound("project not found")
+        raise NotFound("Project not found.")
     return project
 
 
@@ -208,7 +208,7 @@ def update_project(
         version = data.get("version")
         if version is not None and version != project.version:
             raise Conflict(
-                Message("the project changed meanwhile (version %(v)s)", v=project.version)
+                Message("The project changed meanwhile (version %(v)s).", v=project.version)
             )
         _apply(project, user, data)
         project.version += 1
@@ -230,9 +230,9 @@ def campaign_year(day: date) -> int:
 def require_campaign(user: User) -> None:
     _staff(user)
     if user.role not in CAMPAIGN_ROLES:
-        raise PermissionDenied("the year-end campaign is for the town and city officers")
+        raise PermissionDenied("The year-end campaign is for the town and city officers.")
     if user.role == Role.officer and user.organization.tier not in (Tier.town, Tier.city):
-        raise PermissionDenied("the year-end campaign is for the town and city officers")
+        raise PermissionDenied("The year-end campaign is for the town and city officers.")
 
 
 def checks_of(project_ids: list[int], year: int) -> dict[int, dict[ChecklistItem, ProjectCheck]]:

@@ -73,7 +73,7 @@ def get_visible_return(user: User, return_id: int, *, for_update: bool = False) 
         stmt = stmt.with_for_update(of=Return)
     found = db.session.scalar(stmt)
     if found is None:
-        raise NotFound("return not found")
+        raise NotFound("Return not found.")
     return found
 
 
@@ -89,7 +89,7 @@ def get_version(user: User, return_id: int, number: int) -> ReturnVersion:
     ret = get_visible_return(user, return_id)
     version = next((v for v in ret.versions if v.number == number), None)
     if version is None:
-        raise NotFound("version not found")
+        raise NotFound("Version not found.")
     return version
 
 
@@ -176,7 +176,7 @@ def _event(ret: Return, kind: str, user: User | None, now: datetime, **kw: Any) 
 def _check_version(ret: Return, data: dict) -> None:
     seen = data.pop("version", None)
     if seen is not None and seen != ret.version:
-        raise Conflict("the return was changed meanwhile; reload it")
+        raise Conflict("The return was changed meanwhile; reload it.")
 
 
 def create_draft(user: User, payload: dict, *, now: datetime | None = None) -> Return:
@@ -185,9 +185,9 @@ def create_draft(user: User, payload: dict, *, now: datetime | None = None) -> R
     now = ensure_utc(now or utcnow())
     with transaction():
         if user.role == Role.advocate:  # advocates have no returns at all
-            raise NotFound("not found")
+            raise NotFound("Not found.")
         if user.role not in (Role.officer, Role.admin):
-            raise PermissionDenied("only officers draft returns")
+            raise PermissionDenied("Only officers draft returns.")
         data = _load(CreateReturnSchema, payload)
         org_id = data.get("organization_id") or user.organization_id
         if user.role != Role.admin and org_id not in scope_org_ids(user):
@@ -200,7 +200,7 @@ def create_draft(user: User, payload: dict, *, now: datetime | None = None) -> R
                 {"organization_id": [N_("Only town and city unions write returns.")]}
             )
         if not may_draft(user, org):
-            raise PermissionDenied("only the union's own officers draft its return")
+            raise PermissionDenied("Only the union's own officers draft its return.")
         period = ReturnPeriod(PeriodKind(data["kind"]), data["year"], data["number"])
         if period.start > local_date(now):
             raise ValidationFailed({"year": [N_("The period has not begun yet.")]})
@@ -236,9 +236,9 @@ def update_sections(
     with transaction():
         ret = get_visible_return(user, return_id, for_update=True)
         if not may_draft(user, ret.organization):
-            raise PermissionDenied("only the union's own officers write its return")
+            raise PermissionDenied("Only the union's own officers write its return.")
         if ReturnState(ret.state) not in EDITABLE:
-            raise Conflict("a submitted return is frozen")
+            raise Conflict("A submitted return is frozen.")
         data = _load(SectionsSchema, payload)
         _check_version(ret, data)
         if "typical_case_ids" in data:
@@ -271,11 +271,11 @@ def fire(
         org = ret.organization
         trigger = trigger_for(name, Tier(org.tier))
         if trigger is None:
-            raise NotFound("no such step for this return")
+            raise NotFound("No such step for this return.")
         if not may_act(user, trigger.actor, org):
-            raise PermissionDenied("you may not take this step on this return")
+            raise PermissionDenied("You may not take this step on this return.")
         if ReturnState(ret.state) not in trigger.sources:
-            raise Conflict("this step is not open to the return now")
+            raise Conflict("This step is not open to the return now.")
         data = _load(DecisionSchema, payload)
         _check_version(ret, data)
         note = (data.get("note") or "").strip() or None

@@ -145,7 +145,7 @@ def _payload(values: dict[str, str], problems: dict[str, list[str]]) -> dict:
                 payload[name] = False
             else:
                 problems.setdefault(name, []).append(
-                    Message("Not yes or no: %(value)s", value=text)
+                    Message("Not yes or no: %(value)s.", value=text)
                 )
         elif not text:
             continue

@@ -35,7 +35,7 @@ def threshold() -> float:
 
 def require_user(user: User) -> None:
     if user.role not in SURVEY_USERS:
-        raise NotFound("enterprise not found")
+        raise NotFound("Enterprise not found.")
 
 
 def load(payload: dict | None) -> dict:

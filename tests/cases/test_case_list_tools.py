@@ -50,7 +50,7 @@ def test_rows_show_the_mediator_and_the_next_deadline(client, users, make_case):
     html = client.get("/cases").get_data(as_text=True)
     assert users["mediator"].display_name in html
     assert 'class="deadline"' in html  # the acceptance clock runs from the report
-    assert re.search(r"\d+ d left|天", html)
+    assert re.search(r"\d+ days? left|天", html)
 
 
 def test_my_cases_overdue_and_by_mediator_filters(client, users, make_case):
