@@ -46,7 +46,11 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 def _alert_subject(alert) -> str:
-    """What the alert is about: the case's number, or the incident."""
+    """What the alert is about: the case's number, or the incident, project or notice."""
+    if alert.case_id is not None:
+        return alert.case.number
+    if alert.notice_id is not None:
+        return f"supervision notice {alert.notice_id}"
     if alert.incident_id is not None:
         return f"incident {alert.incident_id}"
     if alert.project_id is not None:

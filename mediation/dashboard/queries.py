@@ -133,6 +133,7 @@ def officer_dashboard(user: User) -> OfficerDashboard:
                     selectinload(Alert.case),
                     selectinload(Alert.incident),
                     selectinload(Alert.project),
+                    selectinload(Alert.notice),
                 )
                 .where(Alert.status == AlertStatus.open)
                 .order_by(Alert.raised_at.desc(), Alert.id.desc())

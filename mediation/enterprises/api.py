@@ -24,7 +24,7 @@ from mediation.enterprises import services
 from mediation.enterprises.models import Enterprise, Ownership
 from mediation.enterprises.schemas import EnterpriseContactsSchema, EnterpriseInputSchema
 from mediation.reports import exports
-from mediation.reports.risk import risk_for, risk_subquery, riskiest_first
+from mediation.reports.risk import notice_risk_subquery, risk_for, risk_subquery, riskiest_first
 
 
 class RiskSchema(Schema):
@@ -97,8 +97,11 @@ def list_enterprises(query: dict, user):
         stmt = services.matching(stmt, query["q"])
     if query["sort"] == "risk":
         risk = risk_subquery()
-        stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id)
-        order = (*riskiest_first(risk), Enterprise.name, Enterprise.id)
+        notices = notice_risk_subquery()  # overdue supervision notices, as the registry page
+        stmt = stmt.outerjoin(risk, risk.c.enterprise_id == Enterprise.id).outerjoin(
+            notices, notices.c.enterprise_id == Enterprise.id
+        )
+        order = (*riskiest_first(risk, notices), Enterprise.name, Enterprise.id)
     else:
         order = {
             "name": (Enterprise.name, Enterprise.id),

@@ -151,6 +151,10 @@ def _downgrade():
         "DELETE FROM notifications WHERE alert_id IN "
         "(SELECT id FROM alerts WHERE project_id IS NOT NULL)"
     )
+    op.execute(
+        "DELETE FROM in_app_notices WHERE alert_id IN "
+        "(SELECT id FROM alerts WHERE project_id IS NOT NULL)"
+    )
     op.execute("UPDATE alerts SET climbed_from_id = NULL WHERE project_id IS NOT NULL")
     op.execute("DELETE FROM alerts WHERE project_id IS NOT NULL")
     with op.batch_alter_table('alerts', schema=None) as batch_op:

@@ -154,3 +154,24 @@ def test_the_officers_are_told_by_mail_and_in_the_app_and_may_acknowledge_in_bul
 
     [done] = acknowledge_many(officer, {"ids": [alert.id], "note": "已督促企业"}, now=OVERDUE_FROM)
     assert done.status == AlertStatus.acknowledged and done.note == "已督促企业"
+
+
+def test_a_notice_alert_shows_on_the_officer_dashboard_and_in_the_sweep_output(
+    app, client, users, notice_payload
+):
+    """The dashboard's newest alerts and the CLI's sweep report name every kind of subject; a
+    notice's alert once answered the dashboard with 500 (it was read as a case's)."""
+    from mediation.cli import _alert_subject
+    from tests.conftest import login
+
+    notice = services.create_notice(users["mediator"], notice_payload(), now=T10)
+    sweep(OVERDUE_FROM)
+    [alert] = _alerts(notice.id)
+    assert _alert_subject(alert) == f"supervision notice {notice.id}"
+
+    login(client, users["officer"])
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'data-notice="{notice.id}"' in html
+    assert f"/supervision-notices/{notice.id}" in html
