@@ -31,6 +31,8 @@ def test_enterprise_registry_with_risk(api, users, make_enterprise, make_case):
     assert risk == {
         "open_cases": 2, "workers_involved": 63, "amount_owed": "301000.50",
         "open_alerts": risk["open_alerts"], "highest_level": "red",
+        # no labour-relations survey recorded (docs/enterprise-file.md "Risk")
+        "low_signing_rate": False, "collective_expired": False, "no_current_survey": True,
     }  # fmt: skip
     assert risk["open_alerts"] >= 2
     assert body["items"][1]["risk"]["open_cases"] == 0
