@@ -530,8 +530,8 @@ def load_demo(password: str | None = None, now: datetime | None = None) -> tuple
     _load_advocate_team(office_now, users)  # before the cases: only trained advocates are assigned
     _load_cases(rng, now, orgs, users, enterprises)
     load_demo_incident(now)
-    load_demo_projects(now)  # a construction project (docs/enterprise-file.md)
-    load_demo_notices(now)  # (docs/enterprise-file.md)
+    load_demo_projects(office_now)  # a construction project (docs/enterprise-file.md)
+    load_demo_notices(office_now)  # (docs/enterprise-file.md)
     _load_merged_collective_case(now, users, enterprises)
     _bring_alerts_up_to_date(office_now, users)
     _load_circuit_court_and_meetings(office_now)

@@ -50,6 +50,8 @@ AMBIGUOUS = {
 # short msgids used in several packages, each with one meaning on all its screens (read
 # against every screen; see docs/translations.md before adding one)
 ONE_MEANING = {
+    # read on the screens of issues 21 and 22 (returns, statistics, surveys, projects, notices)
+    "%(num)d worker", "Acknowledged", "Agreements performed", "Alerts raised", "Amount agreed", "Amount claimed", "Amount recovered", "Arbitration stage", "By category", "By town", "By type", "Cases accepted", "Cases closed", "Cases received", "Category", "Code", "Collective cases", "Construction projects", "Date:", "Enterprise", "File", "Import", "Indicator", "Labour relations", "Line", "Linked cases", "Migrant workers", "None", "Ownership", "Period", "Resolved", "Sector", "Supervision notices", "This period", "Union", "Union mediation", "Unknown organization.", "Version",
     "Advocates' team", "People's court", ", ", ": ", "Accepted", "Active", "Add",
     "Administration", "Agreed amount", "Agreement reached", "Alert inbox", "Alerts", "All",
     "Amount owed", "Amount paid", "Area", "Cancel", "Case history", "Case number", "Case",

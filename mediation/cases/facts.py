@@ -142,7 +142,7 @@ def add_note(
     data = load_payload(schemas.NoteSchema, payload)
     if photos and data["kind"] != EventKind.visit.value:
         raise ValidationFailed({"photos": [PHOTOS_ONLY_ON_VISITS]})
-    get_visible_case(user, case_id)  # 404 before a byte of a photo is read
+    get_visible_case(user, case_id, writing=True)  # 404 (403) before a photo is read
     with ExitStack() as uploads:
         received = receive_photos(uploads, photos, current_app.config["ATTACHMENT_MAX_BYTES"])
         with transaction():

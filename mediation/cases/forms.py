@@ -17,14 +17,14 @@ from werkzeug.datastructures import MultiDict
 from mediation.cases import schemas, workflow
 from mediation.cases.workflow import Trigger
 from mediation.core.fields import Money
-from mediation.core.i18n import lazy_gettext
+from mediation.core.i18n import lazy_gettext, lazy_pgettext
 from mediation.core.messages import Message
 
 FIELD_LABELS = {
     "kind": lazy_gettext("Case type"),
     "category": lazy_gettext("Dispute category"),
     "enterprise_id": lazy_gettext("Employer"),
-    "project_id": lazy_gettext("Construction project"),
+    "project_id": lazy_pgettext("project", "Construction project"),
     "enterprise.name": lazy_gettext("New employer name"),
     "enterprise.credit_code": lazy_gettext("Unified social credit code"),
     "enterprise.address": lazy_gettext("Employer address"),

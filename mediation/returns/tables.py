@@ -71,6 +71,9 @@ BREAKDOWNS: dict[str, tuple[str, str, Callable[[], Mapping[str, Any]]]] = {
     "closed_by_outcome": (N_("Closures by outcome"), N_("Outcome"), _enum_labels(Outcome)),
     "by_tier": (N_("By supervising tier"), N_("Supervising tier"), _enum_labels(Tier)),
     "alerts_by_level": (N_("Alerts raised"), N_("Warning level"), _enum_labels(WarningLevel)),
+    # the official statistics' blocks (docs/statistics.md)
+    "red_alerts": (N_("Red alerts and their handling"), N_("Item"), dict),
+    "construction": (N_("Construction projects' cases"), N_("Item"), dict),
 }  # fmt: skip
 
 # what a return leaves out: the report's own bounds, the cases' state today (not a figure of

@@ -75,8 +75,10 @@ def test_a_new_union_is_in_scope_at_the_next_request(client, users, orgs, make_c
     assert _listed_ids(api, mediator) == {case.id}
 
 
-def test_an_api_list_request_costs_two_statements(app, users, make_case):
-    """The token with its user and scope, then the page with its capped count: a third
+def test_an_api_list_request_costs_three_statements(app, users, make_case):
+    """The token with its user and scope, the cases taken over from the user's area (one
+    small statement on the partial index of `origin_org_id`: the list's read-only arm,
+    docs/case-list.md "Taken-over cases"), then the page with its capped count: a fourth
     statement on this path would be a regression of the list's cost."""
     make_case()
     api = Api(app.test_client())
@@ -86,4 +88,5 @@ def test_an_api_list_request_costs_two_statements(app, users, make_case):
         response = api.get("/cases", as_=users["officer"])
     statements = counter.statements
     assert response.status_code == 200 and response.get_json()["total"] == 1
-    assert len(statements) == 2, statements
+    assert len(statements) == 3, statements
+    assert "origin_org_id" in statements[1], statements

@@ -49,6 +49,55 @@ WRITES = {
         | {"name", "credit_code", "organization_id", "address", "sector", "ownership"}
         | {"legal_representative", "headcount", "has_union"},  # set at registration
     ),
+    # construction projects (docs/enterprise-file.md): the contractor's name is read from the
+    # registry, the version is the optimistic lock (sent back on PATCH)
+    ("post", "/api/v1/projects"): (
+        "ProjectCreate",
+        "Project",
+        {"created_at", "general_contractor_name", "id", "version"},
+    ),
+    ("patch", "/api/v1/projects/{project_id}"): (
+        "ProjectEdit",
+        "Project",
+        {"created_at", "general_contractor_name", "id"},
+    ),
+    # returns on rights work (docs/returns.md): the draft is made for a period and a union,
+    # then only its officer-written sections change; the figures are the server's
+    ("post", "/api/v1/returns"): (
+        "CreateReturn",
+        "ReturnDetail",
+        {
+            "document",
+            "id",
+            "organization",
+            "period_end",
+            "period_start",
+            "state",
+            "version",
+            "versions",
+            "typical_case_ids",
+            "typical_cases",
+            "main_problems",
+            "next_steps",
+        },
+    ),  # (the sections are written by PATCH once the draft exists)
+    ("patch", "/api/v1/returns/{return_id}"): (
+        "Sections",
+        "ReturnDetail",
+        {
+            "document",
+            "id",
+            "kind",
+            "number",
+            "organization",
+            "organization_id",
+            "period_end",
+            "period_start",
+            "state",
+            "versions",
+            "year",
+        },  # fixed when the draft is made
+    ),
     # marking my notices read (docs/notifications.md): an action, answered with a count
     ("post", "/api/v1/notices/read"): ("MarkRead", "Marked", {"marked"}),
     # the circuit court and joint meetings (docs/circuit-court-and-meetings.md)

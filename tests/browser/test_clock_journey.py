@@ -4,7 +4,7 @@ period with both parties' consent after a refusal without it (375-px phone, Chin
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from mediation.cases import services
 from mediation.cases.clock_events import clocks_of
@@ -61,7 +61,8 @@ def test_mediator_pauses_and_extends_clocks_from_the_deadline_panel(
     shot(page, "clocks-extension-refused")
     page.check("#clock-mediation-extend input[name=consent_employer]")
     page.click("#clock-mediation-extend button[type=submit]")
-    page.wait_for_selector(f"#clock-mediation:has-text('{new_last_day}')")
+    shown = date.fromisoformat(new_last_day)  # the last day, as the panel writes it (by_day)
+    page.wait_for_selector(f"#clock-mediation:has-text('{shown.month}月{shown.day}日')")
     shot(page, "clocks-extended")
     # nothing wider than the phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -67,7 +67,7 @@ def test_mediator_reports_accepts_and_mediates_then_advocate_adds_a_visit(
     assert phone.locator("form[action*='do=transition']").count() == 0
     phone.select_option("#note-kind", "visit")
     phone.fill("#note-body", "到厂门口走访，12名工人确认两个月工资未发。")
-    phone.click("button:has-text('保存记录')")
+    phone.click("button:has-text('保存走访记录')")
     phone.wait_for_selector("text=到厂门口走访")
     shot(phone, "advocate-phone-visit")
 

@@ -184,7 +184,8 @@ def test_mediator_reports_mediates_and_prints_the_agreement(
     assert field("enterprise_name").text_content().strip() == ENTERPRISE
     assert field("credit_code").text_content().strip() == enterprise.credit_code
     assert field("legal_representative").text_content().strip() == "赵德明"
-    assert field("organization").text_content().strip() == "一镇甲厂工会"
+    # issued by the union's mediation committee (docs/translations.md "The documents' issuers")
+    assert field("organization").text_content().strip() == "一镇甲厂工会劳动争议调解委员会"
     assert field("mediator").text_content().strip() == mediator.display_name
     assert "88000" in field("terms").text_content()
     agreed = field("agreement_amount")

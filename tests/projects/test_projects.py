@@ -312,7 +312,7 @@ def test_the_case_page_shows_the_general_contractor_liable_to_pay_first(
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     liable = html.split('id="liable-contractor"', 1)[1].split("</dd>", 1)[0]
     assert "宏达建设集团有限公司" in liable
-    assert "30" in liable  # the regulation's article
+    assert "第三十条" in liable  # the regulation's article (art. 30)
 
 
 def test_a_case_may_only_name_a_project_in_scope(

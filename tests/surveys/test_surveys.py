@@ -213,7 +213,7 @@ def test_low_signing_rate_with_arrears_ranks_first_on_the_watch_list(
     export = client.get("/enterprises/watch-list/export?format=csv",
                         headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
     [line] = [line for line in export.splitlines() if "低签无案厂" in line]
-    assert "Low signing rate" in line
+    assert "合同签订率偏低" in line  # (low signing rate)
 
 
 # --- the expiry reminder --------------------------------------------------------------------
