@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mediation.cases.enums import WarningLevel
-from mediation.core.db import take_write_lock
 from mediation.extensions import db
 from mediation.incidents import chain
 from mediation.incidents.enums import IncidentStatus
@@ -29,10 +28,10 @@ from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
+from mediation.warnings.subject_sweep import claim_due, sweep_subjects
 
 log = logging.getLogger(__name__)
 MASS_INCIDENT = "mass_incident"
-RETRY_FAILED_AFTER = timedelta(hours=1)
 INCIDENT_RULES = frozenset({MASS_INCIDENT, *chain.RULES})
 
 
@@ -180,43 +179,12 @@ def process_incidents(
 
 
 def claim_due_incidents(now: datetime, batch_size: int) -> list[int]:
-    """Incidents whose `next_check_at` has come: an index range scan (cost grows with the due
-    incidents, not all of them), skipping rows another sweeper holds on PostgreSQL."""
-    stmt = (
-        select(Incident.id)
-        .where(Incident.next_check_at <= now)
-        .order_by(Incident.next_check_at)
-        .limit(batch_size)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(db.session.scalars(stmt))
+    return claim_due(Incident, now, batch_size)
 
 
 def sweep_incidents(now: datetime, settings: dict, batch_size: int) -> BatchOutcome:
-    """The sweep's part for incidents: batch by batch, a commit per batch."""
-    total = BatchOutcome()
-    while True:
-        take_write_lock()
-        ids = claim_due_incidents(now, batch_size)
-        if not ids:
-            db.session.rollback()
-            return total
-        try:
-            total.add(process_incidents(ids, now, settings))
-            db.session.commit()
-        except Exception:
-            # one bad batch must not stop the sweep for good: look at these again in an hour
-            db.session.rollback()
-            log.exception("sweep: incidents %s fail their alerts; next look in an hour", ids)
-            db.session.execute(
-                update(Incident.__table__)
-                .where(Incident.__table__.c.id.in_(ids))
-                .values(next_check_at=now + RETRY_FAILED_AFTER)
-            )
-            db.session.commit()
-        if len(ids) < batch_size:
-            return total
+    """The sweep's part for incidents (`warnings.subject_sweep`)."""
+    return sweep_subjects(Incident, process_incidents, "incidents", now, settings, batch_size)
 
 
 def incident_alerts(incident_id: int) -> list[Alert]:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mediation.cases.enums import WarningLevel
 from mediation.core.clock import local_date, local_zone
-from mediation.core.db import take_write_lock
 from mediation.extensions import db
 from mediation.labour_supervision.models import SupervisionNotice
 from mediation.orgs.models import Organization, Tier
@@ -28,12 +27,12 @@ from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
+from mediation.warnings.subject_sweep import claim_due, sweep_subjects
 
 log = logging.getLogger(__name__)
 NOTICE_OVERDUE = "notice_overdue"
 # the union issued the notice and follows it up itself: a reminder to it, not an emergency
 NOTICE_OVERDUE_LEVEL = WarningLevel.yellow
-RETRY_FAILED_AFTER = timedelta(hours=1)
 
 
 def overdue_from(notice: SupervisionNotice) -> datetime:
@@ -149,42 +148,12 @@ def process_notices(
 
 
 def claim_due_notices(now: datetime, batch_size: int) -> list[int]:
-    """Notices whose `next_check_at` has come (an index range scan), skipping rows another
-    sweeper holds on PostgreSQL."""
-    stmt = (
-        select(SupervisionNotice.id)
-        .where(SupervisionNotice.next_check_at <= now)
-        .order_by(SupervisionNotice.next_check_at)
-        .limit(batch_size)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(db.session.scalars(stmt))
+    return claim_due(SupervisionNotice, now, batch_size)
 
 
 def sweep_notices(now: datetime, settings: dict, batch_size: int) -> BatchOutcome:
-    """The sweep's part for supervision notices: batch by batch, a commit per batch."""
-    total = BatchOutcome()
-    while True:
-        take_write_lock()
-        ids = claim_due_notices(now, batch_size)
-        if not ids:
-            db.session.rollback()
-            return total
-        try:
-            total.add(process_notices(ids, now, settings))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("sweep: notices %s fail their alerts; next look in an hour", ids)
-            db.session.execute(
-                update(SupervisionNotice.__table__)
-                .where(SupervisionNotice.__table__.c.id.in_(ids))
-                .values(next_check_at=now + RETRY_FAILED_AFTER)
-            )
-            db.session.commit()
-        if len(ids) < batch_size:
-            return total
+    """The sweep's part for supervision notices (`warnings.subject_sweep`)."""
+    return sweep_subjects(SupervisionNotice, process_notices, "notices", now, settings, batch_size)
 
 
 def notice_alerts(notice_id: int) -> list[Alert]:

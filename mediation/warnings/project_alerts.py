@@ -15,12 +15,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mediation.cases.deadlines import local_midnight
 from mediation.cases.enums import WarningLevel
 from mediation.core.clock import local_date
-from mediation.core.db import take_write_lock
 from mediation.extensions import db
 from mediation.orgs.models import Organization, Tier
 from mediation.orgs.services import with_ancestors
@@ -31,13 +30,13 @@ from mediation.warnings.batch import BatchOutcome
 from mediation.warnings.models import Alert, AlertStatus
 from mediation.warnings.outbox import queue_alert_notifications
 from mediation.warnings.settings import current_settings
+from mediation.warnings.subject_sweep import claim_due, sweep_subjects
 
 log = logging.getLogger(__name__)
 WAGE_ACCOUNT = "project_wage_account"
 WAGE_DEPOSIT = "project_wage_deposit"
 PAYROLL_LATE = "project_payroll_late"
 PROJECT_RULES = (WAGE_ACCOUNT, WAGE_DEPOSIT, PAYROLL_LATE)
-RETRY_FAILED_AFTER = timedelta(hours=1)
 
 
 def payroll_late(project: Project, today: date, cfg: dict) -> tuple[bool, date | None]:
@@ -201,40 +200,12 @@ def process_projects(
 
 
 def claim_due_projects(now: datetime, batch_size: int) -> list[int]:
-    stmt = (
-        select(Project.id)
-        .where(Project.next_check_at <= now)
-        .order_by(Project.next_check_at)
-        .limit(batch_size)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(db.session.scalars(stmt))
+    return claim_due(Project, now, batch_size)
 
 
 def sweep_projects(now: datetime, settings: dict, batch_size: int) -> BatchOutcome:
-    """The sweep's part for projects: batch by batch, a commit per batch."""
-    total = BatchOutcome()
-    while True:
-        take_write_lock()
-        ids = claim_due_projects(now, batch_size)
-        if not ids:
-            db.session.rollback()
-            return total
-        try:
-            total.add(process_projects(ids, now, settings))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("sweep: projects %s fail their alerts; next look in an hour", ids)
-            db.session.execute(
-                update(Project.__table__)
-                .where(Project.__table__.c.id.in_(ids))
-                .values(next_check_at=now + RETRY_FAILED_AFTER)
-            )
-            db.session.commit()
-        if len(ids) < batch_size:
-            return total
+    """The sweep's part for projects (`warnings.subject_sweep`)."""
+    return sweep_subjects(Project, process_projects, "projects", now, settings, batch_size)
 
 
 def project_alerts(project_id: int) -> list[Alert]:
